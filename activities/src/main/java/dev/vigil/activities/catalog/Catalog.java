@@ -1,0 +1,40 @@
+package dev.vigil.activities.catalog;
+
+import dev.vigil.workflows.backup.ArchiveRequest;
+import dev.vigil.workflows.backup.BackupSetRequest;
+import dev.vigil.workflows.backup.BackupStart;
+import dev.vigil.workflows.backup.FailRequest;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Vigil's record of every backup and backup set. Every write is idempotent, so an activity retry is
+ * harmless. Failures are {@code VigilException}s (CATALOG_UNAVAILABLE, CATALOG_CONFLICT).
+ */
+public interface Catalog {
+
+  /** Creates or upgrades the schema. */
+  void migrate();
+
+  /** Inserts the backup as RUNNING; a retry of the same start changes nothing. */
+  void beginBackup(BackupStart start);
+
+  /** Raw size of the newest ARCHIVED backup of {@code source} other than {@code backupId}. */
+  OptionalLong previousArchivedRawBytes(String source, String backupId);
+
+  /** RUNNING or FAILED → ARCHIVED with every figure; ARCHIVED again is a no-op. */
+  void markArchived(ArchiveRequest request);
+
+  /** RUNNING → FAILED with the reason; never touches an ARCHIVED backup. */
+  void markFailed(FailRequest request);
+
+  /** Records a backup set and links its backups to it. Idempotent. */
+  void recordBackupSet(BackupSetRequest request, String status, String manifestKey);
+
+  /** One backup by id. */
+  Optional<BackupRecord> find(String backupId);
+
+  /** Backups, newest first; {@code source} null for all. */
+  List<BackupRecord> list(String source);
+}

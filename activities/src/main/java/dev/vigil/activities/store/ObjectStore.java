@@ -1,0 +1,52 @@
+package dev.vigil.activities.store;
+
+import dev.vigil.workflows.backup.UploadProgress;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A bucket (and key prefix) backups are stored in. Thread-safe. Failures are {@code
+ * VigilException}s: REPOSITORY_NOT_FOUND for a missing bucket or denied access,
+ * REPOSITORY_UNAVAILABLE for what a retry can fix.
+ */
+public interface ObjectStore {
+
+  /** The bucket name, for references and messages. */
+  String bucket();
+
+  /** The full key of {@code relativeKey} under the repository's prefix. */
+  String key(String relativeKey);
+
+  /** Fails with REPOSITORY_NOT_FOUND if the bucket does not exist or cannot be reached. */
+  void checkBucket();
+
+  /** HEAD of a full key, or empty if there is no such object. */
+  Optional<StoredObject> head(String key);
+
+  /**
+   * Uploads a file as a multipart upload. Resumes from {@code resumeFrom} (an earlier attempt's
+   * heartbeat) when its upload id is still open, sending only the parts not yet uploaded, and
+   * reports progress after every part so the caller can heartbeat it.
+   */
+  UploadOutcome uploadFile(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart);
+
+  /** Uploads a small file (a manifest) in one request. */
+  void putFile(Path file, String key, ObjectAttributes attributes);
+
+  /** Streams an object's content; the caller closes the stream. */
+  InputStream open(String key);
+
+  /** The object's tags. */
+  Map<String, String> tags(String key);
+
+  /** Deletes an object; absent objects are fine. */
+  void delete(String key);
+}

@@ -1,0 +1,115 @@
+package dev.vigil.workflows.backup;
+
+import dev.vigil.workflows.common.Failures;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/** See {@link BackupPlanWorkflow}. Deterministic: no I/O, no wall clock. */
+public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
+  private static final Logger log = Workflow.getLogger(BackupPlanWorkflowImpl.class);
+
+  private final BackupActivities activities =
+      Workflow.newActivityStub(BackupActivities.class, SourceBackupWorkflowImpl.SHARED_OPTIONS);
+  private final Map<String, SourceBackupWorkflow> children = new LinkedHashMap<>();
+  private final Map<String, SourceBackupResult> finished = new LinkedHashMap<>();
+
+  @Override
+  public PlanResult run(PlanRequest request) {
+    long startedAt = Workflow.currentTimeMillis();
+    long requestedAt = request.requestedAtMillis() > 0 ? request.requestedAtMillis() : startedAt;
+    String timestamp = BackupIds.timestamp(requestedAt);
+    String setId = request.plan() + "-" + timestamp;
+    ResolvedPlan plan = activities.resolvePlan(request);
+
+    Deque<SourceRef> pending = new ArrayDeque<>(plan.sources());
+    Map<SourceRef, Promise<SourceBackupResult>> running = new LinkedHashMap<>();
+    int maxParallel = Math.max(1, plan.maxParallel());
+    while (!pending.isEmpty() || !running.isEmpty()) {
+      while (!pending.isEmpty() && running.size() < maxParallel) {
+        SourceRef source = pending.poll();
+        running.put(source, startChild(source, setId, timestamp, request.triggeredBy()));
+      }
+      Promise.anyOf(running.values()).get();
+      List<SourceRef> done = new ArrayList<>();
+      running.forEach(
+          (source, promise) -> {
+            if (promise.isCompleted()) {
+              finished.put(source.name(), outcome(source, timestamp, promise));
+              done.add(source);
+            }
+          });
+      done.forEach(running::remove);
+    }
+
+    List<SourceBackupResult> results = new ArrayList<>();
+    plan.sources().forEach(source -> results.add(finished.get(source.name())));
+    long finishedAt = Workflow.currentTimeMillis();
+    BackupSetRecord set =
+        activities.recordBackupSet(
+            new BackupSetRequest(
+                setId, plan.plan(), request.triggeredBy(), startedAt, finishedAt, results));
+    return new PlanResult(
+        setId, plan.plan(), set.status(), set.manifestKey(), startedAt, finishedAt, results);
+  }
+
+  @Override
+  public List<SourceProgress> progress() {
+    List<SourceProgress> progress = new ArrayList<>();
+    children.forEach(
+        (name, child) -> {
+          SourceBackupResult result = finished.get(name);
+          progress.add(
+              result != null
+                  ? new SourceProgress(result.backupId(), name, "done", result.status())
+                  : new SourceProgress(null, name, "running", "RUNNING"));
+        });
+    return progress;
+  }
+
+  private Promise<SourceBackupResult> startChild(
+      SourceRef source, String setId, String timestamp, String triggeredBy) {
+    SourceBackupWorkflow child =
+        Workflow.newChildWorkflowStub(
+            SourceBackupWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(SourceBackupWorkflow.workflowId(source.name(), timestamp))
+                // A backup id is taken once: a second start of the same plan run is refused.
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+                .setWorkflowExecutionTimeout(Duration.ofDays(2))
+                .build());
+    children.put(source.name(), child);
+    String backupId = BackupIds.backupId(source.name(), timestamp);
+    return Async.function(
+        child::backup, new SourceBackupRequest(backupId, setId, source, triggeredBy));
+  }
+
+  private static SourceBackupResult outcome(
+      SourceRef source, String timestamp, Promise<SourceBackupResult> promise) {
+    RuntimeException failure = promise.getFailure();
+    if (failure == null) {
+      return promise.get();
+    }
+    String reason = Failures.reason(failure);
+    if (failure instanceof ChildWorkflowFailure && reason == null) {
+      reason = failure.getMessage();
+    }
+    log.warn("source {} failed: {}", source.name(), reason);
+    return SourceBackupResult.failed(
+        BackupIds.backupId(source.name(), timestamp), source, Failures.type(failure), reason);
+  }
+}

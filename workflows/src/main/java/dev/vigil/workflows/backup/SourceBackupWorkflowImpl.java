@@ -1,0 +1,202 @@
+package dev.vigil.workflows.backup;
+
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.StepTiming;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/** See {@link SourceBackupWorkflow}. Deterministic: no I/O, no wall clock. */
+public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
+  private static final Logger log = Workflow.getLogger(SourceBackupWorkflowImpl.class);
+
+  /** Catalog and store calls: short, retried until the catalog or store comes back. */
+  static final ActivityOptions SHARED_OPTIONS =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofMinutes(1))
+                  .setDoNotRetry(ErrorType.nonRetryableTypes())
+                  .build())
+          .build();
+
+  /** Reading a large object back takes long: heartbeat, and give up after a day of outage. */
+  static final ActivityOptions VERIFY_UPLOAD_OPTIONS =
+      ActivityOptions.newBuilder(SHARED_OPTIONS)
+          .setStartToCloseTimeout(Duration.ofHours(6))
+          .setScheduleToCloseTimeout(Duration.ofHours(24))
+          .setHeartbeatTimeout(Duration.ofMinutes(1))
+          .build();
+
+  /** Dumping: a few attempts, then the source is reported as it is (unreachable, failing). */
+  static final RetryOptions DUMP_RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(2))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofMinutes(1))
+          .setMaximumAttempts(3)
+          .setDoNotRetry(ErrorType.nonRetryableTypes())
+          .build();
+
+  /** Spool steps: retried through storage outages for up to a day; heartbeats show progress. */
+  static final RetryOptions SPOOL_RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofMinutes(2))
+          .setDoNotRetry(ErrorType.nonRetryableTypes())
+          .build();
+
+  private final BackupActivities shared =
+      Workflow.newActivityStub(BackupActivities.class, SHARED_OPTIONS);
+  private final BackupActivities verifier =
+      Workflow.newActivityStub(BackupActivities.class, VERIFY_UPLOAD_OPTIONS);
+  private final List<StepTiming> steps = new ArrayList<>();
+  private String backupId;
+  private String sourceName;
+  private String currentStep = "starting";
+  private String status = "RUNNING";
+
+  @Override
+  public SourceBackupResult backup(SourceBackupRequest request) {
+    backupId = request.backupId();
+    sourceName = request.source().name();
+    HostQueue host = step("reserve-host", shared::reserveHost);
+    // The spool lives on one host, so every step that touches it goes to that host's own queue.
+    SpoolActivities dumper = spoolStub(host, Duration.ofHours(12), DUMP_RETRY);
+    SpoolActivities spool = spoolStub(host, Duration.ofHours(6), SPOOL_RETRY);
+    // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
+    SpoolActivities cleaner =
+        Workflow.newActivityStub(
+            SpoolActivities.class,
+            ActivityOptions.newBuilder(SHARED_OPTIONS)
+                .setTaskQueue(host.taskQueue())
+                .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+                .build());
+    var info = Workflow.getInfo();
+    step(
+        "begin",
+        () -> {
+          shared.beginBackup(
+              new BackupStart(
+                  backupId,
+                  request.setId(),
+                  request.source(),
+                  info.getWorkflowId(),
+                  info.getRunId(),
+                  host.hostId(),
+                  request.triggeredBy(),
+                  Workflow.currentTimeMillis()));
+          return null;
+        });
+    try {
+      DumpResult dump =
+          step("dump", () -> dumper.dump(new DumpRequest(backupId, request.source())));
+      VerifyDumpResult check =
+          step("verify", () -> spool.verifyDump(new VerifyDumpRequest(request.source(), dump)));
+      SealResult sealed =
+          step("compress", () -> spool.seal(new SealRequest(request.source(), dump)));
+      UploadResult upload =
+          step(
+              "upload",
+              () ->
+                  spool.upload(
+                      new UploadRequest(request.setId(), request.source(), dump, sealed, check)));
+      UploadVerification verification =
+          step(
+              "verify-upload",
+              () ->
+                  verifier.verifyUpload(
+                      new VerifyUploadRequest(request.source().repository(), upload, sealed)));
+      step(
+          "mark-archived",
+          () -> {
+            shared.markArchived(
+                new ArchiveRequest(backupId, dump, sealed, upload, verification, check.warnings()));
+            return null;
+          });
+      status = "ARCHIVED";
+      currentStep = "done";
+      return new SourceBackupResult(
+          backupId,
+          request.source(),
+          status,
+          dump.rawBytes(),
+          sealed.storedBytes(),
+          sealed.sha256(),
+          upload.bucket(),
+          upload.objectKey(),
+          upload.manifestKey(),
+          verification.storageClass(),
+          sealed.compression(),
+          dump.consistentAtMillis(),
+          check.warnings(),
+          List.copyOf(steps),
+          null,
+          null);
+    } catch (ActivityFailure | CanceledFailure failure) {
+      status = "FAILED";
+      String reason = Failures.reason(failure);
+      String type = Failures.type(failure);
+      log.warn("backup {} of {} failed at {}: {}", backupId, sourceName, currentStep, reason);
+      // Runs even when the workflow was cancelled: a cancelled backup is recorded, not forgotten.
+      Workflow.newDetachedCancellationScope(
+              () -> shared.markFailed(new FailRequest(backupId, type, currentStep + ": " + reason)))
+          .run();
+      if (failure instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
+        throw new CanceledFailure("backup " + backupId + " cancelled at " + currentStep);
+      }
+      throw ApplicationFailure.newNonRetryableFailure(
+          "backup " + backupId + " failed at " + currentStep + ": " + reason, type);
+    } finally {
+      Workflow.newDetachedCancellationScope(() -> cleanSpool(cleaner)).run();
+    }
+  }
+
+  @Override
+  public SourceProgress progress() {
+    return new SourceProgress(backupId, sourceName, currentStep, status);
+  }
+
+  private void cleanSpool(SpoolActivities spool) {
+    try {
+      spool.cleanSpool(backupId);
+    } catch (ActivityFailure failure) {
+      // The backup's outcome stands; a leftover spool is swept when the worker starts again.
+      log.warn("spool of {} not cleaned: {}", backupId, Failures.reason(failure));
+    }
+  }
+
+  private SpoolActivities spoolStub(HostQueue host, Duration startToClose, RetryOptions retry) {
+    return Workflow.newActivityStub(
+        SpoolActivities.class,
+        ActivityOptions.newBuilder()
+            .setTaskQueue(host.taskQueue())
+            .setStartToCloseTimeout(startToClose)
+            .setScheduleToCloseTimeout(Duration.ofHours(24))
+            .setHeartbeatTimeout(Duration.ofMinutes(1))
+            .setRetryOptions(retry)
+            .build());
+  }
+
+  private <T> T step(String name, Supplier<T> action) {
+    currentStep = name;
+    long started = Workflow.currentTimeMillis();
+    T result = action.get();
+    steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));
+    return result;
+  }
+}

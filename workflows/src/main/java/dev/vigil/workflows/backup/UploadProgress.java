@@ -1,0 +1,11 @@
+package dev.vigil.workflows.backup;
+
+/**
+ * Heartbeat details of an upload: what a retried attempt resumes from.
+ *
+ * @param uploadId the multipart upload id, or null before it was created
+ * @param partSize bytes per part (the last may be shorter)
+ * @param partsDone parts 1..partsDone are uploaded
+ */
+public record UploadProgress(
+    String objectKey, String uploadId, long partSize, int partsDone, long bytesDone) {}

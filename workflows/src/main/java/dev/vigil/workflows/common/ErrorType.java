@@ -1,0 +1,69 @@
+package dev.vigil.workflows.common;
+
+import io.temporal.failure.ApplicationFailure;
+import java.util.Arrays;
+
+/**
+ * Every failure kind Vigil reports. The enum name is the {@link ApplicationFailure} type, so retry
+ * policies can name the kinds that no retry can fix, and operators can filter on a stable code.
+ */
+public enum ErrorType {
+  /** vigil.yaml or a request names something that does not exist or is malformed. */
+  INVALID_CONFIG(false),
+  /** The source (database host, port) cannot be reached; it may come back. */
+  SOURCE_UNREACHABLE(true),
+  /** The source refused Vigil's credentials. */
+  AUTHENTICATION_FAILED(false),
+  /** The database or directory named by a source does not exist. */
+  SOURCE_NOT_FOUND(false),
+  /** The dump tool failed for a reason that may pass (lock timeout, connection reset). */
+  DUMP_FAILED(true),
+  /** The dump was written but is unreadable, empty or does not match what was recorded. */
+  DUMP_INVALID(false),
+  /** The object store did not answer or answered with a server error; it may come back. */
+  REPOSITORY_UNAVAILABLE(true),
+  /** The bucket does not exist or Vigil may not write to it. */
+  REPOSITORY_NOT_FOUND(false),
+  /** The encryption key is missing, unreadable, of the wrong length, or not the one used. */
+  ENCRYPTION_KEY_INVALID(false),
+  /** The spool filesystem on the worker host is full. */
+  SPOOL_FULL(false),
+  /** A spool file a step needs is gone (host replaced, disk wiped). */
+  SPOOL_MISSING(false),
+  /** The stored object does not match what was uploaded (size or SHA-256). */
+  UPLOAD_MISMATCH(false),
+  /** The catalog refuses a transition (e.g. archiving a pruned backup). */
+  CATALOG_CONFLICT(false),
+  /** The catalog database cannot be reached; it may come back. */
+  CATALOG_UNAVAILABLE(true);
+
+  private final boolean retryable;
+
+  ErrorType(boolean retryable) {
+    this.retryable = retryable;
+  }
+
+  /** Whether a later attempt of the same activity can succeed. */
+  public boolean retryable() {
+    return retryable;
+  }
+
+  /** A failure of this type; non-retryable types fail the activity at once. */
+  public ApplicationFailure failure(String message) {
+    return retryable
+        ? ApplicationFailure.newFailure(message, name())
+        : ApplicationFailure.newNonRetryableFailure(message, name());
+  }
+
+  /** A failure of this type that keeps its cause for the unexpected cases. */
+  public ApplicationFailure failure(String message, Throwable cause) {
+    return retryable
+        ? ApplicationFailure.newFailureWithCause(message, name(), cause)
+        : ApplicationFailure.newNonRetryableFailureWithCause(message, name(), cause);
+  }
+
+  /** The type names for {@code RetryOptions.setDoNotRetry}. */
+  public static String[] nonRetryableTypes() {
+    return Arrays.stream(values()).filter(t -> !t.retryable).map(Enum::name).toArray(String[]::new);
+  }
+}
