@@ -42,7 +42,9 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
         SourceRef source = pending.poll();
         running.put(source, startChild(source, setId, timestamp, request.triggeredBy()));
       }
-      Promise.anyOf(running.values()).get();
+      // Wait for any child to finish, successfully or not; outcome() reads which.
+      Promise.anyOf(running.values().stream().map(p -> p.handle((value, failure) -> 0)).toList())
+          .get();
       List<SourceRef> done = new ArrayList<>();
       running.forEach(
           (source, promise) -> {

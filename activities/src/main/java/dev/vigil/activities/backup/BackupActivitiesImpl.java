@@ -1,0 +1,261 @@
+package dev.vigil.activities.backup;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.common.Activities;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.workflows.backup.ArchiveRequest;
+import dev.vigil.workflows.backup.BackupActivities;
+import dev.vigil.workflows.backup.BackupSetRecord;
+import dev.vigil.workflows.backup.BackupSetRequest;
+import dev.vigil.workflows.backup.BackupStart;
+import dev.vigil.workflows.backup.FailRequest;
+import dev.vigil.workflows.backup.HostQueue;
+import dev.vigil.workflows.backup.PlanRequest;
+import dev.vigil.workflows.backup.ResolvedPlan;
+import dev.vigil.workflows.backup.SourceBackupResult;
+import dev.vigil.workflows.backup.SourceRef;
+import dev.vigil.workflows.backup.UploadVerification;
+import dev.vigil.workflows.backup.VerifyUploadRequest;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.TaskQueues;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Backup steps any worker can run: plan resolution, catalog records, upload verification. */
+public final class BackupActivitiesImpl implements BackupActivities {
+  private static final Logger log = LoggerFactory.getLogger(BackupActivitiesImpl.class);
+  private static final int BUFFER = 1 << 20;
+
+  private final VigilServices services;
+
+  public BackupActivitiesImpl(VigilServices services) {
+    this.services = services;
+  }
+
+  /** The source as workflows see it: names and kinds, no secrets. */
+  public static SourceRef ref(SourceConfig source) {
+    return new SourceRef(source.name(), source.type(), source.kind(), source.repository());
+  }
+
+  @Override
+  public ResolvedPlan resolvePlan(PlanRequest request) {
+    return Activities.run(
+        () -> {
+          List<String> names =
+              request.sources() == null || request.sources().isEmpty()
+                  ? List.copyOf(services.config().sources().keySet())
+                  : request.sources();
+          List<SourceRef> sources = new ArrayList<>();
+          for (String name : new LinkedHashSet<>(names)) {
+            sources.add(ref(services.source(name)));
+          }
+          return new ResolvedPlan(
+              request.plan(), sources, services.config().worker().maxParallelSources());
+        });
+  }
+
+  @Override
+  public HostQueue reserveHost() {
+    String hostId = services.config().worker().hostId();
+    return new HostQueue(hostId, TaskQueues.host(services.config().temporal().taskQueue(), hostId));
+  }
+
+  @Override
+  public void beginBackup(BackupStart start) {
+    Activities.run(() -> services.catalog().beginBackup(start));
+  }
+
+  @Override
+  public UploadVerification verifyUpload(VerifyUploadRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          ObjectStore store = services.store(request.repository());
+          String key = request.upload().objectKey();
+          var head =
+              store
+                  .head(key)
+                  .orElseThrow(
+                      () ->
+                          new VigilException(
+                              ErrorType.UPLOAD_MISMATCH,
+                              "object s3://"
+                                  + store.bucket()
+                                  + "/"
+                                  + key
+                                  + " is missing after upload"));
+          MessageDigest sha256 = sha256();
+          long size = 0;
+          // Read back the bytes themselves: a composite multipart checksum is not the file's hash.
+          try (InputStream in = store.open(key)) {
+            byte[] buffer = new byte[BUFFER];
+            int read;
+            long reported = 0;
+            while ((read = in.read(buffer)) >= 0) {
+              sha256.update(buffer, 0, read);
+              size += read;
+              if (size - reported >= 64L * BUFFER) {
+                context.heartbeat(size);
+                reported = size;
+              }
+            }
+          } catch (IOException e) {
+            throw new VigilException(
+                ErrorType.REPOSITORY_UNAVAILABLE,
+                "verify-upload: reading s3://"
+                    + store.bucket()
+                    + "/"
+                    + key
+                    + " failed: "
+                    + e.getMessage(),
+                e);
+          }
+          String actual = HexFormat.of().formatHex(sha256.digest());
+          if (size != request.sealed().storedBytes() || !actual.equals(request.sealed().sha256())) {
+            throw new VigilException(
+                ErrorType.UPLOAD_MISMATCH,
+                "object s3://"
+                    + store.bucket()
+                    + "/"
+                    + key
+                    + " has "
+                    + size
+                    + " bytes, SHA-256 "
+                    + actual
+                    + "; the sealed file had "
+                    + request.sealed().storedBytes()
+                    + " bytes, SHA-256 "
+                    + request.sealed().sha256());
+          }
+          return new UploadVerification(size, actual, head.storageClass(), "read-back");
+        });
+  }
+
+  @Override
+  public void markArchived(ArchiveRequest request) {
+    Activities.run(() -> services.catalog().markArchived(request));
+    log.info(
+        "backup {} archived: {} raw → {} stored at s3://{}/{}",
+        request.backupId(),
+        request.dump().rawBytes(),
+        request.sealed().storedBytes(),
+        request.upload().bucket(),
+        request.upload().objectKey());
+  }
+
+  @Override
+  public void markFailed(FailRequest request) {
+    Activities.run(() -> services.catalog().markFailed(request));
+  }
+
+  @Override
+  public BackupSetRecord recordBackupSet(BackupSetRequest request) {
+    return Activities.run(
+        () -> {
+          long archived = request.results().stream().filter(SourceBackupResult::archived).count();
+          String status =
+              archived == request.results().size() && archived > 0
+                  ? "COMPLETE"
+                  : archived == 0 ? "FAILED" : "PARTIAL";
+          // Each repository the set touches gets the set manifest, so each is self-describing.
+          Set<String> repositories = new LinkedHashSet<>();
+          request.results().forEach(result -> repositories.add(result.source().repository()));
+          String manifestKey = null;
+          for (String repository : repositories) {
+            ObjectStore store = services.store(repository);
+            String key = store.key("sets/" + request.setId() + ".json");
+            writeSetManifest(store, key, request, status);
+            if (manifestKey == null) {
+              manifestKey = key;
+            }
+          }
+          services.catalog().recordBackupSet(request, status, manifestKey);
+          return new BackupSetRecord(request.setId(), status, manifestKey);
+        });
+  }
+
+  private void writeSetManifest(
+      ObjectStore store, String key, BackupSetRequest request, String status) {
+    ObjectNode manifest = Json.MAPPER.createObjectNode();
+    manifest.put("format", "vigil-backup-set/1");
+    manifest.put("setId", request.setId());
+    manifest.put("plan", request.plan());
+    manifest.put("status", status);
+    manifest.put("triggeredBy", request.triggeredBy());
+    manifest.put("startedAt", Instant.ofEpochMilli(request.startedAtMillis()).toString());
+    manifest.put("finishedAt", Instant.ofEpochMilli(request.finishedAtMillis()).toString());
+    ArrayNode backups = manifest.putArray("backups");
+    for (SourceBackupResult result : request.results()) {
+      ObjectNode backup = backups.addObject();
+      backup.put("backupId", result.backupId());
+      backup.put("source", result.source().name());
+      backup.put("type", result.source().type());
+      backup.put("kind", result.source().kind());
+      backup.put("repository", result.source().repository());
+      backup.put("status", result.status());
+      backup.put("objectKey", result.objectKey());
+      backup.put("manifestKey", result.manifestKey());
+      backup.put("sha256", result.sha256());
+      backup.put("storedBytes", result.storedBytes());
+      if (result.consistentAtMillis() > 0) {
+        backup.put("consistentAt", Instant.ofEpochMilli(result.consistentAtMillis()).toString());
+      }
+      backup.put("failure", result.failure());
+    }
+    Path file = null;
+    try {
+      file = Files.createTempFile("vigil-set-", ".json");
+      Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), manifest);
+      String mac = services.manifests().mac(file);
+      store.putFile(
+          file,
+          key,
+          new ObjectAttributes(
+              null,
+              Map.of("vigil-set-id", request.setId()),
+              Map.of("vigil-hmac-sha256", mac, "vigil-key-id", services.key().keyId())));
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.REPOSITORY_UNAVAILABLE,
+          "cannot write backup-set manifest " + key + ": " + e.getMessage(),
+          e);
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          log.debug("temp file {} left behind", file);
+        }
+      }
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

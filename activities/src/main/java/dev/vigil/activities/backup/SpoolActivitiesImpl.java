@@ -1,0 +1,352 @@
+package dev.vigil.activities.backup;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.common.Activities;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.activities.config.PostgresSourceConfig;
+import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.crypto.SealOutcome;
+import dev.vigil.activities.source.DirDump;
+import dev.vigil.activities.source.DirectoryDumper;
+import dev.vigil.activities.source.PgDump;
+import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
+import dev.vigil.activities.store.UploadOutcome;
+import dev.vigil.workflows.backup.DumpRequest;
+import dev.vigil.workflows.backup.DumpResult;
+import dev.vigil.workflows.backup.SealRequest;
+import dev.vigil.workflows.backup.SealResult;
+import dev.vigil.workflows.backup.SourceRef;
+import dev.vigil.workflows.backup.SpoolActivities;
+import dev.vigil.workflows.backup.UploadProgress;
+import dev.vigil.workflows.backup.UploadRequest;
+import dev.vigil.workflows.backup.UploadResult;
+import dev.vigil.workflows.backup.VerifyDumpRequest;
+import dev.vigil.workflows.backup.VerifyDumpResult;
+import dev.vigil.workflows.common.ErrorType;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The spool steps of a backup, on the host that holds the spool. */
+public final class SpoolActivitiesImpl implements SpoolActivities {
+  private static final Logger log = LoggerFactory.getLogger(SpoolActivitiesImpl.class);
+
+  /** A size change above this share of the previous backup is worth a warning. */
+  static final double SIZE_DEVIATION_WARNING = 0.15;
+
+  private final VigilServices services;
+
+  public SpoolActivitiesImpl(VigilServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public DumpResult dump(DumpRequest request) {
+    return Activities.run(() -> doDump(request));
+  }
+
+  @Override
+  public VerifyDumpResult verifyDump(VerifyDumpRequest request) {
+    return Activities.run(() -> doVerify(request));
+  }
+
+  @Override
+  public SealResult seal(SealRequest request) {
+    return Activities.run(() -> doSeal(request));
+  }
+
+  @Override
+  public UploadResult upload(UploadRequest request) {
+    return Activities.run(() -> doUpload(request));
+  }
+
+  @Override
+  public void cleanSpool(String backupId) {
+    Activities.run(
+        () -> {
+          try {
+            services.spool().delete(backupId);
+          } catch (IOException e) {
+            throw new VigilException(
+                ErrorType.SPOOL_MISSING, "cannot clean spool of " + backupId + ": " + e, e);
+          }
+        });
+  }
+
+  private DumpResult doDump(DumpRequest request) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    SourceConfig source = services.source(request.source().name());
+    String backupId = request.backupId();
+    // A retried dump starts afresh: a half-written dump is worth nothing.
+    Path dir = services.spool().fresh(backupId);
+    log.info("dump {} of source {} into {}", backupId, source.name(), dir);
+    DumpResult result;
+    DumpMeta meta;
+    if (source instanceof PostgresSourceConfig postgres) {
+      String password = services.secret(postgres.password(), "source '" + source.name() + "'");
+      PgDump dump =
+          services
+              .postgresDumper()
+              .dump(postgres, password, dir, bytes -> context.heartbeat(bytes));
+      meta =
+          new DumpMeta(
+              "pg_dump-custom", dump.dumpFile().getFileName().toString(), Spool.TABLES, List.of());
+      result =
+          new DumpResult(
+              backupId,
+              dir.toString(),
+              meta.format(),
+              dump.bytes(),
+              dump.tables(),
+              dump.totalRows(),
+              dump.consistentAt().toEpochMilli(),
+              dump.pgDumpVersion(),
+              dump.serverVersion());
+    } else {
+      DirectorySourceConfig directory = (DirectorySourceConfig) source;
+      DirDump dump =
+          services.directoryDumper().dump(directory, dir, bytes -> context.heartbeat(bytes));
+      meta =
+          new DumpMeta("tar", DirectoryDumper.ARCHIVE, DirectoryDumper.FILE_LIST, dump.warnings());
+      result =
+          new DumpResult(
+              backupId,
+              dir.toString(),
+              meta.format(),
+              dump.archiveBytes(),
+              dump.entries(),
+              0,
+              dump.consistentAt().toEpochMilli(),
+              "vigil-tar " + ManifestWriter.VIGIL_VERSION,
+              null);
+    }
+    writeJson(dir.resolve(Spool.DUMP_META), meta, "dump");
+    return result;
+  }
+
+  private VerifyDumpResult doVerify(VerifyDumpRequest request) {
+    DumpResult dump = request.dump();
+    String backupId = dump.backupId();
+    DumpMeta meta = readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
+    Path raw = services.spool().existing(backupId, meta.rawFile());
+    long listed =
+        "tar".equals(meta.format())
+            ? services
+                .directoryDumper()
+                .verify(raw, services.spool().existing(backupId, meta.listFile()))
+            : services.postgresDumper().listEntries(raw);
+    if (dump.rawBytes() <= 0 || listed <= 0) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          "source '"
+              + request.source().name()
+              + "': the dump is empty ("
+              + dump.rawBytes()
+              + " bytes, "
+              + listed
+              + " entries); nothing to back up");
+    }
+    List<String> warnings = new ArrayList<>(meta.warnings());
+    OptionalLong previous =
+        services.catalog().previousArchivedRawBytes(request.source().name(), backupId);
+    if (previous.isPresent() && previous.getAsLong() > 0) {
+      double change = (dump.rawBytes() - previous.getAsLong()) / (double) previous.getAsLong();
+      if (Math.abs(change) > SIZE_DEVIATION_WARNING) {
+        warnings.add(
+            String.format(
+                Locale.ROOT,
+                "size %d bytes is %s%.0f%% from the previous backup's %d bytes",
+                dump.rawBytes(),
+                change > 0 ? "+" : "",
+                change * 100,
+                previous.getAsLong()));
+      }
+    }
+    return new VerifyDumpResult(listed, previous.orElse(-1), warnings);
+  }
+
+  private SealResult doSeal(SealRequest request) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    String backupId = request.dump().backupId();
+    Path dir = services.spool().dir(backupId);
+    Path sealedFile = dir.resolve(Spool.SEALED);
+    Path sealedMeta = dir.resolve(Spool.SEAL_META);
+    // Check before acting: a retry after the seal completed returns what it produced.
+    if (Files.exists(sealedMeta) && Files.exists(sealedFile)) {
+      return readJson(sealedMeta, SealResult.class);
+    }
+    DumpMeta meta = readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
+    Path raw = services.spool().existing(backupId, meta.rawFile());
+    SourceConfig source = services.source(request.source().name());
+    Path partial = dir.resolve(Spool.SEALED + ".partial");
+    try {
+      String compression = services.sealer().chooseCompression(raw, source.compression());
+      SealOutcome outcome =
+          services
+              .sealer()
+              .seal(
+                  raw,
+                  partial,
+                  compression,
+                  aeadContext(backupId, request.source()),
+                  context::heartbeat);
+      Files.move(partial, sealedFile, StandardCopyOption.ATOMIC_MOVE);
+      SealResult result =
+          new SealResult(
+              backupId,
+              outcome.rawBytes(),
+              outcome.storedBytes(),
+              outcome.sha256(),
+              outcome.compression(),
+              dev.vigil.activities.crypto.Sealer.ENCRYPTION,
+              services.sealer().keyId());
+      writeJson(sealedMeta, result, "compress");
+      // The raw dump is no longer needed once the sealed file is complete and recorded.
+      Files.deleteIfExists(raw);
+      return result;
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          services.spool().root(),
+          "compress",
+          new VigilException(
+              ErrorType.SPOOL_MISSING, "compress: cannot seal " + raw + ": " + e.getMessage(), e));
+    }
+  }
+
+  private UploadResult doUpload(UploadRequest request) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    SourceRef source = request.source();
+    SealResult sealed = request.sealed();
+    String backupId = sealed.backupId();
+    ObjectStore store = services.store(source.repository());
+    String storageClass = services.config().repositories().get(source.repository()).storageClass();
+    String dataKey = store.key(source.name() + "/" + backupId + "/" + Spool.SEALED);
+    String manifestKey = store.key(source.name() + "/" + backupId + "/" + Spool.MANIFEST);
+    Map<String, String> tags =
+        Map.of(
+            "vigil-source",
+            source.name(),
+            "vigil-kind",
+            source.kind(),
+            "vigil-backup-id",
+            backupId);
+    Map<String, String> metadata =
+        Map.of(
+            "vigil-sha256", sealed.sha256(),
+            "vigil-key-id", sealed.keyId(),
+            "vigil-compression", sealed.compression());
+
+    UploadOutcome outcome;
+    Optional<StoredObject> existing = store.head(dataKey);
+    if (existing.isPresent()
+        && existing.get().size() == sealed.storedBytes()
+        && sealed.sha256().equals(existing.get().metadata().get("vigil-sha256"))) {
+      // An earlier attempt finished the upload but not the activity: nothing to send again.
+      outcome = new UploadOutcome(0, 0, sealed.storedBytes());
+    } else {
+      Path sealedFile = services.spool().existing(backupId, Spool.SEALED);
+      UploadProgress resume =
+          context
+              .getHeartbeatDetails(UploadProgress.class)
+              .filter(p -> dataKey.equals(p.objectKey()))
+              .orElse(null);
+      if (resume != null) {
+        log.info(
+            "upload of {} resumes after part {} ({})",
+            dataKey,
+            resume.partsDone(),
+            resume.uploadId());
+      }
+      outcome =
+          store.uploadFile(
+              sealedFile,
+              dataKey,
+              new ObjectAttributes(storageClass, tags, metadata),
+              resume,
+              context::heartbeat);
+    }
+    Path dir = services.spool().dir(backupId);
+    Path manifest = dir.resolve(Spool.MANIFEST);
+    try {
+      DumpMeta meta =
+          readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
+      String mac =
+          services
+              .manifests()
+              .write(
+                  manifest,
+                  request,
+                  meta,
+                  services.spool().existing(backupId, meta.listFile()),
+                  store.bucket(),
+                  dataKey,
+                  storageClass);
+      store.putFile(
+          manifest,
+          manifestKey,
+          new ObjectAttributes(
+              storageClass,
+              tags,
+              Map.of("vigil-hmac-sha256", mac, "vigil-key-id", sealed.keyId())));
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          services.spool().root(),
+          "upload",
+          new VigilException(
+              ErrorType.SPOOL_MISSING, "upload: cannot write manifest " + manifest + ": " + e, e));
+    }
+    return new UploadResult(
+        store.bucket(),
+        dataKey,
+        manifestKey,
+        storageClass,
+        sealed.storedBytes(),
+        outcome.parts(),
+        outcome.resumedParts());
+  }
+
+  /** Binds ciphertext to its backup: a sealed file moved under another backup fails to open. */
+  public static String aeadContext(String backupId, SourceRef source) {
+    return "vigil/v1 backup=" + backupId + " source=" + source.name();
+  }
+
+  private static void writeJson(Path file, Object value, String step) {
+    try {
+      Json.MAPPER.writeValue(file.toFile(), value);
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          file.getParent(),
+          step,
+          new VigilException(
+              ErrorType.SPOOL_MISSING, step + ": cannot write " + file + ": " + e, e));
+    }
+  }
+
+  private static <T> T readJson(Path file, Class<T> type) {
+    try {
+      return Json.MAPPER.readValue(file.toFile(), type);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "cannot read spool file " + file + ": " + e);
+    }
+  }
+}

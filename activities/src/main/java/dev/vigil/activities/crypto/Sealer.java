@@ -1,0 +1,264 @@
+package dev.vigil.activities.crypto;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.function.LongConsumer;
+
+/**
+ * Seals dumps for storage: zstd (unless the data does not compress), then Tink's AES-256-GCM-HKDF
+ * streaming AEAD in 1 MiB segments, hashing the stored bytes on the way. Memory stays flat: data
+ * moves through fixed buffers, never whole.
+ *
+ * <p>Stored format: {@code "VGL1"}, a version byte, a compression byte, the key id
+ * (length-prefixed), then Tink's ciphertext. The header and the caller's context (backup id,
+ * source) are the AEAD's associated data, so a header edit, a swapped object or another key all
+ * fail authentication.
+ */
+public final class Sealer {
+  /** The streaming AEAD format name recorded on backups. */
+  public static final String ENCRYPTION = "AES256_GCM_HKDF_1MB";
+
+  private static final byte[] MAGIC = "VGL1".getBytes(StandardCharsets.US_ASCII);
+  private static final int VERSION = 1;
+  private static final int SEGMENT_SIZE = 1 << 20;
+  private static final int BUFFER = 1 << 20;
+  private static final int SAMPLE = 4 << 20;
+
+  /** Below this compressed/raw ratio on a sample, compression is worth its CPU. */
+  private static final double WORTHWHILE_RATIO = 0.9;
+
+  private final EncryptionKey key;
+  private final int zstdLevel;
+  private final int zstdWorkers;
+
+  public Sealer(EncryptionKey key) {
+    this(key, 3, Math.max(1, Runtime.getRuntime().availableProcessors()));
+  }
+
+  public Sealer(EncryptionKey key, int zstdLevel, int zstdWorkers) {
+    this.key = key;
+    this.zstdLevel = zstdLevel;
+    this.zstdWorkers = zstdWorkers;
+  }
+
+  /** The key id sealed files carry. */
+  public String keyId() {
+    return key.keyId();
+  }
+
+  /**
+   * {@code zstd} or {@code none} for {@code configured} = auto: compresses a sample from the start
+   * of the file and keeps compression only if it saves at least 10% (model weights do not).
+   */
+  public String chooseCompression(Path raw, String configured) throws IOException {
+    if (!"auto".equals(configured)) {
+      return configured;
+    }
+    byte[] sample = new byte[(int) Math.min(SAMPLE, Files.size(raw))];
+    try (InputStream in = Files.newInputStream(raw)) {
+      int read = in.readNBytes(sample, 0, sample.length);
+      if (read == 0) {
+        return "zstd";
+      }
+      byte[] compressed = Zstd.compress(Arrays.copyOf(sample, read), 1);
+      return compressed.length < read * WORTHWHILE_RATIO ? "zstd" : "none";
+    }
+  }
+
+  /** Seals {@code raw} into {@code sealed}; {@code context} binds the ciphertext to its backup. */
+  public SealOutcome seal(
+      Path raw, Path sealed, String compression, String context, LongConsumer rawBytesRead)
+      throws IOException {
+    byte[] header = header(compression);
+    MessageDigest sha256 = sha256();
+    long rawBytes = 0;
+    try (InputStream in = Files.newInputStream(raw);
+        CountingOutputStream stored =
+            new CountingOutputStream(
+                new DigestOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(sealed), BUFFER), sha256))) {
+      stored.write(header);
+      try (OutputStream plain = plaintextSink(stored, header, compression, context)) {
+        byte[] buffer = new byte[BUFFER];
+        int read;
+        long reported = 0;
+        while ((read = in.read(buffer)) >= 0) {
+          plain.write(buffer, 0, read);
+          rawBytes += read;
+          if (rawBytes - reported >= 64L * BUFFER) {
+            rawBytesRead.accept(rawBytes);
+            reported = rawBytes;
+          }
+        }
+      }
+      stored.flush();
+      rawBytesRead.accept(rawBytes);
+      return new SealOutcome(
+          rawBytes, stored.count(), HexFormat.of().formatHex(sha256.digest()), compression);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("streaming AEAD unavailable", e);
+    }
+  }
+
+  /**
+   * Streams the plaintext of a sealed stream into {@code out}. ENCRYPTION_KEY_INVALID if the file
+   * was sealed with another key; DUMP_INVALID if it was altered or truncated.
+   */
+  public long unseal(InputStream sealed, OutputStream out, String context) throws IOException {
+    DataInputStream in = new DataInputStream(sealed);
+    byte[] magic = new byte[MAGIC.length];
+    int version;
+    int compressionCode;
+    String storedKeyId;
+    try {
+      in.readFully(magic);
+      version = in.readUnsignedByte();
+      compressionCode = in.readUnsignedByte();
+      byte[] keyIdBytes = new byte[in.readUnsignedByte()];
+      in.readFully(keyIdBytes);
+      storedKeyId = new String(keyIdBytes, StandardCharsets.UTF_8);
+    } catch (EOFException e) {
+      throw new VigilException(ErrorType.DUMP_INVALID, "sealed data is truncated: no header");
+    }
+    if (!Arrays.equals(magic, MAGIC) || version != VERSION || compressionCode > 1) {
+      throw new VigilException(ErrorType.DUMP_INVALID, "not a Vigil sealed file (bad header)");
+    }
+    if (!storedKeyId.equals(key.keyId())) {
+      throw new VigilException(
+          ErrorType.ENCRYPTION_KEY_INVALID,
+          "sealed with key '" + storedKeyId + "' but the configured key is '" + key.keyId() + "'");
+    }
+    String compression = compressionCode == 1 ? "zstd" : "none";
+    byte[] header = header(compression);
+    long total = 0;
+    try (InputStream decrypted = aead().newDecryptingStream(in, associatedData(header, context));
+        InputStream plain = compressionCode == 1 ? new ZstdInputStream(decrypted) : decrypted) {
+      byte[] buffer = new byte[BUFFER];
+      int read;
+      while ((read = plain.read(buffer)) >= 0) {
+        out.write(buffer, 0, read);
+        total += read;
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("streaming AEAD unavailable", e);
+    } catch (IOException e) {
+      // Tink reports a failed authentication tag as an IOException.
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          "sealed data failed authentication (altered, truncated, or sealed for another backup"
+              + " or key): "
+              + e.getMessage());
+    }
+    return total;
+  }
+
+  private OutputStream plaintextSink(
+      OutputStream stored, byte[] header, String compression, String context)
+      throws IOException, GeneralSecurityException {
+    OutputStream encrypted =
+        aead()
+            .newEncryptingStream(
+                new NonClosingOutputStream(stored), associatedData(header, context));
+    if (!"zstd".equals(compression)) {
+      return encrypted;
+    }
+    ZstdOutputStream zstd = new ZstdOutputStream(encrypted, zstdLevel);
+    if (zstdWorkers > 1) {
+      zstd.setWorkers(zstdWorkers);
+    }
+    return new BufferedOutputStream(zstd, BUFFER);
+  }
+
+  private AesGcmHkdfStreaming aead() throws GeneralSecurityException {
+    return new AesGcmHkdfStreaming(key.streamingIkm(), "HmacSha256", 32, SEGMENT_SIZE, 0);
+  }
+
+  private byte[] header(String compression) {
+    byte[] keyId = key.keyId().getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream header = new ByteArrayOutputStream();
+    header.writeBytes(MAGIC);
+    header.write(VERSION);
+    header.write("zstd".equals(compression) ? 1 : 0);
+    header.write(keyId.length);
+    header.writeBytes(keyId);
+    return header.toByteArray();
+  }
+
+  private static byte[] associatedData(byte[] header, String context) {
+    ByteArrayOutputStream aad = new ByteArrayOutputStream();
+    aad.writeBytes(header);
+    aad.writeBytes(context.getBytes(StandardCharsets.UTF_8));
+    return aad.toByteArray();
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Counts bytes written through it. */
+  private static final class CountingOutputStream extends FilterOutputStream {
+    private long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    long count() {
+      return count;
+    }
+  }
+
+  /** Lets the AEAD stream finish its last segment without closing the file under it. */
+  private static final class NonClosingOutputStream extends FilterOutputStream {
+    NonClosingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+}

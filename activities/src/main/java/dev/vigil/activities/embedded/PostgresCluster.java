@@ -1,0 +1,429 @@
+package dev.vigil.activities.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A throwaway PostgreSQL cluster on a free loopback port, made with the installed {@code initdb}
+ * and {@code pg_ctl}: for the embedded stack and for integration tests. Closing it stops the server
+ * and deletes its directory; a shutdown hook does the same if the JVM exits first.
+ *
+ * <p>{@code initdb} refuses to run as root, so when the JVM is root both tools run as the {@code
+ * postgres} user through {@code runuser}, on a directory that user owns.
+ */
+public final class PostgresCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresCluster.class);
+  private static final String HOST = "127.0.0.1";
+  private static final String SERVICE_USER = "postgres";
+  private static final Path DEBIAN_VERSIONS = Path.of("/usr/lib/postgresql");
+  // A Unix socket path is limited to 107 bytes; leave room for "/.s.PGSQL.65535".
+  private static final int MAX_SOCKET_DIR_LENGTH = 90;
+  private static final int START_ATTEMPTS = 3;
+  private static final long TOOL_TIMEOUT_SECONDS = 120;
+
+  private final Path baseDir;
+  private final Path dataDir;
+  private final Path socketDir;
+  private final Path binDir;
+  private final String superuser;
+  private final String password;
+  private final int port;
+  private final boolean asServiceUser;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread shutdownHook;
+
+  private PostgresCluster(
+      Path baseDir,
+      Path socketDir,
+      Path binDir,
+      String superuser,
+      String password,
+      int port,
+      boolean asServiceUser) {
+    this.baseDir = baseDir;
+    this.dataDir = baseDir.resolve("data");
+    this.socketDir = socketDir;
+    this.binDir = binDir;
+    this.superuser = superuser;
+    this.password = password;
+    this.port = port;
+    this.asServiceUser = asServiceUser;
+    this.shutdownHook = new Thread(this::stopAndDelete, "postgres-cluster-stop-" + port);
+  }
+
+  /**
+   * Creates a cluster in {@code baseDir/data} and starts it on a free port of 127.0.0.1. Local
+   * (socket) connections are trusted; TCP connections need {@code password} (SCRAM).
+   */
+  public static PostgresCluster start(Path baseDir, String superuser, String password) {
+    Path binDir = findBinDir();
+    boolean asServiceUser = runningAsRoot();
+    Path base = baseDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(base);
+      Path socketDir = base.resolve("socket");
+      if (socketDir.toString().length() > MAX_SOCKET_DIR_LENGTH) {
+        socketDir = Files.createTempDirectory(Path.of("/tmp"), "pgsock");
+      }
+      Files.createDirectories(socketDir);
+      Path passwordFile = base.resolve("superuser.pw");
+      Files.deleteIfExists(passwordFile);
+      Files.createFile(
+          passwordFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(passwordFile, password + "\n", StandardCharsets.UTF_8);
+      if (asServiceUser) {
+        makeParentsTraversable(base);
+        makeParentsTraversable(socketDir);
+        chownToServiceUser(base);
+        chownToServiceUser(socketDir);
+      }
+      PostgresCluster cluster;
+      try {
+        cluster = initAndStart(base, socketDir, binDir, superuser, password, asServiceUser);
+      } finally {
+        Files.deleteIfExists(passwordFile);
+      }
+      Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
+      LOG.info(
+          "PostgreSQL cluster started at {}:{} (data {}, binaries {})",
+          HOST,
+          cluster.port,
+          cluster.dataDir,
+          binDir);
+      return cluster;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare a PostgreSQL cluster in " + base, e);
+    }
+  }
+
+  private static PostgresCluster initAndStart(
+      Path base,
+      Path socketDir,
+      Path binDir,
+      String superuser,
+      String password,
+      boolean asServiceUser)
+      throws IOException {
+    Path dataDir = base.resolve("data");
+    Path log = base.resolve("postgres.log");
+    run(
+        asServiceUser,
+        base,
+        List.of(
+            binDir.resolve("initdb").toString(),
+            "-D",
+            dataDir.toString(),
+            "-U",
+            superuser,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--pwfile=" + base.resolve("superuser.pw"),
+            "-E",
+            "UTF8",
+            // The C locale exists everywhere; the host's LANG may name one that is not installed.
+            "--locale=C",
+            "--no-sync"),
+        "initdb");
+    String lastFailure = "";
+    // The free port is only free until someone takes it: try a new one if the bind loses.
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      int port = FreePorts.find();
+      String serverOptions =
+          "-p "
+              + port
+              + " -k "
+              + socketDir
+              + " -c listen_addresses="
+              + HOST
+              + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off";
+      ToolResult result =
+          tryRun(
+              asServiceUser,
+              base,
+              List.of(
+                  binDir.resolve("pg_ctl").toString(),
+                  "-D",
+                  dataDir.toString(),
+                  "-o",
+                  serverOptions,
+                  "-l",
+                  log.toString(),
+                  "-w",
+                  "-t",
+                  "60",
+                  "start"));
+      if (result.exitCode() == 0) {
+        return new PostgresCluster(
+            base, socketDir, binDir, superuser, password, port, asServiceUser);
+      }
+      lastFailure = result.output().strip() + "\n" + tail(log);
+      LOG.warn("PostgreSQL did not start on port {} (attempt {}): {}", port, attempt, lastFailure);
+    }
+    throw new IllegalStateException(
+        "PostgreSQL did not start in "
+            + dataDir
+            + " after "
+            + START_ATTEMPTS
+            + " attempts: "
+            + lastFailure);
+  }
+
+  /** The address the server listens on. */
+  public String host() {
+    return HOST;
+  }
+
+  /** The TCP port the server listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** The superuser's name. */
+  public String superuser() {
+    return superuser;
+  }
+
+  /** The directory holding initdb, pg_ctl, pg_dump and pg_restore of this cluster's version. */
+  public Path binDir() {
+    return binDir;
+  }
+
+  /** The directory of the cluster's Unix socket (local connections are trusted). */
+  public Path socketDir() {
+    return socketDir;
+  }
+
+  /** A JDBC URL for {@code database} over TCP. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
+  }
+
+  /** Creates {@code name} (quoted, so any name is allowed), owned by the superuser. */
+  public void createDatabase(String name) {
+    Properties properties = new Properties();
+    properties.setProperty("user", superuser);
+    properties.setProperty("password", password);
+    try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), properties);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot create database '" + name + "' at " + HOST + ":" + port + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Stops the server ({@code pg_ctl stop -m fast}) and deletes the cluster's directory. */
+  @Override
+  public void close() {
+    stopAndDelete();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // The hook is running or has run; nothing left to unregister.
+    }
+  }
+
+  private void stopAndDelete() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ToolResult stop =
+          tryRun(
+              asServiceUser,
+              baseDir,
+              List.of(
+                  binDir.resolve("pg_ctl").toString(),
+                  "-D",
+                  dataDir.toString(),
+                  "-m",
+                  "fast",
+                  "-w",
+                  "-t",
+                  "60",
+                  "stop"));
+      if (stop.exitCode() != 0) {
+        LOG.warn("pg_ctl stop for {} failed: {}", dataDir, stop.output().strip());
+      }
+    } catch (IOException e) {
+      LOG.warn("pg_ctl stop for {} failed: {}", dataDir, e.getMessage());
+    }
+    deleteRecursively(baseDir);
+    if (!socketDir.startsWith(baseDir)) {
+      deleteRecursively(socketDir);
+    }
+  }
+
+  private static Path findBinDir() {
+    Optional<Path> debian = highestDebianBinDir();
+    if (debian.isPresent()) {
+      return debian.get();
+    }
+    try {
+      ToolResult pgConfig = tryRun(false, null, List.of("pg_config", "--bindir"));
+      Path fromPgConfig = Path.of(pgConfig.output().strip());
+      if (pgConfig.exitCode() == 0 && Files.isExecutable(fromPgConfig.resolve("initdb"))) {
+        return fromPgConfig;
+      }
+    } catch (IOException | RuntimeException notInstalled) {
+      // No pg_config on PATH: look for initdb itself next.
+    }
+    String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+    for (String entry : path.split(java.io.File.pathSeparator)) {
+      if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, "initdb"))) {
+        return Path.of(entry);
+      }
+    }
+    throw new IllegalStateException(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/<version>/bin,"
+            + " via pg_config or on PATH; install the PostgreSQL server package");
+  }
+
+  /** The bin directory of the highest PostgreSQL major version Debian installed, if any. */
+  static Optional<Path> highestDebianBinDir() {
+    if (!Files.isDirectory(DEBIAN_VERSIONS)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> versions = Files.list(DEBIAN_VERSIONS)) {
+      return versions
+          .filter(dir -> dir.getFileName().toString().matches("\\d+(\\.\\d+)?"))
+          .filter(dir -> Files.isExecutable(dir.resolve("bin/initdb")))
+          .max(Comparator.comparingDouble(dir -> Double.parseDouble(dir.getFileName().toString())))
+          .map(dir -> dir.resolve("bin"));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean runningAsRoot() {
+    if ("root".equals(System.getProperty("user.name"))) {
+      return true;
+    }
+    try {
+      ToolResult id = tryRun(false, null, List.of("id", "-u"));
+      return id.exitCode() == 0 && id.output().strip().equals("0");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Lets the service user reach {@code dir}: every parent gets search (x) for others. */
+  private static void makeParentsTraversable(Path dir) throws IOException {
+    for (Path parent = dir.getParent(); parent != null; parent = parent.getParent()) {
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
+      if (!permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        permissions.add(PosixFilePermission.OTHERS_EXECUTE);
+        Files.setPosixFilePermissions(parent, permissions);
+      }
+    }
+  }
+
+  private static void chownToServiceUser(Path dir) throws IOException {
+    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+    UserPrincipal user = lookup.lookupPrincipalByName(SERVICE_USER);
+    GroupPrincipal group = lookup.lookupPrincipalByGroupName(SERVICE_USER);
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.toList()) {
+        PosixFileAttributeView view =
+            Files.getFileAttributeView(
+                path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(user);
+        view.setGroup(group);
+      }
+    }
+  }
+
+  private static void run(boolean asServiceUser, Path workDir, List<String> command, String tool)
+      throws IOException {
+    ToolResult result = tryRun(asServiceUser, workDir, command);
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException(
+          tool + " failed (exit " + result.exitCode() + "): " + result.output().strip());
+    }
+  }
+
+  private static ToolResult tryRun(boolean asServiceUser, Path workDir, List<String> command)
+      throws IOException {
+    List<String> full = new ArrayList<>();
+    if (asServiceUser) {
+      full.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
+    }
+    full.addAll(command);
+    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
+    if (workDir != null) {
+      // The service user may not be allowed into the JVM's working directory (e.g. /root).
+      builder.directory(workDir.toFile());
+    }
+    Process process = builder.start();
+    process.getOutputStream().close();
+    try {
+      // pg_ctl -w returns once the server is up; the server itself logs to the -l file, so the
+      // output stream ends when pg_ctl exits.
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        return new ToolResult(-1, output + "\n(timed out)");
+      }
+      return new ToolResult(process.exitValue(), output);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(command.get(0) + " interrupted", e);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      if (!Files.exists(log)) {
+        return "";
+      }
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", dir, e.getMessage());
+    }
+  }
+
+  private record ToolResult(int exitCode, String output) {}
+}

@@ -1,0 +1,551 @@
+package dev.vigil.activities.source;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.PostgresSourceConfig;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dumps a PostgreSQL database with {@code pg_dump -Fc} from a snapshot Vigil exported itself, so
+ * the per-table row counts it takes in that snapshot describe exactly what the dump holds: a later
+ * restore drill can compare them.
+ *
+ * <p>The password reaches pg_dump only through its environment. Without one, both Vigil's JDBC
+ * connection and pg_dump use the same {@code .pgpass} file.
+ */
+public final class PostgresDumper {
+  /** The archive's name in the spool. */
+  public static final String DUMP_FILE = "dump.pgc";
+
+  /** The per-table row counts' name in the spool: a JSON array of {schema, table, rows}. */
+  public static final String TABLES_FILE = "tables.json";
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresDumper.class);
+  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+  private static final int CONNECT_TIMEOUT_SECONDS = 10;
+
+  // Leaf tables only: a partitioned parent's rows are its partitions' rows. Extension members are
+  // left out because pg_dump does not dump their data either.
+  private static final String USER_TABLES =
+      """
+      SELECT n.nspname, c.relname
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'r'
+         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         AND n.nspname NOT LIKE 'pg\\_toast%'
+         AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                          WHERE d.classid = 'pg_class'::regclass
+                            AND d.objid = c.oid
+                            AND d.deptype = 'e')
+       ORDER BY n.nspname, c.relname
+      """;
+
+  private final PgTools tools;
+  private final Path pgpassFile;
+  private final Runnable afterSnapshot;
+
+  /** Uses {@code PGPASSFILE} or {@code ~/.pgpass} when no password is given. */
+  public PostgresDumper(PgTools tools) {
+    this(tools, PgTools.defaultPgpassFile());
+  }
+
+  /** Uses {@code pgpassFile} (for Vigil and pg_dump alike) when no password is given. */
+  public PostgresDumper(PgTools tools, Path pgpassFile) {
+    this(tools, pgpassFile, () -> {});
+  }
+
+  /** {@code afterSnapshot} runs once the rows are counted, before pg_dump starts (for tests). */
+  PostgresDumper(PgTools tools, Path pgpassFile, Runnable afterSnapshot) {
+    this.tools = tools;
+    this.pgpassFile = pgpassFile;
+    this.afterSnapshot = afterSnapshot;
+  }
+
+  /**
+   * Writes {@code spoolDir/dump.pgc} and {@code spoolDir/tables.json}.
+   *
+   * @param password null to use {@code .pgpass}
+   * @param bytesWritten called with the archive's size every ~2 s while pg_dump runs (and with 0
+   *     while rows are counted): a heartbeat; if it throws, pg_dump is stopped
+   * @throws VigilException SOURCE_UNREACHABLE, AUTHENTICATION_FAILED, SOURCE_NOT_FOUND, DUMP_FAILED
+   *     or SPOOL_FULL
+   * @throws CancellationException if the calling thread is interrupted (pg_dump is stopped)
+   */
+  public PgDump dump(
+      PostgresSourceConfig source, String password, Path spoolDir, LongConsumer bytesWritten) {
+    Target target = new Target(source, passwordFor(source, password));
+    Path dumpFile = spoolDir.resolve(DUMP_FILE);
+    try {
+      Files.createDirectories(spoolDir);
+    } catch (IOException e) {
+      throw spoolFailure(e, target, spoolDir);
+    }
+    String pgDumpVersion = pgDumpVersion(target);
+    List<TableRows> tables = new ArrayList<>();
+    Instant consistentAt;
+    String serverVersion;
+    try (Connection connection = connect(target);
+        Statement statement = connection.createStatement()) {
+      statement.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      String snapshot;
+      try (ResultSet row =
+          statement.executeQuery(
+              "SELECT pg_export_snapshot(), clock_timestamp(),"
+                  + " current_setting('server_version')")) {
+        row.next();
+        snapshot = row.getString(1);
+        consistentAt = row.getObject(2, OffsetDateTime.class).toInstant();
+        serverVersion = row.getString(3);
+      }
+      countRows(statement, tables, bytesWritten);
+      afterSnapshot.run();
+      runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
+      statement.execute("COMMIT");
+    } catch (SQLException e) {
+      throw sqlFailure(e, target);
+    }
+    long totalRows = tables.stream().mapToLong(TableRows::rows).sum();
+    long bytes;
+    try {
+      writeTables(spoolDir.resolve(TABLES_FILE), tables);
+      bytes = Files.size(dumpFile);
+    } catch (IOException e) {
+      throw spoolFailure(e, target, spoolDir);
+    }
+    bytesWritten.accept(bytes);
+    LOG.info(
+        "source '{}': dumped {} tables, {} rows, {} bytes as of {}",
+        source.name(),
+        tables.size(),
+        totalRows,
+        bytes,
+        consistentAt);
+    return new PgDump(
+        dumpFile, bytes, tables.size(), totalRows, consistentAt, pgDumpVersion, serverVersion);
+  }
+
+  /**
+   * The number of entries in the archive's table of contents ({@code pg_restore --list}): proof
+   * that pg_restore can read it.
+   *
+   * @throws VigilException DUMP_INVALID if pg_restore cannot read it or it lists nothing,
+   *     SPOOL_MISSING if the file is gone
+   */
+  public long listEntries(Path dumpFile) {
+    if (!Files.isRegularFile(dumpFile)) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING,
+          "dump file "
+              + dumpFile
+              + " is missing (spool cleared or host replaced); the backup must be taken again");
+    }
+    AtomicLong entries = new AtomicLong();
+    PgTools.ProcessOutcome outcome;
+    try {
+      outcome =
+          tools.run(
+              List.of(tools.pgRestore(), "--list", dumpFile.toString()),
+              Map.of(),
+              line -> {
+                if (!line.isBlank() && !line.startsWith(";")) {
+                  entries.incrementAndGet();
+                }
+              },
+              HEARTBEAT_EVERY,
+              () -> {});
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("pg_restore --list " + dumpFile + " was interrupted");
+    } catch (UncheckedIOException e) {
+      throw new VigilException(
+          ErrorType.DUMP_FAILED,
+          "cannot run pg_restore ("
+              + e.getCause().getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    }
+    if (outcome.exitCode() != 0) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          "dump file "
+              + dumpFile
+              + " is not a readable pg_dump archive: "
+              + outcome.lastStderrLine());
+    }
+    if (entries.get() == 0) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          "dump file " + dumpFile + " has no entries (pg_restore --list lists nothing)");
+    }
+    return entries.get();
+  }
+
+  private Password passwordFor(PostgresSourceConfig source, String given) {
+    if (given != null) {
+      boolean configured = source.password() != null && source.password().isSet();
+      return new Password(
+          given, configured ? "password from " + source.password().describe() : "given password");
+    }
+    Optional<String> fromFile =
+        PgTools.pgpassPassword(
+            pgpassFile, source.host(), source.port(), source.database(), source.user());
+    return fromFile
+        .map(value -> new Password(value, "password from " + pgpassFile))
+        .orElseGet(
+            () ->
+                new Password(null, "no password configured and no matching line in " + pgpassFile));
+  }
+
+  private String pgDumpVersion(Target target) {
+    try {
+      return tools.pgDumpVersion();
+    } catch (UncheckedIOException | IllegalStateException e) {
+      throw new VigilException(
+          ErrorType.DUMP_FAILED,
+          target.prefix()
+              + "cannot run pg_dump ("
+              + e.getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    }
+  }
+
+  private Connection connect(Target target) throws SQLException {
+    PostgresSourceConfig source = target.source();
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setServerNames(new String[] {source.host()});
+    dataSource.setPortNumbers(new int[] {source.port()});
+    dataSource.setDatabaseName(source.database());
+    dataSource.setUser(source.user());
+    if (target.password().value() != null) {
+      dataSource.setPassword(target.password().value());
+    }
+    dataSource.setConnectTimeout(CONNECT_TIMEOUT_SECONDS);
+    dataSource.setLoginTimeout(CONNECT_TIMEOUT_SECONDS);
+    dataSource.setApplicationName("vigil");
+    // BEGIN/COMMIT are sent explicitly, so the isolation level is exactly the one asked for.
+    Connection connection = dataSource.getConnection();
+    connection.setAutoCommit(true);
+    return connection;
+  }
+
+  private static void countRows(Statement statement, List<TableRows> tables, LongConsumer heartbeat)
+      throws SQLException {
+    List<String[]> names = new ArrayList<>();
+    try (ResultSet rows = statement.executeQuery(USER_TABLES)) {
+      while (rows.next()) {
+        names.add(new String[] {rows.getString(1), rows.getString(2)});
+      }
+    }
+    long lastBeat = System.nanoTime();
+    for (String[] name : names) {
+      // ONLY: a parent of inheritance children would otherwise count their rows a second time.
+      try (ResultSet count =
+          statement.executeQuery(
+              "SELECT count(*) FROM ONLY " + quote(name[0]) + "." + quote(name[1]))) {
+        count.next();
+        tables.add(new TableRows(name[0], name[1], count.getLong(1)));
+      }
+      if (System.nanoTime() - lastBeat > HEARTBEAT_EVERY.toNanos()) {
+        heartbeat.accept(0);
+        lastBeat = System.nanoTime();
+      }
+    }
+  }
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  private void runPgDump(
+      Target target, String snapshot, Path dumpFile, Path spoolDir, LongConsumer bytesWritten) {
+    PostgresSourceConfig source = target.source();
+    List<String> command =
+        List.of(
+            tools.pgDump(),
+            "-Fc",
+            "-Z0",
+            "--snapshot=" + snapshot,
+            "--no-password",
+            "-h",
+            source.host(),
+            "-p",
+            Integer.toString(source.port()),
+            "-U",
+            source.user(),
+            "-d",
+            source.database(),
+            "-f",
+            dumpFile.toString());
+    Map<String, String> environment = new HashMap<>();
+    // Null removes an inherited PGPASSWORD: without a configured password, .pgpass decides, as
+    // it did for Vigil's own connection.
+    environment.put("PGPASSWORD", target.password().value());
+    environment.put("PGPASSFILE", pgpassFile.toString());
+    environment.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    environment.put("PGAPPNAME", "vigil");
+    LOG.info("source '{}': {}", source.name(), String.join(" ", command));
+    PgTools.ProcessOutcome outcome;
+    try {
+      outcome =
+          tools.run(
+              command,
+              environment,
+              null,
+              HEARTBEAT_EVERY,
+              () -> bytesWritten.accept(sizeOrZero(dumpFile)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException(target.prefix() + "pg_dump was interrupted");
+    } catch (UncheckedIOException e) {
+      throw new VigilException(
+          ErrorType.DUMP_FAILED,
+          target.prefix()
+              + "cannot run pg_dump ("
+              + e.getCause().getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    }
+    if (outcome.exitCode() == 0) {
+      return;
+    }
+    String stderr = target.redact(outcome.stderrTail());
+    String lastLine = target.redact(outcome.lastStderrLine());
+    if (stderr.contains("No space left on device") || stderr.contains("Disk quota exceeded")) {
+      throw new VigilException(
+          ErrorType.SPOOL_FULL,
+          target.prefix()
+              + "spool "
+              + spoolDir
+              + " is full while pg_dump writes "
+              + dumpFile.getFileName()
+              + " ("
+              + lastLine
+              + "); free space or point worker.spool-dir at a larger disk");
+    }
+    if (stderr.contains("password authentication failed") || stderr.contains("no password")) {
+      throw new VigilException(
+          ErrorType.AUTHENTICATION_FAILED,
+          target.prefix()
+              + "pg_dump was refused by PostgreSQL at "
+              + target.address()
+              + " as user '"
+              + source.user()
+              + "' ("
+              + lastLine
+              + "; "
+              + target.password().origin()
+              + ")");
+    }
+    throw new VigilException(
+        ErrorType.DUMP_FAILED,
+        target.prefix()
+            + "pg_dump of database '"
+            + source.database()
+            + "' at "
+            + target.address()
+            + " as user '"
+            + source.user()
+            + "' failed (exit "
+            + outcome.exitCode()
+            + "): "
+            + lastLine);
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException notYetCreated) {
+      return 0;
+    }
+  }
+
+  private static void writeTables(Path file, List<TableRows> tables) throws IOException {
+    ArrayNode array = Json.MAPPER.createArrayNode();
+    for (TableRows table : tables) {
+      array
+          .addObject()
+          .put("schema", table.schema())
+          .put("table", table.table())
+          .put("rows", table.rows());
+    }
+    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), array);
+  }
+
+  private static VigilException spoolFailure(IOException error, Target target, Path spoolDir) {
+    return SpoolErrors.translate(
+        error,
+        spoolDir,
+        "source '" + target.source().name() + "'",
+        new VigilException(
+            ErrorType.DUMP_FAILED,
+            target.prefix() + "cannot write to spool " + spoolDir + ": " + error.getMessage(),
+            error));
+  }
+
+  private static VigilException sqlFailure(SQLException error, Target target) {
+    PostgresSourceConfig source = target.source();
+    String state = error.getSQLState() == null ? "" : error.getSQLState();
+    String serverMessage = target.redact(serverMessage(error));
+    switch (state) {
+      case "28P01", "28000", "08004" -> {
+        // 08004: the driver's "server asked for a password but none was given".
+        return new VigilException(
+            ErrorType.AUTHENTICATION_FAILED,
+            target.prefix()
+                + "PostgreSQL at "
+                + target.address()
+                + " refused user '"
+                + source.user()
+                + "' for database '"
+                + source.database()
+                + "' ("
+                + serverMessage
+                + "; "
+                + target.password().origin()
+                + "); check sources."
+                + source.name()
+                + ".user, the password and pg_hba.conf",
+            error);
+      }
+      case "3D000" -> {
+        return new VigilException(
+            ErrorType.SOURCE_NOT_FOUND,
+            target.prefix()
+                + "database '"
+                + source.database()
+                + "' does not exist on PostgreSQL at "
+                + target.address()
+                + " (user '"
+                + source.user()
+                + "'); check sources."
+                + source.name()
+                + ".database",
+            error);
+      }
+      case "42501" -> {
+        return new VigilException(
+            ErrorType.AUTHENTICATION_FAILED,
+            target.prefix()
+                + "user '"
+                + source.user()
+                + "' may not read everything in database '"
+                + source.database()
+                + "' at "
+                + target.address()
+                + " ("
+                + serverMessage
+                + "); grant it pg_read_all_data or use a role that can",
+            error);
+      }
+      default -> {
+        if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")) {
+          return new VigilException(
+              ErrorType.SOURCE_UNREACHABLE,
+              target.prefix()
+                  + "cannot connect to PostgreSQL at "
+                  + target.address()
+                  + " ("
+                  + unreachableReason(error, serverMessage)
+                  + "); check sources."
+                  + source.name()
+                  + ".host/port and that the server is running",
+              error);
+        }
+        return new VigilException(
+            ErrorType.DUMP_FAILED,
+            target.prefix()
+                + "reading database '"
+                + source.database()
+                + "' at "
+                + target.address()
+                + " as user '"
+                + source.user()
+                + "' failed (SQLState "
+                + state
+                + "): "
+                + serverMessage,
+            error);
+      }
+    }
+  }
+
+  private static String serverMessage(SQLException error) {
+    if (error instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+      return psql.getServerErrorMessage().getMessage();
+    }
+    return String.valueOf(error.getMessage());
+  }
+
+  private static String unreachableReason(SQLException error, String fallback) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (cause instanceof UnknownHostException) {
+        return "unknown host";
+      }
+      if (cause instanceof SocketTimeoutException) {
+        return "timed out after " + CONNECT_TIMEOUT_SECONDS + " s";
+      }
+      if (cause instanceof NoRouteToHostException) {
+        return "no route to host";
+      }
+    }
+    return fallback;
+  }
+
+  /** A password and where it came from, for messages; never shown itself. */
+  private record Password(String value, String origin) {}
+
+  /** The source being dumped, for connections and messages. */
+  private record Target(PostgresSourceConfig source, Password password) {
+    String address() {
+      return source.host() + ":" + source.port();
+    }
+
+    String prefix() {
+      return "source '" + source.name() + "': ";
+    }
+
+    /** A tool or server should never echo the password; if one does, it goes no further. */
+    String redact(String text) {
+      String secret = password.value();
+      // Very short passwords would blank out ordinary words; they are also never echoed.
+      return secret == null || secret.length() < 4 ? text : text.replace(secret, "****");
+    }
+  }
+
+  private record TableRows(String schema, String table, long rows) {}
+}

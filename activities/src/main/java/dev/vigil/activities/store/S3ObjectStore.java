@@ -1,0 +1,612 @@
+package dev.vigil.activities.store;
+
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.workflows.backup.UploadProgress;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
+
+/**
+ * An {@link ObjectStore} over one S3 (or S3-compatible) bucket and key prefix.
+ *
+ * <p>Uploads stream each part from its region of the file, so memory use does not grow with the
+ * file. Every SDK failure becomes a {@link VigilException} with a one-line message naming the
+ * repository, bucket and key.
+ */
+public final class S3ObjectStore implements ObjectStore {
+
+  /** Part size when the repository does not set one. */
+  public static final long DEFAULT_PART_SIZE = 16L * 1024 * 1024;
+
+  /** S3's smallest part (all but the last). */
+  public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
+  /**
+   * At most this many parts: S3 allows 10,000, and the margin leaves room for a file that grows a
+   * little between sizing and uploading without the upload failing at its very end.
+   */
+  static final long MAX_PARTS = 9000;
+
+  private static final String CONTENT_TYPE = "application/octet-stream";
+  private static final String DEFAULT_STORAGE_CLASS = "STANDARD";
+
+  private final S3RepositoryConfig config;
+  private final S3Client s3;
+  private final String prefix;
+
+  /**
+   * @param config the repository
+   * @param s3 a client for the repository's endpoint, shared by all stores of the process
+   */
+  public S3ObjectStore(S3RepositoryConfig config, S3Client s3) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.s3 = Objects.requireNonNull(s3, "s3");
+    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
+  }
+
+  @Override
+  public String bucket() {
+    return config.bucket();
+  }
+
+  @Override
+  public String key(String relativeKey) {
+    String relative = trimSlashes(relativeKey);
+    return prefix.isEmpty() ? relative : prefix + "/" + relative;
+  }
+
+  @Override
+  public void checkBucket() {
+    try {
+      s3.headBucket(request -> request.bucket(config.bucket()));
+    } catch (SdkException e) {
+      throw failure("check bucket", null, e);
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> head(String key) {
+    HeadObjectResponse response;
+    try {
+      response = s3.headObject(request -> request.bucket(config.bucket()).key(key));
+    } catch (S3Exception e) {
+      // A HEAD response has no body, so a missing key and a missing bucket look alike; both mean
+      // "no such object" here, and checkBucket tells them apart.
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure("read attributes of", key, e);
+    } catch (SdkException e) {
+      throw failure("read attributes of", key, e);
+    }
+    return Optional.of(
+        new StoredObject(
+            key,
+            response.contentLength(),
+            // S3 omits the header for STANDARD.
+            response.storageClassAsString() == null
+                ? DEFAULT_STORAGE_CLASS
+                : response.storageClassAsString(),
+            Map.copyOf(response.metadata()),
+            response.eTag()));
+  }
+
+  @Override
+  public UploadOutcome uploadFile(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart) {
+    long size = sizeOf(file);
+    if (size == 0) {
+      // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
+      putFile(file, key, attributes);
+      onPart.accept(new UploadProgress(key, null, partSizeFor(0), 1, 0));
+      return new UploadOutcome(1, 0, 0);
+    }
+
+    String uploadId = null;
+    long partSize = 0;
+    Map<Integer, CompletedPart> uploaded = Map.of();
+    if (resumeFrom != null
+        && resumeFrom.uploadId() != null
+        && key.equals(resumeFrom.objectKey())
+        && resumeFrom.partSize() >= MIN_PART_SIZE) {
+      Optional<Map<Integer, CompletedPart>> listed =
+          listUploadedParts(key, resumeFrom.uploadId(), resumeFrom.partSize(), size);
+      if (listed.isPresent()) {
+        uploadId = resumeFrom.uploadId();
+        partSize = resumeFrom.partSize();
+        uploaded = listed.get();
+      }
+    }
+    if (uploadId == null) {
+      partSize = partSizeFor(size);
+      uploadId = createUpload(key, attributes);
+    }
+
+    int partCount = (int) ((size + partSize - 1) / partSize);
+    try {
+      List<CompletedPart> parts = new ArrayList<>(partCount);
+      int resumedParts = 0;
+      long bytesDone = 0;
+      for (int partNumber = 1; partNumber <= partCount; partNumber++) {
+        long offset = (partNumber - 1) * partSize;
+        long length = Math.min(partSize, size - offset);
+        bytesDone += length;
+        CompletedPart alreadyUploaded = uploaded.get(partNumber);
+        if (alreadyUploaded != null) {
+          resumedParts++;
+          parts.add(alreadyUploaded);
+          continue;
+        }
+        requireUnchanged(file, size, key);
+        parts.add(uploadPart(file, key, uploadId, partNumber, offset, length));
+        // Parts are sent in order, so 1..partNumber are all in the store now.
+        onPart.accept(new UploadProgress(key, uploadId, partSize, partNumber, bytesDone));
+      }
+      String completedUploadId = uploadId;
+      s3.completeMultipartUpload(
+          request ->
+              request
+                  .bucket(config.bucket())
+                  .key(key)
+                  .uploadId(completedUploadId)
+                  .multipartUpload(upload -> upload.parts(parts)));
+      return new UploadOutcome(partCount, resumedParts, size);
+    } catch (SdkException e) {
+      // A spool file that vanished while a part was read looks like a client error to the SDK.
+      VigilException failure =
+          spoolChanged(file, size) ? spoolChangedFailure(file, key) : failure("upload", key, e);
+      if (!failure.type().retryable()) {
+        // No retry can finish this upload; do not leave its parts to be billed.
+        abortQuietly(key, uploadId);
+      }
+      throw failure;
+    } catch (VigilException e) {
+      if (!e.type().retryable()) {
+        abortQuietly(key, uploadId);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void putFile(Path file, String key, ObjectAttributes attributes) {
+    long size = sizeOf(file);
+    try {
+      s3.putObject(
+          request ->
+              request
+                  .bucket(config.bucket())
+                  .key(key)
+                  .contentType(CONTENT_TYPE)
+                  .storageClass(storageClass(attributes))
+                  .tagging(tagging(attributes))
+                  .metadata(metadata(attributes)),
+          RequestBody.fromContentProvider(region(file, 0, size), size, CONTENT_TYPE));
+    } catch (SdkException e) {
+      throw failure("upload", key, e);
+    }
+  }
+
+  @Override
+  public InputStream open(String key) {
+    try {
+      return s3.getObject(request -> request.bucket(config.bucket()).key(key));
+    } catch (SdkException e) {
+      throw failure("download", key, e);
+    }
+  }
+
+  @Override
+  public Map<String, String> tags(String key) {
+    try {
+      return s3
+          .getObjectTagging(request -> request.bucket(config.bucket()).key(key))
+          .tagSet()
+          .stream()
+          .collect(Collectors.toUnmodifiableMap(Tag::key, Tag::value));
+    } catch (SdkException e) {
+      throw failure("read tags of", key, e);
+    }
+  }
+
+  @Override
+  public void delete(String key) {
+    try {
+      s3.deleteObject(request -> request.bucket(config.bucket()).key(key));
+    } catch (SdkException e) {
+      throw failure("delete", key, e);
+    }
+  }
+
+  /** Part size for a file: the configured size, grown so the file fits in {@link #MAX_PARTS}. */
+  long partSizeFor(long fileSize) {
+    long configured =
+        config.partSizeBytes() <= 0
+            ? DEFAULT_PART_SIZE
+            : Math.max(config.partSizeBytes(), MIN_PART_SIZE);
+    long forMaxParts = (fileSize + MAX_PARTS - 1) / MAX_PARTS;
+    return Math.max(configured, forMaxParts);
+  }
+
+  private String createUpload(String key, ObjectAttributes attributes) {
+    try {
+      return s3.createMultipartUpload(
+              request ->
+                  request
+                      .bucket(config.bucket())
+                      .key(key)
+                      .contentType(CONTENT_TYPE)
+                      .storageClass(storageClass(attributes))
+                      .tagging(tagging(attributes))
+                      .metadata(metadata(attributes)))
+          .uploadId();
+    } catch (SdkException e) {
+      throw failure("start upload of", key, e);
+    }
+  }
+
+  private CompletedPart uploadPart(
+      Path file, String key, String uploadId, int partNumber, long offset, long length) {
+    UploadPartResponse response =
+        s3.uploadPart(
+            request ->
+                request
+                    .bucket(config.bucket())
+                    .key(key)
+                    .uploadId(uploadId)
+                    .partNumber(partNumber)
+                    .contentLength(length),
+            RequestBody.fromContentProvider(region(file, offset, length), length, CONTENT_TYPE));
+    // The checksums the SDK sent (CRC32 by default) must be repeated on completion.
+    return CompletedPart.builder()
+        .partNumber(partNumber)
+        .eTag(response.eTag())
+        .checksumCRC32(response.checksumCRC32())
+        .checksumCRC32C(response.checksumCRC32C())
+        .checksumCRC64NVME(response.checksumCRC64NVME())
+        .checksumSHA1(response.checksumSHA1())
+        .checksumSHA256(response.checksumSHA256())
+        .build();
+  }
+
+  /**
+   * The parts of an open upload that have the size this file needs at their position, or empty if
+   * the upload is gone (completed, aborted or expired). The store, not the heartbeat, decides what
+   * exists: parts uploaded after the last heartbeat are found too, and ETags come from the store.
+   */
+  private Optional<Map<Integer, CompletedPart>> listUploadedParts(
+      String key, String uploadId, long partSize, long size) {
+    Map<Integer, CompletedPart> parts = new HashMap<>();
+    try {
+      for (Part part :
+          s3.listPartsPaginator(
+                  request -> request.bucket(config.bucket()).key(key).uploadId(uploadId))
+              .parts()) {
+        long offset = (part.partNumber() - 1L) * partSize;
+        long expectedLength = Math.min(partSize, size - offset);
+        if (offset < size && part.size() == expectedLength) {
+          parts.put(
+              part.partNumber(),
+              CompletedPart.builder()
+                  .partNumber(part.partNumber())
+                  .eTag(part.eTag())
+                  .checksumCRC32(part.checksumCRC32())
+                  .checksumCRC32C(part.checksumCRC32C())
+                  .checksumCRC64NVME(part.checksumCRC64NVME())
+                  .checksumSHA1(part.checksumSHA1())
+                  .checksumSHA256(part.checksumSHA256())
+                  .build());
+        }
+      }
+    } catch (S3Exception e) {
+      // S3 answers 404 NoSuchUpload; S3Mock answers 400 to an id that is not one of its UUIDs.
+      // Either way this upload cannot be resumed, and starting over is always safe.
+      if ((e.statusCode() == 404 || e.statusCode() == 400) && !isNoSuchBucket(e)) {
+        return Optional.empty();
+      }
+      throw failure("resume upload of", key, e);
+    } catch (SdkException e) {
+      throw failure("resume upload of", key, e);
+    }
+    return Optional.of(parts);
+  }
+
+  private void abortQuietly(String key, String uploadId) {
+    try {
+      s3.abortMultipartUpload(
+          request -> request.bucket(config.bucket()).key(key).uploadId(uploadId));
+    } catch (SdkException ignored) {
+      // The original failure is what the caller must see; a lifecycle rule removes leftovers.
+    }
+  }
+
+  /**
+   * The one place SDK failures become Vigil failures, so every method reports them alike: a missing
+   * bucket or refused access cannot be fixed by retrying; a server error or an unreachable endpoint
+   * can.
+   */
+  private VigilException failure(String action, String key, SdkException e) {
+    String where =
+        "repository '"
+            + config.name()
+            + "': cannot "
+            + action
+            + " "
+            + (key == null ? "bucket '" + config.bucket() + "'" : object(key))
+            + " at "
+            + endpoint();
+    if (e instanceof S3Exception s3Exception) {
+      int status = s3Exception.statusCode();
+      String answer = answer(s3Exception);
+      if (isNoSuchBucket(s3Exception) || (status == 404 && key == null)) {
+        return new VigilException(
+            ErrorType.REPOSITORY_NOT_FOUND,
+            "repository '"
+                + config.name()
+                + "': bucket '"
+                + config.bucket()
+                + "' does not exist at "
+                + endpoint()
+                + "; create it or fix repositories."
+                + config.name()
+                + ".bucket",
+            e);
+      }
+      if (status == 403) {
+        return new VigilException(
+            ErrorType.REPOSITORY_NOT_FOUND,
+            where
+                + ": access denied ("
+                + answer
+                + "); check the credentials ("
+                + credentialSource()
+                + ") and the bucket policy",
+            e);
+      }
+      if (status == 404) {
+        return new VigilException(
+            ErrorType.REPOSITORY_NOT_FOUND, where + ": no such object (" + answer + ")", e);
+      }
+      if (status >= 500 || status == 408 || status == 409 || status == 429) {
+        return new VigilException(
+            ErrorType.REPOSITORY_UNAVAILABLE,
+            where + ": the store answered " + answer + "; it may recover",
+            e);
+      }
+      return new VigilException(
+          ErrorType.INVALID_CONFIG,
+          where
+              + ": the store refused the request ("
+              + answer
+              + "); check repositories."
+              + config.name()
+              + ".storageClass and .checksumMode (when-required for older stores)",
+          e);
+    }
+    if (e instanceof SdkClientException
+        && String.valueOf(e.getMessage()).contains("Unable to load credentials")) {
+      return new VigilException(
+          ErrorType.INVALID_CONFIG,
+          where
+              + ": no AWS credentials found; set repositories."
+              + config.name()
+              + ".accessKeyId and .secretAccessKey, or the AWS default chain",
+          e);
+    }
+    return new VigilException(
+        ErrorType.REPOSITORY_UNAVAILABLE,
+        where + ": the store did not answer (" + rootCause(e) + "); check that it is reachable",
+        e);
+  }
+
+  private static boolean isNoSuchBucket(S3Exception e) {
+    return "NoSuchBucket".equals(errorCode(e));
+  }
+
+  private static String errorCode(S3Exception e) {
+    return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+  }
+
+  /** "HTTP 403 AccessDenied", or "HTTP 400" when the store sent no error body. */
+  private static String answer(S3Exception e) {
+    String code = errorCode(e);
+    return "HTTP " + e.statusCode() + (code == null || code.isBlank() ? "" : " " + code);
+  }
+
+  private String object(String key) {
+    return "object '" + key + "' in bucket '" + config.bucket() + "'";
+  }
+
+  private String endpoint() {
+    return config.endpoint() != null ? config.endpoint().toString() : "AWS " + config.region();
+  }
+
+  private String credentialSource() {
+    return config.accessKeyId() != null && config.accessKeyId().isSet()
+        ? config.accessKeyId().describe()
+        : "AWS default chain";
+  }
+
+  /** The innermost cause, on one line: "ConnectException: Connection refused". */
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? "" : ": " + root.getMessage();
+    return (root.getClass().getSimpleName() + message).replaceAll("\\s+", " ");
+  }
+
+  private String storageClass(ObjectAttributes attributes) {
+    if (attributes != null && attributes.storageClass() != null) {
+      return attributes.storageClass();
+    }
+    return config.storageClass();
+  }
+
+  /** The {@code x-amz-tagging} header: URL-encoded {@code key=value} pairs, or null for none. */
+  private static String tagging(ObjectAttributes attributes) {
+    if (attributes == null || attributes.tags() == null || attributes.tags().isEmpty()) {
+      return null;
+    }
+    return attributes.tags().entrySet().stream()
+        .map(
+            tag ->
+                SdkHttpUtils.urlEncode(tag.getKey()) + "=" + SdkHttpUtils.urlEncode(tag.getValue()))
+        .collect(Collectors.joining("&"));
+  }
+
+  private static Map<String, String> metadata(ObjectAttributes attributes) {
+    return attributes == null || attributes.metadata() == null ? Map.of() : attributes.metadata();
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (NoSuchFileException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "spool file " + file + " to upload does not exist", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the size of spool file " + file, e);
+    }
+  }
+
+  /** Fails if the spool file is gone or has changed size since the upload began. */
+  private static void requireUnchanged(Path file, long size, String key) {
+    if (spoolChanged(file, size)) {
+      throw spoolChangedFailure(file, key);
+    }
+  }
+
+  private static boolean spoolChanged(Path file, long size) {
+    try {
+      return Files.size(file) != size;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static VigilException spoolChangedFailure(Path file, String key) {
+    return new VigilException(
+        ErrorType.SPOOL_MISSING,
+        "spool file "
+            + file
+            + " disappeared or changed size while it was uploaded to '"
+            + key
+            + "'; the backup must be dumped again");
+  }
+
+  private static String trimSlashes(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && value.charAt(start) == '/') {
+      start++;
+    }
+    while (end > start && value.charAt(end - 1) == '/') {
+      end--;
+    }
+    return value.substring(start, end);
+  }
+
+  /**
+   * A region of a file as a request body. The SDK may read a body more than once (to sign it, then
+   * on a retry), so each read opens a fresh stream.
+   */
+  private static ContentStreamProvider region(Path file, long offset, long length) {
+    return () -> {
+      try {
+        return new FileRegionInputStream(file, offset, length);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open spool file " + file, e);
+      }
+    };
+  }
+
+  /** Reads {@code length} bytes of a file from {@code offset}, without buffering the region. */
+  private static final class FileRegionInputStream extends InputStream {
+    private final Path file;
+    private final FileChannel channel;
+    private final long end;
+    private long position;
+
+    FileRegionInputStream(Path file, long offset, long length) throws IOException {
+      this.file = file;
+      this.channel = FileChannel.open(file, StandardOpenOption.READ);
+      this.position = offset;
+      this.end = offset + length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] single = new byte[1];
+      return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int off, int len) throws IOException {
+      if (position >= end) {
+        return -1;
+      }
+      if (len == 0) {
+        return 0;
+      }
+      int wanted = (int) Math.min(len, end - position);
+      int read = channel.read(ByteBuffer.wrap(buffer, off, wanted), position);
+      if (read < 0) {
+        throw new EOFException("spool file " + file + " is shorter than when its upload began");
+      }
+      position += read;
+      return read;
+    }
+
+    @Override
+    public long skip(long n) {
+      long skipped = Math.max(0, Math.min(n, end - position));
+      position += skipped;
+      return skipped;
+    }
+
+    @Override
+    public int available() {
+      return (int) Math.min(Integer.MAX_VALUE, end - position);
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+}

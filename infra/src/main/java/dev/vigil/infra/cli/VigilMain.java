@@ -1,0 +1,58 @@
+package dev.vigil.infra.cli;
+
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.ConfigException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code vigil} command line. Exit codes: 0 success, 1 a run failed, 2 bad input. */
+@Command(
+    name = "vigil",
+    mixinStandardHelpOptions = true,
+    version = "vigil 0.1.0",
+    description = "Durable backups, archival and DR drills for ML and data platforms.",
+    subcommands = {
+      DemoCommand.class,
+      UpCommand.class,
+      ValidateCommand.class,
+      BackupCommand.class,
+      WorkerCommand.class
+    })
+public final class VigilMain implements Runnable {
+  /** Exit code of a run that did not succeed. */
+  static final int FAILED = 1;
+
+  /** Exit code of invalid input (config, arguments). */
+  static final int BAD_INPUT = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with Vigil's error handling: expected failures print one line, no trace. */
+  public static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new VigilMain());
+    commandLine.setExecutionExceptionHandler(
+        (exception, cmd, parseResult) -> {
+          PrintWriter err = cmd.getErr();
+          if (exception instanceof ConfigException config) {
+            config.problems().forEach(err::println);
+            return BAD_INPUT;
+          }
+          if (exception instanceof VigilException vigil) {
+            err.println("vigil: " + vigil.type() + ": " + vigil.getMessage());
+            return BAD_INPUT;
+          }
+          throw exception;
+        });
+    return commandLine;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,258 @@
+package dev.vigil.infra.embedded;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.config.ConfigLoader;
+import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.embedded.PostgresCluster;
+import dev.vigil.activities.embedded.S3MockServer;
+import dev.vigil.infra.demo.DemoData;
+import dev.vigil.starter.BackupClient;
+import dev.vigil.worker.VigilWorker;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Vigil's embedded default stack, all on loopback: Temporal's test server, S3Mock (a child
+ * process), a throwaway PostgreSQL cluster holding the demo database and the catalog, and a worker.
+ * Writes a real vigil.yaml into the work directory and loads it like any other.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+  /** The demo plan's bucket. */
+  public static final String BUCKET = "vigil-demo";
+
+  private final Path workDir;
+  private final Deque<AutoCloseable> resources;
+  private final PostgresCluster postgres;
+  private final String postgresPassword;
+  private final S3MockServer s3;
+  private final VigilConfig config;
+  private final WorkflowClient client;
+  private final VigilServices services;
+
+  private EmbeddedStack(
+      Path workDir,
+      Deque<AutoCloseable> resources,
+      PostgresCluster postgres,
+      String postgresPassword,
+      S3MockServer s3,
+      VigilConfig config,
+      WorkflowClient client,
+      VigilServices services) {
+    this.workDir = workDir;
+    this.resources = resources;
+    this.postgres = postgres;
+    this.postgresPassword = postgresPassword;
+    this.s3 = s3;
+    this.config = config;
+    this.client = client;
+    this.services = services;
+  }
+
+  /** Starts everything under {@code workDir}, seeds the demo data, and starts a worker. */
+  public static EmbeddedStack start(Path workDir, PrintStream progress) {
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
+    try {
+      Files.createDirectories(workDir);
+      Path secrets = Files.createDirectories(workDir.resolve("secrets"));
+      String password = HexFormat.of().formatHex(random(16));
+      Path passwordFile = secret(secrets.resolve("postgres-password"), password.getBytes());
+      secret(secrets.resolve("vigil.key"), Base64.getEncoder().encode(random(32)));
+      // S3Mock ignores credentials, but a client must sign with some: demo values, by reference.
+      secret(secrets.resolve("s3-access-key-id"), "vigil-demo".getBytes());
+      secret(
+          secrets.resolve("s3-secret-access-key"), HexFormat.of().formatHex(random(20)).getBytes());
+
+      progress.println("starting PostgreSQL (throwaway cluster) ...");
+      PostgresCluster postgres =
+          PostgresCluster.start(workDir.resolve("postgres"), "vigil", password);
+      resources.push(postgres);
+      postgres.createDatabase("appdb");
+      postgres.createDatabase("vigil_catalog");
+
+      progress.println("starting S3Mock ...");
+      S3MockServer s3 =
+          S3MockServer.start(S3MockServer.locateJar(), workDir.resolve("s3"), List.of(BUCKET));
+      resources.push(s3);
+
+      progress.println("starting the Temporal test server ...");
+      EmbeddedTemporal temporal = EmbeddedTemporal.start();
+      resources.push(temporal);
+
+      progress.println("seeding sample data ...");
+      DemoData.seedDatabase(postgres.jdbcUrl("appdb"), "vigil", password);
+      Path data = workDir.resolve("data");
+      DemoData.seedModels(data.resolve("models"));
+      DemoData.seedDatasets(data.resolve("datasets"));
+      DemoData.seedConfig(data.resolve("config"));
+
+      Path configFile = workDir.resolve("vigil.yaml");
+      Files.writeString(
+          configFile, configYaml(postgres, s3, temporal.target(), workDir, passwordFile));
+      VigilConfig config = new ConfigLoader().load(configFile);
+
+      WorkflowServiceStubs stubs =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+      resources.push(stubs::shutdown);
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      VigilServices services = new VigilServices(config, System::getenv);
+      resources.push(services);
+      resources.push(VigilWorker.start(client, services));
+      return new EmbeddedStack(
+          workDir, resources, postgres, password, s3, config, client, services);
+    } catch (IOException e) {
+      closeAll(resources);
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  /** The vigil.yaml of the embedded stack: a complete, real configuration. */
+  static String configYaml(
+      PostgresCluster postgres,
+      S3MockServer s3,
+      String temporalTarget,
+      Path workDir,
+      Path passwordFile) {
+    return """
+        # Written by `vigil demo`: the embedded default stack on loopback.
+        temporal:
+          target: %s
+          namespace: default
+          task-queue: vigil
+        worker:
+          host-id: embedded
+          spool-dir: %s
+          max-parallel-sources: 2
+        catalog:
+          jdbc-url: %s
+          user: vigil
+          password-file: %s
+        repositories:
+          demo:
+            endpoint: %s
+            region: us-east-1
+            bucket: %s
+            prefix: vigil
+            storage-class: STANDARD
+            path-style-access: true
+            checksum-mode: when-supported
+            access-key-id-file: secrets/s3-access-key-id
+            secret-access-key-file: secrets/s3-secret-access-key
+        encryption:
+          key-file: secrets/vigil.key
+        sources:
+          appdb:
+            type: postgres
+            host: %s
+            port: %d
+            database: appdb
+            user: vigil
+            password-file: %s
+            objectives: {rpo: 24h, rto: 1h}
+          models:
+            type: directory
+            kind: model
+            path: data/models
+            exclude: ["**/*.tmp"]
+            objectives: {rpo: 24h, rto: 2h}
+          datasets:
+            type: directory
+            kind: dataset
+            path: data/datasets
+            objectives: {rpo: 7d, rto: 4h}
+          config:
+            type: directory
+            kind: config
+            path: data/config
+            objectives: {rpo: 24h, rto: 30m}
+        """
+        .formatted(
+            temporalTarget,
+            workDir.resolve("spool"),
+            postgres.jdbcUrl("vigil_catalog"),
+            passwordFile,
+            s3.endpoint(),
+            BUCKET,
+            postgres.host(),
+            postgres.port(),
+            passwordFile);
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public VigilConfig config() {
+    return config;
+  }
+
+  public VigilServices services() {
+    return services;
+  }
+
+  public WorkflowClient client() {
+    return client;
+  }
+
+  public BackupClient backups() {
+    return new BackupClient(client, config.temporal().taskQueue());
+  }
+
+  public PostgresCluster postgres() {
+    return postgres;
+  }
+
+  /** The demo cluster's superuser password (tests and the demo only). */
+  public String postgresPassword() {
+    return postgresPassword;
+  }
+
+  public S3MockServer s3() {
+    return s3;
+  }
+
+  @Override
+  public void close() {
+    closeAll(resources);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        System.err.println("vigil: while stopping the embedded stack: " + e.getMessage());
+      }
+    }
+  }
+
+  private static byte[] random(int bytes) {
+    byte[] value = new byte[bytes];
+    new SecureRandom().nextBytes(value);
+    return value;
+  }
+
+  private static Path secret(Path file, byte[] content) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(file, content);
+    return file;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.vigil.worker;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.BackupActivitiesImpl;
+import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
+import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
+import dev.vigil.workflows.common.TaskQueues;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Vigil worker process: polls the shared queue for workflows and host-independent activities,
+ * and its own host queue for the steps that touch its spool.
+ */
+public final class VigilWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VigilWorker.class);
+
+  private final WorkerFactory factory;
+  private final String sharedQueue;
+  private final String hostQueue;
+
+  private VigilWorker(WorkerFactory factory, String sharedQueue, String hostQueue) {
+    this.factory = factory;
+    this.sharedQueue = sharedQueue;
+    this.hostQueue = hostQueue;
+  }
+
+  /** Registers workflows and activities and starts polling. */
+  public static VigilWorker start(WorkflowClient client, VigilServices services) {
+    String sharedQueue = services.config().temporal().taskQueue();
+    String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
+    services.catalog().migrate();
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    Worker shared = factory.newWorker(sharedQueue);
+    shared.registerWorkflowImplementationTypes(
+        BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
+    shared.registerActivitiesImplementations(new BackupActivitiesImpl(services));
+    // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
+    Worker host =
+        factory.newWorker(
+            hostQueue,
+            WorkerOptions.newBuilder()
+                .setMaxConcurrentActivityExecutionSize(
+                    Math.max(2, services.config().worker().maxParallelSources()))
+                .build());
+    host.registerActivitiesImplementations(new SpoolActivitiesImpl(services));
+    factory.start();
+    log.info("worker polling {} and {}", sharedQueue, hostQueue);
+    return new VigilWorker(factory, sharedQueue, hostQueue);
+  }
+
+  public String sharedQueue() {
+    return sharedQueue;
+  }
+
+  public String hostQueue() {
+    return hostQueue;
+  }
+
+  @Override
+  public void close() {
+    factory.shutdown();
+    factory.awaitTermination(30, TimeUnit.SECONDS);
+  }
+}
