@@ -12,6 +12,9 @@ import dev.vigil.workflows.backup.SourceBackupResult;
 import dev.vigil.workflows.backup.UploadResult;
 import dev.vigil.workflows.backup.UploadVerification;
 import dev.vigil.workflows.common.ErrorType;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -428,6 +431,21 @@ public final class PostgresCatalog implements Catalog {
     }
   }
 
+  private static String unreachableReason(SQLException error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (cause instanceof UnknownHostException) {
+        return "unknown host";
+      }
+      if (cause instanceof SocketTimeoutException) {
+        return "timed out";
+      }
+    }
+    return error.getMessage();
+  }
+
   private static void rollbackQuietly(Connection connection) {
     try {
       connection.rollback();
@@ -446,8 +464,20 @@ public final class PostgresCatalog implements Catalog {
               + " unreachable while "
               + action
               + " ("
-              + error.getMessage()
+              + unreachableReason(error)
               + "); check catalog.jdbc-url and that the database is running",
+          error);
+    }
+    if (state.startsWith("28")) {
+      return new VigilException(
+          ErrorType.CATALOG_UNAVAILABLE,
+          "catalog "
+              + description
+              + " refused the login while "
+              + action
+              + " ("
+              + error.getMessage()
+              + "); check catalog.user and catalog.password-env or catalog.password-file",
           error);
     }
     return new VigilException(

@@ -201,12 +201,14 @@ public final class ConfigLoader {
 
   private EncryptionConfig encryption(Node node) {
     node.allow("key-env", "key-file", "key-id");
+    int before = node.problemCount();
     SecretRef key = node.secret("key", true);
+    boolean referenceOk = node.problemCount() == before;
     String keyId = node.text("key-id", null);
     if (keyId != null && !KEY_ID.matcher(keyId).matches()) {
       node.problem("key-id", "use 1-64 letters, digits, '.', '_' or '-'");
     }
-    if (key.isSet()) {
+    if (key.isSet() && referenceOk) {
       byte[] material = readKey(node, key);
       if (material != null && material.length != 32) {
         node.problem(
@@ -387,6 +389,10 @@ public final class ConfigLoader {
       problems.add(at(field), message);
     }
 
+    int problemCount() {
+      return problems.lines.size();
+    }
+
     void allow(String... fields) {
       if (missing() || !value.isObject()) {
         return;
@@ -558,7 +564,7 @@ public final class ConfigLoader {
         return SecretRef.NONE;
       }
       if (env == null && file == null) {
-        if (required) {
+        if (required && !missing()) {
           problem(name + "-env", "missing; set " + name + "-env or " + name + "-file");
         }
         return SecretRef.NONE;

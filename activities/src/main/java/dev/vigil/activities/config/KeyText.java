@@ -33,10 +33,20 @@ public final class KeyText {
       throw new IllegalArgumentException(
           "cannot read key file " + ref.file() + " (" + e.getClass().getSimpleName() + ")");
     }
-    if (raw.length == 32) {
+    if (raw.length == 32 || !isText(raw)) {
+      // Raw key bytes; a wrong length is the caller's to report, with the length.
       return raw;
     }
     return decode(new String(raw, StandardCharsets.US_ASCII).trim(), ref);
+  }
+
+  private static boolean isText(byte[] raw) {
+    for (byte b : raw) {
+      if (b < 0x09 || b > 0x7e) {
+        return false;
+      }
+    }
+    return raw.length > 0;
   }
 
   private static byte[] decode(String text, SecretRef ref) {

@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +54,7 @@ public final class PostgresCluster implements AutoCloseable {
   private final String password;
   private final int port;
   private final boolean asServiceUser;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private boolean closed;
   private final Thread shutdownHook;
 
   private PostgresCluster(
@@ -251,10 +250,12 @@ public final class PostgresCluster implements AutoCloseable {
     }
   }
 
-  private void stopAndDelete() {
-    if (!closed.compareAndSet(false, true)) {
+  // Synchronized: a second caller (close and the shutdown hook) waits until the server is down.
+  private synchronized void stopAndDelete() {
+    if (closed) {
       return;
     }
+    closed = true;
     try {
       ToolResult stop =
           tryRun(
@@ -308,7 +309,7 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   /** The bin directory of the highest PostgreSQL major version Debian installed, if any. */
-  static Optional<Path> highestDebianBinDir() {
+  private static Optional<Path> highestDebianBinDir() {
     if (!Files.isDirectory(DEBIAN_VERSIONS)) {
       return Optional.empty();
     }

@@ -50,10 +50,7 @@ public final class S3ObjectStore implements ObjectStore {
   /** S3's smallest part (all but the last). */
   public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
-  /**
-   * At most this many parts: S3 allows 10,000, and the margin leaves room for a file that grows a
-   * little between sizing and uploading without the upload failing at its very end.
-   */
+  /** At most this many parts, safely below S3's limit of 10,000. */
   static final long MAX_PARTS = 9000;
 
   private static final String CONTENT_TYPE = "application/octet-stream";

@@ -13,6 +13,7 @@ import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /** {@link S3ObjectStore} against a real S3-compatible server (S3Mock in a child process). */
@@ -383,6 +385,36 @@ class S3ObjectStoreIT {
         .isInstanceOfSatisfying(
             VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.SPOOL_MISSING))
         .hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void spoolFileVanishingMidUploadFailsWithSpoolMissingAndAbortsTheUpload() throws IOException {
+    Path file = randomFile("vanishing.bin", 12_000_000L, 7);
+    String key = store.key("orders-db/vanishing.dump");
+    List<UploadProgress> heartbeats = new ArrayList<>();
+    Consumer<UploadProgress> deleteAfterFirstPart =
+        progress -> {
+          heartbeats.add(progress);
+          try {
+            Files.delete(file);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+
+    assertThatThrownBy(() -> store.uploadFile(file, key, ATTRIBUTES, null, deleteAfterFirstPart))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.SPOOL_MISSING))
+        .hasMessageContaining(file.toString());
+    String uploadId = heartbeats.get(0).uploadId();
+    assertThatThrownBy(
+            () ->
+                s3mock
+                    .client()
+                    .listParts(
+                        request -> request.bucket(store.bucket()).key(key).uploadId(uploadId)))
+        .as("the upload was aborted")
+        .isInstanceOf(NoSuchUploadException.class);
   }
 
   @Test

@@ -30,11 +30,18 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the work directory afterwards.")
   boolean keep;
 
+  @Option(
+      names = "--sources",
+      description =
+          "Back up the sources of this vigil.yaml instead of the sample data (on the embedded"
+              + " S3, catalog and Temporal).")
+  Path sources;
+
   @Override
   public Integer call() throws IOException {
     Path work =
         workDir != null ? workDir.toAbsolutePath() : Files.createTempDirectory("vigil-demo-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err)) {
+    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err, sources)) {
       String runId =
           stack
               .backups()
@@ -48,7 +55,10 @@ final class DemoCommand implements Callable<Integer> {
       PlanResult result = stack.backups().await(runId);
       PlanReport.print(result, System.out);
       if (report != null) {
-        PlanReport.write(PlanReport.json(result), report);
+        var json = PlanReport.json(result);
+        // Peak RSS of this process: the worker, the Temporal test server and the CLI together.
+        json.put("vigilPeakRssBytes", PeakMemory.peakRssBytes());
+        PlanReport.write(json, report);
         System.err.println("report written to " + report);
       }
       return result.complete() ? 0 : VigilMain.FAILED;

@@ -1,6 +1,10 @@
 package dev.vigil.infra.embedded;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.config.ConfigException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.embedded.PostgresCluster;
@@ -63,6 +67,15 @@ public final class EmbeddedStack implements AutoCloseable {
 
   /** Starts everything under {@code workDir}, seeds the demo data, and starts a worker. */
   public static EmbeddedStack start(Path workDir, PrintStream progress) {
+    return start(workDir, progress, null);
+  }
+
+  /**
+   * Starts everything under {@code workDir} and a worker. With {@code sourcesFrom} null the demo
+   * data is seeded and backed up; otherwise the sources of that vigil.yaml are (its repositories,
+   * catalog and Temporal settings are replaced by the embedded ones).
+   */
+  public static EmbeddedStack start(Path workDir, PrintStream progress, Path sourcesFrom) {
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
       Files.createDirectories(workDir);
@@ -91,16 +104,19 @@ public final class EmbeddedStack implements AutoCloseable {
       EmbeddedTemporal temporal = EmbeddedTemporal.start();
       resources.push(temporal);
 
-      progress.println("seeding sample data ...");
-      DemoData.seedDatabase(postgres.jdbcUrl("appdb"), "vigil", password);
-      Path data = workDir.resolve("data");
-      DemoData.seedModels(data.resolve("models"));
-      DemoData.seedDatasets(data.resolve("datasets"));
-      DemoData.seedConfig(data.resolve("config"));
-
+      String yaml = configYaml(postgres, s3, temporal.target(), workDir, passwordFile);
+      if (sourcesFrom == null) {
+        progress.println("seeding sample data ...");
+        DemoData.seedDatabase(postgres.jdbcUrl("appdb"), "vigil", password);
+        Path data = workDir.resolve("data");
+        DemoData.seedModels(data.resolve("models"));
+        DemoData.seedDatasets(data.resolve("datasets"));
+        DemoData.seedConfig(data.resolve("config"));
+      } else {
+        yaml = withSources(yaml, sourcesFrom);
+      }
       Path configFile = workDir.resolve("vigil.yaml");
-      Files.writeString(
-          configFile, configYaml(postgres, s3, temporal.target(), workDir, passwordFile));
+      Files.writeString(configFile, yaml);
       VigilConfig config = new ConfigLoader().load(configFile);
 
       WorkflowServiceStubs stubs =
@@ -192,6 +208,36 @@ public final class EmbeddedStack implements AutoCloseable {
             postgres.host(),
             postgres.port(),
             passwordFile);
+  }
+
+  /**
+   * The embedded config with the {@code sources} of another vigil.yaml; their relative paths are
+   * made absolute against that file, and their repository is the embedded one.
+   */
+  static String withSources(String embeddedYaml, Path sourcesFrom) throws IOException {
+    YAMLMapper yaml = new YAMLMapper();
+    ObjectNode config = (ObjectNode) yaml.readTree(embeddedYaml);
+    JsonNode user = yaml.readTree(sourcesFrom.toFile());
+    if (user == null || !(user.get("sources") instanceof ObjectNode sources)) {
+      throw new ConfigException(List.of(sourcesFrom + ": sources: missing"));
+    }
+    Path base = sourcesFrom.toAbsolutePath().getParent();
+    sources
+        .fields()
+        .forEachRemaining(
+            entry -> {
+              if (entry.getValue() instanceof ObjectNode source) {
+                source.remove("repository");
+                for (String field : List.of("path", "password-file")) {
+                  if (source.hasNonNull(field)) {
+                    source.put(
+                        field, base.resolve(source.get(field).asText()).normalize().toString());
+                  }
+                }
+              }
+            });
+    config.set("sources", sources);
+    return yaml.writeValueAsString(config);
   }
 
   public Path workDir() {

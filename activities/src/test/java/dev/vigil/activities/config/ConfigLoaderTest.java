@@ -1,0 +1,212 @@
+package dev.vigil.activities.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
+
+  @TempDir Path dir;
+
+  private final ConfigLoader loader = new ConfigLoader(Map.of("VIGIL_KEY", KEY, "PGPW", "pw")::get);
+
+  private static final String VALID =
+      """
+      catalog:
+        jdbc-url: jdbc:postgresql://127.0.0.1:5432/vigil
+        user: vigil
+        password-env: PGPW
+      repositories:
+        main:
+          endpoint: http://127.0.0.1:9090
+          bucket: vigil-backups
+          prefix: /prod/
+          storage-class: STANDARD_IA
+          path-style-access: true
+          checksum-mode: when-required
+          part-size: 8MiB
+      encryption:
+        key-env: VIGIL_KEY
+      sources:
+        appdb:
+          type: postgres
+          host: db.internal
+          database: app
+          user: backup
+          password-env: PGPW
+          objectives: {rpo: 24h, rto: 90m}
+        models:
+          type: directory
+          kind: model
+          path: data/models
+          include: ["**/*.safetensors"]
+          exclude: ["**/*.tmp"]
+          compression: none
+      """;
+
+  @Test
+  void loadsAValidFileWithDefaultsAndResolvedPaths() throws IOException {
+    VigilConfig config = loader.load(write(VALID));
+
+    assertThat(config.sources()).containsOnlyKeys("appdb", "models");
+    PostgresSourceConfig appdb = (PostgresSourceConfig) config.sources().get("appdb");
+    assertThat(appdb.port()).isEqualTo(5432);
+    assertThat(appdb.repository()).isEqualTo("main");
+    assertThat(appdb.password()).isEqualTo(new SecretRef("PGPW", null));
+    assertThat(appdb.objectives())
+        .isEqualTo(new Objectives(Duration.ofHours(24), Duration.ofMinutes(90)));
+    DirectorySourceConfig models = (DirectorySourceConfig) config.sources().get("models");
+    assertThat(models.path()).isEqualTo(dir.resolve("data/models"));
+    assertThat(models.compression()).isEqualTo("none");
+    S3RepositoryConfig main = config.repositories().get("main");
+    assertThat(main.prefix()).isEqualTo("prod");
+    assertThat(main.partSizeBytes()).isEqualTo(8L * 1024 * 1024);
+    assertThat(main.checksumMode()).isEqualTo("when-required");
+    assertThat(config.temporal().taskQueue()).isEqualTo("vigil");
+    assertThat(config.worker().maxParallelSources()).isEqualTo(2);
+  }
+
+  @Test
+  void malformedYamlNamesFileLineAndColumn() throws IOException {
+    Path file = write("sources:\n  appdb:\n    type: [postgres\n");
+
+    assertThatThrownBy(() -> loader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(file + ":")
+        .hasMessageContaining("malformed YAML");
+  }
+
+  @Test
+  void everyProblemIsReportedOnItsOwnLineWithItsFieldPath() throws IOException {
+    Path file =
+        write(
+            VALID
+                .replace("host: db.internal", "hostname: db.internal\n    port: ninety")
+                .replace("    database: app\n", "")
+                .replace("rpo: 24h", "rpo: soon")
+                .replace("storage-class: STANDARD_IA", "storage-class: COLD"));
+
+    ConfigException error = catchConfig(file);
+
+    assertThat(error.problems())
+        .containsExactlyInAnyOrder(
+            file
+                + ": repositories.main.storage-class: expected one of [DEEP_ARCHIVE, GLACIER,"
+                + " GLACIER_IR, INTELLIGENT_TIERING, ONEZONE_IA, REDUCED_REDUNDANCY, STANDARD,"
+                + " STANDARD_IA], got \"COLD\"",
+            file
+                + ": sources.appdb.objectives.rpo: expected a duration such as 90s, 15m, 24h, 7d"
+                + " or PT1H, got \"soon\"",
+            file
+                + ": sources.appdb.hostname: unknown field; expected one of [type, repository,"
+                + " compression, objectives, host, port, database, user, password-env,"
+                + " password-file]",
+            file + ": sources.appdb.host: missing",
+            file + ": sources.appdb.port: expected an integer from 1 to 65535, got \"ninety\"",
+            file + ": sources.appdb.database: missing");
+  }
+
+  @Test
+  void unreadableKeyFileIsNamed() throws IOException {
+    Path file = write(VALID.replace("key-env: VIGIL_KEY", "key-file: keys/missing.key"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactly(
+            file + ": encryption.key-file: no such file: " + dir.resolve("keys/missing.key"));
+  }
+
+  @Test
+  void wrongLengthKeyIsRefusedWithHowToMakeOne() throws IOException {
+    Files.write(dir.resolve("short.key"), new byte[16]);
+    Path file = write(VALID.replace("key-env: VIGIL_KEY", "key-file: short.key"));
+
+    assertThat(catchConfig(file).problems())
+        .singleElement()
+        .asString()
+        .contains("encryption.key-file: the key from file")
+        .contains("is 16 bytes; Vigil needs 32 (256 bits)")
+        .contains("head -c 32 /dev/urandom | base64");
+  }
+
+  @Test
+  void missingKeyEnvironmentVariableIsNamedButNeverPrinted() throws IOException {
+    Path file = write(VALID.replace("key-env: VIGIL_KEY", "key-env: VIGIL_OTHER_KEY"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactly(
+            file + ": encryption.key-env: environment variable VIGIL_OTHER_KEY is not set");
+  }
+
+  @Test
+  void missingEncryptionSectionAndUnknownTopLevelField() throws IOException {
+    Path file = write(VALID.replace("encryption:\n  key-env: VIGIL_KEY\n", "") + "schedules: {}\n");
+
+    assertThat(catchConfig(file).problems())
+        .containsExactlyInAnyOrder(
+            file
+                + ": schedules: unknown field; expected one of [temporal, worker, catalog,"
+                + " repositories, encryption, sources]",
+            file + ": encryption: missing");
+  }
+
+  @Test
+  void sourceMustNameAKnownRepositoryWhenThereAreSeveral() throws IOException {
+    Path file =
+        write(
+            VALID
+                .replace("encryption:", "  cold:\n    bucket: vigil-cold\nencryption:")
+                .replace("type: postgres", "type: postgres\n    repository: warm"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactlyInAnyOrder(
+            file + ": sources.appdb.repository: no repository \"warm\"; known: [main, cold]",
+            file + ": sources.models.repository: missing; name one of [main, cold]");
+  }
+
+  @Test
+  void credentialsMustComeInPairsAndNeverLiterally() throws IOException {
+    Path file =
+        write(VALID.replace("part-size: 8MiB", "part-size: 1MiB\n    access-key-id: AKIA123"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactlyInAnyOrder(
+            file
+                + ": repositories.main.access-key-id: unknown field; expected one of [type,"
+                + " endpoint, region, bucket, prefix, storage-class, path-style-access,"
+                + " checksum-mode, access-key-id-env, access-key-id-file, secret-access-key-env,"
+                + " secret-access-key-file, part-size]",
+            file + ": repositories.main.part-size: must be at least 5MiB (S3's minimum part size)");
+  }
+
+  @Test
+  void missingFileSaysHowToPointAtOne() {
+    Path file = dir.resolve("nope.yaml");
+
+    assertThat(catchConfig(file).problems())
+        .containsExactly(file + ": no such file; pass --config PATH");
+  }
+
+  private ConfigException catchConfig(Path file) {
+    try {
+      loader.load(file);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("expected a ConfigException for " + file);
+  }
+
+  private Path write(String yaml) throws IOException {
+    Path file = dir.resolve("vigil.yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+}

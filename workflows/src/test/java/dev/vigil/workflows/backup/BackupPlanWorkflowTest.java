@@ -1,0 +1,273 @@
+package dev.vigil.workflows.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.TaskQueues;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BackupPlanWorkflowImpl} with its real {@link SourceBackupWorkflowImpl} children on the
+ * Temporal test server; only the activities are fakes.
+ */
+class BackupPlanWorkflowTest {
+  private static final String HOST_ID = "test-host";
+  private static final String HOST_QUEUE = TaskQueues.host(TaskQueues.DEFAULT, HOST_ID);
+  private static final String PLAN = "nightly";
+  private static final long REQUESTED_AT = Instant.parse("2026-11-22T02:00:00Z").toEpochMilli();
+  private static final String TIMESTAMP = BackupIds.timestamp(REQUESTED_AT);
+  private static final String SET_ID = PLAN + "-" + TIMESTAMP;
+  private static final List<SourceRef> SOURCES =
+      List.of(
+          new SourceRef("orders-db", "postgres", "database", "primary"),
+          new SourceRef("ranker-model", "directory", "model", "primary"),
+          new SourceRef("clicks-dataset", "directory", "dataset", "primary"),
+          new SourceRef("platform-config", "directory", "config", "primary"));
+  private static final String MODELS_PLAN = "models";
+  private static final int MAX_PARALLEL = 2;
+
+  private final List<BackupStart> begun = new CopyOnWriteArrayList<>();
+  private final List<BackupSetRequest> recordedSets = new CopyOnWriteArrayList<>();
+  private final AtomicInteger dumpsRunning = new AtomicInteger();
+  private final AtomicInteger mostDumpsAtOnce = new AtomicInteger();
+  private volatile Set<String> sourcesFailingAuthentication = Set.of();
+
+  private TestWorkflowEnvironment testEnv;
+  private WorkflowClient client;
+
+  @BeforeEach
+  void startTestServer() {
+    testEnv = TestWorkflowEnvironment.newInstance();
+    Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
+    sharedWorker.registerWorkflowImplementationTypes(
+        BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
+    sharedWorker.registerActivitiesImplementations(new FakeBackupActivities());
+    testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeSpoolActivities());
+    testEnv.start();
+    client = testEnv.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stopTestServer() {
+    testEnv.close();
+  }
+
+  @Test
+  void planRunsAtMostMaxParallelSourcesAtOnceAndArchivesThemAll() {
+    PlanResult result = newPlanWorkflow(planWorkflowId()).run(planRequest());
+
+    assertThat(mostDumpsAtOnce).hasValue(MAX_PARALLEL);
+    assertThat(result.setId()).isEqualTo(SET_ID);
+    assertThat(result.plan()).isEqualTo(PLAN);
+    assertThat(result.results()).extracting(SourceBackupResult::source).isEqualTo(SOURCES);
+    assertThat(result.results()).allSatisfy(source -> assertThat(source.archived()).isTrue());
+    assertThat(recordedSets)
+        .singleElement()
+        .satisfies(
+            set -> {
+              assertThat(set.setId()).isEqualTo(SET_ID);
+              assertThat(set.triggeredBy()).isEqualTo("schedule:nightly");
+              assertThat(set.results()).extracting(SourceBackupResult::source).isEqualTo(SOURCES);
+              assertThat(set.results())
+                  .extracting(SourceBackupResult::status)
+                  .containsOnly("ARCHIVED");
+            });
+    assertThat(result.status()).isEqualTo("COMPLETE");
+    assertThat(result.complete()).isTrue();
+    assertThat(result.manifestKey()).isEqualTo("sets/" + SET_ID + ".json");
+  }
+
+  @Test
+  void failedSourceDoesNotStopTheOthersAndIsReportedWithItsReason() {
+    sourcesFailingAuthentication = Set.of("clicks-dataset");
+
+    PlanResult result = newPlanWorkflow(planWorkflowId()).run(planRequest());
+
+    assertThat(result.results()).extracting(SourceBackupResult::source).isEqualTo(SOURCES);
+    assertThat(result.results())
+        .extracting(SourceBackupResult::status)
+        .containsExactly("ARCHIVED", "ARCHIVED", "FAILED", "ARCHIVED");
+    SourceBackupResult failedSource = result.results().get(2);
+    assertThat(failedSource.backupId()).isEqualTo("clicks-dataset-" + TIMESTAMP);
+    assertThat(failedSource.failureType()).isEqualTo("AUTHENTICATION_FAILED");
+    assertThat(failedSource.failure())
+        .isEqualTo(
+            "backup clicks-dataset-"
+                + TIMESTAMP
+                + " failed at dump: permission denied reading /data/clicks");
+    assertThat(recordedSets)
+        .singleElement()
+        .satisfies(set -> assertThat(set.results()).isEqualTo(result.results()));
+    assertThat(result.status()).isEqualTo("PARTIAL");
+    assertThat(result.complete()).isFalse();
+  }
+
+  @Test
+  void childIdsComeFromTheRequestedTimeSoASecondStartOfTheSameRunIsRefused() {
+    newPlanWorkflow(planWorkflowId()).run(planRequest());
+
+    assertThat(begun)
+        .extracting(BackupStart::workflowId)
+        .containsExactlyInAnyOrder(
+            "backup-orders-db-20261122T020000Z",
+            "backup-ranker-model-20261122T020000Z",
+            "backup-clicks-dataset-20261122T020000Z",
+            "backup-platform-config-20261122T020000Z");
+    assertThat(begun).extracting(BackupStart::setId).containsOnly(SET_ID);
+
+    BackupPlanWorkflow again = newPlanWorkflow(planWorkflowId());
+    assertThatThrownBy(() -> WorkflowClient.start(again::run, planRequest()))
+        .isInstanceOf(WorkflowExecutionAlreadyStarted.class);
+    assertThat(begun).hasSize(SOURCES.size());
+  }
+
+  @Test
+  void sourceAlreadyBackedUpByAnotherPlanAtTheSameTimeIsNotBackedUpTwice() {
+    newPlanWorkflow(planWorkflowId()).run(planRequest());
+
+    PlanResult models =
+        newPlanWorkflow(BackupPlanWorkflow.workflowId(MODELS_PLAN, TIMESTAMP))
+            .run(new PlanRequest(MODELS_PLAN, List.of(), REQUESTED_AT, "schedule:models"));
+
+    // backup-ranker-model-<timestamp> exists already: its start is refused, nothing runs twice.
+    assertThat(begun).hasSize(SOURCES.size());
+    assertThat(models.results())
+        .singleElement()
+        .satisfies(
+            result -> {
+              assertThat(result.backupId()).isEqualTo("ranker-model-" + TIMESTAMP);
+              assertThat(result.status()).isEqualTo("FAILED");
+            });
+    assertThat(models.complete()).isFalse();
+  }
+
+  private BackupPlanWorkflow newPlanWorkflow(String workflowId) {
+    return client.newWorkflowStub(
+        BackupPlanWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(workflowId)
+            .setTaskQueue(TaskQueues.DEFAULT)
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+            .build());
+  }
+
+  private static String planWorkflowId() {
+    return BackupPlanWorkflow.workflowId(PLAN, TIMESTAMP);
+  }
+
+  private static PlanRequest planRequest() {
+    return new PlanRequest(PLAN, List.of(), REQUESTED_AT, "schedule:nightly");
+  }
+
+  /** Holds a dump until another runs beside it (or 1 s passes), so parallelism shows. */
+  private void overlapWithOtherDumps() {
+    int running = dumpsRunning.incrementAndGet();
+    mostDumpsAtOnce.accumulateAndGet(running, Math::max);
+    try {
+      long deadline = System.nanoTime() + 1_000_000_000L;
+      while (dumpsRunning.get() < MAX_PARALLEL && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      // Long enough for a third dump to show up if the workflow started one too many.
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      dumpsRunning.decrementAndGet();
+    }
+  }
+
+  private final class FakeBackupActivities implements BackupActivities {
+    @Override
+    public ResolvedPlan resolvePlan(PlanRequest request) {
+      List<SourceRef> sources =
+          request.plan().equals(MODELS_PLAN) ? List.of(SOURCES.get(1)) : SOURCES;
+      return new ResolvedPlan(request.plan(), sources, MAX_PARALLEL);
+    }
+
+    @Override
+    public HostQueue reserveHost() {
+      return new HostQueue(HOST_ID, HOST_QUEUE);
+    }
+
+    @Override
+    public void beginBackup(BackupStart start) {
+      begun.add(start);
+    }
+
+    @Override
+    public UploadVerification verifyUpload(VerifyUploadRequest request) {
+      return new UploadVerification(
+          request.sealed().storedBytes(), request.sealed().sha256(), "STANDARD", "full-read");
+    }
+
+    @Override
+    public void markArchived(ArchiveRequest request) {}
+
+    @Override
+    public void markFailed(FailRequest request) {}
+
+    @Override
+    public BackupSetRecord recordBackupSet(BackupSetRequest request) {
+      recordedSets.add(request);
+      boolean complete = request.results().stream().allMatch(SourceBackupResult::archived);
+      return new BackupSetRecord(
+          request.setId(), complete ? "COMPLETE" : "PARTIAL", "sets/" + request.setId() + ".json");
+    }
+  }
+
+  private final class FakeSpoolActivities implements SpoolActivities {
+    @Override
+    public DumpResult dump(DumpRequest request) {
+      overlapWithOtherDumps();
+      if (sourcesFailingAuthentication.contains(request.source().name())) {
+        throw ErrorType.AUTHENTICATION_FAILED.failure("permission denied reading /data/clicks");
+      }
+      return new DumpResult(
+          request.backupId(),
+          "/var/spool/vigil/" + request.backupId(),
+          "tar",
+          1_000,
+          3,
+          0,
+          REQUESTED_AT,
+          "vigil-tar 1",
+          null);
+    }
+
+    @Override
+    public VerifyDumpResult verifyDump(VerifyDumpRequest request) {
+      return new VerifyDumpResult(request.dump().entries(), -1, List.of());
+    }
+
+    @Override
+    public SealResult seal(SealRequest request) {
+      return new SealResult(
+          request.dump().backupId(), 1_000, 600, "ab12", "zstd", "AES256_GCM_HKDF_1MB", "key-1");
+    }
+
+    @Override
+    public UploadResult upload(UploadRequest request) {
+      String key = "backups/" + request.source().name() + "/" + request.sealed().backupId();
+      return new UploadResult("vigil-backups", key, key + ".manifest.json", "STANDARD", 600, 1, 0);
+    }
+
+    @Override
+    public void cleanSpool(String backupId) {}
+  }
+}
