@@ -78,7 +78,7 @@ cleanup() {
   local rc=$?
   set +e
   stop_cluster
-  rm -f "$BENCH_DIR"/dump-s*.pgc
+  rm -f "$BENCH_DIR"/dump-s*.pgc "$BENCH_DIR"/sources-s*.yaml
   rm -rf "$VIGIL_WORK" "$SECRETS"
   if [[ "$KEEP_CLUSTER" == 1 ]]; then
     echo "backup-bench: cluster files kept in $CLUSTER" >&2
@@ -93,7 +93,7 @@ trap 'exit 143' TERM
 
 # A previous run that was killed may have left a cluster running.
 stop_cluster
-rm -rf "$CLUSTER" "$VIGIL_WORK" "$SECRETS" "$BENCH_DIR"/dump-s*.pgc
+rm -rf "$CLUSTER" "$VIGIL_WORK" "$SECRETS" "$BENCH_DIR"/dump-s*.pgc "$BENCH_DIR"/vigil-report-s*.json "$LOGS"
 mkdir -p "$CLUSTER" "$LOGS"
 (umask 077 && mkdir -p "$SECRETS")
 if [[ $EUID -eq 0 ]]; then
@@ -181,6 +181,7 @@ log "warming up $ROOT/vigil (builds on first use)"
 warm_vigil
 
 RESULTS='[]'
+export BENCH_CORES="$(nproc)"
 
 for SCALE in "${SCALES[@]}"; do
   DB="bench_s$SCALE"
@@ -197,6 +198,7 @@ for SCALE in "${SCALES[@]}"; do
   log "scale $SCALE: $(mib "$DB_BYTES") loaded in ${LOAD_S}s"
 
   A=() B=() C=() CWALL=() RSS=() REPORTS=()
+  LOADAVG_BEFORE="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -1)"
   B_BYTES=0
   for RUN in $(seq 1 "$REPEAT"); do
     # (a) the source's own limit
@@ -249,6 +251,7 @@ EOF
     REPORTS+=("$REPORT")
   done
 
+  LOADAVG_AFTER="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -1)"
   A_S="$(median "${A[@]}")"
   B_S="$(median "${B[@]}")"
   C_S="$(median "${C[@]}")"
@@ -276,12 +279,13 @@ EOF
     --argjson a "$A_S" --argjson b "$B_S" --argjson bBytes "$B_BYTES" \
     --argjson c "$C_S" --argjson cWall "$CWALL_S" --argjson stored "$STORED" --argjson raw "$RAW" \
     --arg compression "$COMPRESSION" --argjson steps "$STEPS" --argjson durationMs "$DURATION_MS" \
-    --argjson rss "$RSS_MAX" \
+    --argjson rss "$RSS_MAX" --argjson loadBefore "$LOADAVG_BEFORE" --argjson loadAfter "$LOADAVG_AFTER" \
     --argjson aRuns "$(printf '%s\n' "${A[@]}" | jq -s -c .)" \
     --argjson bRuns "$(printf '%s\n' "${B[@]}" | jq -s -c .)" \
     --argjson cRuns "$(printf '%s\n' "${C[@]}" | jq -s -c .)" \
     --argjson rssRuns "$(printf '%s\n' "${RSS[@]}" | jq -s -c .)" \
     '{scale: $scale, database: $db, databaseBytes: $dbBytes, loadSeconds: $loadSeconds,
+      hostLoadAvg1m: {before: $loadBefore, after: $loadAfter},
       a: {what: "pg_dump -Fc -Z0 > /dev/null", seconds: $a, runs: $aRuns},
       b: {what: "pg_dump -Fc -f FILE", seconds: $b, bytes: $bBytes, runs: $bRuns},
       c: {what: "vigil backup (report durationMillis)", seconds: $c, runs: $cRuns,
@@ -295,13 +299,21 @@ EOF
 done
 
 # --- report ----------------------------------------------------------------------------------
-STEP_ORDER='["dump","verify","compress","upload","verify-upload","mark-archived"]'
+# jq formatting helpers shared by the report programs.
+JQ_DEFS='
+  def fx($d): if . < 0 then "-" + (-. | fx($d)) else
+    (pow(10; $d)) as $m | (. * $m | round) as $n
+    | if $d == 0 then "\($n)" else "\($n / $m | floor)." + ("\($n % $m)" | ("0" * ($d - length)) + .) end end;
+  def r2: fx(2);
+  def s: fx(2) + "s";
+  def mib: if . < 0 then "n/a" else (. / 1048576 | fx(1)) + " MiB" end;
+  def pct: (. * 100 | fx(1)) + "%";
+  def speed: if . <= 0 then "n/a" elif . >= 1 then "Vigil \(fx(2))x faster than (b)" else "Vigil \(1 / . | fx(2))x slower than (b)" end;
+'
+STEP_ORDER='["reserve-host","begin","dump","verify","compress","upload","verify-upload","mark-archived"]'
 
 print_scale() { # $1: one entry
-  jq -r --argjson order "$STEP_ORDER" --arg javaOpts "$BENCH_JAVA_OPTS" '
-    def mib: if . < 0 then "n/a" else "\((. / 1048576 * 10 | round) / 10) MiB" end;
-    def s: "\((. * 100 | round) / 100)s";
-    def r2: ((. * 100 | round) / 100 | tostring);
+  jq -r --argjson order "$STEP_ORDER" --arg javaOpts "$BENCH_JAVA_OPTS" "$JQ_DEFS"'
     . as $e
     | ($e.c.stepSeconds) as $st
     | ([$order[] | select($st[.] != null)] + ([$st | keys_unsorted[]] - $order)) as $keys
@@ -313,8 +325,9 @@ print_scale() { # $1: one entry
       "   (c) Vigil backup to embedded S3       \($e.c.seconds | s)   stored \($e.c.storedBytes | mib) (raw dump \($e.c.rawBytes | mib), compression \($e.c.compression))",
       "       steps: " + ([$keys[] | "\(.) \($st[.] | s)"] + ["other \($e.c.otherSeconds | s)"] | join(", ")),
       "       vigil demo wall time incl. stack start/stop (not part of (c)): \($e.c.demoWallSeconds | s)",
-      "   (c)/(a) = \($e.ratios.cOverA | r2)    (c)/(b) = \($e.ratios.cOverB | r2) (Vigil \($e.ratios.bOverC | r2)x faster than (b))    stored/(b) = \($e.ratios.storedOverB | r2)",
-      "   Vigil JVM peak RSS (worker + Temporal test server, \($javaOpts)): \($e.c.peakRssBytes | mib)"
+      "   (c)/(a) = \($e.ratios.cOverA | r2)    (c)/(b) = \($e.ratios.cOverB | r2) (\($e.ratios.bOverC | speed))    stored/(b) = \($e.ratios.storedOverB | r2)",
+      "   Vigil JVM peak RSS (worker + Temporal test server, \($javaOpts)): \($e.c.peakRssBytes | mib)",
+      "   host load average (1 min) before/after the measurements: \($e.hostLoadAvg1m.before) / \($e.hostLoadAvg1m.after) (\(env.BENCH_CORES) cores; other work skews the times)"
     ] | .[]' <<<"$1"
 }
 
@@ -327,16 +340,13 @@ LOW="$(jq -c 'min_by(.scale)' <<<"$RESULTS")"
 HIGH="$(jq -c 'max_by(.scale)' <<<"$RESULTS")"
 
 VERDICTS="$(jq -c -n --argjson e "$TARGET_ENTRY" --argjson lo "$LOW" --argjson hi "$HIGH" \
-  --argjson tol "$RSS_TOLERANCE" '
-  def r2: ((. * 100 | round) / 100 | tostring);
-  def mib: "\((. / 1048576 * 10 | round) / 10) MiB";
-  def pct: "\((. * 1000 | round) / 10)%";
+  --argjson tol "$RSS_TOLERANCE" "$JQ_DEFS"'
   def verdict(ok): if ok then "PASS" else "MISS" end;
   [
     ($e.ratios.cOverB) as $x
     | {target: "speed: Vigil >= 2x faster than pg_dump -Fc, i.e. (c)/(b) <= 0.5", scale: $e.scale,
        value: $x, limit: 0.5, verdict: verdict($x <= 0.5),
-       detail: ("(c) \($e.c.seconds | r2)s vs (b) \($e.b.seconds | r2)s: \($e.ratios.bOverC | r2)x faster"
+       detail: ("(c) \($e.c.seconds | r2)s vs (b) \($e.b.seconds | r2)s: \($e.ratios.bOverC | speed)"
                 + (if $x <= 0.5 then "" else "; needs (c) <= \($e.b.seconds / 2 | r2)s, over by \($e.c.seconds - $e.b.seconds / 2 | r2)s (\($x / 0.5 - 1 | pct))" end))},
     ($e.ratios.storedOverB) as $x
     | {target: "size: Vigil stored size <= pg_dump -Fc file", scale: $e.scale,
@@ -387,23 +397,20 @@ jq -n --argjson results "$RESULTS" --argjson verdicts "$VERDICTS" \
     targetScale: $targetScale, scales: $results, verdicts: $verdicts}' >"$BENCH_DIR/results.json"
 
 jq -r --argjson verdicts "$VERDICTS" --arg javaOpts "$BENCH_JAVA_OPTS" --arg cores "$(nproc)" \
-  --arg pg "$PG_VERSION" --argjson repeat "$REPEAT" --argjson order "$STEP_ORDER" '
-  def mib: if . < 0 then "n/a" else "\((. / 1048576 * 10 | round) / 10) MiB" end;
-  def s: "\((. * 100 | round) / 100)";
-  def r2: ((. * 100 | round) / 100 | tostring);
+  --arg pg "$PG_VERSION" --argjson repeat "$REPEAT" --argjson order "$STEP_ORDER" "$JQ_DEFS"'
   . as $all
   | ([$all[].c.stepSeconds | keys_unsorted[]] | unique) as $present
   | ([$order[] | select(. as $k | $present | index($k))] + ($present - $order)) as $keys
   | [
     "| scale | DB size | (a) `pg_dump -Fc -Z0` s | (b) `pg_dump -Fc` s | (b) size | (c) Vigil s | (c) stored | (c)/(a) | (c)/(b) | stored/(b) | Vigil peak RSS |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ($all[] | "| \(.scale) | \(.databaseBytes | mib) | \(.a.seconds | s) | \(.b.seconds | s) | \(.b.bytes | mib) | \(.c.seconds | s) | \(.c.storedBytes | mib) | \(.ratios.cOverA | r2) | \(.ratios.cOverB | r2) | \(.ratios.storedOverB | r2) | \(.c.peakRssBytes | mib) |"),
+    ($all[] | "| \(.scale) | \(.databaseBytes | mib) | \(.a.seconds | r2) | \(.b.seconds | r2) | \(.b.bytes | mib) | \(.c.seconds | r2) | \(.c.storedBytes | mib) | \(.ratios.cOverA | r2) | \(.ratios.cOverB | r2) | \(.ratios.storedOverB | r2) | \(.c.peakRssBytes | mib) |"),
     "",
     "Vigil steps (seconds):",
     "",
     "| scale | " + ($keys | join(" | ")) + " | other |",
     "|---:|" + ([$keys[] | "---:"] | join("|")) + "|---:|",
-    ($all[] | . as $e | "| \($e.scale) | " + ([$keys[] | ($e.c.stepSeconds[.] // null) | if . == null then "-" else s end] | join(" | ")) + " | \($e.c.otherSeconds | s) |"),
+    ($all[] | . as $e | "| \($e.scale) | " + ([$keys[] | ($e.c.stepSeconds[.] // null) | if . == null then "-" else r2 end] | join(" | ")) + " | \($e.c.otherSeconds | r2) |"),
     "",
     "\($cores) cores, PostgreSQL \($pg), Vigil JVM `\($javaOpts)`, median of \($repeat) run(s); (c) excludes the embedded stack start/stop.",
     "",

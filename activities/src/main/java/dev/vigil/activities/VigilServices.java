@@ -58,7 +58,8 @@ public final class VigilServices implements AutoCloseable {
         .repositories()
         .forEach(
             (name, repository) -> {
-              S3Client client = S3Clients.create(repository);
+              S3Client client =
+                  S3Clients.create(repository, ref -> Secrets.resolve(ref, environment));
               clients.put(name, client);
               stores.put(name, new S3ObjectStore(repository, client));
             });

@@ -178,9 +178,12 @@ public final class BackupActivitiesImpl implements BackupActivities {
               archived == request.results().size() && archived > 0
                   ? "COMPLETE"
                   : archived == 0 ? "FAILED" : "PARTIAL";
-          // Each repository the set touches gets the set manifest, so each is self-describing.
+          // Each repository that holds a backup of the set gets the set manifest, so each is
+          // self-describing; a repository that took none (missing bucket) gets nothing.
           Set<String> repositories = new LinkedHashSet<>();
-          request.results().forEach(result -> repositories.add(result.source().repository()));
+          request.results().stream()
+              .filter(SourceBackupResult::archived)
+              .forEach(result -> repositories.add(result.source().repository()));
           String manifestKey = null;
           for (String repository : repositories) {
             ObjectStore store = services.store(repository);

@@ -1,8 +1,10 @@
 package dev.vigil.workflows.backup;
 
+import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -106,12 +108,25 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
     if (failure == null) {
       return promise.get();
     }
+    String backupId = BackupIds.backupId(source.name(), timestamp);
+    if (failure instanceof ChildWorkflowFailure child
+        && child.getCause() instanceof WorkflowExecutionAlreadyStarted) {
+      // Another plan run took the same source at the same second: it is not backed up twice.
+      return SourceBackupResult.failed(
+          backupId,
+          source,
+          ErrorType.DUPLICATE_RUN.name(),
+          "backup "
+              + backupId
+              + " was already started by workflow "
+              + child.getExecution().getWorkflowId()
+              + "; not run twice");
+    }
     String reason = Failures.reason(failure);
-    if (failure instanceof ChildWorkflowFailure && reason == null) {
+    if (reason == null || reason.isBlank()) {
       reason = failure.getMessage();
     }
     log.warn("source {} failed: {}", source.name(), reason);
-    return SourceBackupResult.failed(
-        BackupIds.backupId(source.name(), timestamp), source, Failures.type(failure), reason);
+    return SourceBackupResult.failed(backupId, source, Failures.type(failure), reason);
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.workflows.backup;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
+import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -87,22 +88,22 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
                 .setScheduleToCloseTimeout(Duration.ofMinutes(10))
                 .build());
     var info = Workflow.getInfo();
-    step(
-        "begin",
-        () -> {
-          shared.beginBackup(
-              new BackupStart(
-                  backupId,
-                  request.setId(),
-                  request.source(),
-                  info.getWorkflowId(),
-                  info.getRunId(),
-                  host.hostId(),
-                  request.triggeredBy(),
-                  Workflow.currentTimeMillis()));
-          return null;
-        });
     try {
+      step(
+          "begin",
+          () -> {
+            shared.beginBackup(
+                new BackupStart(
+                    backupId,
+                    request.setId(),
+                    request.source(),
+                    info.getWorkflowId(),
+                    info.getRunId(),
+                    host.hostId(),
+                    request.triggeredBy(),
+                    Workflow.currentTimeMillis()));
+            return null;
+          });
       DumpResult dump =
           step("dump", () -> dumper.dump(new DumpRequest(backupId, request.source())));
       VerifyDumpResult check =
@@ -187,7 +188,9 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
             .setTaskQueue(host.taskQueue())
             .setStartToCloseTimeout(startToClose)
             .setScheduleToCloseTimeout(Duration.ofHours(24))
-            .setHeartbeatTimeout(Duration.ofMinutes(1))
+            .setHeartbeatTimeout(Duration.ofSeconds(30))
+            // A cancelled step must stop before the spool under it is cleaned.
+            .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
             .setRetryOptions(retry)
             .build());
   }

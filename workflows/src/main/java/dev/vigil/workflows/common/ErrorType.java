@@ -35,7 +35,9 @@ public enum ErrorType {
   /** The catalog refuses a transition (e.g. archiving a pruned backup). */
   CATALOG_CONFLICT(false),
   /** The catalog database cannot be reached; it may come back. */
-  CATALOG_UNAVAILABLE(true);
+  CATALOG_UNAVAILABLE(true),
+  /** The same backup (same business id) was already started; it is not run twice. */
+  DUPLICATE_RUN(false);
 
   private final boolean retryable;
 

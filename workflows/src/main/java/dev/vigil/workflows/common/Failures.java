@@ -22,7 +22,9 @@ public final class Failures {
       }
       if (current instanceof TimeoutFailure timeout) {
         fallback = "timed out (" + timeout.getTimeoutType() + ")";
-      } else if (current instanceof TemporalFailure temporal) {
+      } else if (current instanceof TemporalFailure temporal
+          && temporal.getOriginalMessage() != null
+          && !temporal.getOriginalMessage().isBlank()) {
         fallback = temporal.getOriginalMessage();
       }
       current = current.getCause();

@@ -151,6 +151,14 @@ class BackupPlanWorkflowTest {
             result -> {
               assertThat(result.backupId()).isEqualTo("ranker-model-" + TIMESTAMP);
               assertThat(result.status()).isEqualTo("FAILED");
+              assertThat(result.failureType()).isEqualTo("DUPLICATE_RUN");
+              assertThat(result.failure())
+                  .isEqualTo(
+                      "backup ranker-model-"
+                          + TIMESTAMP
+                          + " was already started by workflow backup-ranker-model-"
+                          + TIMESTAMP
+                          + "; not run twice");
             });
     assertThat(models.complete()).isFalse();
   }

@@ -310,6 +310,10 @@ class SourceBackupWorkflowTest {
               assertThat(failure.reason()).isEqualTo("dump: cancelled");
             });
     assertThat(calls).contains("cleanSpool").doesNotContain("markArchived", "verifyDump");
+    assertThat(calls.indexOf("dump-ended"))
+        .as("the cancelled dump stops before its spool is cleaned")
+        .isNotNegative()
+        .isLessThan(calls.indexOf("cleanSpool"));
   }
 
   @Test
@@ -362,8 +366,12 @@ class SourceBackupWorkflowTest {
   private Step<DumpRequest, DumpResult> dumpThatWaitsForRelease() {
     return (request, attempt) -> {
       dumpStarted.countDown();
-      while (!releaseDump.await(50, MILLISECONDS)) {
-        Activity.getExecutionContext().heartbeat(null);
+      try {
+        while (!releaseDump.await(50, MILLISECONDS)) {
+          Activity.getExecutionContext().heartbeat(null);
+        }
+      } finally {
+        calls.add("dump-ended");
       }
       return dumpOf(request);
     };

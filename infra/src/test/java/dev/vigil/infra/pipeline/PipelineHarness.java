@@ -1,0 +1,163 @@
+package dev.vigil.infra.pipeline;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.catalog.BackupRecord;
+import dev.vigil.activities.config.ConfigLoader;
+import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.activities.testing.S3MockFixture;
+import dev.vigil.starter.BackupClient;
+import dev.vigil.worker.VigilWorker;
+import dev.vigil.workflows.backup.PlanResult;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * A worker with real activities (PostgreSQL, S3Mock, catalog) on Temporal's test environment in
+ * real time, configured by a vigil.yaml written per test.
+ */
+final class PipelineHarness implements AutoCloseable {
+  static final String KEY_ENV = "VIGIL_TEST_KEY";
+  static final Function<String, String> ENVIRONMENT =
+      Map.of(KEY_ENV, Base64.getEncoder().encodeToString(key()))::get;
+
+  final PostgresFixture postgres = PostgresFixture.get();
+  final S3MockFixture s3 = S3MockFixture.get();
+  final Path dir;
+  final String sourceDb;
+  final String catalogDb;
+  final String bucket;
+  final Path spool;
+  private TestWorkflowEnvironment environment;
+  private VigilServices services;
+  private VigilWorker worker;
+
+  PipelineHarness(Path dir) throws IOException {
+    this.dir = dir;
+    this.sourceDb = postgres.createDatabase();
+    this.catalogDb = postgres.createDatabase();
+    this.bucket = s3.newBucket("pipeline");
+    this.spool = Files.createDirectories(dir.resolve("spool"));
+    postgres.execute(
+        sourceDb,
+        "CREATE TABLE conversations (id bigint PRIMARY KEY, started_at timestamptz NOT NULL, body"
+            + " text)",
+        "INSERT INTO conversations SELECT g, now() - g * interval '1 minute', 'hello ' || g FROM"
+            + " generate_series(1, 5000) g");
+    Path models = Files.createDirectories(dir.resolve("models/checkpoint-1"));
+    byte[] weights = new byte[800_000];
+    new Random(3).nextBytes(weights);
+    Files.write(models.resolve("weights.bin"), weights);
+  }
+
+  /** The default config: one database, one models directory, the harness's bucket. */
+  String config() {
+    return config(
+        bucket, postgres.cluster().port(), postgres.passwordFile().toString(), "models", spool);
+  }
+
+  String config(String bucketName, int port, String passwordFile, String modelsDir, Path spoolDir) {
+    return """
+        catalog:
+          jdbc-url: %s
+          user: %s
+          password-file: %s
+        worker:
+          host-id: test-host
+          spool-dir: %s
+        repositories:
+          main:
+            endpoint: %s
+            bucket: %s
+            path-style-access: true
+            access-key-id-env: AWS_TEST_ID
+            secret-access-key-env: AWS_TEST_SECRET
+        encryption:
+          key-env: %s
+        sources:
+          appdb:
+            type: postgres
+            host: 127.0.0.1
+            port: %d
+            database: %s
+            user: %s
+            password-file: %s
+          models:
+            type: directory
+            kind: model
+            path: %s
+        """
+        .formatted(
+            postgres.cluster().jdbcUrl(catalogDb),
+            postgres.superuser(),
+            postgres.passwordFile(),
+            spoolDir,
+            s3.endpoint(),
+            bucketName,
+            KEY_ENV,
+            port,
+            sourceDb,
+            postgres.superuser(),
+            passwordFile,
+            modelsDir);
+  }
+
+  /** Loads {@code yaml} like the worker does. */
+  VigilConfig load(String yaml) throws IOException {
+    Path file = dir.resolve("vigil.yaml");
+    Files.writeString(file, yaml);
+    return new ConfigLoader(ENVIRONMENT_WITH_S3).load(file);
+  }
+
+  /** Starts a worker for {@code config} and runs one plan to its end. */
+  PlanResult run(VigilConfig config, List<String> sources) {
+    environment =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    services = new VigilServices(config, ENVIRONMENT_WITH_S3);
+    worker = VigilWorker.start(environment.getWorkflowClient(), services);
+    BackupClient client =
+        new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
+    String id = client.start("test", sources, System.currentTimeMillis(), "test");
+    return client.await(id);
+  }
+
+  List<BackupRecord> catalog() {
+    return services.catalog().list(null);
+  }
+
+  @Override
+  public void close() {
+    if (worker != null) {
+      worker.close();
+    }
+    if (services != null) {
+      services.close();
+    }
+    if (environment != null) {
+      environment.close();
+    }
+  }
+
+  static final Function<String, String> ENVIRONMENT_WITH_S3 =
+      name ->
+          switch (name) {
+            case "AWS_TEST_ID" -> "test";
+            case "AWS_TEST_SECRET" -> "test-secret";
+            default -> ENVIRONMENT.apply(name);
+          };
+
+  private static byte[] key() {
+    byte[] key = new byte[32];
+    new Random(11).nextBytes(key);
+    return key;
+  }
+}
