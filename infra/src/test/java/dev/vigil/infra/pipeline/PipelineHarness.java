@@ -117,6 +117,13 @@ final class PipelineHarness implements AutoCloseable {
     return new ConfigLoader(ENVIRONMENT_WITH_S3).load(file);
   }
 
+  /** The worker's services for {@code config}, without a worker (activity-level tests). */
+  VigilServices services(VigilConfig config) {
+    services = new VigilServices(config, ENVIRONMENT_WITH_S3);
+    services.catalog().migrate();
+    return services;
+  }
+
   /** Starts a worker for {@code config} and runs one plan to its end. */
   PlanResult run(VigilConfig config, List<String> sources) {
     environment =
