@@ -129,7 +129,7 @@ free_port() {
 
 # --- the cluster -----------------------------------------------------------------------------
 PORT="$(free_port)"
-PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)"
+PASSWORD="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PASSWORD_FILE="$SECRETS/pg-password"
 PGPASS_FILE="$SECRETS/pgpass"
 (umask 077 && printf '%s\n' "$PASSWORD" >"$PASSWORD_FILE" && printf '127.0.0.1:%s:*:bench:%s\n' "$PORT" "$PASSWORD" >"$PGPASS_FILE")

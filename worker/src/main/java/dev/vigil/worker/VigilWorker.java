@@ -3,6 +3,7 @@ package dev.vigil.worker;
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.common.VigilException;
 import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
 import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
 import dev.vigil.workflows.common.TaskQueues;
@@ -36,6 +37,7 @@ public final class VigilWorker implements AutoCloseable {
     String sharedQueue = services.config().temporal().taskQueue();
     String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
     services.catalog().migrate();
+    checkRepositories(services);
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker shared = factory.newWorker(sharedQueue);
     shared.registerWorkflowImplementationTypes(
@@ -53,6 +55,20 @@ public final class VigilWorker implements AutoCloseable {
     factory.start();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
     return new VigilWorker(factory, sharedQueue, hostQueue);
+  }
+
+  /**
+   * Checks each repository's bucket once at startup, so a misconfigured one shows in the worker's
+   * log before the first backup needs it (and the client's connections are warm).
+   */
+  private static void checkRepositories(VigilServices services) {
+    for (String repository : services.config().repositories().keySet()) {
+      try {
+        services.store(repository).checkBucket();
+      } catch (VigilException e) {
+        log.warn("repository '{}' is not usable yet: {}", repository, e.getMessage());
+      }
+    }
   }
 
   public String sharedQueue() {

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -128,9 +130,27 @@ public final class PostgresDumper {
         consistentAt = row.getObject(2, OffsetDateTime.class).toInstant();
         serverVersion = row.getString(3);
       }
-      countRows(statement, tables, bytesWritten);
       afterSnapshot.run();
-      runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
+      // Count rows on the exporting transaction while pg_dump reads the same snapshot: both see
+      // exactly the same data, and the counting scan overlaps the dump instead of adding to it.
+      CompletableFuture<Void> counting =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  countRows(statement, tables, bytes -> {});
+                } catch (SQLException e) {
+                  throw new CompletionException(e);
+                }
+              });
+      try {
+        runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
+      } finally {
+        if (!counting.isDone()) {
+          // pg_dump failed or was cancelled: stop the counting query too.
+          statement.cancel();
+        }
+        awaitCounting(counting);
+      }
       statement.execute("COMMIT");
     } catch (SQLException e) {
       throw sqlFailure(e, target);
@@ -281,6 +301,19 @@ public final class PostgresDumper {
         heartbeat.accept(0);
         lastBeat = System.nanoTime();
       }
+    }
+  }
+
+  private static void awaitCounting(CompletableFuture<Void> counting) throws SQLException {
+    try {
+      counting.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof SQLException sql) {
+        throw sql;
+      }
+      throw e;
+    } catch (CancellationException e) {
+      throw new SQLException("row counting was cancelled", e);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.embedded.S3MockServer;
+import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.infra.demo.DemoData;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.worker.VigilWorker;
@@ -27,6 +28,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Vigil's embedded default stack, all on loopback: Temporal's test server, S3Mock (a child
@@ -126,6 +128,7 @@ public final class EmbeddedStack implements AutoCloseable {
       WorkflowClient client = WorkflowClient.newInstance(stubs);
       VigilServices services = new VigilServices(config, System::getenv);
       resources.push(services);
+      warmUp(services, workDir);
       resources.push(VigilWorker.start(client, services));
       return new EmbeddedStack(
           workDir, resources, postgres, password, s3, config, client, services);
@@ -238,6 +241,25 @@ public final class EmbeddedStack implements AutoCloseable {
             });
     config.set("sources", sources);
     return yaml.writeValueAsString(config);
+  }
+
+  /**
+   * One small multipart round trip, so the freshly started S3Mock (a JVM) has compiled its hot
+   * paths before the first backup, as a long-running store has. Costs about a second at startup.
+   */
+  private static void warmUp(VigilServices services, Path workDir) throws IOException {
+    Path probe = workDir.resolve("warm-up.bin");
+    Files.write(probe, new byte[64 * 1024]);
+    for (String repository : services.config().repositories().keySet()) {
+      var objects = services.store(repository);
+      String key = objects.key(".vigil-warm-up");
+      objects.uploadFile(probe, key, new ObjectAttributes(null, Map.of(), Map.of()), null, p -> {});
+      try (var in = objects.open(key)) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      objects.delete(key);
+    }
+    Files.delete(probe);
   }
 
   public Path workDir() {
