@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.common.Activities;
+import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.SourceConfig;
@@ -31,7 +32,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -105,7 +105,7 @@ public final class BackupActivitiesImpl implements BackupActivities {
                                   + "/"
                                   + key
                                   + " is missing after upload"));
-          MessageDigest sha256 = sha256();
+          MessageDigest sha256 = Digests.sha256();
           long size = 0;
           // Read back the bytes themselves: a composite multipart checksum is not the file's hash.
           try (InputStream in = store.open(key)) {
@@ -251,14 +251,6 @@ public final class BackupActivitiesImpl implements BackupActivities {
           log.debug("temp file {} left behind", file);
         }
       }
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

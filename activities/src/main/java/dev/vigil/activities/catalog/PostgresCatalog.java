@@ -1,5 +1,6 @@
 package dev.vigil.activities.catalog;
 
+import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.CatalogConfig;
 import dev.vigil.workflows.backup.ArchiveRequest;
@@ -12,9 +13,6 @@ import dev.vigil.workflows.backup.SourceBackupResult;
 import dev.vigil.workflows.backup.UploadResult;
 import dev.vigil.workflows.backup.UploadVerification;
 import dev.vigil.workflows.common.ErrorType;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
@@ -431,21 +430,6 @@ public final class PostgresCatalog implements Catalog {
     }
   }
 
-  private static String unreachableReason(SQLException error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ConnectException) {
-        return "connection refused";
-      }
-      if (cause instanceof UnknownHostException) {
-        return "unknown host";
-      }
-      if (cause instanceof SocketTimeoutException) {
-        return "timed out";
-      }
-    }
-    return error.getMessage();
-  }
-
   private static void rollbackQuietly(Connection connection) {
     try {
       connection.rollback();
@@ -464,7 +448,7 @@ public final class PostgresCatalog implements Catalog {
               + " unreachable while "
               + action
               + " ("
-              + unreachableReason(error)
+              + Objects.requireNonNullElse(SqlErrors.unreachableReason(error), error.getMessage())
               + "); check catalog.jdbc-url and that the database is running",
           error);
     }

@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
+import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.BufferedOutputStream;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.function.LongConsumer;
@@ -91,7 +91,7 @@ public final class Sealer {
       Path raw, Path sealed, String compression, String context, LongConsumer rawBytesRead)
       throws IOException {
     byte[] header = header(compression);
-    MessageDigest sha256 = sha256();
+    MessageDigest sha256 = Digests.sha256();
     long rawBytes = 0;
     try (InputStream in = Files.newInputStream(raw);
         CountingOutputStream stored =
@@ -210,14 +210,6 @@ public final class Sealer {
     aad.writeBytes(header);
     aad.writeBytes(context.getBytes(StandardCharsets.UTF_8));
     return aad.toByteArray();
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Counts bytes written through it. */

@@ -2,6 +2,7 @@ package dev.vigil.activities.source;
 
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.SequenceWriter;
+import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
@@ -19,7 +20,6 @@ import java.nio.file.PathMatcher;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -196,7 +196,7 @@ public final class DirectoryDumper {
     entry.setMode(mode | 0100000);
     entry.setModTime(mtime);
     tar.putArchiveEntry(entry);
-    MessageDigest sha256 = sha256();
+    MessageDigest sha256 = Digests.sha256();
     long copied = 0;
     try (InputStream in = Files.newInputStream(path)) {
       int read;
@@ -241,14 +241,6 @@ public final class DirectoryDumper {
       mode |= 1 << (8 - permission.ordinal());
     }
     return mode;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Include and exclude globs over paths relative to the source root. */

@@ -3,15 +3,12 @@ package dev.vigil.activities.source;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -510,7 +508,7 @@ public final class PostgresDumper {
                   + "cannot connect to PostgreSQL at "
                   + target.address()
                   + " ("
-                  + unreachableReason(error, serverMessage)
+                  + Objects.requireNonNullElse(SqlErrors.unreachableReason(error), serverMessage)
                   + "); check sources."
                   + source.name()
                   + ".host/port and that the server is running",
@@ -539,24 +537,6 @@ public final class PostgresDumper {
       return psql.getServerErrorMessage().getMessage();
     }
     return String.valueOf(error.getMessage());
-  }
-
-  private static String unreachableReason(SQLException error, String fallback) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ConnectException) {
-        return "connection refused";
-      }
-      if (cause instanceof UnknownHostException) {
-        return "unknown host";
-      }
-      if (cause instanceof SocketTimeoutException) {
-        return "timed out after " + CONNECT_TIMEOUT_SECONDS + " s";
-      }
-      if (cause instanceof NoRouteToHostException) {
-        return "no route to host";
-      }
-    }
-    return fallback;
   }
 
   /** A password and where it came from, for messages; never shown itself. */

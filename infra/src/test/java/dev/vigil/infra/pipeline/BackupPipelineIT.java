@@ -82,6 +82,50 @@ class BackupPipelineIT {
   }
 
   @Test
+  void aSizeChangeOverFifteenPercentIsRecordedAsAWarning() throws Exception {
+    var config = harness.load(harness.config());
+    PlanResult first = harness.run(config, List.of("appdb"));
+    harness.close();
+    harness.postgres.execute(
+        harness.sourceDb,
+        "INSERT INTO conversations SELECT g, now(), repeat('more data ', 20) FROM"
+            + " generate_series(5001, 15000) g");
+
+    PlanResult second = harness.run(config, List.of("appdb"));
+
+    assertThat(first.results().get(0).warnings()).isEmpty();
+    SourceBackupResult grown = second.results().get(0);
+    assertThat(grown.archived()).isTrue();
+    assertThat(grown.warnings())
+        .singleElement()
+        .asString()
+        .matches("size \\d+ bytes is \\+\\d+% from the previous backup's \\d+ bytes");
+    assertThat(harness.catalog().get(0).warnings()).isEqualTo(grown.warnings());
+  }
+
+  @Test
+  void noSecretReachesWorkflowHistory() throws Exception {
+    PlanResult result = harness.run(harness.load(harness.config()), List.of());
+
+    assertThat(result.complete()).isTrue();
+    List<String> secrets =
+        List.of(
+            harness.postgres.password(),
+            PipelineHarness.ENVIRONMENT.apply(PipelineHarness.KEY_ENV),
+            PipelineHarness.ENVIRONMENT_WITH_S3.apply("AWS_TEST_SECRET"));
+    List<String> workflowIds = new java.util.ArrayList<>();
+    workflowIds.add("backup-set-test-" + result.setId().substring("test-".length()));
+    result.results().forEach(r -> workflowIds.add("backup-" + r.backupId()));
+    for (String workflowId : workflowIds) {
+      String history = harness.history(workflowId);
+      assertThat(history).as("payloads were decoded").contains("\"repository\":\"main\"");
+      for (String secret : secrets) {
+        assertThat(history).doesNotContain(secret);
+      }
+    }
+  }
+
+  @Test
   void unreachableDatabaseFailsWithHostAndPortAndArchivesNothing() throws Exception {
     int closedPort = FreePorts.find();
     String yaml =

@@ -126,6 +126,7 @@ final class PipelineHarness implements AutoCloseable {
 
   /** Starts a worker for {@code config} and runs one plan to its end. */
   PlanResult run(VigilConfig config, List<String> sources) {
+    close();
     environment =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
@@ -137,6 +138,22 @@ final class PipelineHarness implements AutoCloseable {
     return client.await(id);
   }
 
+  /**
+   * The full history of a workflow as an operator (or the UI) would see it: the JSON plus every
+   * payload decoded (payloads are base64 in the JSON, so a plain search would miss them).
+   */
+  String history(String workflowId) {
+    String json = environment.getWorkflowClient().fetchHistory(workflowId).toJson(true);
+    StringBuilder decoded = new StringBuilder(json);
+    java.util.regex.Matcher data =
+        java.util.regex.Pattern.compile("\"data\": \"([^\"]+)\"").matcher(json);
+    while (data.find()) {
+      String base64 = data.group(1).replace("\\u003d", "=");
+      decoded.append('\n').append(new String(Base64.getDecoder().decode(base64)));
+    }
+    return decoded.toString();
+  }
+
   List<BackupRecord> catalog() {
     return services.catalog().list(null);
   }
@@ -145,12 +162,15 @@ final class PipelineHarness implements AutoCloseable {
   public void close() {
     if (worker != null) {
       worker.close();
+      worker = null;
     }
     if (services != null) {
       services.close();
+      services = null;
     }
     if (environment != null) {
       environment.close();
+      environment = null;
     }
   }
 
