@@ -20,6 +20,7 @@ import dev.vigil.workflows.common.ErrorType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -29,7 +30,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class VigilServices implements AutoCloseable {
   private final VigilConfig config;
   private final Function<String, String> environment;
-  private final Catalog catalog;
+  private final PostgresCatalog catalog;
   private final EncryptionKey key;
   private final Sealer sealer;
   private final ManifestWriter manifests;
@@ -71,6 +72,11 @@ public final class VigilServices implements AutoCloseable {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  /** The catalog database, for capability-specific tables (drill reports, retention). */
+  public DataSource catalogDataSource() {
+    return catalog.dataSource();
   }
 
   public Sealer sealer() {

@@ -61,6 +61,11 @@ public final class PostgresCatalog implements Catalog {
     this(dataSource, "the catalog database");
   }
 
+  /** The catalog database, for capability-specific tables beside the backup tables. */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
   private PostgresCatalog(DataSource dataSource, String description) {
     this.dataSource = dataSource;
     this.description = description;

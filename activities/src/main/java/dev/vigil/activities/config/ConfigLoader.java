@@ -12,9 +12,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +27,6 @@ public final class ConfigLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> STORAGE_CLASSES =
       Set.of(
           "STANDARD",
@@ -72,28 +68,43 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(List.of(label + ": cannot read: " + e.getMessage()));
     }
-    Problems problems = new Problems(label);
+    ConfigProblems problems = new ConfigProblems(label);
     if (root == null || !root.isObject()) {
       problems.add("", "expected a mapping with sources, repositories and encryption");
       throw new ConfigException(problems.lines);
     }
     Path base = file.toAbsolutePath().getParent();
-    Node top = new Node(problems, "", root, base);
-    top.allow("temporal", "worker", "catalog", "repositories", "encryption", "sources");
+    ConfigNode top = new ConfigNode(problems, environment, "", root, base);
+    top.allow("temporal", "worker", "catalog", "repositories", "encryption", "sources", "drills");
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
     Map<String, S3RepositoryConfig> repositories = repositories(top.required("repositories"));
     EncryptionConfig encryption = encryption(top.required("encryption"));
-    Map<String, SourceConfig> sources = sources(top.required("sources"), repositories);
+    Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
+    Map<String, RetentionConfig> retention = new LinkedHashMap<>();
+    Map<String, RowArchivalConfig> rowArchival = new LinkedHashMap<>();
+    Map<String, SourceConfig> sources =
+        sources(top.required("sources"), repositories, validations, retention, rowArchival);
+    Map<String, DrillPlanConfig> drills = DrillConfigParser.parse(top.child("drills"), sources);
     if (!problems.lines.isEmpty()) {
       throw new ConfigException(problems.lines);
     }
     return new VigilConfig(
-        file.toAbsolutePath(), temporal, worker, catalog, repositories, encryption, sources);
+        file.toAbsolutePath(),
+        temporal,
+        worker,
+        catalog,
+        repositories,
+        encryption,
+        sources,
+        validations,
+        retention,
+        rowArchival,
+        drills);
   }
 
-  private TemporalConfig temporal(Node node) {
+  private TemporalConfig temporal(ConfigNode node) {
     node.allow("target", "namespace", "task-queue");
     return new TemporalConfig(
         node.text("target", "127.0.0.1:7233"),
@@ -101,7 +112,7 @@ public final class ConfigLoader {
         node.text("task-queue", "vigil"));
   }
 
-  private WorkerConfig worker(Node node) {
+  private WorkerConfig worker(ConfigNode node) {
     node.allow("host-id", "spool-dir", "max-parallel-sources");
     String hostId = node.text("host-id", null);
     if (hostId == null) {
@@ -113,7 +124,7 @@ public final class ConfigLoader {
     return new WorkerConfig(hostId, spool, parallel);
   }
 
-  private CatalogConfig catalog(Node node) {
+  private CatalogConfig catalog(ConfigNode node) {
     node.allow("jdbc-url", "user", "password-env", "password-file");
     if (node.missing()) {
       return null;
@@ -125,9 +136,9 @@ public final class ConfigLoader {
     return new CatalogConfig(url, node.requiredText("user"), node.secret("password", false));
   }
 
-  private Map<String, S3RepositoryConfig> repositories(Node node) {
+  private Map<String, S3RepositoryConfig> repositories(ConfigNode node) {
     Map<String, S3RepositoryConfig> repositories = new LinkedHashMap<>();
-    for (Node repo : node.entries()) {
+    for (ConfigNode repo : node.entries()) {
       if (!validName(repo)) {
         continue;
       }
@@ -199,7 +210,7 @@ public final class ConfigLoader {
     return repositories;
   }
 
-  private EncryptionConfig encryption(Node node) {
+  private EncryptionConfig encryption(ConfigNode node) {
     node.allow("key-env", "key-file", "key-id");
     int before = node.problemCount();
     SecretRef key = node.secret("key", true);
@@ -224,7 +235,7 @@ public final class ConfigLoader {
     return new EncryptionConfig(key, keyId);
   }
 
-  private byte[] readKey(Node node, SecretRef key) {
+  private byte[] readKey(ConfigNode node, SecretRef key) {
     try {
       return KeyText.read(key, environment);
     } catch (IllegalArgumentException e) {
@@ -234,9 +245,13 @@ public final class ConfigLoader {
   }
 
   private Map<String, SourceConfig> sources(
-      Node node, Map<String, S3RepositoryConfig> repositories) {
+      ConfigNode node,
+      Map<String, S3RepositoryConfig> repositories,
+      Map<String, List<ValidationConfig>> validations,
+      Map<String, RetentionConfig> retention,
+      Map<String, RowArchivalConfig> rowArchival) {
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
-    for (Node source : node.entries()) {
+    for (ConfigNode source : node.entries()) {
       if (!validName(source)) {
         continue;
       }
@@ -255,18 +270,30 @@ public final class ConfigLoader {
       if (type == null) {
         continue;
       }
+      RetentionConfig policy = RetentionConfigParser.parse(source);
+      if (policy != null) {
+        retention.put(source.key, policy);
+      }
       if (type.equals("postgres")) {
         source.allow(
             "type",
             "repository",
             "compression",
             "objectives",
+            "retention",
+            "validations",
+            "archive-rows",
             "host",
             "port",
             "database",
             "user",
             "password-env",
             "password-file");
+        validations.put(source.key, ValidationConfigParser.parse(source));
+        RowArchivalConfig rows = RowArchivalConfigParser.parse(source);
+        if (rows != null) {
+          rowArchival.put(source.key, rows);
+        }
         sources.put(
             source.key,
             new PostgresSourceConfig(
@@ -285,6 +312,7 @@ public final class ConfigLoader {
             "repository",
             "compression",
             "objectives",
+            "retention",
             "path",
             "kind",
             "include",
@@ -312,7 +340,7 @@ public final class ConfigLoader {
     return sources;
   }
 
-  private Objectives objectives(Node node) {
+  private Objectives objectives(ConfigNode node) {
     node.allow("rpo", "rto");
     if (node.missing()) {
       return Objectives.NONE;
@@ -320,7 +348,7 @@ public final class ConfigLoader {
     return new Objectives(node.duration("rpo"), node.duration("rto"));
   }
 
-  private static boolean validName(Node node) {
+  private static boolean validName(ConfigNode node) {
     if (!NAME.matcher(node.key).matches()) {
       node.problem("", "name \"" + node.key + "\" must be lower-case letters, digits, '-' or '_'");
       return false;
@@ -341,253 +369,6 @@ public final class ConfigLoader {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {
       return "localhost";
-    }
-  }
-
-  /** Collects problems as {@code file: path: message} lines. */
-  private static final class Problems {
-    private final String file;
-    private final List<String> lines = new ArrayList<>();
-
-    Problems(String file) {
-      this.file = file;
-    }
-
-    void add(String path, String message) {
-      lines.add(file + ": " + (path.isEmpty() ? "" : path + ": ") + message);
-    }
-  }
-
-  /** A position in the YAML tree, with typed, validating accessors. */
-  private final class Node {
-    private final Problems problems;
-    private final String path;
-    private final String key;
-    private final JsonNode value;
-    private final Path base;
-
-    Node(Problems problems, String path, JsonNode value, Path base) {
-      this.problems = problems;
-      this.path = path;
-      this.key = path.contains(".") ? path.substring(path.lastIndexOf('.') + 1) : path;
-      this.value = value;
-      this.base = base;
-    }
-
-    boolean missing() {
-      return value == null || value.isMissingNode() || value.isNull();
-    }
-
-    private String at(String field) {
-      if (field.isEmpty()) {
-        return path;
-      }
-      return path.isEmpty() ? field : path + "." + field;
-    }
-
-    void problem(String field, String message) {
-      problems.add(at(field), message);
-    }
-
-    int problemCount() {
-      return problems.lines.size();
-    }
-
-    void allow(String... fields) {
-      if (missing() || !value.isObject()) {
-        return;
-      }
-      Set<String> allowed = Set.of(fields);
-      for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
-        if (!allowed.contains(name)) {
-          problem(name, "unknown field; expected one of " + List.of(fields));
-        }
-      }
-    }
-
-    Node child(String field) {
-      JsonNode child = missing() ? null : value.get(field);
-      if (child != null && !child.isNull() && !child.isObject()) {
-        problem(field, "expected a mapping");
-        child = null;
-      }
-      return new Node(problems, at(field), child, base);
-    }
-
-    Node required(String field) {
-      Node child = child(field);
-      if (child.missing()) {
-        problem(field, "missing");
-      }
-      return child;
-    }
-
-    List<Node> entries() {
-      List<Node> entries = new ArrayList<>();
-      if (!missing()) {
-        value
-            .fields()
-            .forEachRemaining(
-                e -> entries.add(new Node(problems, at(e.getKey()), e.getValue(), base)));
-      }
-      return entries;
-    }
-
-    private JsonNode field(String field) {
-      JsonNode node = missing() ? null : value.get(field);
-      return node == null || node.isNull() ? null : node;
-    }
-
-    String text(String field, String fallback) {
-      JsonNode node = field(field);
-      if (node == null) {
-        return fallback;
-      }
-      if (!node.isValueNode()) {
-        problem(field, "expected a single value");
-        return fallback;
-      }
-      return node.asText();
-    }
-
-    String requiredText(String field) {
-      String text = text(field, null);
-      if (text == null || text.isBlank()) {
-        problem(field, "missing");
-        return null;
-      }
-      return text;
-    }
-
-    String oneOf(String field, String fallback, Set<String> allowed) {
-      String text = text(field, fallback);
-      if (text == null) {
-        problem(field, "missing; expected one of " + sorted(allowed));
-        return null;
-      }
-      if (!allowed.contains(text)) {
-        problem(field, "expected one of " + sorted(allowed) + ", got \"" + text + "\"");
-        return null;
-      }
-      return text;
-    }
-
-    int integer(String field, int fallback, int min, int max) {
-      JsonNode node = field(field);
-      if (node == null) {
-        return fallback;
-      }
-      if (!node.canConvertToInt()
-          || !node.isIntegralNumber()
-          || node.asInt() < min
-          || node.asInt() > max) {
-        problem(
-            field,
-            "expected an integer from " + min + " to " + max + ", got \"" + node.asText() + "\"");
-        return fallback;
-      }
-      return node.asInt();
-    }
-
-    boolean bool(String field, boolean fallback) {
-      JsonNode node = field(field);
-      if (node == null) {
-        return fallback;
-      }
-      if (!node.isBoolean()) {
-        problem(field, "expected true or false, got \"" + node.asText() + "\"");
-        return fallback;
-      }
-      return node.asBoolean();
-    }
-
-    long size(String field, long fallback) {
-      String text = text(field, null);
-      if (text == null) {
-        return fallback;
-      }
-      try {
-        return Sizes.parse(text);
-      } catch (IllegalArgumentException e) {
-        problem(field, e.getMessage());
-        return fallback;
-      }
-    }
-
-    Duration duration(String field) {
-      String text = text(field, null);
-      if (text == null) {
-        return null;
-      }
-      try {
-        Duration duration = Durations.parse(text);
-        if (duration.isZero() || duration.isNegative()) {
-          problem(field, "must be longer than zero");
-        }
-        return duration;
-      } catch (IllegalArgumentException e) {
-        problem(field, e.getMessage());
-        return null;
-      }
-    }
-
-    Path path(String field, Path fallback) {
-      String text = text(field, null);
-      if (text == null) {
-        return fallback;
-      }
-      Path path = Path.of(text);
-      return path.isAbsolute() ? path : base.resolve(path).normalize();
-    }
-
-    List<String> globs(String field) {
-      JsonNode node = field(field);
-      if (node == null) {
-        return List.of();
-      }
-      if (!node.isArray()) {
-        problem(field, "expected a list of globs such as [\"**/*.pt\"]");
-        return List.of();
-      }
-      List<String> globs = new ArrayList<>();
-      node.forEach(element -> globs.add(element.asText()));
-      return globs;
-    }
-
-    /** {@code <name>-env} or {@code <name>-file}; checks the env var is set and file readable. */
-    SecretRef secret(String name, boolean required) {
-      String env = text(name + "-env", null);
-      String file = text(name + "-file", null);
-      if (env != null && file != null) {
-        problem("", "set " + name + "-env or " + name + "-file, not both");
-        return SecretRef.NONE;
-      }
-      if (env == null && file == null) {
-        if (required && !missing()) {
-          problem(name + "-env", "missing; set " + name + "-env or " + name + "-file");
-        }
-        return SecretRef.NONE;
-      }
-      if (env != null) {
-        if (!ENV_NAME.matcher(env).matches()) {
-          problem(name + "-env", "expected an environment variable name, got \"" + env + "\"");
-        } else if (environment.apply(env) == null) {
-          problem(name + "-env", "environment variable " + env + " is not set");
-        }
-        return new SecretRef(env, null);
-      }
-      Path path = path(name + "-file", null);
-      if (!Files.isRegularFile(path)) {
-        problem(name + "-file", "no such file: " + path);
-      } else if (!Files.isReadable(path)) {
-        problem(name + "-file", "cannot read " + path + "; check its owner and mode");
-      }
-      return new SecretRef(null, path);
-    }
-
-    private List<String> sorted(Set<String> values) {
-      return values.stream().sorted().toList();
     }
   }
 }

@@ -1,9 +1,17 @@
 package dev.vigil.activities.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
-/** A validated vigil.yaml. Maps keep the file's order. */
+/**
+ * A validated vigil.yaml. Maps keep the file's order.
+ *
+ * @param validations per source name: queries a restored database must pass
+ * @param retention per source name: its retention policy (sources without one are absent)
+ * @param rowArchival per source name: its row archival (sources without one are absent)
+ * @param drills per drill plan name
+ */
 public record VigilConfig(
     Path file,
     TemporalConfig temporal,
@@ -11,4 +19,8 @@ public record VigilConfig(
     CatalogConfig catalog,
     Map<String, S3RepositoryConfig> repositories,
     EncryptionConfig encryption,
-    Map<String, SourceConfig> sources) {}
+    Map<String, SourceConfig> sources,
+    Map<String, List<ValidationConfig>> validations,
+    Map<String, RetentionConfig> retention,
+    Map<String, RowArchivalConfig> rowArchival,
+    Map<String, DrillPlanConfig> drills) {}

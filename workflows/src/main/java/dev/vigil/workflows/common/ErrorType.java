@@ -37,7 +37,23 @@ public enum ErrorType {
   /** The catalog database cannot be reached; it may come back. */
   CATALOG_UNAVAILABLE(true),
   /** The same backup (same business id) was already started; it is not run twice. */
-  DUPLICATE_RUN(false);
+  DUPLICATE_RUN(false),
+  /** No backup matches the id, source or time asked for. */
+  BACKUP_NOT_FOUND(false),
+  /** A stored object's bytes do not match the checksum recorded for them (bit rot, tampering). */
+  OBJECT_CORRUPT(false),
+  /** A manifest's MAC does not verify, or it does not describe the backup it was read for. */
+  MANIFEST_INVALID(false),
+  /** An archive entry would land outside its target directory ("..", absolute path, link). */
+  UNSAFE_ARCHIVE_ENTRY(false),
+  /** A restore target holds data and {@code --force} was not given. */
+  TARGET_NOT_EMPTY(false),
+  /** pg_restore or extraction failed for a reason that may pass. */
+  RESTORE_FAILED(true),
+  /** A restored copy does not pass its validation (row counts, queries, file checksums). */
+  VALIDATION_FAILED(false),
+  /** An object in a cold storage class is not readable until it is restored; retry later. */
+  OBJECT_NOT_READABLE_YET(true);
 
   private final boolean retryable;
 

@@ -1,0 +1,259 @@
+package dev.vigil.activities.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * A position in the YAML tree, with typed, validating accessors that record a problem (naming the
+ * field path) instead of throwing, so one pass reports everything. Section parsers share it.
+ */
+final class ConfigNode {
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final ConfigProblems problems;
+  private final Function<String, String> environment;
+  private final String path;
+  final String key;
+  final JsonNode value;
+  private final Path base;
+
+  ConfigNode(
+      ConfigProblems problems,
+      Function<String, String> environment,
+      String path,
+      JsonNode value,
+      Path base) {
+    this.problems = problems;
+    this.environment = environment;
+    this.path = path;
+    this.key = path.contains(".") ? path.substring(path.lastIndexOf('.') + 1) : path;
+    this.value = value;
+    this.base = base;
+  }
+
+  boolean missing() {
+    return value == null || value.isMissingNode() || value.isNull();
+  }
+
+  private String at(String field) {
+    if (field.isEmpty()) {
+      return path;
+    }
+    return path.isEmpty() ? field : path + "." + field;
+  }
+
+  void problem(String field, String message) {
+    problems.add(at(field), message);
+  }
+
+  int problemCount() {
+    return problems.lines.size();
+  }
+
+  void allow(String... fields) {
+    if (missing() || !value.isObject()) {
+      return;
+    }
+    Set<String> allowed = Set.of(fields);
+    for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        problem(name, "unknown field; expected one of " + List.of(fields));
+      }
+    }
+  }
+
+  ConfigNode child(String field) {
+    JsonNode child = missing() ? null : value.get(field);
+    if (child != null && !child.isNull() && !child.isObject()) {
+      problem(field, "expected a mapping");
+      child = null;
+    }
+    return new ConfigNode(problems, environment, at(field), child, base);
+  }
+
+  ConfigNode required(String field) {
+    ConfigNode child = child(field);
+    if (child.missing()) {
+      problem(field, "missing");
+    }
+    return child;
+  }
+
+  List<ConfigNode> entries() {
+    List<ConfigNode> entries = new ArrayList<>();
+    if (!missing()) {
+      value
+          .fields()
+          .forEachRemaining(
+              e ->
+                  entries.add(
+                      new ConfigNode(problems, environment, at(e.getKey()), e.getValue(), base)));
+    }
+    return entries;
+  }
+
+  private JsonNode field(String field) {
+    JsonNode node = missing() ? null : value.get(field);
+    return node == null || node.isNull() ? null : node;
+  }
+
+  String text(String field, String fallback) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return fallback;
+    }
+    if (!node.isValueNode()) {
+      problem(field, "expected a single value");
+      return fallback;
+    }
+    return node.asText();
+  }
+
+  String requiredText(String field) {
+    String text = text(field, null);
+    if (text == null || text.isBlank()) {
+      problem(field, "missing");
+      return null;
+    }
+    return text;
+  }
+
+  String oneOf(String field, String fallback, Set<String> allowed) {
+    String text = text(field, fallback);
+    if (text == null) {
+      problem(field, "missing; expected one of " + sorted(allowed));
+      return null;
+    }
+    if (!allowed.contains(text)) {
+      problem(field, "expected one of " + sorted(allowed) + ", got \"" + text + "\"");
+      return null;
+    }
+    return text;
+  }
+
+  int integer(String field, int fallback, int min, int max) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return fallback;
+    }
+    if (!node.canConvertToInt()
+        || !node.isIntegralNumber()
+        || node.asInt() < min
+        || node.asInt() > max) {
+      problem(
+          field,
+          "expected an integer from " + min + " to " + max + ", got \"" + node.asText() + "\"");
+      return fallback;
+    }
+    return node.asInt();
+  }
+
+  boolean bool(String field, boolean fallback) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return fallback;
+    }
+    if (!node.isBoolean()) {
+      problem(field, "expected true or false, got \"" + node.asText() + "\"");
+      return fallback;
+    }
+    return node.asBoolean();
+  }
+
+  long size(String field, long fallback) {
+    String text = text(field, null);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      return Sizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      problem(field, e.getMessage());
+      return fallback;
+    }
+  }
+
+  Duration duration(String field) {
+    String text = text(field, null);
+    if (text == null) {
+      return null;
+    }
+    try {
+      Duration duration = Durations.parse(text);
+      if (duration.isZero() || duration.isNegative()) {
+        problem(field, "must be longer than zero");
+      }
+      return duration;
+    } catch (IllegalArgumentException e) {
+      problem(field, e.getMessage());
+      return null;
+    }
+  }
+
+  Path path(String field, Path fallback) {
+    String text = text(field, null);
+    if (text == null) {
+      return fallback;
+    }
+    Path path = Path.of(text);
+    return path.isAbsolute() ? path : base.resolve(path).normalize();
+  }
+
+  List<String> globs(String field) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      problem(field, "expected a list of globs such as [\"**/*.pt\"]");
+      return List.of();
+    }
+    List<String> globs = new ArrayList<>();
+    node.forEach(element -> globs.add(element.asText()));
+    return globs;
+  }
+
+  /** {@code <name>-env} or {@code <name>-file}; checks the env var is set and file readable. */
+  SecretRef secret(String name, boolean required) {
+    String env = text(name + "-env", null);
+    String file = text(name + "-file", null);
+    if (env != null && file != null) {
+      problem("", "set " + name + "-env or " + name + "-file, not both");
+      return SecretRef.NONE;
+    }
+    if (env == null && file == null) {
+      if (required && !missing()) {
+        problem(name + "-env", "missing; set " + name + "-env or " + name + "-file");
+      }
+      return SecretRef.NONE;
+    }
+    if (env != null) {
+      if (!ENV_NAME.matcher(env).matches()) {
+        problem(name + "-env", "expected an environment variable name, got \"" + env + "\"");
+      } else if (environment.apply(env) == null) {
+        problem(name + "-env", "environment variable " + env + " is not set");
+      }
+      return new SecretRef(env, null);
+    }
+    Path path = path(name + "-file", null);
+    if (!Files.isRegularFile(path)) {
+      problem(name + "-file", "no such file: " + path);
+    } else if (!Files.isReadable(path)) {
+      problem(name + "-file", "cannot read " + path + "; check its owner and mode");
+    }
+    return new SecretRef(null, path);
+  }
+
+  private List<String> sorted(Set<String> values) {
+    return values.stream().sorted().toList();
+  }
+}

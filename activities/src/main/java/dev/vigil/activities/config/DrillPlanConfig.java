@@ -1,0 +1,4 @@
+package dev.vigil.activities.config;
+
+/** A DR drill plan */
+public record DrillPlanConfig(String name) {}
