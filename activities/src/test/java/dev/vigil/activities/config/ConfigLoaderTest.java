@@ -108,7 +108,7 @@ class ConfigLoaderTest {
                 + " or PT1H, got \"soon\"",
             file
                 + ": sources.appdb.hostname: unknown field; expected one of [type, repository,"
-                + " compression, objectives, host, port, database, user, password-env,"
+                + " compression, objectives, retention, validations, archive-rows, host, port, database, user, password-env,"
                 + " password-file]",
             file + ": sources.appdb.host: missing",
             file + ": sources.appdb.port: expected an integer from 1 to 65535, got \"ninety\"",
@@ -154,7 +154,7 @@ class ConfigLoaderTest {
         .containsExactlyInAnyOrder(
             file
                 + ": schedules: unknown field; expected one of [temporal, worker, catalog,"
-                + " repositories, encryption, sources]",
+                + " repositories, encryption, sources, drills]",
             file + ": encryption: missing");
   }
 
