@@ -259,9 +259,9 @@ public final class ConfigLoader {
       String repository = source.text("repository", null);
       if (repository == null && repositories.size() == 1) {
         repository = repositories.keySet().iterator().next();
-      } else if (repository == null) {
+      } else if (repository == null && !repositories.isEmpty()) {
         source.problem("repository", "missing; name one of " + repositories.keySet());
-      } else if (!repositories.containsKey(repository)) {
+      } else if (repository != null && !repositories.containsKey(repository)) {
         source.problem(
             "repository", "no repository \"" + repository + "\"; known: " + repositories.keySet());
       }
