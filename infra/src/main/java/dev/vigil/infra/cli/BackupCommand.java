@@ -6,9 +6,6 @@ import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DuplicateRunException;
 import dev.vigil.workflows.backup.PlanResult;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,16 +42,8 @@ final class BackupCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     VigilConfig loaded = new ConfigLoader().load(config);
-    WorkflowServiceStubs service =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(loaded.temporal().target()).build());
-    try {
-      WorkflowClient client =
-          WorkflowClient.newInstance(
-              service,
-              WorkflowClientOptions.newBuilder()
-                  .setNamespace(loaded.temporal().namespace())
-                  .build());
+    try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
+      WorkflowClient client = temporal.client();
       BackupClient backups = new BackupClient(client, loaded.temporal().taskQueue());
       long requestedAt = at != null ? at.toEpochMilli() : System.currentTimeMillis();
       String runId;
@@ -77,8 +66,6 @@ final class BackupCommand implements Callable<Integer> {
         PlanReport.write(PlanReport.json(result), report);
       }
       return result.complete() ? 0 : VigilMain.FAILED;
-    } finally {
-      service.shutdown();
     }
   }
 }

@@ -1,9 +1,8 @@
 package dev.vigil.workflows.backup;
 
-import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.ActivityProfiles;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
-import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -22,17 +21,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
   private static final Logger log = Workflow.getLogger(SourceBackupWorkflowImpl.class);
 
   /** Catalog and store calls: short, retried until the catalog or store comes back. */
-  static final ActivityOptions SHARED_OPTIONS =
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofMinutes(1))
-                  .setDoNotRetry(ErrorType.nonRetryableTypes())
-                  .build())
-          .build();
+  static final ActivityOptions SHARED_OPTIONS = ActivityProfiles.SHARED;
 
   /** Reading a large object back takes long: heartbeat, and give up after a day of outage. */
   static final ActivityOptions VERIFY_UPLOAD_OPTIONS =
@@ -43,23 +32,11 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
           .build();
 
   /** Dumping: a few attempts, then the source is reported as it is (unreachable, failing). */
-  static final RetryOptions DUMP_RETRY =
-      RetryOptions.newBuilder()
-          .setInitialInterval(Duration.ofSeconds(2))
-          .setBackoffCoefficient(2)
-          .setMaximumInterval(Duration.ofMinutes(1))
-          .setMaximumAttempts(3)
-          .setDoNotRetry(ErrorType.nonRetryableTypes())
-          .build();
+  static final RetryOptions DUMP_RETRY = ActivityProfiles.FEW_ATTEMPTS;
 
   /** Spool steps: retried through storage outages for up to a day; heartbeats show progress. */
   static final RetryOptions SPOOL_RETRY =
-      RetryOptions.newBuilder()
-          .setInitialInterval(Duration.ofSeconds(1))
-          .setBackoffCoefficient(2)
-          .setMaximumInterval(Duration.ofMinutes(2))
-          .setDoNotRetry(ErrorType.nonRetryableTypes())
-          .build();
+      ActivityProfiles.retryUntilAnswered(Duration.ofMinutes(2));
 
   private final BackupActivities shared =
       Workflow.newActivityStub(BackupActivities.class, SHARED_OPTIONS);
@@ -183,16 +160,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
 
   private SpoolActivities spoolStub(HostQueue host, Duration startToClose, RetryOptions retry) {
     return Workflow.newActivityStub(
-        SpoolActivities.class,
-        ActivityOptions.newBuilder()
-            .setTaskQueue(host.taskQueue())
-            .setStartToCloseTimeout(startToClose)
-            .setScheduleToCloseTimeout(Duration.ofHours(24))
-            .setHeartbeatTimeout(Duration.ofSeconds(30))
-            // A cancelled step must stop before the spool under it is cleaned.
-            .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-            .setRetryOptions(retry)
-            .build());
+        SpoolActivities.class, ActivityProfiles.onHost(host.taskQueue(), startToClose, retry));
   }
 
   private <T> T step(String name, Supplier<T> action) {
