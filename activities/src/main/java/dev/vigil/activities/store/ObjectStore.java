@@ -44,9 +44,31 @@ public interface ObjectStore {
   /** Streams an object's content; the caller closes the stream. */
   InputStream open(String key);
 
+  /**
+   * Streams an object's content from byte {@code offset} on (a ranged GET), so an interrupted
+   * download resumes where it stopped; the caller closes the stream.
+   */
+  InputStream open(String key, long offset);
+
   /** The object's tags. */
   Map<String, String> tags(String key);
 
   /** Deletes an object; absent objects are fine. */
   void delete(String key);
+
+  /**
+   * Copies an object inside the bucket with a new storage class ({@code targetKey} may equal {@code
+   * sourceKey}: S3's in-place class change). Tags and metadata go with it. Objects over 5 GB are
+   * copied part by part (UploadPartCopy).
+   */
+  CopyOutcome copy(String sourceKey, String targetKey, String storageClass);
+
+  /**
+   * Asks the store to make an object in an archive class (GLACIER, DEEP_ARCHIVE) readable for
+   * {@code days}. Returns the state the store reports; stores without a restore API say so.
+   */
+  ColdRestoreState requestRestore(String key, int days);
+
+  /** Whether the object can be read now: not in an archive class, or restored. */
+  ColdRestoreState restoreState(String key);
 }

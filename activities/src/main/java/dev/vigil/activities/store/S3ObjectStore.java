@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -27,11 +28,15 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.TaggingDirective;
+import software.amazon.awssdk.services.s3.model.Tier;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
@@ -55,6 +60,12 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static final String CONTENT_TYPE = "application/octet-stream";
   private static final String DEFAULT_STORAGE_CLASS = "STANDARD";
+
+  /** CopyObject's limit; larger objects are copied part by part. */
+  static final long MAX_SINGLE_COPY = 5L * 1024 * 1024 * 1024;
+
+  /** Classes whose objects must be restored before they can be read. */
+  private static final Set<String> ARCHIVE_CLASSES = Set.of("GLACIER", "DEEP_ARCHIVE");
 
   private final S3RepositoryConfig config;
   private final S3Client s3;
@@ -227,6 +238,19 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public InputStream open(String key, long offset) {
+    if (offset <= 0) {
+      return open(key);
+    }
+    try {
+      return s3.getObject(
+          request -> request.bucket(config.bucket()).key(key).range("bytes=" + offset + "-"));
+    } catch (SdkException e) {
+      throw failure("download", key, e);
+    }
+  }
+
+  @Override
   public Map<String, String> tags(String key) {
     try {
       return s3
@@ -246,6 +270,145 @@ public final class S3ObjectStore implements ObjectStore {
     } catch (SdkException e) {
       throw failure("delete", key, e);
     }
+  }
+
+  @Override
+  public CopyOutcome copy(String sourceKey, String targetKey, String storageClass) {
+    try {
+      HeadObjectResponse source =
+          s3.headObject(request -> request.bucket(config.bucket()).key(sourceKey));
+      if (source.contentLength() > MAX_SINGLE_COPY) {
+        return copyInParts(sourceKey, targetKey, storageClass, source);
+      }
+      // Asking for a SHA-256 makes the store hash the copy's bytes: checked, not assumed.
+      var result =
+          s3.copyObject(
+                  request ->
+                      request
+                          .sourceBucket(config.bucket())
+                          .sourceKey(sourceKey)
+                          .destinationBucket(config.bucket())
+                          .destinationKey(targetKey)
+                          .storageClass(storageClass)
+                          .metadataDirective(MetadataDirective.COPY)
+                          .taggingDirective(TaggingDirective.COPY)
+                          .checksumAlgorithm(ChecksumAlgorithm.SHA256))
+              .copyObjectResult();
+      return new CopyOutcome(
+          targetKey,
+          source.contentLength(),
+          storageClass,
+          result == null ? null : result.checksumSHA256());
+    } catch (SdkException e) {
+      throw failure("copy " + object(sourceKey) + " to", targetKey, e);
+    }
+  }
+
+  /** CopyObject stops at 5 GB; larger objects are copied in ranges into a multipart upload. */
+  private CopyOutcome copyInParts(
+      String sourceKey, String targetKey, String storageClass, HeadObjectResponse source) {
+    long size = source.contentLength();
+    Map<String, String> tags = tags(sourceKey);
+    String uploadId =
+        s3.createMultipartUpload(
+                request ->
+                    request
+                        .bucket(config.bucket())
+                        .key(targetKey)
+                        .contentType(source.contentType())
+                        .storageClass(storageClass)
+                        .metadata(source.metadata())
+                        .tagging(tagging(new ObjectAttributes(storageClass, tags, Map.of()))))
+            .uploadId();
+    try {
+      long partSize = partSizeFor(size);
+      List<CompletedPart> parts = new ArrayList<>();
+      for (int number = 1; (number - 1L) * partSize < size; number++) {
+        long first = (number - 1L) * partSize;
+        long last = Math.min(size, first + partSize) - 1;
+        int partNumber = number;
+        var copied =
+            s3.uploadPartCopy(
+                request ->
+                    request
+                        .sourceBucket(config.bucket())
+                        .sourceKey(sourceKey)
+                        .destinationBucket(config.bucket())
+                        .destinationKey(targetKey)
+                        .uploadId(uploadId)
+                        .partNumber(partNumber)
+                        .copySourceRange("bytes=" + first + "-" + last));
+        parts.add(
+            CompletedPart.builder()
+                .partNumber(partNumber)
+                .eTag(copied.copyPartResult().eTag())
+                .build());
+      }
+      s3.completeMultipartUpload(
+          request ->
+              request
+                  .bucket(config.bucket())
+                  .key(targetKey)
+                  .uploadId(uploadId)
+                  .multipartUpload(upload -> upload.parts(parts)));
+      return new CopyOutcome(targetKey, size, storageClass, null);
+    } catch (SdkException e) {
+      abortQuietly(targetKey, uploadId);
+      throw e;
+    }
+  }
+
+  @Override
+  public ColdRestoreState requestRestore(String key, int days) {
+    try {
+      s3.restoreObject(
+          request ->
+              request
+                  .bucket(config.bucket())
+                  .key(key)
+                  .restoreRequest(restore -> restore.days(days).tier(Tier.STANDARD)));
+      return restoreState(key);
+    } catch (S3Exception e) {
+      String code = errorCode(e);
+      if ("RestoreAlreadyInProgress".equals(code)) {
+        return ColdRestoreState.IN_PROGRESS;
+      }
+      if ("ObjectAlreadyInActiveTierError".equals(code) || "InvalidObjectState".equals(code)) {
+        return ColdRestoreState.READABLE;
+      }
+      // S3Mock answers a bare HTTP 400 (no error code): it has no restore API at all.
+      if (e.statusCode() == 501
+          || e.statusCode() == 405
+          || (e.statusCode() == 400 && (code == null || code.isBlank()))
+          || "NotImplemented".equals(code)
+          || "MethodNotAllowed".equals(code)) {
+        return ColdRestoreState.UNSUPPORTED;
+      }
+      throw failure("request a restore of", key, e);
+    } catch (SdkException e) {
+      throw failure("request a restore of", key, e);
+    }
+  }
+
+  @Override
+  public ColdRestoreState restoreState(String key) {
+    HeadObjectResponse response;
+    try {
+      response = s3.headObject(request -> request.bucket(config.bucket()).key(key));
+    } catch (SdkException e) {
+      throw failure("read attributes of", key, e);
+    }
+    String storageClass = response.storageClassAsString();
+    if (storageClass == null || !ARCHIVE_CLASSES.contains(storageClass)) {
+      return ColdRestoreState.READABLE;
+    }
+    String restore = response.restore();
+    if (restore == null) {
+      return ColdRestoreState.ARCHIVED;
+    }
+    return restore.contains("ongoing-request=\"true\"")
+        ? ColdRestoreState.IN_PROGRESS
+        : ColdRestoreState.READABLE;
   }
 
   /** Part size for a file: the configured size, grown so the file fits in {@link #MAX_PARTS}. */
@@ -380,6 +543,15 @@ public final class S3ObjectStore implements ObjectStore {
                 + "; create it or fix repositories."
                 + config.name()
                 + ".bucket",
+            e);
+      }
+      if (status == 403 && "InvalidObjectState".equals(errorCode(s3Exception))) {
+        // Real S3 refuses GETs of GLACIER/DEEP_ARCHIVE objects until they are restored.
+        return new VigilException(
+            ErrorType.OBJECT_NOT_READABLE_YET,
+            where
+                + ": the object is in a cold storage class and not restored yet; run `vigil"
+                + " rehydrate` for it first",
             e);
       }
       if (status == 403) {

@@ -1,0 +1,146 @@
+package dev.vigil.activities.restore;
+
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.restore.DownloadProgress;
+import dev.vigil.workflows.restore.DownloadResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.function.Consumer;
+
+/**
+ * Downloads a stored object into a spool file, hashing every byte. An attempt that follows a crash
+ * resumes: the prefix the earlier attempt wrote (up to its last heartbeat) is re-hashed from disk
+ * and the rest comes with a ranged GET, so a large object is not fetched twice.
+ */
+public final class BackupDownloader {
+  private static final int BUFFER = 1 << 20;
+  private static final long REPORT_EVERY = 64L * BUFFER;
+
+  /**
+   * Downloads {@code key} into {@code file}.
+   *
+   * @param resumeFrom an earlier attempt's last heartbeat, or null
+   * @param progress receives the bytes safely on disk (a heartbeat); if it throws, the download
+   *     stops
+   */
+  public DownloadResult download(
+      ObjectStore store,
+      String key,
+      Path file,
+      long expectedBytes,
+      DownloadProgress resumeFrom,
+      Consumer<DownloadProgress> progress) {
+    MessageDigest sha256 = Digests.sha256();
+    long offset = 0;
+    try {
+      Files.createDirectories(file.getParent());
+      if (resumeFrom != null
+          && key.equals(resumeFrom.objectKey())
+          && resumeFrom.bytesDone() > 0
+          && Files.isRegularFile(file)
+          && Files.size(file) >= resumeFrom.bytesDone()) {
+        offset = resumeFrom.bytesDone();
+        hashPrefix(file, offset, sha256);
+      }
+      try (FileChannel out =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+        // Whatever an attempt wrote after its last heartbeat is not trusted: it is fetched again.
+        out.truncate(offset);
+        out.position(offset);
+        long done = offset;
+        if (expectedBytes < 0 || offset < expectedBytes) {
+          done = copy(store, key, offset, out, sha256, progress);
+        }
+        out.force(false);
+        progress.accept(new DownloadProgress(key, done));
+        return new DownloadResult(file.toString(), done, Digests.hex(sha256), offset);
+      }
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          file.getParent(),
+          "download",
+          new VigilException(
+              ErrorType.SPOOL_MISSING,
+              "download: cannot write spool file " + file + ": " + e.getMessage(),
+              e));
+    }
+  }
+
+  private static long copy(
+      ObjectStore store,
+      String key,
+      long offset,
+      FileChannel out,
+      MessageDigest sha256,
+      Consumer<DownloadProgress> progress)
+      throws IOException {
+    long done = offset;
+    long reported = offset;
+    byte[] buffer = new byte[BUFFER];
+    try (InputStream in = store.open(key, offset)) {
+      int read;
+      while (true) {
+        try {
+          read = in.read(buffer);
+        } catch (IOException | UncheckedIOException e) {
+          throw new VigilException(
+              ErrorType.REPOSITORY_UNAVAILABLE,
+              "download of object '"
+                  + key
+                  + "' in bucket '"
+                  + store.bucket()
+                  + "' broke off after "
+                  + done
+                  + " bytes ("
+                  + e.getMessage()
+                  + "); it resumes there",
+              e);
+        }
+        if (read < 0) {
+          break;
+        }
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, read);
+        while (chunk.hasRemaining()) {
+          out.write(chunk);
+        }
+        sha256.update(buffer, 0, read);
+        done += read;
+        if (done - reported >= REPORT_EVERY) {
+          // The heartbeat promises these bytes are on disk for the next attempt.
+          out.force(false);
+          progress.accept(new DownloadProgress(key, done));
+          reported = done;
+        }
+      }
+    }
+    return done;
+  }
+
+  private static void hashPrefix(Path file, long length, MessageDigest sha256) throws IOException {
+    byte[] buffer = new byte[BUFFER];
+    long remaining = length;
+    try (InputStream in = Files.newInputStream(file)) {
+      while (remaining > 0) {
+        int read = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+        if (read < 0) {
+          throw new IOException("spool file " + file + " shrank while it was re-hashed");
+        }
+        sha256.update(buffer, 0, read);
+        remaining -= read;
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.vigil.activities.restore;
+
+import dev.vigil.activities.embedded.PostgresCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The PostgreSQL clusters restores started in this worker process, by restore id. A cluster runs
+ * until {@link #stop} (the {@code stopFreshCluster} activity) or until the worker process exits,
+ * whose shutdown hook stops and deletes it. Process-wide, because the clusters are child processes
+ * of this JVM.
+ */
+public final class FreshClusters {
+  /** The superuser's password file inside the cluster's directory (mode 0600). */
+  public static final String PASSWORD_FILE = "vigil-superuser.password";
+
+  private static final FreshClusters SHARED = new FreshClusters();
+
+  private final Map<String, Started> clusters = new ConcurrentHashMap<>();
+
+  private FreshClusters() {}
+
+  /** The worker process's registry. */
+  public static FreshClusters shared() {
+    return SHARED;
+  }
+
+  /**
+   * Starts a new cluster in {@code baseDir} (initdb on a free port) with {@code superuser} and a
+   * random password written to a 0600 file. A cluster an earlier attempt of the same restore
+   * started is stopped and replaced: what it holds is half a restore.
+   */
+  public Started start(String restoreId, Path baseDir, String superuser) {
+    stop(restoreId);
+    try {
+      if (Files.exists(baseDir)) {
+        try (var walk = Files.walk(baseDir)) {
+          for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(path);
+          }
+        }
+      }
+      byte[] secret = new byte[24];
+      new SecureRandom().nextBytes(secret);
+      String password = HexFormat.of().formatHex(secret);
+      PostgresCluster cluster = PostgresCluster.start(baseDir, superuser, password);
+      Path passwordFile = baseDir.resolve(PASSWORD_FILE);
+      Files.deleteIfExists(passwordFile);
+      Files.createFile(
+          passwordFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(passwordFile, password, StandardCharsets.UTF_8);
+      Started started = new Started(cluster, passwordFile);
+      clusters.put(restoreId, started);
+      return started;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare a fresh cluster in " + baseDir, e);
+    }
+  }
+
+  /** The running cluster of a restore, if this process started one. */
+  public Optional<Started> get(String restoreId) {
+    return Optional.ofNullable(clusters.get(restoreId));
+  }
+
+  /** Stops and deletes a restore's cluster; false if this process has none for it. */
+  public boolean stop(String restoreId) {
+    Started started = clusters.remove(restoreId);
+    if (started == null) {
+      return false;
+    }
+    started.cluster().close();
+    return true;
+  }
+
+  /** A started cluster and the file holding its superuser's password. */
+  public record Started(PostgresCluster cluster, Path passwordFile) {}
+}

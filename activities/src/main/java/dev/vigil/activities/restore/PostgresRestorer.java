@@ -1,0 +1,326 @@
+package dev.vigil.activities.restore;
+
+import dev.vigil.activities.common.SqlErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.ValidationConfig;
+import dev.vigil.activities.source.PgTools;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.restore.ValidationResult;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.util.PSQLException;
+
+/**
+ * Restores a pg_dump custom-format archive with {@code pg_restore -j N} into a database, after
+ * checking the database is empty (or creating it), and validates the result: row counts as recorded
+ * at backup time and the source's validation queries.
+ */
+public final class PostgresRestorer {
+  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+  private static final int CONNECT_TIMEOUT_SECONDS = 10;
+
+  private static final String USER_TABLES =
+      """
+      SELECT n.nspname || '.' || c.relname
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p')
+         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         AND n.nspname NOT LIKE 'pg\\_toast%'
+         AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+       ORDER BY 1
+      """;
+
+  private final PgTools tools;
+
+  public PostgresRestorer(PgTools tools) {
+    this.tools = tools;
+  }
+
+  /**
+   * A database to restore into. The password is used for connections and pg_restore's environment,
+   * never shown.
+   *
+   * @param password null for none (libpq's {@code .pgpass})
+   */
+  public record Database(String host, int port, String database, String user, String password) {
+    /** {@code database 'x' at host:port}, for messages. */
+    public String describe() {
+      return "database '" + database + "' at " + host + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+      return describe() + " as '" + user + "'";
+    }
+  }
+
+  /**
+   * Creates the database if it is absent. Returns whether it holds user tables, which pg_restore
+   * must then replace ({@code --clean}); TARGET_NOT_EMPTY if it does and neither {@code force} nor
+   * {@code claimed} (an earlier attempt of this restore found it empty) allows that.
+   */
+  public boolean prepare(Database target, boolean force, boolean claimed) {
+    boolean exists;
+    try (Connection connection = connect(target, "postgres");
+        PreparedStatement query =
+            connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      query.setString(1, target.database());
+      try (ResultSet row = query.executeQuery()) {
+        exists = row.next();
+      }
+      if (!exists) {
+        try (Statement create = connection.createStatement()) {
+          create.execute("CREATE DATABASE " + quote(target.database()));
+        }
+        return false;
+      }
+    } catch (SQLException e) {
+      throw failure(e, target, "preparing");
+    }
+    List<String> tables = new ArrayList<>();
+    try (Connection connection = connect(target, target.database());
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(USER_TABLES)) {
+      while (rows.next()) {
+        tables.add(rows.getString(1));
+      }
+    } catch (SQLException e) {
+      throw failure(e, target, "inspecting");
+    }
+    if (tables.isEmpty()) {
+      return false;
+    }
+    if (!force && !claimed) {
+      throw new VigilException(
+          ErrorType.TARGET_NOT_EMPTY,
+          "restore target "
+              + target.describe()
+              + " is not empty ("
+              + tables.size()
+              + " tables, e.g. "
+              + tables.get(0)
+              + "); restore into an empty or new database, or pass --force to replace what the"
+              + " backup holds");
+    }
+    return true;
+  }
+
+  /**
+   * Runs {@code pg_restore -j jobs} of {@code dumpFile} into the target. Objects are owned by the
+   * restoring user ({@code --no-owner}); the first error stops the restore.
+   *
+   * @param clean drop the backup's objects first ({@code --clean --if-exists})
+   * @param heartbeat runs every 2 s while pg_restore works; if it throws, pg_restore is stopped
+   */
+  public void restore(Database target, Path dumpFile, int jobs, boolean clean, Runnable heartbeat) {
+    List<String> command = new ArrayList<>();
+    command.add(tools.pgRestore());
+    command.addAll(List.of("--no-owner", "--exit-on-error", "-j", Integer.toString(jobs)));
+    if (clean) {
+      command.addAll(List.of("--clean", "--if-exists"));
+    }
+    command.addAll(
+        List.of(
+            "-h",
+            target.host(),
+            "-p",
+            Integer.toString(target.port()),
+            "-U",
+            target.user(),
+            "-d",
+            target.database(),
+            dumpFile.toString()));
+    Map<String, String> environment = new HashMap<>();
+    environment.put("PGPASSWORD", target.password());
+    environment.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    environment.put("PGAPPNAME", "vigil-restore");
+    PgTools.ProcessOutcome outcome;
+    try {
+      outcome = tools.run(command, environment, null, HEARTBEAT_EVERY, heartbeat);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("pg_restore into " + target.describe() + " was stopped");
+    } catch (UncheckedIOException e) {
+      throw new VigilException(
+          ErrorType.RESTORE_FAILED,
+          "cannot run pg_restore ("
+              + e.getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    }
+    if (outcome.exitCode() != 0) {
+      String reason = redact(outcome.lastStderrLine(), target.password());
+      ErrorType type =
+          reason.contains("could not connect") || reason.contains("Connection refused")
+              ? ErrorType.SOURCE_UNREACHABLE
+              : ErrorType.RESTORE_FAILED;
+      throw new VigilException(
+          type,
+          "pg_restore into "
+              + target.describe()
+              + " failed (exit "
+              + outcome.exitCode()
+              + "): "
+              + reason);
+    }
+  }
+
+  /**
+   * Checks every table's row count against the backup's and runs the validation queries (read
+   * only). Each passing check and each failure is one line.
+   */
+  public ValidationResult validate(
+      Database target, List<BackupManifest.TableCount> tables, List<ValidationConfig> queries) {
+    List<String> checks = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    try (Connection connection = connect(target, target.database());
+        Statement statement = connection.createStatement()) {
+      connection.setReadOnly(true);
+      statement.execute("SET statement_timeout = '15min'");
+      long rows = 0;
+      int matching = 0;
+      for (BackupManifest.TableCount table : tables) {
+        try (ResultSet count =
+            statement.executeQuery(
+                "SELECT count(*) FROM ONLY "
+                    + quote(table.schema())
+                    + "."
+                    + quote(table.table()))) {
+          count.next();
+          long actual = count.getLong(1);
+          if (actual == table.rows()) {
+            matching++;
+            rows += actual;
+            checks.add(table.name() + ": " + actual + " rows as recorded");
+          } else {
+            failures.add(
+                table.name() + ": " + actual + " rows, the backup recorded " + table.rows());
+          }
+        } catch (SQLException e) {
+          failures.add(table.name() + ": cannot count rows (" + message(e) + ")");
+        }
+      }
+      if (!tables.isEmpty() && matching == tables.size()) {
+        checks.add(0, "row counts: all " + matching + " tables, " + rows + " rows, as recorded");
+      }
+      for (ValidationConfig validation : queries) {
+        try (ResultSet row = statement.executeQuery(validation.query())) {
+          if (!row.next()) {
+            failures.add(validation.name() + ": the query returned no row");
+            continue;
+          }
+          BigDecimal value = row.getBigDecimal(1);
+          if (value == null) {
+            failures.add(validation.name() + ": the query returned NULL");
+          } else if (validation.accepts(value)) {
+            checks.add(
+                validation.name()
+                    + ": "
+                    + value.toPlainString()
+                    + " ("
+                    + validation.expect()
+                    + ")");
+          } else {
+            failures.add(
+                validation.name()
+                    + ": got "
+                    + value.toPlainString()
+                    + ", expected "
+                    + validation.expect());
+          }
+        } catch (SQLException e) {
+          failures.add(validation.name() + ": the query failed (" + message(e) + ")");
+        }
+      }
+    } catch (SQLException e) {
+      throw failure(e, target, "validating");
+    }
+    return new ValidationResult(failures.isEmpty(), List.copyOf(checks), List.copyOf(failures));
+  }
+
+  private Connection connect(Database target, String database) throws SQLException {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setServerNames(new String[] {target.host()});
+    dataSource.setPortNumbers(new int[] {target.port()});
+    dataSource.setDatabaseName(database);
+    dataSource.setUser(target.user());
+    if (target.password() != null) {
+      dataSource.setPassword(target.password());
+    }
+    dataSource.setConnectTimeout(CONNECT_TIMEOUT_SECONDS);
+    dataSource.setLoginTimeout(CONNECT_TIMEOUT_SECONDS);
+    dataSource.setApplicationName("vigil-restore");
+    return dataSource.getConnection();
+  }
+
+  private static VigilException failure(SQLException error, Database target, String action) {
+    String state = Objects.requireNonNullElse(error.getSQLState(), "");
+    String message = redact(message(error), target.password());
+    if (state.equals("28P01") || state.equals("28000") || state.equals("08004")) {
+      return new VigilException(
+          ErrorType.AUTHENTICATION_FAILED,
+          "restore target PostgreSQL at "
+              + target.host()
+              + ":"
+              + target.port()
+              + " refused user '"
+              + target.user()
+              + "' ("
+              + message
+              + "); check the target's user and password file",
+          error);
+    }
+    if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")) {
+      return new VigilException(
+          ErrorType.SOURCE_UNREACHABLE,
+          "cannot connect to the restore target PostgreSQL at "
+              + target.host()
+              + ":"
+              + target.port()
+              + " ("
+              + Objects.requireNonNullElse(SqlErrors.unreachableReason(error), message)
+              + "); check that it is running",
+          error);
+    }
+    return new VigilException(
+        ErrorType.RESTORE_FAILED,
+        action
+            + " restore target "
+            + target.describe()
+            + " failed (SQLState "
+            + state
+            + "): "
+            + message,
+        error);
+  }
+
+  private static String message(SQLException error) {
+    if (error instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+      return psql.getServerErrorMessage().getMessage();
+    }
+    return String.valueOf(error.getMessage());
+  }
+
+  private static String redact(String text, String password) {
+    return password == null || password.length() < 4 ? text : text.replace(password, "****");
+  }
+
+  static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+}

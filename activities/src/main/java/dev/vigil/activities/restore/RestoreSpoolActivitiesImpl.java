@@ -1,0 +1,486 @@
+package dev.vigil.activities.restore;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.Spool;
+import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.common.Activities;
+import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.PostgresSourceConfig;
+import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.config.ValidationConfig;
+import dev.vigil.activities.source.PgTools;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.restore.DownloadProgress;
+import dev.vigil.workflows.restore.DownloadRequest;
+import dev.vigil.workflows.restore.DownloadResult;
+import dev.vigil.workflows.restore.RestoreDataRequest;
+import dev.vigil.workflows.restore.RestoreSpoolActivities;
+import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.restore.SelectedBackup;
+import dev.vigil.workflows.restore.UnsealRequest;
+import dev.vigil.workflows.restore.UnsealResult;
+import dev.vigil.workflows.restore.ValidateRequest;
+import dev.vigil.workflows.restore.ValidationResult;
+import dev.vigil.workflows.restore.VerifiedBackup;
+import dev.vigil.workflows.restore.VerifyRequest;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The restore steps on the host that holds the restore's spool directory ({@code
+ * <spool-dir>/<restore-id>}): download, verify, decrypt, restore, validate. A fresh cluster lives
+ * in {@code <spool-dir>/clusters/<restore-id>} and outlives the spool directory.
+ */
+public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities {
+  private static final Logger log = LoggerFactory.getLogger(RestoreSpoolActivitiesImpl.class);
+
+  /** The decrypted PostgreSQL dump pg_restore reads (it needs a seekable file for -j). */
+  public static final String RESTORE_DUMP = "restore.pgc";
+
+  /** The decrypted tar of a directory backup. */
+  public static final String RESTORE_ARCHIVE = "archive.tar";
+
+  /** Written once the target was found empty: a retried attempt may replace what is there. */
+  static final String CLAIMED = "target.claimed";
+
+  /** The directory under the spool root that fresh clusters live in. */
+  public static final String CLUSTERS = "clusters";
+
+  private static final int BUFFER = 1 << 20;
+
+  private final VigilServices services;
+  private final BackupDownloader downloader = new BackupDownloader();
+  private final DirectoryRestorer directories = new DirectoryRestorer();
+  private final PostgresRestorer postgres = new PostgresRestorer(PgTools.locate());
+
+  public RestoreSpoolActivitiesImpl(VigilServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public DownloadResult downloadBackup(DownloadRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          SelectedBackup backup = request.backup();
+          ObjectStore store = store(backup);
+          Path file = services.spool().dir(request.restoreId()).resolve(Spool.SEALED);
+          DownloadProgress resume =
+              context.getHeartbeatDetails(DownloadProgress.class).orElse(null);
+          if (resume != null) {
+            log.info("download of {} resumes at byte {}", backup.objectKey(), resume.bytesDone());
+          }
+          return downloader.download(
+              store, backup.objectKey(), file, backup.storedBytes(), resume, context::heartbeat);
+        });
+  }
+
+  @Override
+  public VerifiedBackup verifyBackup(VerifyRequest request) {
+    return Activities.run(
+        () -> {
+          SelectedBackup backup = request.backup();
+          DownloadResult download = request.download();
+          String object = "object '" + backup.objectKey() + "' in bucket '" + backup.bucket() + "'";
+          if (download.bytes() != backup.storedBytes()
+              || !download.sha256().equals(backup.sha256())) {
+            throw new VigilException(
+                ErrorType.OBJECT_CORRUPT,
+                object
+                    + " of backup '"
+                    + backup.backupId()
+                    + "' is corrupt: "
+                    + download.bytes()
+                    + " bytes with SHA-256 "
+                    + download.sha256()
+                    + ", the catalog recorded "
+                    + backup.storedBytes()
+                    + " bytes with SHA-256 "
+                    + backup.sha256()
+                    + " (bit rot or tampering); nothing was decrypted, restore another backup");
+          }
+          String keyId = services.key().keyId();
+          if (backup.keyId() != null && !backup.keyId().equals(keyId)) {
+            throw new VigilException(
+                ErrorType.ENCRYPTION_KEY_INVALID,
+                "backup '"
+                    + backup.backupId()
+                    + "' was sealed with key '"
+                    + backup.keyId()
+                    + "' but this worker's key is '"
+                    + keyId
+                    + "'; configure the key it was sealed with (encryption.key-env or key-file)");
+          }
+          ObjectStore store = store(backup);
+          StoredObject head =
+              store
+                  .head(backup.manifestKey())
+                  .orElseThrow(
+                      () ->
+                          new VigilException(
+                              ErrorType.MANIFEST_INVALID,
+                              "manifest '"
+                                  + backup.manifestKey()
+                                  + "' of backup '"
+                                  + backup.backupId()
+                                  + "' is missing from bucket '"
+                                  + store.bucket()
+                                  + "'; the backup cannot be trusted"));
+          Path manifest = services.spool().dir(request.restoreId()).resolve(Spool.MANIFEST);
+          try (InputStream in = store.open(backup.manifestKey())) {
+            Files.copy(in, manifest, StandardCopyOption.REPLACE_EXISTING);
+          } catch (IOException e) {
+            throw new VigilException(
+                ErrorType.REPOSITORY_UNAVAILABLE,
+                "cannot download manifest '" + backup.manifestKey() + "': " + e.getMessage(),
+                e);
+          }
+          return BackupManifest.verify(
+                  manifest,
+                  head.metadata().get(BackupManifest.HMAC_METADATA),
+                  services.manifests(),
+                  backup)
+              .summary();
+        });
+  }
+
+  @Override
+  public UnsealResult unsealBackup(UnsealRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          SelectedBackup backup = request.backup();
+          Path dir = services.spool().dir(request.restoreId());
+          Path out = dir.resolve(plainName(backup));
+          Path sealed = dir.resolve(Spool.SEALED);
+          // Check before acting: a retry after the unseal completed returns what it produced.
+          if (Files.exists(out) && !Files.exists(sealed)) {
+            return new UnsealResult(out.toString(), size(out));
+          }
+          sealed = services.spool().existing(request.restoreId(), Spool.SEALED);
+          Path partial = dir.resolve(out.getFileName() + ".partial");
+          String aead = SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source());
+          long rawBytes;
+          try (InputStream in = Files.newInputStream(sealed);
+              OutputStream plain =
+                  new HeartbeatingOutputStream(
+                      new BufferedOutputStream(Files.newOutputStream(partial), BUFFER), context)) {
+            rawBytes = services.sealer().unseal(in, plain, aead);
+          } catch (VigilException e) {
+            deleteQuietly(partial);
+            if (e.type() == ErrorType.DUMP_INVALID) {
+              // The stored bytes matched their SHA-256, so they are intact: only the key is wrong.
+              throw new VigilException(
+                  ErrorType.ENCRYPTION_KEY_INVALID,
+                  "backup '"
+                      + backup.backupId()
+                      + "' is intact (SHA-256 verified) but does not decrypt with the configured"
+                      + " key '"
+                      + services.key().keyId()
+                      + "'; configure the key it was sealed with",
+                  e);
+            }
+            throw e;
+          } catch (IOException e) {
+            deleteQuietly(partial);
+            throw SpoolErrors.translate(
+                e,
+                dir,
+                "decrypt",
+                new VigilException(
+                    ErrorType.SPOOL_MISSING, "decrypt: cannot write " + partial + ": " + e, e));
+          }
+          try {
+            Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
+            // The sealed copy is no longer needed: half the spool space for the next step.
+            Files.deleteIfExists(sealed);
+          } catch (IOException e) {
+            throw new VigilException(
+                ErrorType.SPOOL_MISSING, "decrypt: cannot move " + partial + ": " + e, e);
+          }
+          return new UnsealResult(out.toString(), rawBytes);
+        });
+  }
+
+  @Override
+  public RestoreTarget restoreBackup(RestoreDataRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          SelectedBackup backup = request.backup();
+          Path dir = services.spool().dir(request.restoreId());
+          Path plain = services.spool().existing(request.restoreId(), plainName(backup));
+          Path claimed = dir.resolve(CLAIMED);
+          boolean claimedBefore = Files.exists(claimed);
+          RestoreTarget target = request.target();
+          if (target == null || target.type() == null) {
+            throw new VigilException(ErrorType.INVALID_CONFIG, "a restore needs a target");
+          }
+          if ("tar".equals(backup.format())) {
+            if (!"directory".equals(target.type()) || target.directory() == null) {
+              throw new VigilException(
+                  ErrorType.INVALID_CONFIG,
+                  "backup '"
+                      + backup.backupId()
+                      + "' is a directory; restore it into a directory (--target-dir)");
+            }
+            Path into = Path.of(target.directory()).toAbsolutePath().normalize();
+            directories.prepareTarget(into, request.force() || claimedBefore);
+            mark(claimed);
+            BackupManifest manifest = manifest(request.restoreId());
+            try (InputStream in = Files.newInputStream(plain);
+                BackupManifest.FileList files = manifest.files()) {
+              directories.extract(in, into, files, context::heartbeat);
+            } catch (IOException e) {
+              throw new VigilException(
+                  ErrorType.SPOOL_MISSING, "restore: cannot read " + plain + ": " + e, e);
+            }
+            return new RestoreTarget("directory", null, 0, null, null, null, into.toString());
+          }
+          int jobs =
+              request.parallelJobs() > 0
+                  ? request.parallelJobs()
+                  : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+          RestoreTarget restored;
+          PostgresRestorer.Database database;
+          boolean clean;
+          if ("fresh-cluster".equals(target.type())) {
+            SourceConfig source = services.config().sources().get(backup.source().name());
+            String superuser =
+                source instanceof PostgresSourceConfig pg && pg.user() != null
+                    ? pg.user()
+                    : "vigil";
+            String name =
+                target.database() != null
+                    ? target.database()
+                    : source instanceof PostgresSourceConfig pg ? pg.database() : "restored";
+            FreshClusters.Started started =
+                FreshClusters.shared()
+                    .start(
+                        request.restoreId(),
+                        services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
+                        superuser);
+            database =
+                new PostgresRestorer.Database(
+                    started.cluster().host(),
+                    started.cluster().port(),
+                    name,
+                    superuser,
+                    read(started.passwordFile()));
+            started.cluster().createDatabase(name);
+            clean = false;
+            restored =
+                new RestoreTarget(
+                    "fresh-cluster",
+                    database.host(),
+                    database.port(),
+                    name,
+                    superuser,
+                    started.passwordFile().toString(),
+                    null);
+            log.info(
+                "restore {}: fresh cluster at {}:{} (data under {})",
+                request.restoreId(),
+                database.host(),
+                database.port(),
+                started.passwordFile().getParent());
+          } else if ("database".equals(target.type())) {
+            database = database(backup, target);
+            clean = postgres.prepare(database, request.force(), claimedBefore);
+            mark(claimed);
+            restored =
+                new RestoreTarget(
+                    "database",
+                    database.host(),
+                    database.port(),
+                    database.database(),
+                    database.user(),
+                    target.passwordFile(),
+                    null);
+          } else {
+            throw new VigilException(
+                ErrorType.INVALID_CONFIG,
+                "backup '"
+                    + backup.backupId()
+                    + "' is a PostgreSQL dump; restore it into a database (--target-db) or a"
+                    + " fresh cluster (--fresh-cluster), not a "
+                    + target.type());
+          }
+          postgres.restore(database, plain, jobs, clean, () -> context.heartbeat(null));
+          return restored;
+        });
+  }
+
+  @Override
+  public ValidationResult validateRestore(ValidateRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          SelectedBackup backup = request.backup();
+          BackupManifest manifest = manifest(request.restoreId());
+          if ("tar".equals(backup.format())) {
+            try (BackupManifest.FileList files = manifest.files()) {
+              return directories.validate(
+                  Path.of(request.target().directory()), files, context::heartbeat);
+            } catch (IOException e) {
+              throw new VigilException(
+                  ErrorType.SPOOL_MISSING, "validate: cannot read the manifest: " + e, e);
+            }
+          }
+          List<ValidationConfig> queries =
+              services.config().validations().getOrDefault(backup.source().name(), List.of());
+          return postgres.validate(database(backup, request.target()), manifest.tables(), queries);
+        });
+  }
+
+  @Override
+  public void cleanRestoreSpool(String restoreId) {
+    Activities.run(
+        () -> {
+          try {
+            services.spool().delete(restoreId);
+          } catch (IOException e) {
+            throw new VigilException(
+                ErrorType.SPOOL_MISSING, "cannot clean spool of " + restoreId + ": " + e, e);
+          }
+        });
+  }
+
+  @Override
+  public void stopFreshCluster(String restoreId) {
+    if (FreshClusters.shared().stop(restoreId)) {
+      log.info("fresh cluster of restore {} stopped and deleted", restoreId);
+    }
+  }
+
+  /**
+   * The database a restore writes to or validates: the target's fields where given, the source's
+   * (host, port, user, password) otherwise.
+   */
+  private PostgresRestorer.Database database(SelectedBackup backup, RestoreTarget target) {
+    SourceConfig configured = services.config().sources().get(backup.source().name());
+    PostgresSourceConfig source = configured instanceof PostgresSourceConfig pg ? pg : null;
+    String host = target.host() != null ? target.host() : source == null ? null : source.host();
+    int port = target.port() > 0 ? target.port() : source == null ? 0 : source.port();
+    String user = target.user() != null ? target.user() : source == null ? null : source.user();
+    if (host == null || port <= 0 || user == null || target.database() == null) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "restore target for backup '"
+              + backup.backupId()
+              + "' needs a database name, host, port and user; source '"
+              + backup.source().name()
+              + "' is not configured on this worker to supply them");
+    }
+    String password;
+    if (target.passwordFile() != null) {
+      password = read(Path.of(target.passwordFile()));
+    } else if (source != null && source.password() != null && source.password().isSet()) {
+      password = services.secret(source.password(), "source '" + source.name() + "'");
+    } else {
+      password =
+          PgTools.pgpassPassword(PgTools.defaultPgpassFile(), host, port, target.database(), user)
+              .orElse(null);
+    }
+    return new PostgresRestorer.Database(host, port, target.database(), user, password);
+  }
+
+  private BackupManifest manifest(String restoreId) {
+    // Verified by the verify step on this host; the spool directory is private to the worker.
+    return BackupManifest.trusted(services.spool().existing(restoreId, Spool.MANIFEST));
+  }
+
+  private ObjectStore store(SelectedBackup backup) {
+    ObjectStore store = services.store(backup.source().repository());
+    if (backup.bucket() != null && !backup.bucket().equals(store.bucket())) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is in bucket '"
+              + backup.bucket()
+              + "' but repository '"
+              + backup.source().repository()
+              + "' is now bucket '"
+              + store.bucket()
+              + "'; configure a repository for the old bucket");
+    }
+    return store;
+  }
+
+  private static String plainName(SelectedBackup backup) {
+    return "tar".equals(backup.format()) ? RESTORE_ARCHIVE : RESTORE_DUMP;
+  }
+
+  private static void mark(Path claimed) {
+    try {
+      Files.writeString(claimed, "claimed\n");
+    } catch (IOException e) {
+      throw new VigilException(ErrorType.SPOOL_MISSING, "cannot write " + claimed + ": " + e, e);
+    }
+  }
+
+  private static String read(Path passwordFile) {
+    try {
+      return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "cannot read the restore target's password file " + passwordFile + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new VigilException(ErrorType.SPOOL_MISSING, "spool file " + file + " is gone", e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.debug("{} left behind: {}", file, e.getMessage());
+    }
+  }
+
+  /** Heartbeats the bytes written every 64 MiB, so a long decrypt shows progress. */
+  private static final class HeartbeatingOutputStream extends FilterOutputStream {
+    private final ActivityExecutionContext context;
+    private long written;
+    private long reported;
+
+    HeartbeatingOutputStream(OutputStream out, ActivityExecutionContext context) {
+      super(out);
+      this.context = context;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      written += len;
+      if (written - reported >= 64L * BUFFER) {
+        context.heartbeat(written);
+        reported = written;
+      }
+    }
+  }
+}

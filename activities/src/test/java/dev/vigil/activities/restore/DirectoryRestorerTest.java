@@ -1,0 +1,256 @@
+package dev.vigil.activities.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.activities.config.Objectives;
+import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Sealer;
+import dev.vigil.activities.source.DirDump;
+import dev.vigil.activities.source.DirectoryDumper;
+import dev.vigil.activities.source.FileEntry;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.restore.ValidationResult;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Extraction of directory backups: archives crafted with commons-compress and sealed with the
+ * {@link Sealer}, as an attacker with write access to the bucket could not (the AEAD stops them)
+ * but a compromised backup host could. Every escaping entry is refused before anything is written
+ * for it; a clean archive restores byte for byte.
+ */
+class DirectoryRestorerTest {
+  private static final String CONTEXT = "vigil/v1 backup=models-1 source=models";
+
+  @TempDir Path dir;
+
+  private final Sealer sealer = new Sealer(key());
+  private final DirectoryRestorer restorer = new DirectoryRestorer();
+
+  @Test
+  void anEntryClimbingOutWithDotDotIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(file("ok.txt", "fine"), file("../../etc/cron.d/evil", "* * * * * root sh")),
+        "archive entry '../../etc/cron.d/evil' climbs out with '..'");
+    assertThat(dir.resolve("etc")).doesNotExist();
+  }
+
+  @Test
+  void anAbsolutePathIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(file("/tmp/vigil-evil-" + System.nanoTime(), "x")),
+        "has an absolute or malformed path");
+  }
+
+  @Test
+  void aSymlinkPointingOutIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(symlink("escape", "../../outside")),
+        "archive entry 'escape' is a symlink to '../../outside', outside the target");
+    assertUnsafe(
+        List.of(symlink("etc", "/etc")), "archive entry 'etc' is a symlink to the absolute path");
+  }
+
+  @Test
+  void aFileWrittenThroughASymlinkIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(dirEntry("real"), symlink("link", "real"), file("link/inside.txt", "x")),
+        "archive entry 'link/inside.txt' would be written through the symlink link");
+  }
+
+  @Test
+  void aHardLinkPointingOutIsRefused() throws IOException {
+    TarArchiveEntry link = new TarArchiveEntry("passwd", TarArchiveEntry.LF_LINK);
+    link.setLinkName("../../etc/passwd");
+    assertUnsafe(
+        List.of(new Crafted(link, null)),
+        "archive entry 'passwd' is a hard link to '../../etc/passwd'");
+  }
+
+  @Test
+  void aNonEmptyTargetIsRefusedWithoutForceAndEmptiedWithIt() throws IOException {
+    Path target = Files.createDirectories(dir.resolve("target"));
+    Files.writeString(target.resolve("old.txt"), "old");
+
+    assertThatThrownBy(() -> restorer.prepareTarget(target, false))
+        .isInstanceOf(VigilException.class)
+        .hasMessage(
+            "restore target directory "
+                + target
+                + " is not empty (it holds old.txt); restore into an empty or new directory, or"
+                + " pass --force to replace its contents")
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.TARGET_NOT_EMPTY));
+    assertThat(target.resolve("old.txt")).exists();
+
+    restorer.prepareTarget(target, true);
+
+    try (var left = Files.list(target)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void aDumpedTreeRestoresByteIdenticalAndValidatesExactly() throws IOException {
+    Path source = Files.createDirectories(dir.resolve("source/run-1/checkpoint-1000"));
+    byte[] weights = new byte[3 << 20];
+    new Random(7).nextBytes(weights);
+    Files.write(source.resolve("weights.bin"), weights);
+    Files.writeString(source.resolve("config.json"), "{\"layers\": 12}");
+    Files.createSymbolicLink(dir.resolve("source/best"), Path.of("run-1/checkpoint-1000"));
+    Path spool = Files.createDirectories(dir.resolve("spool"));
+    DirDump dump =
+        new DirectoryDumper()
+            .dump(
+                new DirectorySourceConfig(
+                    "models",
+                    "main",
+                    "model",
+                    dir.resolve("source"),
+                    List.of(),
+                    List.of(),
+                    "auto",
+                    Objectives.NONE),
+                spool,
+                bytes -> {});
+    Path sealed = spool.resolve("data.vgl");
+    sealer.seal(dump.archive(), sealed, "zstd", CONTEXT, bytes -> {});
+    List<FileEntry> manifest = entries(dump.fileList());
+    Path target = dir.resolve("restored");
+    restorer.prepareTarget(target, false);
+
+    long bytes = restorer.extract(unsealed(sealed), target, manifest.iterator(), b -> {});
+
+    assertThat(bytes).isEqualTo(weights.length + "{\"layers\": 12}".length());
+    assertThat(Files.readAllBytes(target.resolve("run-1/checkpoint-1000/weights.bin")))
+        .isEqualTo(weights);
+    assertThat(Files.readSymbolicLink(target.resolve("best")))
+        .isEqualTo(Path.of("run-1/checkpoint-1000"));
+    ValidationResult validation = restorer.validate(target, manifest.iterator(), b -> {});
+    assertThat(validation.passed()).isTrue();
+    assertThat(validation.checks())
+        .containsExactly(
+            "2 files ("
+                + bytes
+                + " bytes, SHA-256 each), 2 directories and 1 symlinks match the manifest; no"
+                + " extra files");
+
+    Files.writeString(target.resolve("extra.txt"), "not in the backup");
+    Files.write(target.resolve("run-1/checkpoint-1000/config.json"), new byte[] {'x'});
+    ValidationResult tampered = restorer.validate(target, manifest.iterator(), b -> {});
+    assertThat(tampered.passed()).isFalse();
+    assertThat(tampered.failures())
+        .containsExactly(
+            "extra: extra.txt is not in the backup",
+            "run-1/checkpoint-1000/config.json: 1 bytes, the backup has 14");
+  }
+
+  private void assertUnsafe(List<Crafted> entries, String message) throws IOException {
+    Path tar = dir.resolve("crafted-" + System.nanoTime() + ".tar");
+    List<FileEntry> manifest = new ArrayList<>();
+    try (OutputStream out = Files.newOutputStream(tar);
+        TarArchiveOutputStream archive = new TarArchiveOutputStream(out)) {
+      archive.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (Crafted crafted : entries) {
+        archive.putArchiveEntry(crafted.entry());
+        if (crafted.content() != null) {
+          archive.write(crafted.content());
+        }
+        archive.closeArchiveEntry();
+        manifest.add(crafted.recorded());
+      }
+    }
+    Path sealed = dir.resolve(tar.getFileName() + ".vgl");
+    sealer.seal(tar, sealed, "zstd", CONTEXT, bytes -> {});
+    Path target = Files.createDirectories(dir.resolve("target-" + System.nanoTime()));
+
+    assertThatThrownBy(
+            () -> restorer.extract(unsealed(sealed), target, manifest.iterator(), bytes -> {}))
+        .isInstanceOf(VigilException.class)
+        .hasMessageContaining(message)
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+  }
+
+  private InputStream unsealed(Path sealed) throws IOException {
+    Path plain = dir.resolve(sealed.getFileName() + ".tar");
+    try (InputStream in = Files.newInputStream(sealed);
+        OutputStream out = Files.newOutputStream(plain)) {
+      sealer.unseal(in, out, CONTEXT);
+    }
+    return Files.newInputStream(plain);
+  }
+
+  private static List<FileEntry> entries(Path fileList) throws IOException {
+    List<FileEntry> entries = new ArrayList<>();
+    try (var lines =
+        dev.vigil.activities.common.Json.MAPPER
+            .readerFor(FileEntry.class)
+            .<FileEntry>readValues(fileList.toFile())) {
+      lines.forEachRemaining(entries::add);
+    }
+    return entries;
+  }
+
+  private static Crafted file(String name, String content) {
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry entry = new TarArchiveEntry(name, true);
+    entry.setSize(bytes.length);
+    entry.setMode(0100644);
+    return new Crafted(entry, bytes);
+  }
+
+  private static Crafted symlink(String name, String target) {
+    TarArchiveEntry entry = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK, true);
+    entry.setLinkName(target);
+    return new Crafted(entry, null);
+  }
+
+  private static Crafted dirEntry(String name) {
+    TarArchiveEntry entry = new TarArchiveEntry(name + "/", true);
+    entry.setMode(040755);
+    return new Crafted(entry, null);
+  }
+
+  private static EncryptionKey key() {
+    byte[] material = new byte[32];
+    new Random(1).nextBytes(material);
+    return EncryptionKey.of(material, null);
+  }
+
+  /** A tar entry with its content and the manifest line a backup would have recorded for it. */
+  private record Crafted(TarArchiveEntry entry, byte[] content) {
+    FileEntry recorded() {
+      String name =
+          entry.getName().endsWith("/") ? entry.getName().replaceAll("/+$", "") : entry.getName();
+      String type = entry.isSymbolicLink() ? "symlink" : entry.isDirectory() ? "dir" : "file";
+      String sha256 = content == null ? null : digest(content);
+      return new FileEntry(
+          name, type, content == null ? 0 : content.length, sha256, 0644, 0, entry.getLinkName());
+    }
+
+    private static String digest(byte[] content) {
+      try {
+        return Digests.sha256Hex(new ByteArrayInputStream(content));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

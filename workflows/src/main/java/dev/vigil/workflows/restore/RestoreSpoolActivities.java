@@ -1,0 +1,40 @@
+package dev.vigil.workflows.restore;
+
+import io.temporal.activity.ActivityInterface;
+
+/**
+ * Restore steps that read or write the restore's spool directory, so they run on the host that
+ * holds it (its own task queue). Long ones heartbeat; {@link #downloadBackup} resumes from its
+ * heartbeat details.
+ */
+@ActivityInterface
+public interface RestoreSpoolActivities {
+
+  /** Downloads the stored object into the spool, resuming at the heartbeat's byte offset. */
+  DownloadResult downloadBackup(DownloadRequest request);
+
+  /**
+   * OBJECT_CORRUPT unless the download has the catalog's size and SHA-256; MANIFEST_INVALID unless
+   * the manifest's HMAC verifies and it describes this backup; ENCRYPTION_KEY_INVALID if the backup
+   * was sealed with another key.
+   */
+  VerifiedBackup verifyBackup(VerifyRequest request);
+
+  /** Decrypts and decompresses the verified object into a spool file; removes the sealed file. */
+  UnsealResult unsealBackup(UnsealRequest request);
+
+  /**
+   * Restores into the target and returns it as restored (a fresh cluster's host, port and password
+   * file filled in). TARGET_NOT_EMPTY without force; UNSAFE_ARCHIVE_ENTRY for escaping entries.
+   */
+  RestoreTarget restoreBackup(RestoreDataRequest request);
+
+  /** Row counts, validation queries, or the directory tree against the manifest. */
+  ValidationResult validateRestore(ValidateRequest request);
+
+  /** Removes the restore's spool directory. Safe when it is already gone. */
+  void cleanRestoreSpool(String restoreId);
+
+  /** Stops and deletes the fresh cluster a restore started on this host; absent is fine. */
+  void stopFreshCluster(String restoreId);
+}

@@ -1,0 +1,237 @@
+package dev.vigil.workflows.restore;
+
+import dev.vigil.workflows.backup.BackupActivities;
+import dev.vigil.workflows.backup.HostQueue;
+import dev.vigil.workflows.common.ActivityProfiles;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.StepTiming;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * See {@link RestoreWorkflow}. Deterministic: no I/O, no wall clock. Steps that touch the spool
+ * (and the target, which lives on the same host for directories and fresh clusters) run on the host
+ * queue that {@code reserveHost} names, as backups do.
+ */
+public final class RestoreWorkflowImpl implements RestoreWorkflow {
+  private static final Logger log = Workflow.getLogger(RestoreWorkflowImpl.class);
+
+  /** The target type of a restore into a new cluster Vigil starts. */
+  public static final String FRESH_CLUSTER = "fresh-cluster";
+
+  /** Catalog calls: short, retried until the catalog comes back. */
+  static final ActivityOptions SHARED_OPTIONS =
+      ActivityOptions.newBuilder(ActivityProfiles.SHARED)
+          .setScheduleToCloseTimeout(Duration.ofHours(24))
+          .build();
+
+  /** Download, verify, decrypt: retried through storage outages for up to a day. */
+  static final RetryOptions SPOOL_RETRY =
+      ActivityProfiles.retryUntilAnswered(Duration.ofMinutes(2));
+
+  /** Restore and validate: a few attempts, then the target's problem is reported as it is. */
+  static final RetryOptions TARGET_RETRY = ActivityProfiles.FEW_ATTEMPTS;
+
+  private final RestoreActivities catalog =
+      Workflow.newActivityStub(RestoreActivities.class, SHARED_OPTIONS);
+  private final BackupActivities hosts =
+      Workflow.newActivityStub(BackupActivities.class, SHARED_OPTIONS);
+  private final List<StepTiming> steps = new ArrayList<>();
+  private String currentStep = "starting";
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) {
+    long startedAt = Workflow.currentTimeMillis();
+    String restoreId = Workflow.getInfo().getWorkflowId();
+    SelectedBackup backup = null;
+    HostQueue host = null;
+    RestoreSpoolActivities cleaner = null;
+    RestoreTarget restored = request.target();
+    try {
+      SelectedBackup selected = step("select", () -> catalog.selectBackup(request.selector()));
+      backup = selected;
+      HostQueue reserved = step("reserve-host", hosts::reserveHost);
+      host = reserved;
+      // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
+      cleaner =
+          Workflow.newActivityStub(
+              RestoreSpoolActivities.class,
+              ActivityOptions.newBuilder(SHARED_OPTIONS)
+                  .setTaskQueue(reserved.taskQueue())
+                  .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+                  .build());
+      RestoreSpoolActivities transfer = spoolStub(reserved, Duration.ofHours(6), SPOOL_RETRY);
+      RestoreSpoolActivities target = spoolStub(reserved, Duration.ofHours(12), TARGET_RETRY);
+      DownloadResult download =
+          step("download", () -> transfer.downloadBackup(new DownloadRequest(restoreId, selected)));
+      step("verify", () -> transfer.verifyBackup(new VerifyRequest(restoreId, selected, download)));
+      step("decrypt", () -> transfer.unsealBackup(new UnsealRequest(restoreId, selected)));
+      restored =
+          step(
+              "restore",
+              () ->
+                  target.restoreBackup(
+                      new RestoreDataRequest(
+                          restoreId,
+                          selected,
+                          request.target(),
+                          request.force(),
+                          request.parallelJobs())));
+      RestoreTarget into = restored;
+      ValidationResult validation =
+          step(
+              "validate",
+              () -> target.validateRestore(new ValidateRequest(restoreId, selected, into)));
+      String status = validation.passed() ? "RESTORED" : "FAILED";
+      String failure =
+          validation.passed() ? null : "validate: " + String.join("; ", validation.failures());
+      String failureType = validation.passed() ? null : ErrorType.VALIDATION_FAILED.name();
+      if (failure != null) {
+        log.warn("restore {} of {} did not validate: {}", restoreId, selected.backupId(), failure);
+      }
+      step(
+          "record",
+          () -> {
+            catalog.recordRestore(
+                new RestoreRecord(
+                    restoreId,
+                    Workflow.getInfo().getRunId(),
+                    selected.backupId(),
+                    selected.source().name(),
+                    into,
+                    status,
+                    startedAt,
+                    Workflow.currentTimeMillis(),
+                    validation,
+                    List.copyOf(steps),
+                    failureType,
+                    failure,
+                    request.requestedBy()));
+            return null;
+          });
+      currentStep = "done";
+      return new RestoreResult(
+          selected.backupId(),
+          selected.source().name(),
+          selected.source().kind(),
+          status,
+          selected.storedBytes(),
+          selected.rawBytes(),
+          selected.consistentAtMillis(),
+          into,
+          validation,
+          List.copyOf(steps),
+          startedAt,
+          Workflow.currentTimeMillis(),
+          failure);
+    } catch (ActivityFailure | CanceledFailure failure) {
+      String reason = Failures.reason(failure);
+      String type = Failures.type(failure);
+      String failedStep = currentStep;
+      log.warn("restore {} failed at {}: {}", restoreId, failedStep, reason);
+      SelectedBackup selected = backup;
+      RestoreSpoolActivities hostCleaner = cleaner;
+      RestoreTarget attempted = restored;
+      // Runs even when the workflow was cancelled: a cancelled restore is recorded, not forgotten.
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                if (hostCleaner != null && FRESH_CLUSTER.equals(request.target().type())) {
+                  // A half-restored fresh cluster is worth nothing: do not leave it running.
+                  stopFreshCluster(hostCleaner, restoreId);
+                }
+                recordFailure(
+                    request, restoreId, selected, attempted, startedAt, type, failedStep, reason);
+              })
+          .run();
+      if (failure instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
+        throw new CanceledFailure("restore " + restoreId + " cancelled at " + failedStep);
+      }
+      throw ApplicationFailure.newNonRetryableFailure(
+          "restore " + restoreId + " failed at " + failedStep + ": " + reason, type);
+    } finally {
+      if (host != null) {
+        RestoreSpoolActivities hostCleaner = cleaner;
+        Workflow.newDetachedCancellationScope(() -> cleanSpool(hostCleaner, restoreId)).run();
+      }
+    }
+  }
+
+  @Override
+  public String currentStep() {
+    return currentStep;
+  }
+
+  private void recordFailure(
+      RestoreRequest request,
+      String restoreId,
+      SelectedBackup backup,
+      RestoreTarget target,
+      long startedAt,
+      String type,
+      String failedStep,
+      String reason) {
+    try {
+      catalog.recordRestore(
+          new RestoreRecord(
+              restoreId,
+              Workflow.getInfo().getRunId(),
+              backup == null ? request.selector().backupId() : backup.backupId(),
+              backup == null ? request.selector().source() : backup.source().name(),
+              target,
+              "FAILED",
+              startedAt,
+              Workflow.currentTimeMillis(),
+              null,
+              List.copyOf(steps),
+              type,
+              failedStep + ": " + reason,
+              request.requestedBy()));
+    } catch (ActivityFailure failure) {
+      // The restore's outcome stands; the catalog row is what is lost, and the log says so.
+      log.warn("restore {} not recorded: {}", restoreId, Failures.reason(failure));
+    }
+  }
+
+  private static void stopFreshCluster(RestoreSpoolActivities cleaner, String restoreId) {
+    try {
+      cleaner.stopFreshCluster(restoreId);
+    } catch (ActivityFailure failure) {
+      log.warn("fresh cluster of {} not stopped: {}", restoreId, Failures.reason(failure));
+    }
+  }
+
+  private static void cleanSpool(RestoreSpoolActivities cleaner, String restoreId) {
+    try {
+      cleaner.cleanRestoreSpool(restoreId);
+    } catch (ActivityFailure failure) {
+      // The restore's outcome stands; a leftover spool directory is only disk space.
+      log.warn("spool of {} not cleaned: {}", restoreId, Failures.reason(failure));
+    }
+  }
+
+  private static RestoreSpoolActivities spoolStub(
+      HostQueue host, Duration startToClose, RetryOptions retry) {
+    return Workflow.newActivityStub(
+        RestoreSpoolActivities.class,
+        ActivityProfiles.onHost(host.taskQueue(), startToClose, retry));
+  }
+
+  private <T> T step(String name, Supplier<T> action) {
+    currentStep = name;
+    long started = Workflow.currentTimeMillis();
+    T result = action.get();
+    steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));
+    return result;
+  }
+}
