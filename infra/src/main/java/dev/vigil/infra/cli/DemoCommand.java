@@ -2,6 +2,7 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.workflows.backup.PlanResult;
+import dev.vigil.workflows.drill.DrillReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +13,20 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Seeds sample data on the embedded stack, backs up every source, and prints the summary. */
+/**
+ * Seeds sample data on the embedded stack, backs up every source, drills a restore of that backup,
+ * and prints both reports.
+ */
 @Command(
     name = "demo",
     description =
-        "Start the embedded stack, seed sample data, back up every source, print a summary."
-            + " Exit 0 only if every source ended archived and verified.")
+        "Start the embedded stack, seed sample data, back up every source, then run a DR drill"
+            + " of that backup; print both reports. Exit 0 only if every source ended archived and"
+            + " verified and the drill passed.")
 final class DemoCommand implements Callable<Integer> {
+  /** The drill plan of the embedded stack's vigil.yaml. */
+  static final String DEMO_DRILL_PLAN = "quarterly";
+
   @Option(names = "--report", description = "Also write the summary as JSON to this file.")
   Path report;
 
@@ -54,14 +62,18 @@ final class DemoCommand implements Callable<Integer> {
           "started " + runId + "; backing up " + stack.config().sources().keySet() + " ...");
       PlanResult result = stack.backups().await(runId);
       PlanReport.print(result, System.out);
+      DrillReport drill = result.complete() ? drill(stack) : null;
       if (report != null) {
         var json = PlanReport.json(result);
+        if (drill != null) {
+          json.set("drill", DrillReportPrinter.json(drill));
+        }
         // Peak RSS of this process: the worker, the Temporal test server and the CLI together.
         json.put("vigilPeakRssBytes", PeakMemory.peakRssBytes());
         PlanReport.write(json, report);
         System.err.println("report written to " + report);
       }
-      return result.complete() ? 0 : VigilMain.FAILED;
+      return result.complete() && drill != null && drill.passed() ? 0 : VigilMain.FAILED;
     } finally {
       if (keep) {
         System.err.println("kept " + work);
@@ -69,6 +81,24 @@ final class DemoCommand implements Callable<Integer> {
         deleteTree(work);
       }
     }
+  }
+
+  /** The demo's last act: a DR drill of the backup just taken, with its report. */
+  private static DrillReport drill(EmbeddedStack stack) {
+    String drillId =
+        stack
+            .drills()
+            .start(
+                DEMO_DRILL_PLAN,
+                System.currentTimeMillis(),
+                "vigil demo (" + System.getProperty("user.name") + ")");
+    System.err.println(
+        "started "
+            + drillId
+            + "; restoring the backup set into a fresh cluster and scratch directories ...");
+    DrillReport drill = stack.drills().await(drillId);
+    DrillReportPrinter.print(drill, System.out);
+    return drill;
   }
 
   static void deleteTree(Path root) throws IOException {

@@ -12,6 +12,7 @@ import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.infra.demo.DemoData;
 import dev.vigil.starter.BackupClient;
+import dev.vigil.starter.DrillClient;
 import dev.vigil.worker.VigilWorker;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -184,6 +185,10 @@ public final class EmbeddedStack implements AutoCloseable {
             user: vigil
             password-file: %s
             objectives: {rpo: 24h, rto: 1h}
+            validations:
+              - name: conversations
+                query: SELECT count(*) FROM conversations
+                expect: "= 100000"
           models:
             type: directory
             kind: model
@@ -200,6 +205,9 @@ public final class EmbeddedStack implements AutoCloseable {
             kind: config
             path: data/config
             objectives: {rpo: 24h, rto: 30m}
+        drills:
+          quarterly:
+            schedule: "0 3 1 1,4,7,10 *"
         """
         .formatted(
             temporalTarget,
@@ -280,6 +288,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
   public BackupClient backups() {
     return new BackupClient(client, config.temporal().taskQueue());
+  }
+
+  /** Starts and follows DR drills on the stack's Temporal. */
+  public DrillClient drills() {
+    return new DrillClient(client, config.temporal().taskQueue());
   }
 
   public PostgresCluster postgres() {

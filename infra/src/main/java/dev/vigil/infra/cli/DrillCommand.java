@@ -1,0 +1,111 @@
+package dev.vigil.infra.cli;
+
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.ConfigLoader;
+import dev.vigil.activities.config.DrillPlanConfig;
+import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.starter.DrillClient;
+import dev.vigil.starter.DrillScheduler;
+import dev.vigil.starter.DuplicateRunException;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.drill.DrillReport;
+import io.temporal.client.WorkflowClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a DR drill now, or makes the configured drill plans recur. */
+@Command(
+    name = "drill",
+    description =
+        "Run a DR drill: restore the newest complete backup set into a throwaway environment,"
+            + " validate it, measure RTO/RPO against the objectives. Exit 0 only if it passed.")
+final class DrillCommand implements Callable<Integer> {
+  @Option(names = "--config", description = "The config file (default: vigil.yaml).")
+  Path config = Path.of("vigil.yaml");
+
+  @Option(
+      names = "--plan",
+      description = "The drill plan (default: the only one configured, else 'default').")
+  String plan;
+
+  @Option(names = "--report", description = "Also write the report as JSON to this file.")
+  Path report;
+
+  @Option(
+      names = "--schedule",
+      description =
+          "Do not drill now: make every drill plan (or --plan) recur on its schedule, as a"
+              + " Temporal Schedule or, where the server has none, a cron workflow.")
+  boolean schedule;
+
+  @Override
+  public Integer call() throws IOException {
+    VigilConfig loaded = new ConfigLoader().load(config);
+    try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
+      WorkflowClient client = temporal.client();
+      if (schedule) {
+        DrillScheduler scheduler = new DrillScheduler(client, loaded.temporal().taskQueue());
+        for (DrillPlanConfig drillPlan : loaded.drills().values()) {
+          if (plan == null || plan.equals(drillPlan.name())) {
+            DrillScheduler.Outcome outcome =
+                scheduler.schedule(drillPlan.name(), drillPlan.schedule());
+            System.out.println(
+                "drill plan "
+                    + drillPlan.name()
+                    + " recurs on \""
+                    + drillPlan.schedule()
+                    + "\" (UTC): "
+                    + outcome.mode()
+                    + ", "
+                    + outcome.detail());
+          }
+        }
+        return 0;
+      }
+      String chosen = choosePlan(loaded);
+      DrillClient drills = new DrillClient(client, loaded.temporal().taskQueue());
+      String drillId;
+      try {
+        drillId =
+            drills.start(
+                chosen,
+                System.currentTimeMillis(),
+                "cli (" + System.getProperty("user.name") + ")");
+      } catch (DuplicateRunException e) {
+        System.err.println("vigil: " + e.getMessage());
+        return VigilMain.BAD_INPUT;
+      }
+      System.err.println("started " + drillId);
+      DrillReport result = drills.await(drillId);
+      DrillReportPrinter.print(result, System.out);
+      if (report != null) {
+        PlanReport.write(DrillReportPrinter.json(result), report);
+      }
+      return result.passed() ? 0 : VigilMain.FAILED;
+    }
+  }
+
+  private String choosePlan(VigilConfig loaded) {
+    String chosen = plan;
+    if (chosen == null) {
+      chosen =
+          loaded.drills().size() == 1
+              ? loaded.drills().keySet().iterator().next()
+              : DrillPlanConfig.DEFAULT_PLAN;
+    }
+    if (!loaded.drills().containsKey(chosen)) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "no drill plan '"
+              + chosen
+              + "' in "
+              + loaded.file()
+              + "; pass --plan with one of "
+              + loaded.drills().keySet());
+    }
+    return chosen;
+  }
+}
