@@ -1,0 +1,82 @@
+package dev.vigil.starter;
+
+import dev.vigil.workflows.backup.BackupIds;
+import dev.vigil.workflows.retention.RehydrateRequest;
+import dev.vigil.workflows.retention.RehydrateResult;
+import dev.vigil.workflows.retention.RehydrateWorkflow;
+import dev.vigil.workflows.retention.RetentionRequest;
+import dev.vigil.workflows.retention.RetentionResult;
+import dev.vigil.workflows.retention.RetentionWorkflow;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import java.time.Duration;
+import java.util.List;
+
+/** Starts and follows retention runs and rehydrations, with business ids. */
+public final class RetentionClient {
+  private final WorkflowClient client;
+  private final String taskQueue;
+
+  public RetentionClient(WorkflowClient client, String taskQueue) {
+    this.client = client;
+    this.taskQueue = taskQueue;
+  }
+
+  /**
+   * Starts a retention run (a dry run only plans) and returns its workflow id; {@link
+   * DuplicateRunException} if a run for the same second was started before.
+   */
+  public String start(
+      boolean dryRun, List<String> sources, long requestedAtMillis, String triggeredBy) {
+    String workflowId =
+        RetentionWorkflow.workflowId(dryRun, BackupIds.timestamp(requestedAtMillis));
+    RetentionWorkflow workflow =
+        client.newWorkflowStub(RetentionWorkflow.class, options(workflowId, Duration.ofDays(3)));
+    try {
+      WorkflowClient.start(
+          workflow::run,
+          new RetentionRequest(
+              sources == null ? List.of() : sources, dryRun, requestedAtMillis, triggeredBy));
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new DuplicateRunException(workflowId);
+    }
+    return workflowId;
+  }
+
+  /** Waits for a retention run and returns its result. */
+  public RetentionResult await(String workflowId) {
+    return client.newUntypedWorkflowStub(workflowId).getResult(RetentionResult.class);
+  }
+
+  /** Starts a rehydration and returns its workflow id. */
+  public String rehydrate(RehydrateRequest request) {
+    String workflowId =
+        RehydrateWorkflow.workflowId(
+            request.source(), BackupIds.timestamp(request.requestedAtMillis()));
+    // Cold restores take up to two days; the workflow itself gives up after three.
+    RehydrateWorkflow workflow =
+        client.newWorkflowStub(RehydrateWorkflow.class, options(workflowId, Duration.ofDays(4)));
+    try {
+      WorkflowClient.start(workflow::rehydrate, request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new DuplicateRunException(workflowId);
+    }
+    return workflowId;
+  }
+
+  /** Waits for a rehydration and returns its result. */
+  public RehydrateResult awaitRehydrate(String workflowId) {
+    return client.newUntypedWorkflowStub(workflowId).getResult(RehydrateResult.class);
+  }
+
+  private WorkflowOptions options(String workflowId, Duration timeout) {
+    return WorkflowOptions.newBuilder()
+        .setTaskQueue(taskQueue)
+        .setWorkflowId(workflowId)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .setWorkflowExecutionTimeout(timeout)
+        .build();
+  }
+}

@@ -1,0 +1,154 @@
+package dev.vigil.workflows.retention;
+
+import dev.vigil.workflows.backup.BackupIds;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.Failures;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+
+/** See {@link RetentionWorkflow}. Deterministic: no I/O, no wall clock. */
+public final class RetentionWorkflowImpl implements RetentionWorkflow {
+  private static final Logger log = Workflow.getLogger(RetentionWorkflowImpl.class);
+
+  /** Retried through store and catalog outages for up to a day; fatal types fail at once. */
+  static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofMinutes(1))
+          .setDoNotRetry(ErrorType.nonRetryableTypes())
+          .build();
+
+  /** Catalog updates, HEADs, deletes: short. */
+  static final ActivityOptions SHORT =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setScheduleToCloseTimeout(Duration.ofHours(24))
+          .setRetryOptions(RETRY)
+          .build();
+
+  /** Copies, read-backs and row files move whole objects: long, with heartbeats. */
+  static final ActivityOptions LONG =
+      ActivityOptions.newBuilder(SHORT)
+          .setStartToCloseTimeout(Duration.ofHours(6))
+          .setHeartbeatTimeout(Duration.ofMinutes(1))
+          .build();
+
+  private final RetentionActivities shortSteps =
+      Workflow.newActivityStub(RetentionActivities.class, SHORT);
+  private final RetentionActivities longSteps =
+      Workflow.newActivityStub(RetentionActivities.class, LONG);
+
+  @Override
+  public RetentionResult run(RetentionRequest request) {
+    String runId =
+        RetentionWorkflow.workflowId(
+            request.dryRun(), BackupIds.timestamp(request.requestedAtMillis()));
+    long now = Workflow.currentTimeMillis();
+    List<SourceRetentionResult> results = new ArrayList<>();
+    for (String source : shortSteps.retentionSources(request.sources())) {
+      SourcePlan plan;
+      try {
+        plan = longSteps.plan(new RetentionPlanRequest(runId, source, now, !request.dryRun()));
+      } catch (ActivityFailure failure) {
+        String reason = "plan: " + Failures.reason(failure);
+        log.warn("retention of {} not planned: {}", source, reason);
+        results.add(new SourceRetentionResult(source, null, List.of(), List.of(reason), 0));
+        continue;
+      }
+      if (request.dryRun()) {
+        results.add(new SourceRetentionResult(source, plan, List.of(), List.of(), 0));
+      } else {
+        results.add(apply(runId, plan));
+      }
+    }
+    return new RetentionResult(runId, request.dryRun(), results);
+  }
+
+  private SourceRetentionResult apply(String runId, SourcePlan plan) {
+    List<String> applied = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    // Archives first: a backup that goes cold stays a verified copy, so prunes of older ones and
+    // removals of local checkpoints it holds remain safe.
+    for (RetentionDecision decision : plan.decisions()) {
+      if (decision.action() == RetentionAction.ARCHIVE) {
+        attempt(
+            "archive " + decision.backupId() + " to " + decision.storageClass(),
+            applied,
+            failures,
+            () -> archive(runId, decision));
+      }
+    }
+    for (RetentionDecision decision : plan.decisions()) {
+      if (decision.action() == RetentionAction.PRUNE) {
+        attempt("prune " + decision.backupId(), applied, failures, () -> prune(runId, decision));
+      }
+    }
+    for (LocalArtifactDecision artifact : plan.localArtifacts()) {
+      if (artifact.remove()) {
+        attempt(
+            "remove local " + artifact.type() + " " + artifact.path(),
+            applied,
+            failures,
+            () -> shortSteps.removeLocalArtifact(artifact));
+      }
+    }
+    long rows = 0;
+    for (RowMonth month : plan.rowMonths()) {
+      long[] marked = new long[1];
+      attempt(
+          "archive rows of " + month.table() + " " + month.month(),
+          applied,
+          failures,
+          () -> {
+            RowArchiveFile file = longSteps.writeRowArchive(month);
+            longSteps.verifyRowArchive(file);
+            marked[0] = longSteps.markRowsArchived(file);
+          });
+      rows += marked[0];
+    }
+    return new SourceRetentionResult(plan.source(), plan, applied, failures, rows);
+  }
+
+  /** copy → verify the copy → catalog → only then the hot copy goes. */
+  private void archive(String runId, RetentionDecision decision) {
+    ActionRequest request =
+        new ActionRequest(
+            runId,
+            decision.backupId(),
+            decision.source(),
+            decision.storageClass(),
+            decision.reason());
+    ColdCopy copy = longSteps.copyToCold(request);
+    longSteps.verifyColdCopy(copy);
+    shortSteps.recordColdCopy(copy);
+    shortSteps.removeHotCopy(copy);
+  }
+
+  /** The catalog stops offering the backup first, then the objects go, then it is PRUNED. */
+  private void prune(String runId, RetentionDecision decision) {
+    ActionRequest request =
+        new ActionRequest(runId, decision.backupId(), decision.source(), null, decision.reason());
+    shortSteps.beginPrune(request);
+    shortSteps.deletePrunedObjects(request);
+    shortSteps.markPruned(request);
+  }
+
+  private static void attempt(
+      String what, List<String> applied, List<String> failures, Runnable action) {
+    try {
+      action.run();
+      applied.add(what);
+    } catch (ActivityFailure failure) {
+      String line = what + ": " + Failures.reason(failure);
+      log.warn("retention step failed: {}", line);
+      failures.add(line);
+    }
+  }
+}
