@@ -4,9 +4,17 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.restore.RestoreActivitiesImpl;
+import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
+import dev.vigil.activities.retention.RetentionActivitiesImpl;
 import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
 import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
 import dev.vigil.workflows.common.TaskQueues;
+import dev.vigil.workflows.drill.DrillWorkflowImpl;
+import dev.vigil.workflows.restore.RestoreWorkflowImpl;
+import dev.vigil.workflows.retention.RehydrateWorkflowImpl;
+import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -40,9 +48,6 @@ public final class VigilWorker implements AutoCloseable {
     checkRepositories(services);
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker shared = factory.newWorker(sharedQueue);
-    shared.registerWorkflowImplementationTypes(
-        BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
-    shared.registerActivitiesImplementations(new BackupActivitiesImpl(services));
     // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
     Worker host =
         factory.newWorker(
@@ -51,7 +56,22 @@ public final class VigilWorker implements AutoCloseable {
                 .setMaxConcurrentActivityExecutionSize(
                     Math.max(2, services.config().worker().maxParallelSources()))
                 .build());
-    host.registerActivitiesImplementations(new SpoolActivitiesImpl(services));
+    shared.registerWorkflowImplementationTypes(
+        BackupPlanWorkflowImpl.class,
+        SourceBackupWorkflowImpl.class,
+        RestoreWorkflowImpl.class,
+        DrillWorkflowImpl.class,
+        RetentionWorkflowImpl.class,
+        RehydrateWorkflowImpl.class);
+    // One drill instance on both queues: its host steps tear down the clusters it started.
+    DrillActivitiesImpl drills = new DrillActivitiesImpl(services);
+    shared.registerActivitiesImplementations(
+        new BackupActivitiesImpl(services),
+        new RestoreActivitiesImpl(services),
+        drills,
+        new RetentionActivitiesImpl(services));
+    host.registerActivitiesImplementations(
+        new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
     return new VigilWorker(factory, sharedQueue, hostQueue);

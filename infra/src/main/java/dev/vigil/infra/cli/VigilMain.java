@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       ValidateCommand.class,
       BackupCommand.class,
+      RestoreCommand.class,
+      BenchRestoreCommand.class,
+      DrillCommand.class,
+      PruneCommand.class,
+      RehydrateCommand.class,
       WorkerCommand.class
     })
 public final class VigilMain implements Runnable {
