@@ -111,7 +111,7 @@ class DrillCatalogIT {
                 3_600_000,
                 0,
                 0,
-                "passed (1 checks)",
+                "passed (1 check)",
                 List.of("3 files"),
                 List.of(),
                 List.of(),

@@ -246,7 +246,7 @@ public final class DrillWorkflowImpl implements DrillWorkflow {
         validation = "not run";
         failures.add(source.name() + ": restore reported no validation");
       } else if (checked.passed()) {
-        validation = "passed (" + checks.size() + " checks)";
+        validation = "passed (" + checks.size() + (checks.size() == 1 ? " check)" : " checks)");
       } else {
         List<String> failed = checked.failures() == null ? List.of() : checked.failures();
         validation = "failed: " + String.join("; ", failed);

@@ -108,7 +108,7 @@ class DrillWorkflowTest {
     assertThat(models.rpoMillis()).isCloseTo(5 * HOUR, within(SLACK));
     assertThat(report.totalRtoMillis()).isEqualTo(models.rtoMillis());
     assertThat(report.worstRpoMillis()).isEqualTo(models.rpoMillis());
-    assertThat(appdb.validation()).isEqualTo("passed (1 checks)");
+    assertThat(appdb.validation()).isEqualTo("passed (1 check)");
     assertThat(appdb.steps()).extracting(StepTiming::step).containsExactly("restore");
     assertThat(report.components()).allSatisfy(c -> assertThat(c.passed()).isTrue());
     assertThat(recorded).containsExactly(report);
