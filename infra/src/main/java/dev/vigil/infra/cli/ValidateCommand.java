@@ -19,13 +19,21 @@ final class ValidateCommand implements Callable<Integer> {
     System.out.println(
         config
             + ": OK: "
-            + loaded.sources().size()
-            + " sources "
+            + count(loaded.sources().size(), "source", "sources")
+            + " "
             + loaded.sources().keySet()
             + ", "
-            + loaded.repositories().size()
-            + " repositories "
-            + loaded.repositories().keySet());
+            + count(loaded.repositories().size(), "repository", "repositories")
+            + " "
+            + loaded.repositories().keySet()
+            + ", "
+            + count(loaded.drills().size(), "drill plan", "drill plans")
+            + " "
+            + loaded.drills().keySet());
     return 0;
+  }
+
+  private static String count(int n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 }
