@@ -31,10 +31,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -105,21 +103,10 @@ public final class BackupActivitiesImpl implements BackupActivities {
                                   + "/"
                                   + key
                                   + " is missing after upload"));
-          MessageDigest sha256 = Digests.sha256();
-          long size = 0;
+          Digests.Summary stored;
           // Read back the bytes themselves: a composite multipart checksum is not the file's hash.
           try (InputStream in = store.open(key)) {
-            byte[] buffer = new byte[BUFFER];
-            int read;
-            long reported = 0;
-            while ((read = in.read(buffer)) >= 0) {
-              sha256.update(buffer, 0, read);
-              size += read;
-              if (size - reported >= 64L * BUFFER) {
-                context.heartbeat(size);
-                reported = size;
-              }
-            }
+            stored = Digests.summarize(in, context::heartbeat);
           } catch (IOException e) {
             throw new VigilException(
                 ErrorType.REPOSITORY_UNAVAILABLE,
@@ -131,7 +118,8 @@ public final class BackupActivitiesImpl implements BackupActivities {
                     + e.getMessage(),
                 e);
           }
-          String actual = HexFormat.of().formatHex(sha256.digest());
+          long size = stored.size();
+          String actual = stored.sha256();
           if (size != request.sealed().storedBytes() || !actual.equals(request.sealed().sha256())) {
             throw new VigilException(
                 ErrorType.UPLOAD_MISMATCH,

@@ -3,7 +3,6 @@ package dev.vigil.activities.backup;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.time.Instant;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -125,14 +123,6 @@ public final class ManifestWriter {
       return HexFormat.of().formatHex(mac.doFinal());
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
-    }
-  }
-
-  /** Hex SHA-256 of a file, streamed. */
-  public static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), Digests.sha256())) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     }
   }
 }

@@ -1,14 +1,12 @@
 package dev.vigil.activities.backup;
 
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The worker host's spool: one directory per backup, holding the raw dump, its side files and the
@@ -85,22 +83,6 @@ public final class Spool {
 
   /** Removes a backup's directory; absent is fine. */
   public void delete(String backupId) throws IOException {
-    Path dir = dir(backupId);
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder())
-          .forEach(
-              path -> {
-                try {
-                  Files.deleteIfExists(path);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    FileTrees.delete(dir(backupId));
   }
 }

@@ -1,6 +1,7 @@
 package dev.vigil.activities.drill;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.embedded.PostgresCluster;
@@ -17,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -239,13 +238,8 @@ public final class DrillEnvironments {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       log.warn("cannot delete {}: {}", dir, e.getMessage());
     }

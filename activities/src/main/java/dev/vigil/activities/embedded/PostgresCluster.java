@@ -1,5 +1,6 @@
 package dev.vigil.activities.embedded;
 
+import dev.vigil.activities.common.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -414,13 +415,8 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       LOG.warn("cannot delete {}: {}", dir, e.getMessage());
     }

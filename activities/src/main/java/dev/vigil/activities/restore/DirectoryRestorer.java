@@ -1,6 +1,7 @@
 package dev.vigil.activities.restore;
 
 import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.FileEntry;
 import dev.vigil.workflows.common.ErrorType;
@@ -18,7 +19,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
@@ -260,7 +260,8 @@ public final class DirectoryRestorer {
    * Where {@code entry} goes under {@code root}; UNSAFE_ARCHIVE_ENTRY if it (or the link it is)
    * would reach outside, or if it would be written through a symlink.
    */
-  static Path safeDestination(Path root, TarArchiveEntry entry, String name) throws IOException {
+  public static Path safeDestination(Path root, TarArchiveEntry entry, String name)
+      throws IOException {
     if (name.isEmpty()
         || name.startsWith("/")
         || name.matches("^[A-Za-z]:.*")
@@ -402,14 +403,6 @@ public final class DirectoryRestorer {
   }
 
   private static void deleteTree(Path path) throws IOException {
-    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> walk = Files.walk(path)) {
-        for (Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(each);
-        }
-      }
-    } else {
-      Files.delete(path);
-    }
+    FileTrees.delete(path);
   }
 }

@@ -4,6 +4,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.Durations;
@@ -11,6 +12,7 @@ import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.RetentionConfig;
 import dev.vigil.activities.config.RowArchivalConfig;
 import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.restore.BackupDownloader;
 import dev.vigil.activities.store.ColdRestoreState;
 import dev.vigil.activities.store.CopyOutcome;
 import dev.vigil.activities.store.ObjectStore;
@@ -39,13 +41,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -661,10 +660,8 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.SOURCE_NOT_FOUND, "cannot remove " + dir + ": " + e.getMessage(), e);
@@ -915,12 +912,16 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
           Path work = workDir("rehydrate-");
           try {
             Path sealed = work.resolve("data.vgl");
-            MessageDigest sha256 = Digests.sha256();
-            try (InputStream in = new DigestInputStream(store.open(target.objectKey()), sha256);
-                OutputStream out = Files.newOutputStream(sealed)) {
-              copy(in, out);
-            }
-            String actual = Digests.hex(sha256);
+            String actual =
+                new BackupDownloader()
+                    .download(
+                        store,
+                        target.objectKey(),
+                        sealed,
+                        target.size(),
+                        null,
+                        RetentionActivitiesImpl::heartbeat)
+                    .sha256();
             if (!actual.equals(target.sha256()) || Files.size(sealed) != target.size()) {
               throw new VigilException(
                   ErrorType.OBJECT_CORRUPT,
@@ -1001,45 +1002,19 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   }
 
   private static String readBackSha256(ObjectStore store, String key, long expectedSize) {
-    MessageDigest sha256 = Digests.sha256();
-    long size = 0;
+    Digests.Summary stored;
     try (InputStream in = store.open(key)) {
-      byte[] buffer = new byte[BUFFER];
-      int read;
-      long reported = 0;
-      while ((read = in.read(buffer)) >= 0) {
-        sha256.update(buffer, 0, read);
-        size += read;
-        if (size - reported >= 64L * BUFFER) {
-          heartbeat(size);
-          reported = size;
-        }
-      }
+      stored = Digests.summarize(in, RetentionActivitiesImpl::heartbeat);
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.REPOSITORY_UNAVAILABLE,
           "reading s3://" + store.bucket() + "/" + key + " back failed: " + e.getMessage(),
           e);
     }
-    if (size != expectedSize) {
-      return "size " + size + " (expected " + expectedSize + ")";
+    if (stored.size() != expectedSize) {
+      return "size " + stored.size() + " (expected " + expectedSize + ")";
     }
-    return Digests.hex(sha256);
-  }
-
-  private static void copy(InputStream in, OutputStream out) throws IOException {
-    byte[] buffer = new byte[BUFFER];
-    int read;
-    long total = 0;
-    long reported = 0;
-    while ((read = in.read(buffer)) >= 0) {
-      out.write(buffer, 0, read);
-      total += read;
-      if (total - reported >= 64L * BUFFER) {
-        heartbeat(total);
-        reported = total;
-      }
-    }
+    return stored.sha256();
   }
 
   private Path workDir(String prefix) {
@@ -1055,10 +1030,8 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   }
 
   private static void deleteQuietly(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       log.debug("work directory {} left behind: {}", dir, e.getMessage());
     }

@@ -1,13 +1,11 @@
 package dev.vigil.activities.retention;
 
-import dev.vigil.activities.common.VigilException;
-import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.activities.restore.DirectoryRestorer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
@@ -15,8 +13,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Extracts a directory backup's tar into a directory, refusing any entry that would land outside
- * it: absolute paths, {@code ..} segments, and symlinks pointing out of the target.
+ * Extracts a directory backup's tar into a directory, refusing any entry that would land outside it
+ * with the same checks a restore makes ({@link DirectoryRestorer#safeDestination}).
  */
 final class TarExtractor {
   private TarExtractor() {}
@@ -30,23 +28,19 @@ final class TarExtractor {
       TarArchiveEntry entry;
       while ((entry = in.getNextEntry()) != null) {
         String name = entry.getName();
-        Path path = root.resolve(name).normalize();
-        if (name.startsWith("/") || !path.startsWith(root)) {
-          throw unsafe(name, "its path leaves the target directory");
+        if (entry.isDirectory() && name.endsWith("/")) {
+          name = name.substring(0, name.length() - 1);
         }
+        // The restore's checks: absolute paths, "..", links out, writes through links, specials.
+        Path path = DirectoryRestorer.safeDestination(root, entry, name);
         if (entry.isDirectory()) {
           Files.createDirectories(path);
         } else if (entry.isSymbolicLink()) {
-          Path link = path.getParent().resolve(entry.getLinkName()).normalize();
-          if (!link.startsWith(root)) {
-            throw unsafe(name, "it links to " + entry.getLinkName() + ", outside the target");
-          }
           Files.createDirectories(path.getParent());
-          Files.deleteIfExists(path);
           Files.createSymbolicLink(path, Path.of(entry.getLinkName()));
         } else if (entry.isFile()) {
           Files.createDirectories(path.getParent());
-          bytes += Files.copy(in, path, StandardCopyOption.REPLACE_EXISTING);
+          bytes += Files.copy(in, path);
           files++;
         } else {
           continue;
@@ -86,10 +80,5 @@ final class TarExtractor {
       permissions.add(PosixFilePermission.OWNER_EXECUTE);
     }
     Files.setPosixFilePermissions(path, permissions);
-  }
-
-  private static VigilException unsafe(String name, String why) {
-    return new VigilException(
-        ErrorType.UNSAFE_ARCHIVE_ENTRY, "archive entry '" + name + "' refused: " + why);
   }
 }

@@ -1,6 +1,7 @@
 package dev.vigil.infra.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.infra.embedded.EmbeddedStack;
@@ -95,7 +96,7 @@ final class BenchRestoreCommand implements Callable<Integer> {
       RestoreCommand.print(List.of(restore), System.out);
       return "RESTORED".equals(restore.status()) ? 0 : VigilMain.FAILED;
     } finally {
-      DemoCommand.deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 }

@@ -1,15 +1,14 @@
 package dev.vigil.infra.cli;
 
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.drill.DrillReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
       if (keep) {
         System.err.println("kept " + work);
       } else {
-        deleteTree(work);
+        FileTrees.delete(work);
       }
     }
   }
@@ -99,16 +98,5 @@ final class DemoCommand implements Callable<Integer> {
     DrillReport drill = stack.drills().await(drillId);
     DrillReportPrinter.print(drill, System.out);
     return drill;
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.infra.cli;
 
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     Path work = workDir.toAbsolutePath();
-    DemoCommand.deleteTree(work);
+    FileTrees.delete(work);
     try (EmbeddedStack stack = EmbeddedStack.start(work, System.err)) {
       System.out.println("Vigil embedded stack is up:");
       System.out.println(

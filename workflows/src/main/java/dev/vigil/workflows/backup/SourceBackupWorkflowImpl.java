@@ -59,11 +59,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
     // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
     SpoolActivities cleaner =
         Workflow.newActivityStub(
-            SpoolActivities.class,
-            ActivityOptions.newBuilder(SHARED_OPTIONS)
-                .setTaskQueue(host.taskQueue())
-                .setScheduleToCloseTimeout(Duration.ofMinutes(10))
-                .build());
+            SpoolActivities.class, ActivityProfiles.cleanupOnHost(host.taskQueue()));
     var info = Workflow.getInfo();
     try {
       step(

@@ -43,6 +43,17 @@ public final class ActivityProfiles {
   }
 
   /**
+   * Cleaning up on one host's queue: the shared profile, bounded to ten minutes so a run does not
+   * wait a day for a host that is gone.
+   */
+  public static ActivityOptions cleanupOnHost(String taskQueue) {
+    return ActivityOptions.newBuilder(SHARED)
+        .setTaskQueue(taskQueue)
+        .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+        .build();
+  }
+
+  /**
    * A step on one host's own queue that reads or writes its spool: it heartbeats, has a day to get
    * through outages, and a cancel waits for it to stop before anything cleans the spool under it.
    */

@@ -66,11 +66,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
       // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
       cleaner =
           Workflow.newActivityStub(
-              RestoreSpoolActivities.class,
-              ActivityOptions.newBuilder(SHARED_OPTIONS)
-                  .setTaskQueue(reserved.taskQueue())
-                  .setScheduleToCloseTimeout(Duration.ofMinutes(10))
-                  .build());
+              RestoreSpoolActivities.class, ActivityProfiles.cleanupOnHost(reserved.taskQueue()));
       RestoreSpoolActivities transfer = spoolStub(reserved, Duration.ofHours(6), SPOOL_RETRY);
       RestoreSpoolActivities target = spoolStub(reserved, Duration.ofHours(12), TARGET_RETRY);
       DownloadResult download =
