@@ -3,8 +3,9 @@
 # database per tenant, passwords read from compose secrets (never in the environment or here).
 # Temporal's auto-setup creates its own databases (temporal, temporal_visibility): CREATEDB.
 set -eu
-temporal_password="$(cat /run/secrets/temporal-db-password)"
-catalog_password="$(cat /run/secrets/catalog-db-password)"
+secrets="${VIGIL_SECRETS_DIR:-/run/secrets}"
+temporal_password="$(cat "$secrets/temporal-db-password")"
+catalog_password="$(cat "$secrets/catalog-db-password")"
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
   -v temporal_password="$temporal_password" -v catalog_password="$catalog_password" <<'SQL'
 CREATE ROLE temporal LOGIN CREATEDB PASSWORD :'temporal_password';

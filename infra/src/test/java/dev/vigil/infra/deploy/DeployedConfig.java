@@ -14,9 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A deployment's vigil.yaml, read twice: as plain YAML (ports, binds, secret file names) and
@@ -36,16 +34,12 @@ record DeployedConfig(Path file, Map<String, Object> yaml, Set<String> secretFil
     while (reference.find()) {
       secrets.add(reference.group(1));
     }
-    return new DeployedConfig(file, yaml(text), secrets);
-  }
-
-  static Map<String, Object> yaml(String text) {
-    return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    return new DeployedConfig(file, YamlTree.parse(text), secrets);
   }
 
   /**
-   * Loads the file with {@link ConfigLoader} after pointing {@code secretsDir} at {@code workDir},
-   * where every referenced secret exists (the encryption key as 32 random bytes in base64).
+   * Loads the file with {@link ConfigLoader} after pointing {@code secretsDir} at stand-ins in
+   * {@code workDir}: every referenced secret exists, the encryption key as 32 bytes in base64.
    */
   VigilConfig load(String secretsDir, Path workDir) throws IOException {
     Path secrets = Files.createDirectories(workDir.resolve("secrets"));
@@ -56,8 +50,16 @@ record DeployedConfig(Path file, Map<String, Object> yaml, Set<String> secretFil
               : "stand-in-" + name;
       Files.writeString(secrets.resolve(name), value);
     }
+    return load(secretsDir, secrets, workDir);
+  }
+
+  /**
+   * Loads the file with {@link ConfigLoader}, its {@code secretsDir} pointed at {@code secrets}.
+   */
+  VigilConfig load(String secretsDir, Path secrets, Path workDir) throws IOException {
     Path copy = workDir.resolve("vigil.yaml");
-    Files.writeString(copy, Files.readString(file).replace(secretsDir, secrets + "/"));
+    String target = secrets.toAbsolutePath() + "/";
+    Files.writeString(copy, Files.readString(file).replace(secretsDir, target));
     ConfigLoader loader = new ConfigLoader(variable -> null);
     try {
       return loader.load(copy);
@@ -67,10 +69,11 @@ record DeployedConfig(Path file, Map<String, Object> yaml, Set<String> secretFil
       if (!real.isEmpty()) {
         throw new ConfigException(real);
       }
-      // Only sections whose parsers are not on this branch yet: load the rest to check it.
+      // Only sections whose parsers are not on this branch yet: the loader checked the rest in
+      // the same pass; load it without them for the values.
       Map<String, Object> withoutThem = new LinkedHashMap<>(yaml);
       SECTIONS_OF_OTHER_PARSERS.forEach(withoutThem::remove);
-      Files.writeString(copy, new Yaml().dump(withoutThem).replace(secretsDir, secrets + "/"));
+      Files.writeString(copy, new Yaml().dump(withoutThem).replace(secretsDir, target));
       return loader.load(copy);
     }
   }
@@ -82,10 +85,8 @@ record DeployedConfig(Path file, Map<String, Object> yaml, Set<String> secretFil
             section -> problem.matches(".*: " + section + ": unknown field; expected one of .*"));
   }
 
-  @SuppressWarnings("unchecked")
   Map<String, Object> section(String name) {
-    Object section = yaml.get(name);
-    return section instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+    return YamlTree.map(yaml.get(name));
   }
 
   int port(String section, int fallback) {

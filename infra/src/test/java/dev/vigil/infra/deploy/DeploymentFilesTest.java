@@ -1,5 +1,8 @@
 package dev.vigil.infra.deploy;
 
+import static dev.vigil.infra.deploy.YamlTree.list;
+import static dev.vigil.infra.deploy.YamlTree.map;
+import static dev.vigil.infra.deploy.YamlTree.stringMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.config.VigilConfig;
@@ -12,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,7 +193,7 @@ class DeploymentFilesTest {
   void composePrometheusScrapesWorkerAndApiAndLoadsTheAlertRules() throws IOException {
     DeployedConfig config = DeployedConfig.read(COMPOSE_DIR.resolve("vigil.yaml"), COMPOSE_SECRETS);
     Map<String, Object> prometheus =
-        DeployedConfig.yaml(Files.readString(COMPOSE_DIR.resolve("prometheus.yml")));
+        YamlTree.parse(Files.readString(COMPOSE_DIR.resolve("prometheus.yml")));
     Map<String, List<String>> targets = new HashMap<>();
     for (Object job : list(prometheus.get("scrape_configs"))) {
       Map<String, Object> scrape = map(job);
@@ -213,6 +218,42 @@ class DeploymentFilesTest {
     assertThat(mounts).contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro");
     assertThat(list(map(services().get("grafana")).get("volumes")).stream().map(String::valueOf))
         .anySatisfy(mount -> assertThat(mount).startsWith("../../grafana/vigil-dashboard.json:"));
+  }
+
+  // ---- image ----
+
+  @Test
+  void imageBuildsTheLaunchersLayoutAndRunsItAsANonRootUser() throws IOException {
+    String dockerfile = Files.readString(DOCKER_DIR.resolve("Dockerfile"));
+    String repoLauncher = Files.readString(Path.of("../vigil"));
+    String imageLauncher = Files.readString(DOCKER_DIR.resolve("vigil"));
+    Path repository = Path.of("..");
+
+    // The image builds what ./vigil builds and starts the same main class on the same layout.
+    assertThat(dockerfile).contains("-pl infra -am package");
+    assertThat(repoLauncher).contains("-pl infra -am package").contains("$LIB/*");
+    String mainClass = "dev.vigil.infra.cli.VigilMain";
+    assertThat(repoLauncher).contains(mainClass);
+    assertThat(imageLauncher).contains(mainClass).contains("$VIGIL_HOME/lib/*");
+    assertThat(Files.readString(Path.of("pom.xml")))
+        .contains("<outputDirectory>${project.build.directory}/lib</outputDirectory>");
+    assertThat(Files.isExecutable(DOCKER_DIR.resolve("vigil"))).isTrue();
+
+    Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(dockerfile);
+    while (copy.find()) {
+      assertThat(repository.resolve(copy.group(1))).as("COPY source").exists();
+    }
+    Matcher from = Pattern.compile("(?m)^ARG DEBIAN_IMAGE=(\\S+)$").matcher(dockerfile);
+    assertThat(from.find()).isTrue();
+    assertThat(from.group(1)).matches("debian:12\\.\\d+-slim");
+    assertThat(dockerfile)
+        .contains("USER vigil:vigil")
+        .contains("ENTRYPOINT [\"tini\", \"--\", \"vigil\"]")
+        .contains("CMD [\"worker\", \"--config\", \"" + CONFIG_PATH + "\"]")
+        .contains("VOLUME [\"/var/lib/vigil/spool\"]")
+        .contains("\"postgresql-client-$PG_MAJOR\"");
+    assertThat(Files.readString(repository.resolve(".dockerignore")))
+        .contains("**/target/", ".git/", "infra/deploy/compose/secrets/");
   }
 
   // ---- Kubernetes ----
@@ -376,7 +417,7 @@ class DeploymentFilesTest {
   // ---- helpers ----
 
   private static Map<String, Object> compose() throws IOException {
-    return DeployedConfig.yaml(Files.readString(COMPOSE_DIR.resolve("docker-compose.yml")));
+    return YamlTree.parse(Files.readString(COMPOSE_DIR.resolve("docker-compose.yml")));
   }
 
   private static Map<String, Object> services() throws IOException {
@@ -392,7 +433,7 @@ class DeploymentFilesTest {
   }
 
   private static Map<String, Object> k8s(String file) throws IOException {
-    return DeployedConfig.yaml(Files.readString(K8S_DIR.resolve(file)));
+    return YamlTree.parse(Files.readString(K8S_DIR.resolve(file)));
   }
 
   private static Map<String, Map<String, Object>> workloads() throws IOException {
@@ -413,20 +454,5 @@ class DeploymentFilesTest {
 
   private static String reference(Object entry) {
     return entry instanceof Map<?, ?> longForm ? (String) longForm.get("source") : (String) entry;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object value) {
-    return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, String> stringMap(Object value) {
-    return value instanceof Map<?, ?> map ? (Map<String, String>) map : Map.of();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Object> list(Object value) {
-    return value instanceof List<?> list ? (List<Object>) list : List.of();
   }
 }

@@ -1,14 +1,12 @@
 package dev.vigil.infra.deploy;
 
+import static dev.vigil.infra.deploy.Processes.run;
+import static dev.vigil.infra.deploy.Processes.tool;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +28,8 @@ class DeploymentToolsIT {
     Files.copy(COMPOSE_DIR.resolve("prometheus.yml"), temp.resolve("prometheus.yml"));
     Files.copy(Path.of("prometheus/alerts.yml"), temp.resolve("alerts.yml"));
 
-    Result check = run(temp, tool("promtool", "prometheus"), "check", "config", "prometheus.yml");
+    Processes.Result check =
+        run(temp, Map.of(), tool("promtool", "prometheus"), "check", "config", "prometheus.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
     assertThat(check.output())
@@ -42,8 +41,10 @@ class DeploymentToolsIT {
   void composeFileIsValidForDockerCompose() throws Exception {
     String compose = tool("docker-compose", "docker-compose");
 
-    Result check = run(COMPOSE_DIR, compose, "-f", "docker-compose.yml", "config", "-q");
-    Result services = run(COMPOSE_DIR, compose, "-f", "docker-compose.yml", "config", "--services");
+    Processes.Result check =
+        run(COMPOSE_DIR, Map.of(), compose, "-f", "docker-compose.yml", "config", "-q");
+    Processes.Result services =
+        run(COMPOSE_DIR, Map.of(), compose, "-f", "docker-compose.yml", "config", "--services");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
     assertThat(services.output().lines())
@@ -62,7 +63,8 @@ class DeploymentToolsIT {
 
   @Test
   void kustomizationBuildsWithTheGeneratedConfigWiredIn() throws Exception {
-    Result build = run(K8S_DIR, tool("kubectl", "kubernetes-client"), "kustomize", ".");
+    Processes.Result build =
+        run(K8S_DIR, Map.of(), tool("kubectl", "kubernetes-client"), "kustomize", ".");
 
     assertThat(build.exitCode()).as(build.output()).isZero();
     String rendered = build.output();
@@ -80,33 +82,5 @@ class DeploymentToolsIT {
             .orElseThrow();
     assertThat(rendered.split(configMap, -1)).hasSize(4);
     assertThat(rendered.split("namespace: vigil\n", -1)).hasSizeGreaterThan(6);
-  }
-
-  private record Result(int exitCode, String output) {}
-
-  private static String tool(String name, String debianPackage) {
-    return Stream.of(System.getenv("PATH").split(":"))
-        .map(dir -> Path.of(dir, name))
-        .filter(Files::isExecutable)
-        .findFirst()
-        .map(Path::toString)
-        .orElseThrow(
-            () ->
-                new AssertionError(
-                    name
-                        + " not found on PATH; install it with: apt-get install -y "
-                        + debianPackage));
-  }
-
-  private static Result run(Path directory, String... command)
-      throws IOException, InterruptedException {
-    Process process =
-        new ProcessBuilder(List.of(command))
-            .directory(directory.toFile())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
-    return new Result(process.exitValue(), output);
   }
 }
