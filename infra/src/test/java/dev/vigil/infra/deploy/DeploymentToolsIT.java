@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The deployment files checked by the tools that will read them, without a Docker engine or a
  * cluster: promtool (Prometheus config + rules), docker-compose v1 (schema and interpolation of the
  * compose file; needs no engine for {@code config}) and kubectl's built-in kustomize. .ci/run
- * installs promtool and docker-compose; kubectl comes with the machine image.
+ * installs promtool, docker-compose and (when missing) kubectl.
  */
 class DeploymentToolsIT {
   private static final Path COMPOSE_DIR = Path.of("deploy/compose").toAbsolutePath();
