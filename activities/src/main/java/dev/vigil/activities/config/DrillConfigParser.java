@@ -1,6 +1,7 @@
 package dev.vigil.activities.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.workflows.common.Cron;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.regex.Pattern;
  */
 final class DrillConfigParser {
   private static final Pattern PLAN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-  private static final Pattern CRON_FIELD = Pattern.compile("[0-9A-Za-z*?/,\\-]+");
 
   private DrillConfigParser() {}
 
@@ -79,20 +79,10 @@ final class DrillConfigParser {
   }
 
   private static void checkCron(ConfigNode plan, String schedule) {
-    String[] fields = schedule.trim().split("\\s+");
-    boolean valid = fields.length == 5;
-    for (String field : fields) {
-      valid &= CRON_FIELD.matcher(field).matches();
-    }
-    if (!valid) {
-      plan.problem(
-          "schedule",
-          "expected a five-field cron expression (minute hour day-of-month month day-of-week, UTC)"
-              + " such as \""
-              + DrillPlanConfig.QUARTERLY
-              + "\", got \""
-              + schedule
-              + "\"");
+    try {
+      Cron.parse(schedule);
+    } catch (IllegalArgumentException e) {
+      plan.problem("schedule", e.getMessage());
     }
   }
 }

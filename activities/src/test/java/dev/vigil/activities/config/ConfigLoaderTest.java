@@ -148,13 +148,13 @@ class ConfigLoaderTest {
 
   @Test
   void missingEncryptionSectionAndUnknownTopLevelField() throws IOException {
-    Path file = write(VALID.replace("encryption:\n  key-env: VIGIL_KEY\n", "") + "schedules: {}\n");
+    Path file = write(VALID.replace("encryption:\n  key-env: VIGIL_KEY\n", "") + "alerting: {}\n");
 
     assertThat(catchConfig(file).problems())
         .containsExactlyInAnyOrder(
             file
-                + ": schedules: unknown field; expected one of [temporal, worker, catalog,"
-                + " repositories, encryption, sources, drills]",
+                + ": alerting: unknown field; expected one of [temporal, worker, catalog,"
+                + " repositories, encryption, sources, drills, schedules]",
             file + ": encryption: missing");
   }
 

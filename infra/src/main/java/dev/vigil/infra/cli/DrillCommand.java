@@ -5,13 +5,16 @@ import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.DrillPlanConfig;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.starter.DrillClient;
-import dev.vigil.starter.DrillScheduler;
 import dev.vigil.starter.DuplicateRunException;
+import dev.vigil.starter.schedule.ApplyOutcome;
+import dev.vigil.starter.schedule.ScheduleDefinition;
+import dev.vigil.starter.schedule.ScheduleKind;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.drill.DrillReport;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,34 +40,18 @@ final class DrillCommand implements Callable<Integer> {
   @Option(
       names = "--schedule",
       description =
-          "Do not drill now: make every drill plan (or --plan) recur on its schedule, as a"
-              + " Temporal Schedule or, where the server has none, a cron workflow.")
+          "Do not drill now: apply the drill schedules (of --plan only, if given), as Temporal"
+              + " Schedules or, where the server has none, cron workflows (see vigil schedules).")
   boolean schedule;
 
   @Override
   public Integer call() throws IOException {
     VigilConfig loaded = new ConfigLoader().load(config);
+    if (schedule) {
+      return scheduleDrills(loaded);
+    }
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       WorkflowClient client = temporal.client();
-      if (schedule) {
-        DrillScheduler scheduler = new DrillScheduler(client, loaded.temporal().taskQueue());
-        for (DrillPlanConfig drillPlan : loaded.drills().values()) {
-          if (plan == null || plan.equals(drillPlan.name())) {
-            DrillScheduler.Outcome outcome =
-                scheduler.schedule(drillPlan.name(), drillPlan.schedule());
-            System.out.println(
-                "drill plan "
-                    + drillPlan.name()
-                    + " recurs on \""
-                    + drillPlan.schedule()
-                    + "\" (UTC): "
-                    + outcome.mode()
-                    + ", "
-                    + outcome.detail());
-          }
-        }
-        return 0;
-      }
       String chosen = choosePlan(loaded);
       DrillClient drills = new DrillClient(client, loaded.temporal().taskQueue());
       String drillId;
@@ -86,6 +73,34 @@ final class DrillCommand implements Callable<Integer> {
       }
       return result.passed() ? 0 : VigilMain.FAILED;
     }
+  }
+
+  /** Applies the config's drill schedules (of --plan only, if given); see vigil schedules. */
+  private int scheduleDrills(VigilConfig loaded) {
+    List<ScheduleDefinition> drills =
+        SchedulesCommand.definitions(loaded).stream()
+            .filter(definition -> definition.kind() == ScheduleKind.DRILL)
+            .filter(definition -> plan == null || plan.equals(definition.plan()))
+            .toList();
+    List<ApplyOutcome> outcomes =
+        SchedulesCommand.withScheduler(
+            loaded, true, scheduler -> scheduler.apply(drills, SchedulesCommand.who()));
+    for (int i = 0; i < drills.size(); i++) {
+      ScheduleDefinition drill = drills.get(i);
+      ApplyOutcome outcome = outcomes.get(i);
+      System.out.println(
+          "drill plan "
+              + drill.plan()
+              + " recurs on \""
+              + drill.cron()
+              + "\" (UTC) as schedule "
+              + drill.name()
+              + ": "
+              + outcome.mode()
+              + ", "
+              + outcome.detail());
+    }
+    return 0;
   }
 
   private String choosePlan(VigilConfig loaded) {

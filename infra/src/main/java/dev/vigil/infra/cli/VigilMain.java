@@ -2,6 +2,7 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.starter.schedule.ScheduleException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
       DrillCommand.class,
       PruneCommand.class,
       RehydrateCommand.class,
+      SchedulesCommand.class,
       WorkerCommand.class
     })
 public final class VigilMain implements Runnable {
@@ -45,6 +47,10 @@ public final class VigilMain implements Runnable {
           PrintWriter err = cmd.getErr();
           if (exception instanceof ConfigException config) {
             config.problems().forEach(err::println);
+            return BAD_INPUT;
+          }
+          if (exception instanceof ScheduleException refused) {
+            err.println("vigil: " + refused.getMessage());
             return BAD_INPUT;
           }
           if (exception instanceof VigilException vigil) {

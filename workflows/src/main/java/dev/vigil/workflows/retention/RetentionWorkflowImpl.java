@@ -47,10 +47,10 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
 
   @Override
   public RetentionResult run(RetentionRequest request) {
-    String runId =
-        RetentionWorkflow.workflowId(
-            request.dryRun(), BackupIds.timestamp(request.requestedAtMillis()));
     long now = Workflow.currentTimeMillis();
+    // Scheduled runs pass 0: their ids come from their own start, as for backups and drills.
+    long requestedAt = request.requestedAtMillis() > 0 ? request.requestedAtMillis() : now;
+    String runId = RetentionWorkflow.workflowId(request.dryRun(), BackupIds.timestamp(requestedAt));
     List<SourceRetentionResult> results = new ArrayList<>();
     for (String source : shortSteps.retentionSources(request.sources())) {
       SourcePlan plan;

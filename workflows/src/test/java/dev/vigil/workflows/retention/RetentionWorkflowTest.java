@@ -96,14 +96,30 @@ class RetentionWorkflowTest {
         .startsWith("archive a1 to GLACIER: ");
   }
 
+  @Test
+  void aScheduledRunWithoutARequestTimeIsNamedAfterItsOwnStart() {
+    RetentionResult result = run(true, 0);
+
+    String today =
+        dev.vigil.workflows.backup.BackupIds.timestamp(environment.currentTimeMillis())
+            .substring(0, 8);
+    assertThat(result.runId())
+        .matches("retention-dry-run-\\d{8}T\\d{6}Z")
+        .startsWith("retention-dry-run-" + today);
+  }
+
   private RetentionResult run(boolean dryRun) {
+    return run(dryRun, 1_700_000_000_000L);
+  }
+
+  private RetentionResult run(boolean dryRun, long requestedAtMillis) {
     RetentionWorkflow workflow =
         environment
             .getWorkflowClient()
             .newWorkflowStub(
                 RetentionWorkflow.class,
                 WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("r").build());
-    return workflow.run(new RetentionRequest(List.of(), dryRun, 1_700_000_000_000L, "test"));
+    return workflow.run(new RetentionRequest(List.of(), dryRun, requestedAtMillis, "test"));
   }
 
   private final class FakeActivities implements RetentionActivities {
