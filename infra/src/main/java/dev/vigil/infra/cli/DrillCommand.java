@@ -12,6 +12,7 @@ import dev.vigil.workflows.drill.DrillReport;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,6 +34,14 @@ final class DrillCommand implements Callable<Integer> {
 
   @Option(names = "--report", description = "Also write the report as JSON to this file.")
   Path report;
+
+  @Option(
+      names = "--json",
+      description = "Print the result as JSON on stdout instead of the table.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No live progress on the terminal while waiting.")
+  boolean quiet;
 
   @Option(
       names = "--schedule",
@@ -79,8 +88,16 @@ final class DrillCommand implements Callable<Integer> {
         return VigilMain.BAD_INPUT;
       }
       System.err.println("started " + drillId);
-      DrillReport result = drills.await(drillId);
-      DrillReportPrinter.print(result, System.out);
+      DrillReport result;
+      try (LiveProgress progress =
+          LiveProgress.start(client, List.of(drillId), LiveProgress.wanted(json, quiet))) {
+        result = drills.await(drillId);
+      }
+      if (json) {
+        System.out.println(JsonOut.pretty(DrillReportPrinter.json(result)));
+      } else {
+        DrillReportPrinter.print(result, System.out);
+      }
       if (report != null) {
         PlanReport.write(DrillReportPrinter.json(result), report);
       }
