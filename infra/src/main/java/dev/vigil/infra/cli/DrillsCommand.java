@@ -2,12 +2,12 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.starter.read.DrillView;
+import dev.vigil.workflows.drill.DrillDurations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,7 +70,7 @@ final class DrillsCommand implements Callable<Integer> {
   }
 
   private static String seconds(long millis) {
-    return String.format(Locale.ROOT, "%.1fs", millis / 1000.0);
+    return DrillDurations.format(millis);
   }
 
   private static String objective(long millis) {

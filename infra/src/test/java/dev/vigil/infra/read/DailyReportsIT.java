@@ -70,8 +70,7 @@ class DailyReportsIT {
             tuple("drill", "drill-nightly-1", false, true),
             tuple("drill", "drill-quarterly-1", true, false));
     assertThat(report.validations().get(2).detail())
-        .isEqualTo(
-            "RTO 180.0 s (objective 60.0 s), RPO 14400.0 s (objective 86400.0 s), 1 component");
+        .isEqualTo("RTO 3m 00s (objective 1m 00s), RPO 4h 00m (objective 1d 00h), 1 component");
   }
 
   @Test
@@ -106,7 +105,7 @@ class DailyReportsIT {
 
     assertThat(markdown)
         .startsWith("# Vigil daily report: 2026-11-20 (UTC)")
-        .contains("| appdb | database | OK | appdb-2 | ARCHIVED | 2026-11-20T02:00:30Z | 10.0 h")
+        .contains("| appdb | database | OK | appdb-2 | ARCHIVED | 2026-11-20T02:00:30Z | 9h 59m")
         .contains("| models | model | FAILED | models-2 | FAILED |")
         .contains("| old | database | NEVER | old-1 | PRUNED | - | - | - | 0 backups |")
         .contains("| main | GLACIER | 1 | 1 | 4.9 KiB |")

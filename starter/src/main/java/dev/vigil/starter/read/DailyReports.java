@@ -1,10 +1,12 @@
 package dev.vigil.starter.read;
 
+import dev.vigil.workflows.drill.DrillDurations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -228,7 +230,7 @@ public final class DailyReports {
             Locale.ROOT,
             "Generated %s. %d source%s; %d backup%s of the day (%d archived, %d failed, %s →"
                 + " %s); %d restore%s, %d drill%s; %d error%s. Repositories hold %s.%n%n",
-            report.generatedAt(),
+            text(report.generatedAt()),
             totals.sources(),
             plural(totals.sources()),
             totals.backups(),
@@ -262,7 +264,7 @@ public final class DailyReports {
                 source.lastBackupId(),
                 source.lastStatus(),
                 text(source.lastSuccessAt()),
-                source.ageSeconds() == null ? "-" : age(source.ageSeconds()),
+                source.ageSeconds() == null ? "-" : seconds(source.ageSeconds() * 1000),
                 source.lastSuccessAt() == null
                     ? "-"
                     : bytes(source.rawBytes()) + " → " + bytes(source.storedBytes()),
@@ -348,7 +350,7 @@ public final class DailyReports {
   }
 
   private static String text(Instant instant) {
-    return instant == null ? "-" : instant.toString();
+    return instant == null ? "-" : instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   private static String plural(long count) {
@@ -359,21 +361,9 @@ public final class DailyReports {
     return millis <= 0 ? "none" : seconds(millis);
   }
 
+  /** A duration as people read it: {@code 4.21s}, {@code 12m 05s}, {@code 3h 02m}. */
   static String seconds(long millis) {
-    return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
-  }
-
-  static String age(long seconds) {
-    if (seconds < 60) {
-      return seconds + " s";
-    }
-    if (seconds < 3600) {
-      return seconds / 60 + " min";
-    }
-    if (seconds < 86_400) {
-      return String.format(Locale.ROOT, "%.1f h", seconds / 3600.0);
-    }
-    return String.format(Locale.ROOT, "%.1f d", seconds / 86_400.0);
+    return DrillDurations.format(millis);
   }
 
   /** Human form with binary units: {@code 1.5 GiB}, {@code 312.0 KiB}, {@code 17 B}. */
