@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
 /** Lists backups from the catalog, newest first, like restic's {@code snapshots}. */
 @Command(name = "backups", description = "List backups from the catalog, newest first.")
 final class BackupsCommand implements Callable<Integer> {
+  private static final List<String> STATUSES =
+      List.of("RUNNING", "ARCHIVED", "FAILED", "PRUNING", "PRUNED");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -56,6 +59,10 @@ final class BackupsCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     String wanted = status == null ? null : status.toUpperCase(Locale.ROOT);
+    if (wanted != null && !STATUSES.contains(wanted)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--status: expected one of " + STATUSES + ", got \"" + status + "\"");
+    }
     List<BackupView> backups =
         CatalogAccess.reader(new ConfigLoader().load(config))
             .backups(new BackupQuery(source, wanted, from, limit));

@@ -2,6 +2,9 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.starter.read.CatalogReadException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +57,18 @@ public final class VigilMain implements Runnable {
           if (exception instanceof VigilException vigil) {
             err.println("vigil: " + vigil.type() + ": " + vigil.getMessage());
             return BAD_INPUT;
+          }
+          if (exception instanceof CatalogReadException catalog) {
+            err.println("vigil: " + catalog.getMessage());
+            return FAILED;
+          }
+          if (exception instanceof StatusRuntimeException temporal
+              && temporal.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+            err.println(
+                "vigil: Temporal is unreachable ("
+                    + temporal.getStatus().getDescription()
+                    + "): check temporal.target in the config and that the server is up");
+            return FAILED;
           }
           throw exception;
         });

@@ -101,6 +101,9 @@ class ReadCommandsIT {
     Run bad = vigil("backups", "--config", config, "--since", "last week");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("expected an age such as 7d");
+    Run typo = vigil("backups", "--config", config, "--status", "ARCHIVD");
+    assertThat(typo.exit()).isEqualTo(2);
+    assertThat(typo.err()).contains("--status: expected one of [RUNNING, ARCHIVED");
   }
 
   @Test
@@ -153,6 +156,30 @@ class ReadCommandsIT {
   void drillsListIsEmptyBeforeAnyDrill() throws Exception {
     assertThat(Json.MAPPER.readTree(vigil("drills", "--config", config, "--json").out())).isEmpty();
     assertThat(vigil("drills", "--config", config).out()).contains("no drills yet");
+  }
+
+  @Test
+  void unreachableCatalogOrTemporalIsOneLineNotAStackTrace() throws Exception {
+    String yaml = Files.readString(Path.of(config));
+    // Beside the original: its relative paths (secrets, spool) stay valid.
+    Path broken = stack.workDir().resolve("broken.yaml");
+    Files.writeString(
+        broken,
+        yaml.replaceAll(
+                "jdbc-url: jdbc:postgresql://[^/]+/", "jdbc-url: jdbc:postgresql://127.0.0.1:1/")
+            .replaceAll("target: \\S+", "target: 127.0.0.1:1"));
+
+    Run catalog = vigil("backups", "--config", broken.toString());
+    Run temporal = vigil("status", runId, "--config", broken.toString());
+
+    assertThat(catalog.exit()).as(catalog.err()).isEqualTo(1);
+    assertThat(catalog.err().strip())
+        .startsWith("vigil: catalog: listing backups failed (")
+        .doesNotContain("\n\tat ");
+    assertThat(temporal.exit()).as(temporal.err()).isEqualTo(1);
+    assertThat(temporal.err().strip())
+        .startsWith("vigil: Temporal is unreachable")
+        .doesNotContain("\n\tat ");
   }
 
   private static JsonNode find(JsonNode rows, String backupId) {
