@@ -35,6 +35,7 @@ class ReadCommandsIT {
   private static String config;
   private static JsonNode backup;
   private static String runId;
+  private static JsonNode drill;
 
   record Run(int exit, String out, String err) {}
 
@@ -48,6 +49,9 @@ class ReadCommandsIT {
     Matcher started = Pattern.compile("started (\\S+)").matcher(run.err());
     assertThat(started.find()).as(run.err()).isTrue();
     runId = started.group(1);
+    Run drillRun = vigil("drill", "--config", config, "--json");
+    assertThat(drillRun.exit()).as(drillRun.err()).isZero();
+    drill = Json.MAPPER.readTree(drillRun.out());
   }
 
   @AfterAll
@@ -150,12 +154,48 @@ class ReadCommandsIT {
       assertThat(md).containsPattern("(?m)^\\| " + source + " \\| [a-z]+ \\| OK \\| ");
     }
     assertThat(md).contains("## Storage", "| demo | STANDARD |");
+    assertThat(md)
+        .containsPattern(
+            "\\| drill \\| " + drill.get("drillId").asText() + " \\| quarterly \\| PASSED \\|");
   }
 
   @Test
-  void drillsListIsEmptyBeforeAnyDrill() throws Exception {
-    assertThat(Json.MAPPER.readTree(vigil("drills", "--config", config, "--json").out())).isEmpty();
-    assertThat(vigil("drills", "--config", config).out()).contains("no drills yet");
+  void drillJsonIsItsReportAndDrillsListsItWithComponents() throws Exception {
+    assertThat(drill.get("status").asText()).isEqualTo("PASSED");
+    String drillId = drill.get("drillId").asText();
+
+    JsonNode drills = Json.MAPPER.readTree(vigil("drills", "--config", config, "--json").out());
+
+    assertThat(drills).hasSize(1);
+    assertThat(drills.get(0).get("drillId").asText()).isEqualTo(drillId);
+    assertThat(drills.get(0).get("components")).hasSize(4);
+    assertThat(vigil("drills", "--config", config).out()).contains(drillId, "PASSED");
+    JsonNode status =
+        Json.MAPPER.readTree(vigil("status", drillId, "--config", config, "--json").out());
+    assertThat(status.get("workflowType").asText()).isEqualTo("DrillWorkflow");
+    assertThat(status.get("state").asText()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void restoreJsonIsTheResultsArray() throws Exception {
+    Path target = dir.resolve("restored-config");
+    Run run =
+        vigil(
+            "restore",
+            "--config",
+            config,
+            "--source",
+            "config",
+            "--target-dir",
+            target.toString(),
+            "--json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode results = Json.MAPPER.readTree(run.out());
+    assertThat(results).hasSize(1);
+    assertThat(results.get(0).get("status").asText()).isEqualTo("RESTORED");
+    assertThat(results.get(0).get("source").asText()).isEqualTo("config");
+    assertThat(target).isNotEmptyDirectory();
   }
 
   @Test
