@@ -3,9 +3,12 @@ package dev.vigil.infra.cli;
 import dev.vigil.starter.read.RunNotFoundException;
 import dev.vigil.starter.read.RunStatus;
 import dev.vigil.starter.read.RunStatusReader;
+import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Redraws a run's progress lines on a terminal about once a second while a command waits for the
@@ -21,11 +24,12 @@ final class LiveProgress implements AutoCloseable {
   private final Thread poller;
   private int drawn;
 
-  private LiveProgress(RunStatusReader reader, List<String> workflowIds, PrintStream terminal) {
+  /** Draws {@code frames} on {@code terminal} every {@code pollMillis}; null terminal: nothing. */
+  LiveProgress(Supplier<List<String>> frames, PrintStream terminal, long pollMillis) {
     this.terminal = terminal;
-    this.poller =
-        terminal == null ? null : new Thread(() -> poll(reader, workflowIds), "vigil-progress");
+    this.poller = terminal == null ? null : new Thread(() -> poll(frames, pollMillis));
     if (poller != null) {
+      poller.setName("vigil-progress");
       poller.setDaemon(true);
       poller.start();
     }
@@ -38,7 +42,9 @@ final class LiveProgress implements AutoCloseable {
    */
   static LiveProgress start(WorkflowClient client, List<String> workflowIds, boolean wanted) {
     boolean terminal = wanted && System.console() != null;
-    return new LiveProgress(new RunStatusReader(client), workflowIds, terminal ? System.err : null);
+    RunStatusReader reader = new RunStatusReader(client);
+    return new LiveProgress(
+        () -> frame(reader, workflowIds), terminal ? System.err : null, POLL_MILLIS);
   }
 
   /** Whether {@code --json} or {@code --quiet} asked for no progress display. */
@@ -46,28 +52,34 @@ final class LiveProgress implements AutoCloseable {
     return !json && !quiet;
   }
 
-  private void poll(RunStatusReader reader, List<String> workflowIds) {
-    while (!Thread.currentThread().isInterrupted()) {
-      List<String> lines = new java.util.ArrayList<>();
-      for (String workflowId : workflowIds) {
-        try {
-          RunStatus status = reader.status(workflowId);
-          if (!status.closed()) {
-            lines.addAll(ProgressRenderer.lines(status));
-          }
-        } catch (RunNotFoundException | io.grpc.StatusRuntimeException e) {
-          // Not visible yet, or the server is busy: the next poll tries again.
-        }
-      }
-      draw(lines);
+  /** The lines of every open run among {@code workflowIds}. */
+  private static List<String> frame(RunStatusReader reader, List<String> workflowIds) {
+    List<String> lines = new ArrayList<>();
+    for (String workflowId : workflowIds) {
       try {
-        Thread.sleep(POLL_MILLIS);
+        RunStatus status = reader.status(workflowId);
+        if (!status.closed()) {
+          lines.addAll(ProgressRenderer.lines(status));
+        }
+      } catch (RunNotFoundException | StatusRuntimeException e) {
+        // Not visible yet, or the server is busy: the next poll tries again.
+      }
+    }
+    return lines;
+  }
+
+  private void poll(Supplier<List<String>> frames, long pollMillis) {
+    while (!Thread.currentThread().isInterrupted()) {
+      draw(frames.get());
+      try {
+        Thread.sleep(pollMillis);
       } catch (InterruptedException e) {
         return;
       }
     }
   }
 
+  /** Moves up over the previous frame, clears it, and prints {@code lines}. */
   private synchronized void draw(List<String> lines) {
     StringBuilder frame = new StringBuilder();
     if (drawn > 0) {
