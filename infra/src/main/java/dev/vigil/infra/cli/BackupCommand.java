@@ -39,6 +39,14 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Also write the summary as JSON to this file.")
   Path report;
 
+  @Option(
+      names = "--json",
+      description = "Print the result as JSON on stdout instead of the table.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No live progress on the terminal while waiting.")
+  boolean quiet;
+
   @Override
   public Integer call() throws IOException {
     VigilConfig loaded = new ConfigLoader().load(config);
@@ -60,8 +68,16 @@ final class BackupCommand implements Callable<Integer> {
         System.out.println(runId);
         return 0;
       }
-      PlanResult result = backups.await(runId);
-      PlanReport.print(result, System.out);
+      PlanResult result;
+      try (LiveProgress progress =
+          LiveProgress.start(client, List.of(runId), LiveProgress.wanted(json, quiet))) {
+        result = backups.await(runId);
+      }
+      if (json) {
+        System.out.println(JsonOut.pretty(PlanReport.json(result)));
+      } else {
+        PlanReport.print(result, System.out);
+      }
       if (report != null) {
         PlanReport.write(PlanReport.json(result), report);
       }

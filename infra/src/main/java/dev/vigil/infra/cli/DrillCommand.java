@@ -38,6 +38,14 @@ final class DrillCommand implements Callable<Integer> {
   Path report;
 
   @Option(
+      names = "--json",
+      description = "Print the result as JSON on stdout instead of the table.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No live progress on the terminal while waiting.")
+  boolean quiet;
+
+  @Option(
       names = "--schedule",
       description =
           "Do not drill now: apply the drill schedules (of --plan only, if given), as Temporal"
@@ -66,8 +74,16 @@ final class DrillCommand implements Callable<Integer> {
         return VigilMain.BAD_INPUT;
       }
       System.err.println("started " + drillId);
-      DrillReport result = drills.await(drillId);
-      DrillReportPrinter.print(result, System.out);
+      DrillReport result;
+      try (LiveProgress progress =
+          LiveProgress.start(client, List.of(drillId), LiveProgress.wanted(json, quiet))) {
+        result = drills.await(drillId);
+      }
+      if (json) {
+        System.out.println(JsonOut.pretty(DrillReportPrinter.json(result)));
+      } else {
+        DrillReportPrinter.print(result, System.out);
+      }
       if (report != null) {
         PlanReport.write(DrillReportPrinter.json(result), report);
       }

@@ -123,6 +123,12 @@ public final class PlanReport {
   }
 
   static void printTable(List<String[]> rows, PrintStream out) {
+    tableLines(rows).forEach(out::println);
+  }
+
+  /** The rows as aligned lines, the first row a header underlined with dashes. */
+  static List<String> tableLines(List<String[]> rows) {
+    List<String> lines = new ArrayList<>();
     int columns = rows.stream().mapToInt(row -> row.length).max().orElse(0);
     int[] widths = new int[columns];
     for (String[] row : rows) {
@@ -137,14 +143,15 @@ public final class PlanReport {
         String cell = row[i] == null ? "" : row[i];
         line.append(cell).append(" ".repeat(widths[i] - cell.length() + 2));
       }
-      out.println(line.toString().stripTrailing());
+      lines.add(line.toString().stripTrailing());
       if (r == 0) {
         int total = 0;
         for (int width : widths) {
           total += width + 2;
         }
-        out.println("-".repeat(Math.max(0, total - 2)));
+        lines.add("-".repeat(Math.max(0, total - 2)));
       }
     }
+    return lines;
   }
 }

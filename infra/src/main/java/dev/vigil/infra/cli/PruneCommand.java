@@ -32,6 +32,11 @@ final class PruneCommand implements Callable<Integer> {
       description = "Print the plan (backup, age, rule, action); change nothing.")
   boolean dryRun;
 
+  @Option(
+      names = "--json",
+      description = "Print the result as JSON on stdout instead of the table.")
+  boolean json;
+
   @Override
   public Integer call() {
     VigilConfig loaded = new ConfigLoader().load(config);
@@ -53,7 +58,11 @@ final class PruneCommand implements Callable<Integer> {
         System.err.println("vigil: " + id + " failed: " + Failures.reason(e.getCause()));
         return VigilMain.FAILED;
       }
-      RetentionReport.print(result, now, System.out);
+      if (json) {
+        System.out.println(JsonOut.pretty(result));
+      } else {
+        RetentionReport.print(result, now, System.out);
+      }
       return result.succeeded() ? 0 : VigilMain.FAILED;
     }
   }

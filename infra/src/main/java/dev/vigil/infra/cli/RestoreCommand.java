@@ -69,6 +69,14 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Restore into a target that is not empty.")
   boolean force;
 
+  @Option(
+      names = "--json",
+      description = "Print the result as JSON on stdout instead of the table.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No live progress on the terminal while waiting.")
+  boolean quiet;
+
   @Option(names = "--jobs", description = "pg_restore parallel jobs (default: up to 4).")
   int jobs;
 
@@ -119,20 +127,27 @@ final class RestoreCommand implements Callable<Integer> {
       }
       int exit = 0;
       List<RestoreResult> results = new ArrayList<>();
-      for (String id : started) {
-        try {
-          RestoreResult result = restores.await(id);
-          results.add(result);
-          if (!"RESTORED".equals(result.status())) {
-            exit = Math.max(exit, VigilMain.FAILED);
+      try (LiveProgress progress =
+          LiveProgress.start(client, started, LiveProgress.wanted(json, quiet))) {
+        for (String id : started) {
+          try {
+            RestoreResult result = restores.await(id);
+            results.add(result);
+            if (!"RESTORED".equals(result.status())) {
+              exit = Math.max(exit, VigilMain.FAILED);
+            }
+          } catch (WorkflowFailedException e) {
+            String type = Failures.type(e);
+            System.err.println("vigil: " + type + ": " + Failures.reason(e));
+            exit = Math.max(exit, BAD_INPUT_TYPES.contains(type) ? VigilMain.BAD_INPUT : 1);
           }
-        } catch (WorkflowFailedException e) {
-          String type = Failures.type(e);
-          System.err.println("vigil: " + type + ": " + Failures.reason(e));
-          exit = Math.max(exit, BAD_INPUT_TYPES.contains(type) ? VigilMain.BAD_INPUT : 1);
         }
       }
-      print(results, System.out);
+      if (json) {
+        System.out.println(JsonOut.pretty(results));
+      } else {
+        print(results, System.out);
+      }
       return exit;
     }
   }

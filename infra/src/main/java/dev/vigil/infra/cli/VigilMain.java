@@ -2,7 +2,10 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.starter.read.CatalogReadException;
 import dev.vigil.starter.schedule.ScheduleException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +21,10 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       ValidateCommand.class,
       BackupCommand.class,
+      BackupsCommand.class,
+      StatusCommand.class,
+      ReportCommand.class,
+      DrillsCommand.class,
       RestoreCommand.class,
       BenchRestoreCommand.class,
       DrillCommand.class,
@@ -56,6 +63,18 @@ public final class VigilMain implements Runnable {
           if (exception instanceof VigilException vigil) {
             err.println("vigil: " + vigil.type() + ": " + vigil.getMessage());
             return BAD_INPUT;
+          }
+          if (exception instanceof CatalogReadException catalog) {
+            err.println("vigil: " + catalog.getMessage());
+            return FAILED;
+          }
+          if (exception instanceof StatusRuntimeException temporal
+              && temporal.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+            err.println(
+                "vigil: Temporal is unreachable ("
+                    + temporal.getStatus().getDescription()
+                    + "): check temporal.target in the config and that the server is up");
+            return FAILED;
           }
           throw exception;
         });
