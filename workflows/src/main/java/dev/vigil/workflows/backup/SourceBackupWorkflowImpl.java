@@ -128,7 +128,9 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
       log.warn("backup {} of {} failed at {}: {}", backupId, sourceName, currentStep, reason);
       // Runs even when the workflow was cancelled: a cancelled backup is recorded, not forgotten.
       Workflow.newDetachedCancellationScope(
-              () -> shared.markFailed(new FailRequest(backupId, type, currentStep + ": " + reason)))
+              () ->
+                  shared.markFailed(
+                      new FailRequest(backupId, type, currentStep + ": " + reason, currentStep)))
           .run();
       if (failure instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
         throw new CanceledFailure("backup " + backupId + " cancelled at " + currentStep);
