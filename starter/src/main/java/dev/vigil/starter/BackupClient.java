@@ -4,9 +4,9 @@ import dev.vigil.workflows.backup.BackupIds;
 import dev.vigil.workflows.backup.BackupPlanWorkflow;
 import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.backup.PlanResult;
+import dev.vigil.workflows.common.SearchAttributes;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
@@ -29,23 +29,27 @@ public final class BackupClient {
   public String start(
       String plan, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId = BackupPlanWorkflow.workflowId(plan, BackupIds.timestamp(requestedAtMillis));
-    BackupPlanWorkflow workflow =
-        client.newWorkflowStub(
-            BackupPlanWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-                .setWorkflowExecutionTimeout(Duration.ofDays(3))
-                .build());
-    try {
-      WorkflowClient.start(
-          workflow::run, new PlanRequest(plan, sources, requestedAtMillis, triggeredBy));
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    WorkflowOptions options =
+        WorkflowOptions.newBuilder()
+            .setTaskQueue(taskQueue)
+            .setWorkflowId(workflowId)
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+            .setWorkflowExecutionTimeout(Duration.ofDays(3))
+            .build();
+    // One named source is the run's source; a run over several has none.
+    String source = sources != null && sources.size() == 1 ? sources.get(0) : null;
+    String subject =
+        sources == null || sources.isEmpty() ? "all sources" : String.join(", ", sources);
+    return RunStarts.start(
+        client,
+        BackupPlanWorkflow.class,
+        options,
+        SearchAttributes.forRun(SearchAttributes.KIND_BACKUP_SET, source, triggeredBy),
+        "Backup of " + subject + " (plan " + plan + ") by " + triggeredBy,
+        workflow ->
+            WorkflowClient.start(
+                workflow::run, new PlanRequest(plan, sources, requestedAtMillis, triggeredBy)));
   }
 
   /** Waits for a plan run to finish and returns its result. */

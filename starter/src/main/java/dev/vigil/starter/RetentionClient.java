@@ -1,6 +1,7 @@
 package dev.vigil.starter;
 
 import dev.vigil.workflows.backup.BackupIds;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.retention.RehydrateRequest;
 import dev.vigil.workflows.retention.RehydrateResult;
 import dev.vigil.workflows.retention.RehydrateWorkflow;
@@ -9,7 +10,6 @@ import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflow;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
 import java.util.List;
@@ -32,17 +32,26 @@ public final class RetentionClient {
       boolean dryRun, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId =
         RetentionWorkflow.workflowId(dryRun, BackupIds.timestamp(requestedAtMillis));
-    RetentionWorkflow workflow =
-        client.newWorkflowStub(RetentionWorkflow.class, options(workflowId, Duration.ofDays(3)));
-    try {
-      WorkflowClient.start(
-          workflow::run,
-          new RetentionRequest(
-              sources == null ? List.of() : sources, dryRun, requestedAtMillis, triggeredBy));
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    String source = sources != null && sources.size() == 1 ? sources.get(0) : null;
+    String subject =
+        sources == null || sources.isEmpty() ? "all sources" : String.join(", ", sources);
+    return RunStarts.start(
+        client,
+        RetentionWorkflow.class,
+        options(workflowId, Duration.ofDays(3)),
+        SearchAttributes.forRun(SearchAttributes.KIND_RETENTION, source, triggeredBy),
+        (dryRun ? "Retention plan (dry run) of " : "Retention of ")
+            + subject
+            + " by "
+            + triggeredBy,
+        workflow ->
+            WorkflowClient.start(
+                workflow::run,
+                new RetentionRequest(
+                    sources == null ? List.of() : sources,
+                    dryRun,
+                    requestedAtMillis,
+                    triggeredBy)));
   }
 
   /** Waits for a retention run and returns its result. */
@@ -56,14 +65,18 @@ public final class RetentionClient {
         RehydrateWorkflow.workflowId(
             request.source(), BackupIds.timestamp(request.requestedAtMillis()));
     // Cold restores take up to two days; the workflow itself gives up after three.
-    RehydrateWorkflow workflow =
-        client.newWorkflowStub(RehydrateWorkflow.class, options(workflowId, Duration.ofDays(4)));
-    try {
-      WorkflowClient.start(workflow::rehydrate, request);
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    return RunStarts.start(
+        client,
+        RehydrateWorkflow.class,
+        options(workflowId, Duration.ofDays(4)),
+        SearchAttributes.forRun(SearchAttributes.KIND_REHYDRATE, request.source(), null),
+        "Rehydrate "
+            + (request.backupId() != null
+                ? request.backupId()
+                : "latest backup of " + request.source())
+            + " into "
+            + request.targetDir(),
+        workflow -> WorkflowClient.start(workflow::rehydrate, request));
   }
 
   /** Waits for a rehydration and returns its result. */
