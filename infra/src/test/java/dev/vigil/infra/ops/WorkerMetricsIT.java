@@ -32,15 +32,13 @@ class WorkerMetricsIT {
   private static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  @TempDir Path dir;
-
   private EmbeddedStack stack;
   private PlanResult result;
   private String planId;
   private long requestedAt;
 
   @BeforeAll
-  void backUpOneGoodAndOneMissingSource() throws Exception {
+  void backUpOneGoodAndOneMissingSource(@TempDir Path dir) throws Exception {
     Path good = Files.createDirectories(dir.resolve("good"));
     Files.writeString(good.resolve("weights.bin"), "model weights\n".repeat(1000));
     Path sources =
