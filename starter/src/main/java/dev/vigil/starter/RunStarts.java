@@ -2,21 +2,25 @@ package dev.vigil.starter;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowServiceException;
+import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
-import java.util.Locale;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a run with its search attributes and its summary for the Temporal UI. A server that has
- * not registered Vigil's attributes (its operator refused the worker's registration) refuses such a
- * start; the run then starts without them, after one warning per process.
+ * Starts a run with its search attributes and its summary for the Temporal UI. A server refuses a
+ * run that carries attributes it does not know, so the attributes go along only when the namespace
+ * lists them; otherwise the run starts without them, after one warning per process.
  */
 final class RunStarts {
   private static final Logger log = LoggerFactory.getLogger(RunStarts.class);
@@ -36,44 +40,62 @@ final class RunStarts {
       SearchAttributes attributes,
       String summary,
       Consumer<W> start) {
-    WorkflowOptions labelled =
-        WorkflowOptions.newBuilder(options).setStaticSummary(summary).build();
+    WorkflowOptions.Builder labelled =
+        WorkflowOptions.newBuilder(options).setStaticSummary(summary);
+    if (known(client, attributes)) {
+      labelled.setTypedSearchAttributes(attributes);
+    }
     try {
-      try {
-        start.accept(
-            client.newWorkflowStub(
-                type,
-                WorkflowOptions.newBuilder(labelled).setTypedSearchAttributes(attributes).build()));
-      } catch (WorkflowExecutionAlreadyStarted e) {
-        throw e;
-      } catch (WorkflowServiceException e) {
-        if (!refusedSearchAttributes(e)) {
-          throw e;
-        }
-        if (warned.compareAndSet(false, true)) {
-          log.warn(
-              "Temporal refused Vigil's search attributes ({}); runs start without them. Register"
-                  + " VigilSource, VigilKind, VigilOutcome, VigilTriggeredBy (Keyword) with"
-                  + " `temporal operator search-attribute create`",
-              e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
-        }
-        start.accept(client.newWorkflowStub(type, labelled));
-      }
+      start.accept(client.newWorkflowStub(type, labelled.build()));
     } catch (WorkflowExecutionAlreadyStarted e) {
       throw new DuplicateRunException(options.getWorkflowId());
     }
     return options.getWorkflowId();
   }
 
-  private static boolean refusedSearchAttributes(Throwable error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof StatusRuntimeException status
-          && status.getStatus().getCode() == Status.Code.INVALID_ARGUMENT
-          && String.valueOf(status.getStatus().getDescription())
-              .toLowerCase(Locale.ROOT)
-              .contains("search attribute")) {
-        return true;
-      }
+  /** Whether the client's namespace has every attribute of {@code attributes} registered. */
+  private static boolean known(WorkflowClient client, SearchAttributes attributes) {
+    String namespace = client.getOptions().getNamespace();
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(client.getWorkflowServiceStubs().getRawChannel())
+                .validateAndBuildWithDefaults());
+    try {
+      Set<String> registered =
+          operator
+              .blockingStub()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .listSearchAttributes(
+                  ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
+              .getCustomAttributesMap()
+              .keySet();
+      return covers(registered, attributes) || warn(namespace, "not registered");
+    } catch (StatusRuntimeException e) {
+      // Temporal's test server cannot list attributes; Vigil's worker registers them there.
+      return e.getStatus().getCode() == Status.Code.UNIMPLEMENTED
+          || warn(namespace, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+    } finally {
+      // The channel is the client's: only this wrapper is released.
+      operator.shutdown();
+    }
+  }
+
+  static boolean covers(Set<String> registered, SearchAttributes attributes) {
+    return attributes.getUntypedValues().keySet().stream()
+        .map(SearchAttributeKey::getName)
+        .allMatch(registered::contains);
+  }
+
+  private static boolean warn(String namespace, String why) {
+    if (warned.compareAndSet(false, true)) {
+      log.warn(
+          "Vigil's search attributes are not usable in namespace {} ({}); runs start without them."
+              + " Start a worker (it registers them) or register VigilSource, VigilKind,"
+              + " VigilOutcome and VigilTriggeredBy as Keyword with `temporal operator"
+              + " search-attribute create`",
+          namespace,
+          why);
     }
     return false;
   }
