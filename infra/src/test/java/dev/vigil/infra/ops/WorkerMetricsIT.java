@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,14 @@ class WorkerMetricsIT {
     assertThat(body)
         .containsPattern("(?m)^temporal_workflow_completed_total\\{.*\\} [1-9]")
         .containsPattern("(?m)^temporal_worker_task_slots_available\\{.*\\} ");
+    // Seven latency buckets and +Inf, not Micrometer's default seventy per series.
+    assertThat(
+            Pattern.compile("(?m)^temporal_\\w+_bucket\\{.*le=\"([^\"]+)\"\\}")
+                .matcher(body)
+                .results()
+                .map(match -> match.group(1))
+                .distinct())
+        .containsExactlyInAnyOrder("0.01", "0.1", "1.0", "10.0", "60.0", "600.0", "3600.0", "+Inf");
   }
 
   @Test
