@@ -5,7 +5,6 @@ import dev.vigil.workflows.backup.BackupPlanWorkflow;
 import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.common.SearchAttributes;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -29,24 +28,14 @@ public final class BackupClient {
   public String start(
       String plan, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId = BackupPlanWorkflow.workflowId(plan, BackupIds.timestamp(requestedAtMillis));
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setTaskQueue(taskQueue)
-            .setWorkflowId(workflowId)
-            .setWorkflowIdReusePolicy(
-                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-            .setWorkflowExecutionTimeout(Duration.ofDays(3))
-            .build();
-    // One named source is the run's source; a run over several has none.
-    String source = sources != null && sources.size() == 1 ? sources.get(0) : null;
-    String subject =
-        sources == null || sources.isEmpty() ? "all sources" : String.join(", ", sources);
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
     return RunStarts.start(
         client,
         BackupPlanWorkflow.class,
         options,
-        SearchAttributes.forRun(SearchAttributes.KIND_BACKUP_SET, source, triggeredBy),
-        "Backup of " + subject + " (plan " + plan + ") by " + triggeredBy,
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_BACKUP_SET, RunStarts.onlySource(sources), triggeredBy),
+        "Backup of " + RunStarts.describe(sources) + " (plan " + plan + ") by " + triggeredBy,
         workflow ->
             WorkflowClient.start(
                 workflow::run, new PlanRequest(plan, sources, requestedAtMillis, triggeredBy)));

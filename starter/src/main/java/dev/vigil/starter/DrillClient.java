@@ -4,7 +4,6 @@ import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.drill.DrillReport;
 import dev.vigil.workflows.drill.DrillRequest;
 import dev.vigil.workflows.drill.DrillWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -26,14 +25,7 @@ public final class DrillClient {
    */
   public String start(String plan, long requestedAtMillis, String triggeredBy) {
     String workflowId = DrillWorkflow.drillId(plan, requestedAtMillis);
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setTaskQueue(taskQueue)
-            .setWorkflowId(workflowId)
-            .setWorkflowIdReusePolicy(
-                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-            .setWorkflowExecutionTimeout(Duration.ofDays(3))
-            .build();
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
     return RunStarts.start(
         client,
         DrillWorkflow.class,

@@ -5,7 +5,6 @@ import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
@@ -34,14 +33,7 @@ public final class RestoreClient {
             ? request.selector().source()
             : request.selector().backupId();
     String workflowId = RestoreWorkflow.workflowId(subject, BackupIds.timestamp(requestedAtMillis));
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setTaskQueue(taskQueue)
-            .setWorkflowId(workflowId)
-            .setWorkflowIdReusePolicy(
-                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-            .setWorkflowExecutionTimeout(Duration.ofDays(3))
-            .build();
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
     return RunStarts.start(
         client,
         RestoreWorkflow.class,

@@ -8,9 +8,7 @@ import dev.vigil.workflows.retention.RehydrateWorkflow;
 import dev.vigil.workflows.retention.RetentionRequest;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,16 +30,14 @@ public final class RetentionClient {
       boolean dryRun, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId =
         RetentionWorkflow.workflowId(dryRun, BackupIds.timestamp(requestedAtMillis));
-    String source = sources != null && sources.size() == 1 ? sources.get(0) : null;
-    String subject =
-        sources == null || sources.isEmpty() ? "all sources" : String.join(", ", sources);
     return RunStarts.start(
         client,
         RetentionWorkflow.class,
-        options(workflowId, Duration.ofDays(3)),
-        SearchAttributes.forRun(SearchAttributes.KIND_RETENTION, source, triggeredBy),
+        RunStarts.options(taskQueue, workflowId, Duration.ofDays(3)),
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_RETENTION, RunStarts.onlySource(sources), triggeredBy),
         (dryRun ? "Retention plan (dry run) of " : "Retention of ")
-            + subject
+            + RunStarts.describe(sources)
             + " by "
             + triggeredBy,
         workflow ->
@@ -68,7 +64,7 @@ public final class RetentionClient {
     return RunStarts.start(
         client,
         RehydrateWorkflow.class,
-        options(workflowId, Duration.ofDays(4)),
+        RunStarts.options(taskQueue, workflowId, Duration.ofDays(4)),
         SearchAttributes.forRun(SearchAttributes.KIND_REHYDRATE, request.source(), null),
         "Rehydrate "
             + (request.backupId() != null
@@ -82,14 +78,5 @@ public final class RetentionClient {
   /** Waits for a rehydration and returns its result. */
   public RehydrateResult awaitRehydrate(String workflowId) {
     return client.newUntypedWorkflowStub(workflowId).getResult(RehydrateResult.class);
-  }
-
-  private WorkflowOptions options(String workflowId, Duration timeout) {
-    return WorkflowOptions.newBuilder()
-        .setTaskQueue(taskQueue)
-        .setWorkflowId(workflowId)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .setWorkflowExecutionTimeout(timeout)
-        .build();
   }
 }

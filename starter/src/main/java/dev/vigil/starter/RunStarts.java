@@ -2,6 +2,7 @@ package dev.vigil.starter;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -10,6 +11,8 @@ import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,6 +54,26 @@ final class RunStarts {
       throw new DuplicateRunException(options.getWorkflowId());
     }
     return options.getWorkflowId();
+  }
+
+  /** Options of a run with a business id: a second start of the same id is refused. */
+  static WorkflowOptions options(String taskQueue, String workflowId, Duration timeout) {
+    return WorkflowOptions.newBuilder()
+        .setTaskQueue(taskQueue)
+        .setWorkflowId(workflowId)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .setWorkflowExecutionTimeout(timeout)
+        .build();
+  }
+
+  /** The one source a run over {@code sources} is about, or null for none or several. */
+  static String onlySource(List<String> sources) {
+    return sources != null && sources.size() == 1 ? sources.get(0) : null;
+  }
+
+  /** {@code sources} for a summary: "appdb, models", or "all sources" when none is named. */
+  static String describe(List<String> sources) {
+    return sources == null || sources.isEmpty() ? "all sources" : String.join(", ", sources);
   }
 
   /** Whether the client's namespace has every attribute of {@code attributes} registered. */
