@@ -4,9 +4,8 @@ import dev.vigil.workflows.backup.BackupIds;
 import dev.vigil.workflows.backup.BackupPlanWorkflow;
 import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.backup.PlanResult;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import dev.vigil.workflows.common.SearchAttributes;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
@@ -29,23 +28,17 @@ public final class BackupClient {
   public String start(
       String plan, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId = BackupPlanWorkflow.workflowId(plan, BackupIds.timestamp(requestedAtMillis));
-    BackupPlanWorkflow workflow =
-        client.newWorkflowStub(
-            BackupPlanWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-                .setWorkflowExecutionTimeout(Duration.ofDays(3))
-                .build());
-    try {
-      WorkflowClient.start(
-          workflow::run, new PlanRequest(plan, sources, requestedAtMillis, triggeredBy));
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
+    return RunStarts.start(
+        client,
+        BackupPlanWorkflow.class,
+        options,
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_BACKUP_SET, RunStarts.onlySource(sources), triggeredBy),
+        "Backup of " + RunStarts.describe(sources) + " (plan " + plan + ") by " + triggeredBy,
+        workflow ->
+            WorkflowClient.start(
+                workflow::run, new PlanRequest(plan, sources, requestedAtMillis, triggeredBy)));
   }
 
   /** Waits for a plan run to finish and returns its result. */

@@ -1,11 +1,10 @@
 package dev.vigil.starter;
 
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.drill.DrillReport;
 import dev.vigil.workflows.drill.DrillRequest;
 import dev.vigil.workflows.drill.DrillWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
@@ -26,22 +25,16 @@ public final class DrillClient {
    */
   public String start(String plan, long requestedAtMillis, String triggeredBy) {
     String workflowId = DrillWorkflow.drillId(plan, requestedAtMillis);
-    DrillWorkflow workflow =
-        client.newWorkflowStub(
-            DrillWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-                .setWorkflowExecutionTimeout(Duration.ofDays(3))
-                .build());
-    try {
-      WorkflowClient.start(workflow::drill, new DrillRequest(plan, requestedAtMillis, triggeredBy));
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
+    return RunStarts.start(
+        client,
+        DrillWorkflow.class,
+        options,
+        SearchAttributes.forRun(SearchAttributes.KIND_DRILL, null, triggeredBy),
+        "DR drill of plan " + plan + " by " + triggeredBy,
+        workflow ->
+            WorkflowClient.start(
+                workflow::drill, new DrillRequest(plan, requestedAtMillis, triggeredBy)));
   }
 
   /** Waits for a drill to finish and returns its report, passed or failed. */

@@ -1,12 +1,11 @@
 package dev.vigil.starter;
 
 import dev.vigil.workflows.backup.BackupIds;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
 
@@ -34,22 +33,15 @@ public final class RestoreClient {
             ? request.selector().source()
             : request.selector().backupId();
     String workflowId = RestoreWorkflow.workflowId(subject, BackupIds.timestamp(requestedAtMillis));
-    RestoreWorkflow workflow =
-        client.newWorkflowStub(
-            RestoreWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-                .setWorkflowExecutionTimeout(Duration.ofDays(3))
-                .build());
-    try {
-      WorkflowClient.start(workflow::restore, request);
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    WorkflowOptions options = RunStarts.options(taskQueue, workflowId, Duration.ofDays(3));
+    return RunStarts.start(
+        client,
+        RestoreWorkflow.class,
+        options,
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_RESTORE, request.selector().source(), request.requestedBy()),
+        "Restore of " + subject + " by " + request.requestedBy(),
+        workflow -> WorkflowClient.start(workflow::restore, request));
   }
 
   /** Waits for a restore to finish; a failed restore throws {@code WorkflowFailedException}. */

@@ -1,16 +1,14 @@
 package dev.vigil.starter;
 
 import dev.vigil.workflows.backup.BackupIds;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.retention.RehydrateRequest;
 import dev.vigil.workflows.retention.RehydrateResult;
 import dev.vigil.workflows.retention.RehydrateWorkflow;
 import dev.vigil.workflows.retention.RetentionRequest;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,17 +30,24 @@ public final class RetentionClient {
       boolean dryRun, List<String> sources, long requestedAtMillis, String triggeredBy) {
     String workflowId =
         RetentionWorkflow.workflowId(dryRun, BackupIds.timestamp(requestedAtMillis));
-    RetentionWorkflow workflow =
-        client.newWorkflowStub(RetentionWorkflow.class, options(workflowId, Duration.ofDays(3)));
-    try {
-      WorkflowClient.start(
-          workflow::run,
-          new RetentionRequest(
-              sources == null ? List.of() : sources, dryRun, requestedAtMillis, triggeredBy));
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    return RunStarts.start(
+        client,
+        RetentionWorkflow.class,
+        RunStarts.options(taskQueue, workflowId, Duration.ofDays(3)),
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_RETENTION, RunStarts.onlySource(sources), triggeredBy),
+        (dryRun ? "Retention plan (dry run) of " : "Retention of ")
+            + RunStarts.describe(sources)
+            + " by "
+            + triggeredBy,
+        workflow ->
+            WorkflowClient.start(
+                workflow::run,
+                new RetentionRequest(
+                    sources == null ? List.of() : sources,
+                    dryRun,
+                    requestedAtMillis,
+                    triggeredBy)));
   }
 
   /** Waits for a retention run and returns its result. */
@@ -56,27 +61,22 @@ public final class RetentionClient {
         RehydrateWorkflow.workflowId(
             request.source(), BackupIds.timestamp(request.requestedAtMillis()));
     // Cold restores take up to two days; the workflow itself gives up after three.
-    RehydrateWorkflow workflow =
-        client.newWorkflowStub(RehydrateWorkflow.class, options(workflowId, Duration.ofDays(4)));
-    try {
-      WorkflowClient.start(workflow::rehydrate, request);
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new DuplicateRunException(workflowId);
-    }
-    return workflowId;
+    return RunStarts.start(
+        client,
+        RehydrateWorkflow.class,
+        RunStarts.options(taskQueue, workflowId, Duration.ofDays(4)),
+        SearchAttributes.forRun(SearchAttributes.KIND_REHYDRATE, request.source(), null),
+        "Rehydrate "
+            + (request.backupId() != null
+                ? request.backupId()
+                : "latest backup of " + request.source())
+            + " into "
+            + request.targetDir(),
+        workflow -> WorkflowClient.start(workflow::rehydrate, request));
   }
 
   /** Waits for a rehydration and returns its result. */
   public RehydrateResult awaitRehydrate(String workflowId) {
     return client.newUntypedWorkflowStub(workflowId).getResult(RehydrateResult.class);
-  }
-
-  private WorkflowOptions options(String workflowId, Duration timeout) {
-    return WorkflowOptions.newBuilder()
-        .setTaskQueue(taskQueue)
-        .setWorkflowId(workflowId)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .setWorkflowExecutionTimeout(timeout)
-        .build();
   }
 }

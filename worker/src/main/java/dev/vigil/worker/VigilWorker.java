@@ -4,6 +4,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
 import dev.vigil.activities.restore.RestoreActivitiesImpl;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
@@ -33,19 +34,62 @@ public final class VigilWorker implements AutoCloseable {
   private final WorkerFactory factory;
   private final String sharedQueue;
   private final String hostQueue;
+  private final Readiness readiness;
+  private final WorkerEndpoint endpoint;
 
-  private VigilWorker(WorkerFactory factory, String sharedQueue, String hostQueue) {
+  private VigilWorker(
+      WorkerFactory factory,
+      String sharedQueue,
+      String hostQueue,
+      Readiness readiness,
+      WorkerEndpoint endpoint) {
     this.factory = factory;
     this.sharedQueue = sharedQueue;
     this.hostQueue = hostQueue;
+    this.readiness = readiness;
+    this.endpoint = endpoint;
   }
 
-  /** Registers workflows and activities and starts polling. */
+  /** Registers workflows and activities and starts polling, without an HTTP endpoint. */
   public static VigilWorker start(WorkflowClient client, VigilServices services) {
+    return start(client, services, null);
+  }
+
+  /**
+   * Registers workflows and activities and starts polling. With {@code telemetry}, the endpoint of
+   * the config's {@code metrics:} section serves it and the health probes from the start on.
+   */
+  public static VigilWorker start(
+      WorkflowClient client, VigilServices services, WorkerTelemetry telemetry) {
+    Readiness readiness = new Readiness();
+    MetricsConfig metrics = services.config().metrics();
+    WorkerEndpoint endpoint =
+        telemetry != null && metrics.enabled()
+            ? WorkerEndpoint.start(metrics.bind(), metrics.port(), telemetry::scrape, readiness)
+            : null;
+    if (endpoint != null) {
+      log.info("metrics and health on http://{}:{}/metrics", metrics.bind(), endpoint.port());
+    }
+    try {
+      return startPolling(client, services, readiness, endpoint);
+    } catch (RuntimeException e) {
+      if (endpoint != null) {
+        endpoint.close();
+      }
+      throw e;
+    }
+  }
+
+  private static VigilWorker startPolling(
+      WorkflowClient client, VigilServices services, Readiness readiness, WorkerEndpoint endpoint) {
     String sharedQueue = services.config().temporal().taskQueue();
     String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
+    readiness.notReady("waiting for the catalog (schema migration)");
     services.catalog().migrate();
     checkRepositories(services);
+    readiness.notReady("registering search attributes with Temporal");
+    SearchAttributeRegistration.register(
+        client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker shared = factory.newWorker(sharedQueue);
     // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
@@ -73,8 +117,9 @@ public final class VigilWorker implements AutoCloseable {
     host.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();
+    readiness.ready();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
-    return new VigilWorker(factory, sharedQueue, hostQueue);
+    return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint);
   }
 
   /**
@@ -99,9 +144,18 @@ public final class VigilWorker implements AutoCloseable {
     return hostQueue;
   }
 
+  /** The port of the metrics and health endpoint, or -1 without one. */
+  public int endpointPort() {
+    return endpoint == null ? -1 : endpoint.port();
+  }
+
   @Override
   public void close() {
+    readiness.notReady("stopping");
     factory.shutdown();
     factory.awaitTermination(30, TimeUnit.SECONDS);
+    if (endpoint != null) {
+      endpoint.close();
+    }
   }
 }

@@ -9,6 +9,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,21 +28,28 @@ public final class WorkerMain {
       System.exit(2);
       return;
     }
-    WorkflowServiceStubs service =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(config.temporal().target()).build());
-    WorkflowClient client =
-        WorkflowClient.newInstance(
-            service,
-            WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
-    try (VigilServices services = new VigilServices(config, System::getenv);
-        VigilWorker worker = VigilWorker.start(client, services)) {
+    try (WorkerTelemetry telemetry = WorkerTelemetry.start();
+        VigilServices services = new VigilServices(config, System::getenv);
+        VigilWorker worker = VigilWorker.start(client(config, telemetry), services, telemetry)) {
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
       stopped.await();
-    } catch (VigilException e) {
+    } catch (VigilException | UncheckedIOException e) {
       System.err.println("vigil worker: " + e.getMessage());
       System.exit(2);
     }
+  }
+
+  /** A client whose service stubs report the SDK's worker metrics to {@code telemetry}. */
+  public static WorkflowClient client(VigilConfig config, WorkerTelemetry telemetry) {
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(config.temporal().target())
+                .setMetricsScope(telemetry.temporalScope())
+                .build());
+    return WorkflowClient.newInstance(
+        service,
+        WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
   }
 }

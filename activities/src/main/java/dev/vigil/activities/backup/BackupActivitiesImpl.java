@@ -46,9 +46,15 @@ public final class BackupActivitiesImpl implements BackupActivities {
   private static final int BUFFER = 1 << 20;
 
   private final VigilServices services;
+  private final BackupMetrics metrics;
 
   public BackupActivitiesImpl(VigilServices services) {
+    this(services, new BackupMetrics());
+  }
+
+  public BackupActivitiesImpl(VigilServices services, BackupMetrics metrics) {
     this.services = services;
+    this.metrics = metrics;
   }
 
   /** The source as workflows see it: names and kinds, no secrets. */
@@ -154,7 +160,15 @@ public final class BackupActivitiesImpl implements BackupActivities {
 
   @Override
   public void markFailed(FailRequest request) {
-    Activities.run(() -> services.catalog().markFailed(request));
+    Activities.run(
+        () -> {
+          // Read before the move, so a catalog error after it cannot lose the count on retry.
+          var backup = services.catalog().find(request.backupId());
+          if (services.catalog().markFailed(request)) {
+            // Counted on the move only: a retried markFailed finds the backup FAILED already.
+            backup.ifPresent(found -> metrics.failed(found.source(), found.kind(), request.step()));
+          }
+        });
   }
 
   @Override

@@ -26,8 +26,11 @@ public interface Catalog {
   /** RUNNING or FAILED → ARCHIVED with every figure; ARCHIVED again is a no-op. */
   void markArchived(ArchiveRequest request);
 
-  /** RUNNING → FAILED with the reason; never touches an ARCHIVED backup. */
-  void markFailed(FailRequest request);
+  /**
+   * RUNNING → FAILED with the reason; never touches an ARCHIVED backup. True only for the call that
+   * made the move, so a retry is not counted twice.
+   */
+  boolean markFailed(FailRequest request);
 
   /** Records a backup set and links its backups to it. Idempotent. */
   void recordBackupSet(BackupSetRequest request, String status, String manifestKey);

@@ -287,7 +287,7 @@ public final class PostgresCatalog implements Catalog {
   }
 
   @Override
-  public void markFailed(FailRequest request) {
+  public boolean markFailed(FailRequest request) {
     // Only RUNNING moves: a FAILED retry changes nothing and an ARCHIVED backup stays archived.
     String sql =
         "UPDATE vigil.backup SET status = 'FAILED', failure_type = ?, failure_reason = ?,"
@@ -297,7 +297,7 @@ public final class PostgresCatalog implements Catalog {
       update.setString(1, request.failureType());
       update.setString(2, request.reason());
       update.setString(3, request.backupId());
-      update.executeUpdate();
+      return update.executeUpdate() == 1;
     } catch (SQLException e) {
       throw failure("recording the failure of backup " + request.backupId(), e);
     }

@@ -83,7 +83,8 @@ public final class ConfigLoader {
         "encryption",
         "sources",
         "drills",
-        "schedules");
+        "schedules",
+        "metrics");
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
@@ -101,6 +102,7 @@ public final class ConfigLoader {
             sources,
             drills,
             !retention.isEmpty() || !rowArchival.isEmpty());
+    MetricsConfig metrics = MetricsConfigParser.parse(top.child("metrics"));
     if (!problems.lines.isEmpty()) {
       throw new ConfigException(problems.lines);
     }
@@ -116,7 +118,8 @@ public final class ConfigLoader {
         retention,
         rowArchival,
         drills,
-        schedules);
+        schedules,
+        metrics);
   }
 
   private TemporalConfig temporal(ConfigNode node) {

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param rowArchival per source name: its row archival (sources without one are absent)
  * @param drills per drill plan name
  * @param schedules per schedule name: the declared ones, else the defaults
+ * @param metrics the worker's metrics and health endpoint
  */
 public record VigilConfig(
     Path file,
@@ -25,4 +26,5 @@ public record VigilConfig(
     Map<String, RetentionConfig> retention,
     Map<String, RowArchivalConfig> rowArchival,
     Map<String, DrillPlanConfig> drills,
-    Map<String, ScheduleConfig> schedules) {}
+    Map<String, ScheduleConfig> schedules,
+    MetricsConfig metrics) {}

@@ -166,9 +166,11 @@ final class PostgresCatalogIT {
   void beginThenMarkFailedRecordsTheReason() {
     catalog.beginBackup(start("b1", APPDB, T0));
 
-    catalog.markFailed(
-        new FailRequest("b1", "SOURCE_UNREACHABLE", "source 'appdb': cannot connect"));
+    boolean moved =
+        catalog.markFailed(
+            new FailRequest("b1", "SOURCE_UNREACHABLE", "source 'appdb': cannot connect", "dump"));
 
+    assertThat(moved).isTrue();
     BackupRecord record = catalog.find("b1").orElseThrow();
     assertThat(record.status()).isEqualTo("FAILED");
     assertThat(record.failureType()).isEqualTo("SOURCE_UNREACHABLE");
@@ -182,18 +184,21 @@ final class PostgresCatalogIT {
     catalog.markArchived(archive("b1", 3_000, T0 + 1_000, SHA));
     BackupRecord archived = catalog.find("b1").orElseThrow();
 
-    catalog.markFailed(new FailRequest("b1", "DUMP_FAILED", "late failure report"));
+    boolean moved = catalog.markFailed(new FailRequest("b1", "DUMP_FAILED", "late failure report"));
 
+    assertThat(moved).isFalse();
     assertThat(catalog.find("b1")).contains(archived);
   }
 
   @Test
   void markFailedTwiceKeepsTheFirstReason() {
     catalog.beginBackup(start("b1", APPDB, T0));
-    catalog.markFailed(new FailRequest("b1", "DUMP_FAILED", "first"));
+    assertThat(catalog.markFailed(new FailRequest("b1", "DUMP_FAILED", "first"))).isTrue();
 
-    catalog.markFailed(new FailRequest("b1", "SPOOL_FULL", "second"));
+    boolean movedAgain = catalog.markFailed(new FailRequest("b1", "SPOOL_FULL", "second"));
 
+    // False tells the caller not to count the failure a second time.
+    assertThat(movedAgain).isFalse();
     assertThat(catalog.find("b1").orElseThrow().failureReason()).isEqualTo("first");
   }
 

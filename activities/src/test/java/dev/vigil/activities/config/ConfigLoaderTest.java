@@ -154,7 +154,8 @@ class ConfigLoaderTest {
         .containsExactlyInAnyOrder(
             file
                 + ": alerting: unknown field; expected one of [temporal, worker, catalog,"
-                + " repositories, encryption, sources, drills, schedules]",
+                + " repositories, encryption, sources, drills, schedules,"
+                + " metrics]",
             file + ": encryption: missing");
   }
 

@@ -38,6 +38,8 @@ final class UpCommand implements Callable<Integer> {
               + ":"
               + stack.postgres().port()
               + " (appdb, vigil_catalog)");
+      System.out.println(
+          "  worker     " + stack.workerEndpoint() + "/metrics  (/health/live, /health/ready)");
       System.out.println("  config     " + work.resolve("vigil.yaml"));
       System.out.println(
           "Try: ./vigil backup --config "

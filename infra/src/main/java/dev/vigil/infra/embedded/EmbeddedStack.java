@@ -7,6 +7,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.config.ConfigException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.activities.store.ObjectAttributes;
@@ -14,6 +15,7 @@ import dev.vigil.infra.demo.DemoData;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.worker.VigilWorker;
+import dev.vigil.worker.WorkerTelemetry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -48,6 +50,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private final VigilConfig config;
   private final WorkflowClient client;
   private final VigilServices services;
+  private final VigilWorker worker;
 
   private EmbeddedStack(
       Path workDir,
@@ -57,7 +60,8 @@ public final class EmbeddedStack implements AutoCloseable {
       S3MockServer s3,
       VigilConfig config,
       WorkflowClient client,
-      VigilServices services) {
+      VigilServices services,
+      VigilWorker worker) {
     this.workDir = workDir;
     this.resources = resources;
     this.postgres = postgres;
@@ -66,6 +70,7 @@ public final class EmbeddedStack implements AutoCloseable {
     this.config = config;
     this.client = client;
     this.services = services;
+    this.worker = worker;
   }
 
   /** Starts everything under {@code workDir}, seeds the demo data, and starts a worker. */
@@ -122,17 +127,23 @@ public final class EmbeddedStack implements AutoCloseable {
       Files.writeString(configFile, yaml);
       VigilConfig config = new ConfigLoader().load(configFile);
 
+      WorkerTelemetry telemetry = WorkerTelemetry.start();
+      resources.push(telemetry);
       WorkflowServiceStubs stubs =
           WorkflowServiceStubs.newServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+              WorkflowServiceStubsOptions.newBuilder()
+                  .setTarget(temporal.target())
+                  .setMetricsScope(telemetry.temporalScope())
+                  .build());
       resources.push(stubs::shutdown);
       WorkflowClient client = WorkflowClient.newInstance(stubs);
       VigilServices services = new VigilServices(config, System::getenv);
       resources.push(services);
       warmUp(services, workDir);
-      resources.push(VigilWorker.start(client, services));
+      VigilWorker worker = VigilWorker.start(client, services, telemetry);
+      resources.push(worker);
       return new EmbeddedStack(
-          workDir, resources, postgres, password, s3, config, client, services);
+          workDir, resources, postgres, password, s3, config, client, services, worker);
     } catch (IOException e) {
       closeAll(resources);
       throw new UncheckedIOException(e);
@@ -159,6 +170,9 @@ public final class EmbeddedStack implements AutoCloseable {
           host-id: embedded
           spool-dir: %s
           max-parallel-sources: 2
+        metrics:
+          bind: 127.0.0.1
+          port: %d
         catalog:
           jdbc-url: %s
           user: vigil
@@ -212,6 +226,7 @@ public final class EmbeddedStack implements AutoCloseable {
         .formatted(
             temporalTarget,
             workDir.resolve("spool"),
+            FreePorts.find(),
             postgres.jdbcUrl("vigil_catalog"),
             passwordFile,
             s3.endpoint(),
@@ -302,6 +317,11 @@ public final class EmbeddedStack implements AutoCloseable {
   /** The demo cluster's superuser password (tests and the demo only). */
   public String postgresPassword() {
     return postgresPassword;
+  }
+
+  /** The worker's {@code /metrics} and {@code /health/*} endpoint. */
+  public String workerEndpoint() {
+    return "http://127.0.0.1:" + worker.endpointPort();
   }
 
   public S3MockServer s3() {

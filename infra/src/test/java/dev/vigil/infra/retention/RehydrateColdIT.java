@@ -10,6 +10,7 @@ import dev.vigil.activities.retention.RetentionActivitiesImpl;
 import dev.vigil.activities.retention.RetentionMetrics;
 import dev.vigil.activities.source.DirDump;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.retention.RehydrateRequest;
@@ -51,6 +52,8 @@ class RehydrateColdIT {
         new RetentionActivitiesImpl(
             services, new RetentionMetrics(new SimpleMeterRegistry()), restorer));
     environment.start();
+    SearchAttributeRegistration.register(
+        environment.getWorkflowClient().getWorkflowServiceStubs(), environment.getNamespace());
   }
 
   @AfterEach

@@ -8,6 +8,7 @@ import dev.vigil.activities.retention.RetentionActivitiesImpl;
 import dev.vigil.activities.retention.RetentionCatalog;
 import dev.vigil.activities.retention.RetentionMetrics;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -130,6 +131,8 @@ class RetentionCrashIT {
             harness::claimedButMissing);
     worker.registerActivitiesImplementations(crashing);
     environment.start();
+    SearchAttributeRegistration.register(
+        environment.getWorkflowClient().getWorkflowServiceStubs(), environment.getNamespace());
     return crashing;
   }
 

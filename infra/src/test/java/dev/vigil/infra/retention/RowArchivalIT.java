@@ -10,6 +10,7 @@ import dev.vigil.activities.retention.RetentionActivitiesImpl;
 import dev.vigil.activities.retention.RetentionMetrics;
 import dev.vigil.activities.retention.RowArchiver;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import dev.vigil.workflows.retention.RowMonth;
@@ -188,6 +189,8 @@ class RowArchivalIT {
             List::of);
     worker.registerActivitiesImplementations(crashing);
     environment.start();
+    SearchAttributeRegistration.register(
+        environment.getWorkflowClient().getWorkflowServiceStubs(), environment.getNamespace());
     return crashing;
   }
 

@@ -1,7 +1,9 @@
 package dev.vigil.starter.schedule;
 
+import dev.vigil.starter.RunStarts;
 import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.common.Cron;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.drill.DrillRequest;
 import dev.vigil.workflows.retention.RetentionRequest;
 import java.time.Duration;
@@ -96,5 +98,21 @@ public record ScheduleDefinition(
         && java.util.Objects.equals(plan, other.plan)
         && sources.equals(other.sources)
         && catchupWindow.equals(other.catchupWindow);
+  }
+
+  /** The search attributes of this schedule's runs (kind, the one source if any, who scheduled). */
+  public io.temporal.common.SearchAttributes searchAttributes() {
+    String runKind =
+        switch (kind) {
+          case BACKUP -> SearchAttributes.KIND_BACKUP_SET;
+          case RESTORE_TEST, DRILL -> SearchAttributes.KIND_DRILL;
+          case RETENTION -> SearchAttributes.KIND_RETENTION;
+        };
+    return SearchAttributes.forRun(runKind, RunStarts.onlySource(sources), triggeredBy());
+  }
+
+  /** The summary of this schedule's runs in the Temporal UI. */
+  public String summary() {
+    return kind.label() + (plan != null ? " of plan " + plan : "") + " (schedule " + name + ")";
   }
 }

@@ -4,6 +4,7 @@ import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.DuplicateRunException;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.starter.RunStarts;
 import dev.vigil.workflows.common.Cron;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -254,19 +255,32 @@ public final class Scheduler {
 
   /** The Temporal Schedule for {@code definition} (overlap skip, catch-up window, UTC cron). */
   static Schedule temporalSchedule(ScheduleDefinition definition, String taskQueue) {
+    return temporalSchedule(definition, taskQueue, true);
+  }
+
+  /**
+   * The Temporal Schedule for {@code definition}; its runs carry Vigil's search attributes when
+   * {@code withAttributes} (the server refuses runs with attributes it does not know).
+   */
+  static Schedule temporalSchedule(
+      ScheduleDefinition definition, String taskQueue, boolean withAttributes) {
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            // The server appends the scheduled time to this id.
+            .setWorkflowId(definition.workflowIdPrefix())
+            .setTaskQueue(taskQueue)
+            .setWorkflowExecutionTimeout(RUN_TIMEOUT)
+            .setMemo(Map.of("schedule", definition.name()))
+            .setStaticSummary(definition.summary());
+    if (withAttributes) {
+      options.setTypedSearchAttributes(definition.searchAttributes());
+    }
     return Schedule.newBuilder()
         .setAction(
             ScheduleActionStartWorkflow.newBuilder()
                 .setWorkflowType(definition.kind().workflowType())
                 .setArguments(definition.request(0, definition.triggeredBy()))
-                .setOptions(
-                    WorkflowOptions.newBuilder()
-                        // The server appends the scheduled time to this id.
-                        .setWorkflowId(definition.workflowIdPrefix())
-                        .setTaskQueue(taskQueue)
-                        .setWorkflowExecutionTimeout(RUN_TIMEOUT)
-                        .setMemo(Map.of("schedule", definition.name()))
-                        .build())
+                .setOptions(options.build())
                 .build())
         .setSpec(ScheduleSpec.newBuilder().setCronExpressions(List.of(definition.cron())).build())
         .setPolicy(
@@ -291,7 +305,7 @@ public final class Scheduler {
       scheduleClient()
           .createSchedule(
               id,
-              temporalSchedule(definition, taskQueue),
+              temporalSchedule(definition, taskQueue, attributesKnown(definition)),
               ScheduleOptions.newBuilder()
                   .setMemo(Map.of("summary", definition.triggeredBy()))
                   .build());
@@ -308,7 +322,7 @@ public final class Scheduler {
           "Schedule " + id + " unchanged" + (operatorPause ? " (kept " + note + ")" : ""));
     }
     Schedule updated =
-        Schedule.newBuilder(temporalSchedule(definition, taskQueue))
+        Schedule.newBuilder(temporalSchedule(definition, taskQueue, attributesKnown(definition)))
             .setState(state(paused, note))
             .build();
     handle.update(input -> new ScheduleUpdate(updated));
@@ -380,12 +394,16 @@ public final class Scheduler {
     Object stub =
         client.newWorkflowStub(
             definition.kind().workflowType(),
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(definition.cronWorkflowId())
-                .setTaskQueue(taskQueue)
-                .setCronSchedule(definition.cron())
-                .setMemo(Map.of("schedule", definition.name()))
-                .build());
+            RunStarts.labelled(
+                client,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(definition.cronWorkflowId())
+                    .setTaskQueue(taskQueue)
+                    .setCronSchedule(definition.cron())
+                    .setMemo(Map.of("schedule", definition.name()))
+                    .build(),
+                definition.searchAttributes(),
+                definition.summary()));
     WorkflowStub.fromTyped(stub).start(definition.request(0, definition.triggeredBy()));
   }
 
@@ -400,6 +418,10 @@ public final class Scheduler {
           new RetentionClient(client, taskQueue)
               .start(false, definition.sources(), nowMillis, triggeredBy);
     };
+  }
+
+  private boolean attributesKnown(ScheduleDefinition definition) {
+    return RunStarts.known(client, definition.searchAttributes());
   }
 
   private void terminate(String workflowId, String reason) {

@@ -8,6 +8,7 @@ import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceProgress;
 import dev.vigil.workflows.common.Cron;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.drill.DrillObjectives;
 import dev.vigil.workflows.drill.DrillReport;
@@ -19,6 +20,7 @@ import dev.vigil.workflows.retention.RetentionWorkflow;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
 import io.temporal.client.schedules.Schedule;
 import io.temporal.client.schedules.ScheduleActionStartWorkflow;
+import io.temporal.common.SearchAttributeKey;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -70,6 +72,10 @@ class SchedulerTest {
   void startTestServer() {
     runs.clear();
     testEnv = TestWorkflowEnvironment.newInstance();
+    // As Vigil's worker does at startup: scheduled runs carry these attributes.
+    for (SearchAttributeKey<String> key : SearchAttributes.ALL) {
+      testEnv.registerSearchAttribute(key.getName(), key.getValueType());
+    }
     testEnv
         .newWorker(TaskQueues.DEFAULT)
         .registerWorkflowImplementationTypes(
@@ -108,6 +114,15 @@ class SchedulerTest {
     assertThat(nightly.appliedBy()).isEqualTo("tester");
     assertThat(store.find("quarterly-drill").orElseThrow().intervalSeconds())
         .isEqualTo(Duration.ofDays(92).toSeconds());
+    // The Temporal UI can filter scheduled runs like any other.
+    var described =
+        testEnv
+            .getWorkflowClient()
+            .newUntypedWorkflowStub("schedule-nightly-backup")
+            .describe()
+            .getTypedSearchAttributes();
+    assertThat(described.get(SearchAttributes.KIND)).isEqualTo("backup-set");
+    assertThat(described.get(SearchAttributes.TRIGGERED_BY)).isEqualTo("schedule nightly-backup");
 
     List<ApplyOutcome> again = scheduler.apply(List.of(NIGHTLY, QUARTERLY), "tester");
 
@@ -319,6 +334,12 @@ class SchedulerTest {
     assertThat(action.getOptions().getWorkflowId()).isEqualTo("backup-set-db");
     assertThat(action.getOptions().getTaskQueue()).isEqualTo("vigil");
     assertThat(action.getOptions().getMemo()).containsEntry("schedule", "hourly-db");
+    assertThat(action.getOptions().getStaticSummary())
+        .isEqualTo("backup of plan db (schedule hourly-db)");
+    io.temporal.common.SearchAttributes attributes = action.getOptions().getTypedSearchAttributes();
+    assertThat(attributes.get(SearchAttributes.KIND)).isEqualTo("backup-set");
+    assertThat(attributes.get(SearchAttributes.SOURCE)).isEqualTo("appdb");
+    assertThat(attributes.get(SearchAttributes.TRIGGERED_BY)).isEqualTo("schedule hourly-db");
     assertThat(action.getArguments().get(0, PlanRequest.class))
         .isEqualTo(new PlanRequest("db", List.of("appdb"), 0, "schedule hourly-db"));
     assertThat(definition.scheduleId()).isEqualTo("vigil-hourly-db");

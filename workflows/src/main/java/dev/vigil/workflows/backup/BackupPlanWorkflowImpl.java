@@ -2,6 +2,7 @@ package dev.vigil.workflows.backup;
 
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -30,6 +31,11 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
 
   @Override
   public PlanResult run(PlanRequest request) {
+    return SearchAttributes.recordingOutcome(
+        () -> runPlan(request), result -> "COMPLETE".equals(result.status()));
+  }
+
+  private PlanResult runPlan(PlanRequest request) {
     long startedAt = Workflow.currentTimeMillis();
     long requestedAt = request.requestedAtMillis() > 0 ? request.requestedAtMillis() : startedAt;
     String timestamp = BackupIds.timestamp(requestedAt);
@@ -95,6 +101,18 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
                     WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
                 .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
                 .setWorkflowExecutionTimeout(Duration.ofDays(2))
+                .setTypedSearchAttributes(
+                    SearchAttributes.forChild(
+                        SearchAttributes.KIND_BACKUP, source.name(), triggeredBy))
+                .setStaticSummary(
+                    "Backup of "
+                        + source.name()
+                        + " ("
+                        + source.type()
+                        + ", "
+                        + source.kind()
+                        + ") in set "
+                        + setId)
                 .build());
     children.put(source.name(), child);
     String backupId = BackupIds.backupId(source.name(), timestamp);

@@ -2,6 +2,7 @@ package dev.vigil.workflows.backup;
 
 import dev.vigil.workflows.common.ActivityProfiles;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -40,8 +41,6 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
 
   private final BackupActivities shared =
       Workflow.newActivityStub(BackupActivities.class, SHARED_OPTIONS);
-  private final BackupActivities verifier =
-      Workflow.newActivityStub(BackupActivities.class, VERIFY_UPLOAD_OPTIONS);
   private final List<StepTiming> steps = new ArrayList<>();
   private String backupId;
   private String sourceName;
@@ -50,56 +49,91 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
 
   @Override
   public SourceBackupResult backup(SourceBackupRequest request) {
+    return SearchAttributes.recordingOutcome(
+        () -> backUp(request), result -> "ARCHIVED".equals(result.status()));
+  }
+
+  private SourceBackupResult backUp(SourceBackupRequest request) {
     backupId = request.backupId();
     sourceName = request.source().name();
+    SourceRef source = request.source();
+    String about = source.name() + " (" + source.type() + ")";
     HostQueue host = step("reserve-host", shared::reserveHost);
     // The spool lives on one host, so every step that touches it goes to that host's own queue.
-    SpoolActivities dumper = spoolStub(host, Duration.ofHours(12), DUMP_RETRY);
-    SpoolActivities spool = spoolStub(host, Duration.ofHours(6), SPOOL_RETRY);
+    ActivityOptions dumpOptions =
+        ActivityProfiles.onHost(host.taskQueue(), Duration.ofHours(12), DUMP_RETRY);
+    ActivityOptions spoolOptions =
+        ActivityProfiles.onHost(host.taskQueue(), Duration.ofHours(6), SPOOL_RETRY);
     // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
     SpoolActivities cleaner =
-        Workflow.newActivityStub(
-            SpoolActivities.class, ActivityProfiles.cleanupOnHost(host.taskQueue()));
+        ActivityProfiles.summarized(
+            SpoolActivities.class,
+            ActivityProfiles.cleanupOnHost(host.taskQueue()),
+            "clean spool of " + backupId + " on " + host.hostId());
     var info = Workflow.getInfo();
     try {
       step(
           "begin",
           () -> {
-            shared.beginBackup(
-                new BackupStart(
-                    backupId,
-                    request.setId(),
-                    request.source(),
-                    info.getWorkflowId(),
-                    info.getRunId(),
-                    host.hostId(),
-                    request.triggeredBy(),
-                    Workflow.currentTimeMillis()));
+            summarized(BackupActivities.class, SHARED_OPTIONS, "record start of " + backupId)
+                .beginBackup(
+                    new BackupStart(
+                        backupId,
+                        request.setId(),
+                        source,
+                        info.getWorkflowId(),
+                        info.getRunId(),
+                        host.hostId(),
+                        request.triggeredBy(),
+                        Workflow.currentTimeMillis()));
             return null;
           });
       DumpResult dump =
-          step("dump", () -> dumper.dump(new DumpRequest(backupId, request.source())));
+          step(
+              "dump",
+              () ->
+                  summarized(SpoolActivities.class, dumpOptions, "dump " + about)
+                      .dump(new DumpRequest(backupId, source)));
       VerifyDumpResult check =
-          step("verify", () -> spool.verifyDump(new VerifyDumpRequest(request.source(), dump)));
+          step(
+              "verify",
+              () ->
+                  summarized(SpoolActivities.class, spoolOptions, "verify dump of " + about)
+                      .verifyDump(new VerifyDumpRequest(source, dump)));
       SealResult sealed =
-          step("compress", () -> spool.seal(new SealRequest(request.source(), dump)));
+          step(
+              "compress",
+              () ->
+                  summarized(
+                          SpoolActivities.class,
+                          spoolOptions,
+                          "compress and encrypt " + source.name())
+                      .seal(new SealRequest(source, dump)));
       UploadResult upload =
           step(
               "upload",
               () ->
-                  spool.upload(
-                      new UploadRequest(request.setId(), request.source(), dump, sealed, check)));
+                  summarized(
+                          SpoolActivities.class,
+                          spoolOptions,
+                          "upload " + source.name() + " → repository " + source.repository())
+                      .upload(new UploadRequest(request.setId(), source, dump, sealed, check)));
       UploadVerification verification =
           step(
               "verify-upload",
               () ->
-                  verifier.verifyUpload(
-                      new VerifyUploadRequest(request.source().repository(), upload, sealed)));
+                  summarized(
+                          BackupActivities.class,
+                          VERIFY_UPLOAD_OPTIONS,
+                          "read back s3://" + upload.bucket() + "/" + upload.objectKey())
+                      .verifyUpload(new VerifyUploadRequest(source.repository(), upload, sealed)));
       step(
           "mark-archived",
           () -> {
-            shared.markArchived(
-                new ArchiveRequest(backupId, dump, sealed, upload, verification, check.warnings()));
+            summarized(BackupActivities.class, SHARED_OPTIONS, "record " + backupId + " ARCHIVED")
+                .markArchived(
+                    new ArchiveRequest(
+                        backupId, dump, sealed, upload, verification, check.warnings()));
             return null;
           });
       status = "ARCHIVED";
@@ -128,7 +162,9 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
       log.warn("backup {} of {} failed at {}: {}", backupId, sourceName, currentStep, reason);
       // Runs even when the workflow was cancelled: a cancelled backup is recorded, not forgotten.
       Workflow.newDetachedCancellationScope(
-              () -> shared.markFailed(new FailRequest(backupId, type, currentStep + ": " + reason)))
+              () ->
+                  shared.markFailed(
+                      new FailRequest(backupId, type, currentStep + ": " + reason, currentStep)))
           .run();
       if (failure instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
         throw new CanceledFailure("backup " + backupId + " cancelled at " + currentStep);
@@ -154,13 +190,13 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
     }
   }
 
-  private SpoolActivities spoolStub(HostQueue host, Duration startToClose, RetryOptions retry) {
-    return Workflow.newActivityStub(
-        SpoolActivities.class, ActivityProfiles.onHost(host.taskQueue(), startToClose, retry));
+  private static <T> T summarized(Class<T> activities, ActivityOptions options, String summary) {
+    return ActivityProfiles.summarized(activities, options, summary);
   }
 
   private <T> T step(String name, Supplier<T> action) {
     currentStep = name;
+    Workflow.setCurrentDetails("Backup " + backupId + ": " + name);
     long started = Workflow.currentTimeMillis();
     T result = action.get();
     steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));

@@ -3,6 +3,7 @@ package dev.vigil.workflows.common;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Workflow;
 import java.time.Duration;
 
 /** The activity options every Vigil workflow shares, so timeouts and retries read the same way. */
@@ -67,5 +68,15 @@ public final class ActivityProfiles {
         .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
         .setRetryOptions(retry)
         .build();
+  }
+
+  /**
+   * Workflow code: a stub whose calls carry {@code summary}, the line the Temporal UI shows for the
+   * step (such as {@code dump appdb (postgres)}). Summaries are user metadata, not commands, so a
+   * shipped workflow replays with or without them.
+   */
+  public static <T> T summarized(Class<T> activities, ActivityOptions options, String summary) {
+    return Workflow.newActivityStub(
+        activities, ActivityOptions.newBuilder(options).setSummary(summary).build());
   }
 }

@@ -4,6 +4,7 @@ import dev.vigil.workflows.backup.HostQueue;
 import dev.vigil.workflows.common.ActivityProfiles;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
@@ -46,6 +47,10 @@ public final class DrillWorkflowImpl implements DrillWorkflow {
 
   @Override
   public DrillReport drill(DrillRequest request) {
+    return SearchAttributes.recordingOutcome(() -> runDrill(request), DrillReport::passed);
+  }
+
+  private DrillReport runDrill(DrillRequest request) {
     long startedAt = Workflow.currentTimeMillis();
     long requestedAt = request.requestedAtMillis() > 0 ? request.requestedAtMillis() : startedAt;
     String drillId = DrillWorkflow.drillId(request.plan(), requestedAt);
@@ -176,6 +181,11 @@ public final class DrillWorkflowImpl implements DrillWorkflow {
                     WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
                 .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
                 .setWorkflowExecutionTimeout(Duration.ofDays(2))
+                .setTypedSearchAttributes(
+                    SearchAttributes.forChild(
+                        SearchAttributes.KIND_RESTORE, source.name(), "drill " + drillId))
+                .setStaticSummary(
+                    "Drill restore of " + source.name() + " from " + backup.backupId())
                 .build());
     return Async.function(
         child::restore,
@@ -412,6 +422,7 @@ public final class DrillWorkflowImpl implements DrillWorkflow {
 
   private <T> T step(String name, Supplier<T> action) {
     currentStep = name;
+    Workflow.setCurrentDetails("Drill " + Workflow.getInfo().getWorkflowId() + ": " + name);
     return action.get();
   }
 }

@@ -5,6 +5,7 @@ import dev.vigil.workflows.backup.HostQueue;
 import dev.vigil.workflows.common.ActivityProfiles;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -52,6 +53,11 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
 
   @Override
   public RestoreResult restore(RestoreRequest request) {
+    return SearchAttributes.recordingOutcome(
+        () -> runRestore(request), result -> "RESTORED".equals(result.status()));
+  }
+
+  private RestoreResult runRestore(RestoreRequest request) {
     long startedAt = Workflow.currentTimeMillis();
     String restoreId = Workflow.getInfo().getWorkflowId();
     SelectedBackup backup = null;
@@ -225,6 +231,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
 
   private <T> T step(String name, Supplier<T> action) {
     currentStep = name;
+    Workflow.setCurrentDetails("Restore " + Workflow.getInfo().getWorkflowId() + ": " + name);
     long started = Workflow.currentTimeMillis();
     T result = action.get();
     steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));

@@ -1,6 +1,7 @@
 package dev.vigil.workflows.retention;
 
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.SearchAttributes;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
@@ -32,6 +33,10 @@ public final class RehydrateWorkflowImpl implements RehydrateWorkflow {
 
   @Override
   public RehydrateResult rehydrate(RehydrateRequest request) {
+    return SearchAttributes.recordingOutcome(() -> runRehydrate(request), result -> true);
+  }
+
+  private RehydrateResult runRehydrate(RehydrateRequest request) {
     RehydrateTarget target = shortSteps.locateForRehydrate(request);
     boolean requested = false;
     int polls = 0;

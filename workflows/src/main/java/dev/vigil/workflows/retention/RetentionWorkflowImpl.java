@@ -3,6 +3,7 @@ package dev.vigil.workflows.retention;
 import dev.vigil.workflows.backup.BackupIds;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -47,6 +48,11 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
 
   @Override
   public RetentionResult run(RetentionRequest request) {
+    return SearchAttributes.recordingOutcome(
+        () -> runRetention(request), RetentionResult::succeeded);
+  }
+
+  private RetentionResult runRetention(RetentionRequest request) {
     long now = Workflow.currentTimeMillis();
     // Scheduled runs pass 0: their ids come from their own start, as for backups and drills.
     long requestedAt = request.requestedAtMillis() > 0 ? request.requestedAtMillis() : now;

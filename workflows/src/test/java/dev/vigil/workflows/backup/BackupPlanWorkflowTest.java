@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.TaskQueues;
+import dev.vigil.workflows.common.TestSearchAttributes;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -52,6 +54,7 @@ class BackupPlanWorkflowTest {
   @BeforeEach
   void startTestServer() {
     testEnv = TestWorkflowEnvironment.newInstance();
+    TestSearchAttributes.register(testEnv);
     Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
     sharedWorker.registerWorkflowImplementationTypes(
         BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
@@ -161,6 +164,39 @@ class BackupPlanWorkflowTest {
                           + "; not run twice");
             });
     assertThat(models.complete()).isFalse();
+  }
+
+  @Test
+  void planPassesItsSearchAttributesToEachBackupAndEachEndsWithItsOutcome() {
+    sourcesFailingAuthentication = Set.of("clicks-dataset");
+    BackupPlanWorkflow plan =
+        client.newWorkflowStub(
+            BackupPlanWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(planWorkflowId())
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .setTypedSearchAttributes(
+                    SearchAttributes.forRun(
+                        SearchAttributes.KIND_BACKUP_SET, null, "schedule:nightly"))
+                .build());
+
+    plan.run(planRequest());
+
+    assertThat(attributesOf(planWorkflowId()).get(SearchAttributes.OUTCOME)).isEqualTo("failed");
+    String failedChild = SourceBackupWorkflow.workflowId("clicks-dataset", TIMESTAMP);
+    io.temporal.common.SearchAttributes failed = attributesOf(failedChild);
+    assertThat(failed.get(SearchAttributes.KIND)).isEqualTo("backup");
+    assertThat(failed.get(SearchAttributes.SOURCE)).isEqualTo("clicks-dataset");
+    assertThat(failed.get(SearchAttributes.TRIGGERED_BY)).isEqualTo("schedule:nightly");
+    assertThat(failed.get(SearchAttributes.OUTCOME)).isEqualTo("failed");
+    String goodChild = SourceBackupWorkflow.workflowId(SOURCES.get(0).name(), TIMESTAMP);
+    assertThat(attributesOf(goodChild).get(SearchAttributes.OUTCOME)).isEqualTo("succeeded");
+    assertThat(client.newUntypedWorkflowStub(goodChild).describe().getStaticSummary())
+        .startsWith("Backup of " + SOURCES.get(0).name() + " (");
+  }
+
+  private io.temporal.common.SearchAttributes attributesOf(String workflowId) {
+    return client.newUntypedWorkflowStub(workflowId).describe().getTypedSearchAttributes();
   }
 
   private BackupPlanWorkflow newPlanWorkflow(String workflowId) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,9 +24,51 @@ import org.junit.jupiter.api.Test;
 class SourceBackupWorkflowReplayTest {
   private static final String HAPPY_PATH = "/histories/source-backup-happy-path.json";
 
+  /** The same run after the "search-attributes" change: summaries, version marker, upsert. */
+  private static final String WITH_SEARCH_ATTRIBUTES =
+      "/histories/source-backup-search-attributes.json";
+
   @Test
   void savedHappyPathHistoryReplaysWithoutNondeterminism() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(read(HAPPY_PATH), SourceBackupWorkflowImpl.class);
+  }
+
+  @Test
+  void savedHistoryWithSearchAttributesReplaysWithoutNondeterminism() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(
+        read(WITH_SEARCH_ATTRIBUTES), SourceBackupWorkflowImpl.class);
+  }
+
+  @Test
+  void savedHistoryWithSearchAttributesEndsByUpsertingTheOutcomeBehindItsVersionMarker()
+      throws IOException {
+    WorkflowExecutionHistory history =
+        WorkflowExecutionHistory.fromJson(read(WITH_SEARCH_ATTRIBUTES));
+
+    List<EventType> lastEvents =
+        history.getEvents().stream()
+            .map(HistoryEvent::getEventType)
+            .skip(history.getEvents().size() - 3)
+            .toList();
+    assertThat(lastEvents)
+        .containsExactly(
+            EventType.EVENT_TYPE_MARKER_RECORDED,
+            EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    assertThat(history.getEvents())
+        .filteredOn(event -> event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .filteredOn(
+            event ->
+                event
+                    .getActivityTaskScheduledEventAttributes()
+                    .getActivityType()
+                    .getName()
+                    .equals("Dump"))
+        .singleElement()
+        .satisfies(
+            dump ->
+                assertThat(dump.getUserMetadata().getSummary().getData().toStringUtf8())
+                    .isEqualTo("\"dump orders-db (postgres)\""));
   }
 
   @Test

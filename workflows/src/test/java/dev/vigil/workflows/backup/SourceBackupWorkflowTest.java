@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
+import dev.vigil.workflows.common.TestSearchAttributes;
 import io.temporal.activity.Activity;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -71,6 +74,7 @@ class SourceBackupWorkflowTest {
   @BeforeEach
   void startTestServer() {
     testEnv = TestWorkflowEnvironment.newInstance();
+    TestSearchAttributes.register(testEnv);
     Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
     sharedWorker.registerWorkflowImplementationTypes(SourceBackupWorkflowImpl.class);
     sharedWorker.registerActivitiesImplementations(new FakeBackupActivities());
@@ -203,7 +207,8 @@ class SourceBackupWorkflowTest {
             new FailRequest(
                 BACKUP_ID,
                 "AUTHENTICATION_FAILED",
-                "dump: password authentication failed for user \"vigil\""));
+                "dump: password authentication failed for user \"vigil\"",
+                "dump"));
     assertThat(calls).doesNotContain("verifyDump", "markArchived");
     assertThat(calls).filteredOn("cleanSpool"::equals).hasSize(1);
     assertThat(existingWorkflow(WORKFLOW_ID).progress())
@@ -227,7 +232,10 @@ class SourceBackupWorkflowTest {
     assertThat(failed)
         .containsExactly(
             new FailRequest(
-                BACKUP_ID, "SOURCE_UNREACHABLE", "dump: connection to db.internal:5432 refused"));
+                BACKUP_ID,
+                "SOURCE_UNREACHABLE",
+                "dump: connection to db.internal:5432 refused",
+                "dump"));
     assertThat(calls).doesNotContain("markArchived");
     assertThat(calls).filteredOn("cleanSpool"::equals).hasSize(1);
   }
@@ -343,7 +351,61 @@ class SourceBackupWorkflowTest {
     assertThat(calls).filteredOn("dump"::equals).hasSize(1);
   }
 
+  @Test
+  void runStartedWithSearchAttributesEndsWithOutcomeSucceeded() {
+    newWorkflow(WORKFLOW_ID, attributes()).backup(request());
+
+    WorkflowExecutionDescription described = client.newUntypedWorkflowStub(WORKFLOW_ID).describe();
+    io.temporal.common.SearchAttributes attributes = described.getTypedSearchAttributes();
+    assertThat(attributes.get(SearchAttributes.SOURCE)).isEqualTo("orders-db");
+    assertThat(attributes.get(SearchAttributes.KIND)).isEqualTo("backup");
+    assertThat(attributes.get(SearchAttributes.TRIGGERED_BY)).isEqualTo("schedule:nightly");
+    assertThat(attributes.get(SearchAttributes.OUTCOME)).isEqualTo("succeeded");
+  }
+
+  @Test
+  void failedRunEndsWithOutcomeFailed() {
+    dump =
+        (request, attempt) -> {
+          throw ErrorType.SOURCE_NOT_FOUND.failure("no such directory: /data/gone");
+        };
+
+    assertThatThrownBy(() -> newWorkflow(WORKFLOW_ID, attributes()).backup(request()))
+        .isInstanceOf(WorkflowFailedException.class);
+
+    assertThat(
+            client
+                .newUntypedWorkflowStub(WORKFLOW_ID)
+                .describe()
+                .getTypedSearchAttributes()
+                .get(SearchAttributes.OUTCOME))
+        .isEqualTo("failed");
+  }
+
+  @Test
+  void runWithoutSearchAttributesEndsWithoutUpsertingAnOutcome() {
+    // A server that refused the registration gets runs without attributes: none may be upserted.
+    newWorkflow(WORKFLOW_ID).backup(request());
+
+    assertThat(
+            client
+                .newUntypedWorkflowStub(WORKFLOW_ID)
+                .describe()
+                .getTypedSearchAttributes()
+                .containsKey(SearchAttributes.OUTCOME))
+        .isFalse();
+  }
+
+  private static io.temporal.common.SearchAttributes attributes() {
+    return SearchAttributes.forRun(SearchAttributes.KIND_BACKUP, "orders-db", "schedule:nightly");
+  }
+
   private SourceBackupWorkflow newWorkflow(String workflowId) {
+    return newWorkflow(workflowId, io.temporal.common.SearchAttributes.EMPTY);
+  }
+
+  private SourceBackupWorkflow newWorkflow(
+      String workflowId, io.temporal.common.SearchAttributes attributes) {
     return client.newWorkflowStub(
         SourceBackupWorkflow.class,
         WorkflowOptions.newBuilder()
@@ -351,6 +413,7 @@ class SourceBackupWorkflowTest {
             .setTaskQueue(TaskQueues.DEFAULT)
             .setWorkflowIdReusePolicy(
                 WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+            .setTypedSearchAttributes(attributes)
             .build());
   }
 

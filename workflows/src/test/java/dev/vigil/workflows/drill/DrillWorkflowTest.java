@@ -8,6 +8,7 @@ import dev.vigil.workflows.backup.HostQueue;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
+import dev.vigil.workflows.common.TestSearchAttributes;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -63,6 +64,7 @@ class DrillWorkflowTest {
   @BeforeEach
   void startTestServer() {
     testEnv = TestWorkflowEnvironment.newInstance();
+    TestSearchAttributes.register(testEnv);
     Worker shared = testEnv.newWorker(TaskQueues.DEFAULT);
     shared.registerWorkflowImplementationTypes(DrillWorkflowImpl.class);
     shared.registerWorkflowImplementationFactory(RestoreWorkflow.class, FakeRestore::new);

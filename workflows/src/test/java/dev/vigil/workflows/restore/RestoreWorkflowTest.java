@@ -19,6 +19,7 @@ import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
+import dev.vigil.workflows.common.TestSearchAttributes;
 import io.temporal.activity.Activity;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -79,6 +80,7 @@ class RestoreWorkflowTest {
   @BeforeEach
   void startTestServer() {
     testEnv = TestWorkflowEnvironment.newInstance();
+    TestSearchAttributes.register(testEnv);
     Worker shared = testEnv.newWorker(TaskQueues.DEFAULT);
     shared.registerWorkflowImplementationTypes(RestoreWorkflowImpl.class);
     shared.registerActivitiesImplementations(new FakeRestoreActivities(), new FakeHosts());

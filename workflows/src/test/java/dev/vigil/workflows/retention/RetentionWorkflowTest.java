@@ -3,6 +3,7 @@ package dev.vigil.workflows.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.common.TestSearchAttributes;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -24,6 +25,7 @@ class RetentionWorkflowTest {
   @BeforeEach
   void start() {
     environment = TestWorkflowEnvironment.newInstance();
+    TestSearchAttributes.register(environment);
     Worker worker = environment.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(RetentionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new FakeActivities());
