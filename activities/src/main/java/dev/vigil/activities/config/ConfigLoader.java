@@ -75,7 +75,8 @@ public final class ConfigLoader {
     }
     Path base = file.toAbsolutePath().getParent();
     ConfigNode top = new ConfigNode(problems, environment, "", root, base);
-    top.allow("temporal", "worker", "catalog", "repositories", "encryption", "sources", "drills");
+    top.allow(
+        "temporal", "worker", "catalog", "repositories", "encryption", "sources", "drills", "api");
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
@@ -87,6 +88,7 @@ public final class ConfigLoader {
     Map<String, SourceConfig> sources =
         sources(top.required("sources"), repositories, validations, retention, rowArchival);
     Map<String, DrillPlanConfig> drills = DrillConfigParser.parse(top.child("drills"), sources);
+    ApiConfig api = ApiConfigParser.parse(top.child("api"));
     if (!problems.lines.isEmpty()) {
       throw new ConfigException(problems.lines);
     }
@@ -101,7 +103,8 @@ public final class ConfigLoader {
         validations,
         retention,
         rowArchival,
-        drills);
+        drills,
+        api);
   }
 
   private TemporalConfig temporal(ConfigNode node) {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param retention per source name: its retention policy (sources without one are absent)
  * @param rowArchival per source name: its row archival (sources without one are absent)
  * @param drills per drill plan name
+ * @param api the HTTP API's port, bind address and tokens ({@link ApiConfig#NONE} without a
+ *     section)
  */
 public record VigilConfig(
     Path file,
@@ -23,4 +25,5 @@ public record VigilConfig(
     Map<String, List<ValidationConfig>> validations,
     Map<String, RetentionConfig> retention,
     Map<String, RowArchivalConfig> rowArchival,
-    Map<String, DrillPlanConfig> drills) {}
+    Map<String, DrillPlanConfig> drills,
+    ApiConfig api) {}

@@ -154,7 +154,7 @@ class ConfigLoaderTest {
         .containsExactlyInAnyOrder(
             file
                 + ": schedules: unknown field; expected one of [temporal, worker, catalog,"
-                + " repositories, encryption, sources, drills]",
+                + " repositories, encryption, sources, drills, api]",
             file + ": encryption: missing");
   }
 
