@@ -61,10 +61,10 @@ public final class BackupDownloader {
         out.position(offset);
         long done = offset;
         if (expectedBytes < 0 || offset < expectedBytes) {
-          done = copy(store, key, offset, out, sha256, progress);
+          done = copy(store, key, offset, Math.max(expectedBytes, 0), out, sha256, progress);
         }
         out.force(false);
-        progress.accept(new DownloadProgress(key, done));
+        progress.accept(new DownloadProgress(key, done, Math.max(expectedBytes, 0)));
         return new DownloadResult(file.toString(), done, Digests.hex(sha256), offset);
       }
     } catch (IOException e) {
@@ -83,6 +83,7 @@ public final class BackupDownloader {
       ObjectStore store,
       String key,
       long offset,
+      long totalBytes,
       FileChannel out,
       MessageDigest sha256,
       Consumer<DownloadProgress> progress)
@@ -121,7 +122,7 @@ public final class BackupDownloader {
         if (done - reported >= REPORT_EVERY) {
           // The heartbeat promises these bytes are on disk for the next attempt.
           out.force(false);
-          progress.accept(new DownloadProgress(key, done));
+          progress.accept(new DownloadProgress(key, done, totalBytes));
           reported = done;
         }
       }

@@ -139,7 +139,7 @@ public final class S3ObjectStore implements ObjectStore {
     if (size == 0) {
       // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
       putFile(file, key, attributes);
-      onPart.accept(new UploadProgress(key, null, partSizeFor(0), 1, 0));
+      onPart.accept(new UploadProgress(key, null, partSizeFor(0), 1, 0, 0));
       return new UploadOutcome(1, 0, 0);
     }
 
@@ -181,7 +181,7 @@ public final class S3ObjectStore implements ObjectStore {
         requireUnchanged(file, size, key);
         parts.add(uploadPart(file, key, uploadId, partNumber, offset, length));
         // Parts are sent in order, so 1..partNumber are all in the store now.
-        onPart.accept(new UploadProgress(key, uploadId, partSize, partNumber, bytesDone));
+        onPart.accept(new UploadProgress(key, uploadId, partSize, partNumber, bytesDone, size));
       }
       String completedUploadId = uploadId;
       s3.completeMultipartUpload(

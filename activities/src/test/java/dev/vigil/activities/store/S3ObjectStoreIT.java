@@ -182,7 +182,7 @@ class S3ObjectStoreIT {
   void uploadWithUnknownUploadIdStartsOver(String lostUploadId) throws IOException {
     Path file = randomFile("stale.bin", 12_000_000L, 4);
     String key = store.key("orders-db/stale.dump");
-    UploadProgress stale = new UploadProgress(key, lostUploadId, S3MockFixture.PART_SIZE, 2, 0);
+    UploadProgress stale = new UploadProgress(key, lostUploadId, S3MockFixture.PART_SIZE, 2, 0, 0);
 
     UploadOutcome outcome = store.uploadFile(file, key, ATTRIBUTES, stale, progress -> {});
 
@@ -195,7 +195,7 @@ class S3ObjectStoreIT {
     Path file = randomFile("other.bin", 6_000_000L, 5);
     String key = store.key("orders-db/other.dump");
     UploadProgress otherKey =
-        new UploadProgress(store.key("elsewhere"), "some-upload", S3MockFixture.PART_SIZE, 1, 0);
+        new UploadProgress(store.key("elsewhere"), "some-upload", S3MockFixture.PART_SIZE, 1, 0, 0);
 
     UploadOutcome outcome = store.uploadFile(file, key, ATTRIBUTES, otherKey, progress -> {});
 

@@ -394,7 +394,8 @@ class RestorePipelineIT {
     TestActivityEnvironment activities = TestActivityEnvironment.newInstance();
     try {
       activities.registerActivitiesImplementations(new RestoreSpoolActivitiesImpl(services));
-      activities.setHeartbeatDetails(new DownloadProgress(selected.objectKey(), half));
+      activities.setHeartbeatDetails(
+          new DownloadProgress(selected.objectKey(), half, stored.length));
       RestoreSpoolActivities stub = activities.newActivityStub(RestoreSpoolActivities.class);
 
       DownloadResult result = stub.downloadBackup(new DownloadRequest(restoreId, selected));

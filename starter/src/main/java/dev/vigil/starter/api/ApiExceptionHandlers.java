@@ -1,6 +1,7 @@
 package dev.vigil.starter.api;
 
 import dev.vigil.starter.DuplicateRunException;
+import dev.vigil.starter.read.CatalogReadException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micronaut.http.HttpRequest;
@@ -95,7 +96,8 @@ final class ApiExceptionHandlers {
                       + grpc.getStatus().getCode()
                       + "); check temporal.target in vigil.yaml and that the server runs"));
         }
-        if (cause instanceof SQLException sql && unreachable(sql)) {
+        if (cause instanceof SQLException sql
+            && (unreachable(sql) || exception instanceof CatalogReadException)) {
           log.warn(
               "catalog unreachable for {} {}: SQL state {}",
               request.getMethod(),
@@ -105,10 +107,10 @@ final class ApiExceptionHandlers {
               HttpStatus.SERVICE_UNAVAILABLE,
               ApiError.of(
                   "CATALOG_UNAVAILABLE",
-                  "the catalog database cannot be reached (SQL state "
+                  "the catalog database cannot be read (SQL state "
                       + sql.getSQLState()
-                      + "); check catalog.jdbc-url, user and password in vigil.yaml and that"
-                      + " PostgreSQL runs"));
+                      + "); check catalog.jdbc-url, user and password in vigil.yaml, that"
+                      + " PostgreSQL runs and that a worker has migrated the catalog"));
         }
       }
       log.error("unexpected failure of {} {}", request.getMethod(), request.getPath(), exception);

@@ -264,7 +264,7 @@ class SourceBackupWorkflowTest {
   @Test
   void retriedUploadResumesFromTheLastHeartbeat() {
     UploadProgress threePartsDone =
-        new UploadProgress(OBJECT_KEY, "upload-1", PART_SIZE, 3, 3 * PART_SIZE);
+        new UploadProgress(OBJECT_KEY, "upload-1", PART_SIZE, 3, 3 * PART_SIZE, 5 * PART_SIZE);
     upload =
         (request, attempt) -> {
           var context = Activity.getExecutionContext();
