@@ -2,6 +2,7 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.starter.api.ApiConfigurationException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Command;
       DrillCommand.class,
       PruneCommand.class,
       RehydrateCommand.class,
-      WorkerCommand.class
+      WorkerCommand.class,
+      ApiCommand.class
     })
 public final class VigilMain implements Runnable {
   /** Exit code of a run that did not succeed. */
@@ -45,6 +47,10 @@ public final class VigilMain implements Runnable {
           PrintWriter err = cmd.getErr();
           if (exception instanceof ConfigException config) {
             config.problems().forEach(err::println);
+            return BAD_INPUT;
+          }
+          if (exception instanceof ApiConfigurationException api) {
+            err.println("vigil: " + api.getMessage());
             return BAD_INPUT;
           }
           if (exception instanceof VigilException vigil) {
