@@ -57,7 +57,7 @@ final class UpCommand implements Callable<Integer> {
               + api.url()
               + "/api/v1/backups");
       System.out.println(
-          "Try: ./vigil backup --config "
+          "     ./vigil backup --config "
               + work.resolve("vigil.yaml")
               + "   (Ctrl-C stops the stack)");
       CountDownLatch stopped = new CountDownLatch(1);

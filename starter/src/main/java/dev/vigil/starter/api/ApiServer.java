@@ -61,6 +61,8 @@ public final class ApiServer implements AutoCloseable {
     all.put("micronaut.metrics.export.prometheus.enabled", true);
     all.put("micronaut.metrics.export.prometheus.descriptions", true);
     all.put("micronaut.serde.write-dates-as-timestamps", false);
+    // Every field of a view, null or empty too: one shape per type for scripts (jq) and clients.
+    all.put("micronaut.serde.serialization.inclusion", "ALWAYS");
     all.putAll(properties);
     return all;
   }

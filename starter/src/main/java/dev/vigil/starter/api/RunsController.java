@@ -20,6 +20,7 @@ import io.micronaut.http.annotation.RequestAttribute;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.nio.file.Path;
@@ -55,6 +56,8 @@ final class RunsController {
 
   @Post("/backups")
   @Operation(summary = "Start a backup of all sources or of some (operator)")
+  @ApiResponse(responseCode = "202", description = "started; follow statusUrl")
+  @ApiResponse(responseCode = "409", description = "DUPLICATE_RUN: a run for that time exists")
   HttpResponse<RunStarted> backup(
       @Body @Nullable BackupRun request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
     BackupRun run = request == null ? new BackupRun(null, null, null) : request;
@@ -74,6 +77,7 @@ final class RunsController {
 
   @Post("/restores")
   @Operation(summary = "Start a restore of a backup (by id, or a source's newest) (operator)")
+  @ApiResponse(responseCode = "202", description = "started; follow statusUrl")
   HttpResponse<RunStarted> restore(
       @Body RestoreRun request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
     String source = Fields.name("source", request.source());
@@ -98,6 +102,7 @@ final class RunsController {
 
   @Post("/drills")
   @Operation(summary = "Start a DR drill of a plan (operator)")
+  @ApiResponse(responseCode = "202", description = "started; follow statusUrl")
   HttpResponse<RunStarted> drill(
       @Body @Nullable DrillRun request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
     String plan =
