@@ -7,6 +7,7 @@ import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.starter.api.ApiConfigurationException;
 import dev.vigil.starter.api.ApiServer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +35,9 @@ public final class ApiSettings {
     properties.put("vigil.catalog.jdbc-url", catalog.jdbcUrl());
     properties.put("vigil.catalog.user", catalog.user());
     reference(properties, "vigil.catalog.password", catalog.password());
+    // Lets the API refuse unknown names at once (400) instead of starting a run that fails.
+    properties.put("vigil.known.sources", List.copyOf(config.sources().keySet()));
+    properties.put("vigil.known.drill-plans", List.copyOf(config.drills().keySet()));
     for (ApiTokenConfig token : config.api().tokens().values()) {
       String prefix = "vigil.api.tokens." + token.name();
       properties.put(prefix + ".role", token.role());

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,7 +66,13 @@ class ApiIT implements TestPropertyProvider {
     }
     Map<String, String> properties = new LinkedHashMap<>();
     ApiServer.withDefaults(ApiSettings.from(stack.config()))
-        .forEach((key, value) -> properties.put(key, String.valueOf(value)));
+        .forEach(
+            (key, value) ->
+                properties.put(
+                    key,
+                    value instanceof List<?> list
+                        ? String.join(",", list.stream().map(String::valueOf).toList())
+                        : String.valueOf(value)));
     properties.put("micronaut.server.port", "-1");
     properties.put("vigil.api.gauges-refresh", "1s");
     return properties;
@@ -150,6 +157,14 @@ class ApiIT implements TestPropertyProvider {
     assertThat(badTarget.status()).isEqualTo(400);
     assertThat(badTarget.json().get("message").asText())
         .isEqualTo("target.type: expected database, fresh-cluster or directory, got \"tape\"");
+
+    Answer unknownSource =
+        call(operator(HttpRequest.POST("/api/v1/backups", "{\"sources\": [\"nope\"]}")));
+    assertThat(unknownSource.status()).isEqualTo(400);
+    assertThat(unknownSource.json().get("message").asText())
+        .isEqualTo(
+            "sources[0]: no source \"nope\" in vigil.yaml; known: [appdb, models, datasets,"
+                + " config]");
 
     Answer badJson = call(operator(HttpRequest.POST("/api/v1/backups", "{\"sources\": [")));
     assertThat(badJson.status()).isEqualTo(400);
@@ -241,6 +256,38 @@ class ApiIT implements TestPropertyProvider {
     assertThat(markdown.status()).isEqualTo(200);
     assertThat(markdown.header(HttpHeaders.CONTENT_TYPE)).startsWith("text/markdown");
     assertThat(markdown.body()).contains("| config");
+  }
+
+  @Test
+  @Order(8)
+  void anOperatorRestoresTheBackupIntoADirectoryAndStartsADrill() throws Exception {
+    Path target = Files.createTempDirectory("vigil-api-restore").resolve("config");
+    String body =
+        "{\"source\": \"config\", \"target\": {\"type\": \"directory\", \"directory\": \""
+            + target
+            + "\"}}";
+    Answer restore = call(operator(HttpRequest.POST("/api/v1/restores", body)));
+    assertThat(restore.status()).isEqualTo(202);
+    String restoreId = restore.json().get("runId").asText();
+    assertThat(restoreId).startsWith("restore-config-");
+
+    JsonNode restored = awaitClosed(restoreId, Duration.ofMinutes(3));
+    assertThat(restored.get("state").asText()).isEqualTo("COMPLETED");
+    try (var files = Files.walk(target)) {
+      assertThat(files.filter(Files::isRegularFile).count()).isPositive();
+    }
+
+    Answer drill = call(operator(HttpRequest.POST("/api/v1/drills", "{}")));
+    assertThat(drill.status()).isEqualTo(202);
+    String drillId = drill.json().get("runId").asText();
+    assertThat(drillId).startsWith("drill-quarterly-");
+    assertThat(awaitClosed(drillId, Duration.ofMinutes(3)).get("state").asText())
+        .isIn("COMPLETED", "FAILED");
+
+    Answer latest = call(viewer(HttpRequest.GET("/api/v1/drills/latest?plan=quarterly")));
+    assertThat(latest.status()).isEqualTo(200);
+    assertThat(latest.json().get("drillId").asText()).isEqualTo(drillId);
+    assertThat(latest.json().get("triggeredBy").asText()).isEqualTo("api:operator");
   }
 
   private JsonNode awaitClosed(String runId, Duration timeout) throws InterruptedException {

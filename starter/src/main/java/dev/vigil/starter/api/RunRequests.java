@@ -50,7 +50,7 @@ final class RunRequests {
   /**
    * {@code POST /api/v1/drills}.
    *
-   * @param plan drill plan (default {@code default})
+   * @param plan drill plan (default: the only one vigil.yaml declares)
    */
   @Serdeable
   record DrillRun(@Nullable String plan) {}

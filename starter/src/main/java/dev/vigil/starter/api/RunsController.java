@@ -45,12 +45,15 @@ final class RunsController {
   private final BackupClient backups;
   private final RestoreClient restores;
   private final DrillClient drills;
+  private final KnownNames known;
   private final Clock clock;
 
-  RunsController(BackupClient backups, RestoreClient restores, DrillClient drills) {
+  RunsController(
+      BackupClient backups, RestoreClient restores, DrillClient drills, KnownNames known) {
     this.backups = backups;
     this.restores = restores;
     this.drills = drills;
+    this.known = known;
     this.clock = Clock.systemUTC();
   }
 
@@ -67,7 +70,7 @@ final class RunsController {
       if (sources.get(i) == null) {
         throw ApiException.invalid("sources[" + i + "]", "expected a source name, got null");
       }
-      Fields.name("sources[" + i + "]", sources.get(i));
+      known.source("sources[" + i + "]", sources.get(i));
     }
     Instant at = Fields.instant("at", run.at());
     long requestedAt = at != null ? at.toEpochMilli() : clock.millis();
@@ -80,7 +83,7 @@ final class RunsController {
   @ApiResponse(responseCode = "202", description = "started; follow statusUrl")
   HttpResponse<RunStarted> restore(
       @Body RestoreRun request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-    String source = Fields.name("source", request.source());
+    String source = known.source("source", request.source());
     if (source == null && request.backupId() == null) {
       throw ApiException.invalid("source", "name a source or a backupId");
     }
@@ -105,8 +108,7 @@ final class RunsController {
   @ApiResponse(responseCode = "202", description = "started; follow statusUrl")
   HttpResponse<RunStarted> drill(
       @Body @Nullable DrillRun request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-    String plan =
-        request == null || request.plan() == null ? "default" : Fields.name("plan", request.plan());
+    String plan = known.drillPlan(request == null ? null : request.plan());
     String id = drills.start(plan, clock.millis(), caller.triggeredBy());
     return started(id, caller);
   }
