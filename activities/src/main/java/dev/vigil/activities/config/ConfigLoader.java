@@ -84,7 +84,8 @@ public final class ConfigLoader {
         "sources",
         "drills",
         "schedules",
-        "metrics");
+        "metrics",
+        "api");
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
@@ -103,6 +104,7 @@ public final class ConfigLoader {
             drills,
             !retention.isEmpty() || !rowArchival.isEmpty());
     MetricsConfig metrics = MetricsConfigParser.parse(top.child("metrics"));
+    ApiConfig api = ApiConfigParser.parse(top.child("api"));
     if (!problems.lines.isEmpty()) {
       throw new ConfigException(problems.lines);
     }
@@ -119,7 +121,8 @@ public final class ConfigLoader {
         rowArchival,
         drills,
         schedules,
-        metrics);
+        metrics,
+        api);
   }
 
   private TemporalConfig temporal(ConfigNode node) {

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param drills per drill plan name
  * @param schedules per schedule name: the declared ones, else the defaults
  * @param metrics the worker's metrics and health endpoint
+ * @param api the HTTP API's port, bind address and tokens ({@link ApiConfig#NONE} without a
+ *     section)
  */
 public record VigilConfig(
     Path file,
@@ -27,4 +29,5 @@ public record VigilConfig(
     Map<String, RowArchivalConfig> rowArchival,
     Map<String, DrillPlanConfig> drills,
     Map<String, ScheduleConfig> schedules,
-    MetricsConfig metrics) {}
+    MetricsConfig metrics,
+    ApiConfig api) {}

@@ -155,7 +155,7 @@ class ConfigLoaderTest {
             file
                 + ": alerting: unknown field; expected one of [temporal, worker, catalog,"
                 + " repositories, encryption, sources, drills, schedules,"
-                + " metrics]",
+                + " metrics, api]",
             file + ": encryption: missing");
   }
 

@@ -2,6 +2,7 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.FileTrees;
 import dev.vigil.infra.embedded.EmbeddedStack;
+import dev.vigil.starter.api.ApiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ final class UpCommand implements Callable<Integer> {
     Path work = workDir.toAbsolutePath();
     FileTrees.delete(work);
     try (EmbeddedStack stack = EmbeddedStack.start(work, System.err)) {
+      System.err.println("starting the HTTP API ...");
+      ApiServer api = stack.startApi();
+      Path secrets = work.resolve("secrets");
       System.out.println("Vigil embedded stack is up:");
       System.out.println(
           "  temporal   "
@@ -42,7 +46,20 @@ final class UpCommand implements Callable<Integer> {
           "  worker     " + stack.workerEndpoint() + "/metrics  (/health/live, /health/ready)");
       System.out.println("  config     " + work.resolve("vigil.yaml"));
       System.out.println(
-          "Try: ./vigil backup --config "
+          "  api        " + api.url() + "/api/v1 (OpenAPI: " + api.url() + "/openapi/vigil.yml)");
+      System.out.println(
+          "  tokens     operator: "
+              + secrets.resolve(EmbeddedStack.OPERATOR_TOKEN_FILE)
+              + ", viewer: "
+              + secrets.resolve(EmbeddedStack.VIEWER_TOKEN_FILE));
+      System.out.println(
+          "Try: curl -H \"Authorization: Bearer $(cat "
+              + secrets.resolve(EmbeddedStack.VIEWER_TOKEN_FILE)
+              + ")\" "
+              + api.url()
+              + "/api/v1/backups");
+      System.out.println(
+          "     ./vigil backup --config "
               + work.resolve("vigil.yaml")
               + "   (Ctrl-C stops the stack)");
       CountDownLatch stopped = new CountDownLatch(1);

@@ -2,6 +2,7 @@ package dev.vigil.infra.cli;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.starter.api.ApiConfigurationException;
 import dev.vigil.starter.read.CatalogReadException;
 import dev.vigil.starter.schedule.ScheduleException;
 import io.grpc.Status;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Command;
       PruneCommand.class,
       RehydrateCommand.class,
       SchedulesCommand.class,
-      WorkerCommand.class
+      WorkerCommand.class,
+      ApiCommand.class
     })
 public final class VigilMain implements Runnable {
   /** Exit code of a run that did not succeed. */
@@ -58,6 +60,10 @@ public final class VigilMain implements Runnable {
           }
           if (exception instanceof ScheduleException refused) {
             err.println("vigil: " + refused.getMessage());
+            return BAD_INPUT;
+          }
+          if (exception instanceof ApiConfigurationException api) {
+            err.println("vigil: " + api.getMessage());
             return BAD_INPUT;
           }
           if (exception instanceof VigilException vigil) {

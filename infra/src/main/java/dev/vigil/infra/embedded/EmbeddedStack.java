@@ -11,9 +11,11 @@ import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.infra.api.ApiSettings;
 import dev.vigil.infra.demo.DemoData;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
+import dev.vigil.starter.api.ApiServer;
 import dev.vigil.worker.VigilWorker;
 import dev.vigil.worker.WorkerTelemetry;
 import io.temporal.client.WorkflowClient;
@@ -22,6 +24,8 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,6 +45,12 @@ import java.util.Map;
 public final class EmbeddedStack implements AutoCloseable {
   /** The demo plan's bucket. */
   public static final String BUCKET = "vigil-demo";
+
+  /** The HTTP API's operator token (file name under the work dir's secrets/). */
+  public static final String OPERATOR_TOKEN_FILE = "api-operator.token";
+
+  /** The HTTP API's viewer token (file name under the work dir's secrets/). */
+  public static final String VIEWER_TOKEN_FILE = "api-viewer.token";
 
   private final Path workDir;
   private final Deque<AutoCloseable> resources;
@@ -95,6 +105,9 @@ public final class EmbeddedStack implements AutoCloseable {
       secret(secrets.resolve("s3-access-key-id"), "vigil-demo".getBytes());
       secret(
           secrets.resolve("s3-secret-access-key"), HexFormat.of().formatHex(random(20)).getBytes());
+      // The HTTP API's bearer tokens (vigil up prints where they are).
+      secret(secrets.resolve(OPERATOR_TOKEN_FILE), HexFormat.of().formatHex(random(32)).getBytes());
+      secret(secrets.resolve(VIEWER_TOKEN_FILE), HexFormat.of().formatHex(random(32)).getBytes());
 
       progress.println("starting PostgreSQL (throwaway cluster) ...");
       PostgresCluster postgres =
@@ -112,7 +125,7 @@ public final class EmbeddedStack implements AutoCloseable {
       EmbeddedTemporal temporal = EmbeddedTemporal.start();
       resources.push(temporal);
 
-      String yaml = configYaml(postgres, s3, temporal.target(), workDir, passwordFile);
+      String yaml = configYaml(postgres, s3, temporal.target(), workDir, passwordFile, freePort());
       if (sourcesFrom == null) {
         progress.println("seeding sample data ...");
         DemoData.seedDatabase(postgres.jdbcUrl("appdb"), "vigil", password);
@@ -159,7 +172,8 @@ public final class EmbeddedStack implements AutoCloseable {
       S3MockServer s3,
       String temporalTarget,
       Path workDir,
-      Path passwordFile) {
+      Path passwordFile,
+      int apiPort) {
     return """
         # Written by `vigil demo`: the embedded default stack on loopback.
         temporal:
@@ -222,6 +236,12 @@ public final class EmbeddedStack implements AutoCloseable {
         drills:
           quarterly:
             schedule: "0 3 1 1,4,7,10 *"
+        api:
+          bind: 127.0.0.1
+          port: %d
+          tokens:
+            operator: {role: operator, token-file: secrets/%s}
+            viewer: {role: viewer, token-file: secrets/%s}
         """
         .formatted(
             temporalTarget,
@@ -233,7 +253,10 @@ public final class EmbeddedStack implements AutoCloseable {
             BUCKET,
             postgres.host(),
             postgres.port(),
-            passwordFile);
+            passwordFile,
+            apiPort,
+            OPERATOR_TOKEN_FILE,
+            VIEWER_TOKEN_FILE);
   }
 
   /**
@@ -289,6 +312,16 @@ public final class EmbeddedStack implements AutoCloseable {
     return workDir;
   }
 
+  /**
+   * Starts the HTTP API on the stack (loopback, the config's port, the operator and viewer tokens
+   * in secrets/); it stops with the stack.
+   */
+  public ApiServer startApi() {
+    ApiServer api = ApiServer.start(ApiSettings.from(config));
+    resources.push(api);
+    return api;
+  }
+
   public VigilConfig config() {
     return config;
   }
@@ -340,6 +373,12 @@ public final class EmbeddedStack implements AutoCloseable {
       } catch (Exception e) {
         System.err.println("vigil: while stopping the embedded stack: " + e.getMessage());
       }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 

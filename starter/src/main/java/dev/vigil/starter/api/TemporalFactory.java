@@ -1,0 +1,54 @@
+package dev.vigil.starter.api;
+
+import dev.vigil.starter.BackupClient;
+import dev.vigil.starter.DrillClient;
+import dev.vigil.starter.RestoreClient;
+import dev.vigil.starter.RetentionClient;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import jakarta.inject.Singleton;
+
+/**
+ * One Temporal connection for the API process and the run clients over it. The stubs connect
+ * lazily, so the API starts while Temporal is down and answers TEMPORAL_UNAVAILABLE until it is
+ * back.
+ */
+@Factory
+final class TemporalFactory {
+  @Singleton
+  @Bean(preDestroy = "shutdown")
+  WorkflowServiceStubs workflowServiceStubs(TemporalProperties temporal) {
+    return WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+  }
+
+  @Singleton
+  WorkflowClient workflowClient(WorkflowServiceStubs stubs, TemporalProperties temporal) {
+    return WorkflowClient.newInstance(
+        stubs, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+  }
+
+  @Singleton
+  BackupClient backupClient(WorkflowClient client, TemporalProperties temporal) {
+    return new BackupClient(client, temporal.taskQueue());
+  }
+
+  @Singleton
+  RestoreClient restoreClient(WorkflowClient client, TemporalProperties temporal) {
+    return new RestoreClient(client, temporal.taskQueue());
+  }
+
+  @Singleton
+  DrillClient drillClient(WorkflowClient client, TemporalProperties temporal) {
+    return new DrillClient(client, temporal.taskQueue());
+  }
+
+  @Singleton
+  RetentionClient retentionClient(WorkflowClient client, TemporalProperties temporal) {
+    return new RetentionClient(client, temporal.taskQueue());
+  }
+}
