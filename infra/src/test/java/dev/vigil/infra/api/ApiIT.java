@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.infra.cli.VigilMain;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.api.ApiServer;
 import io.micronaut.http.HttpHeaders;
@@ -18,6 +19,8 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
 
 /**
  * The HTTP API against the embedded stack (Temporal test server and a worker, S3Mock, PostgreSQL
@@ -92,7 +96,8 @@ class ApiIT implements TestPropertyProvider {
     assertThat(openApi.status()).isEqualTo(200);
     assertThat(openApi.body())
         .contains("/api/v1/backups:", "/api/v1/runs/{workflowId}:", "/api/v1/reports/daily:")
-        .contains("/api/v1/drills/latest:", "/api/v1/restores:", "bearer");
+        .contains("/api/v1/drills/latest:", "/api/v1/restores:", "bearer")
+        .contains("/api/v1/schedules:", "/api/v1/schedules/{name}/trigger:");
 
     Answer health = call(HttpRequest.GET("/health"));
     assertThat(health.status()).isEqualTo(200);
@@ -288,6 +293,74 @@ class ApiIT implements TestPropertyProvider {
     assertThat(latest.status()).isEqualTo(200);
     assertThat(latest.json().get("drillId").asText()).isEqualTo(drillId);
     assertThat(latest.json().get("triggeredBy").asText()).isEqualTo("api:operator");
+  }
+
+  @Test
+  @Order(9)
+  void schedulesAppliedByTheCliAreListedPausedUnpausedAndTriggeredThroughTheApi() throws Exception {
+    StringWriter out = new StringWriter();
+    CommandLine cli = VigilMain.commandLine().setOut(new PrintWriter(out));
+    assertThat(
+            cli.execute(
+                "schedules", "apply", "--config", stack.workDir().resolve("vigil.yaml").toString()))
+        .as(out.toString())
+        .isZero();
+
+    Answer list = call(viewer(HttpRequest.GET("/api/v1/schedules")));
+    assertThat(list.status()).isEqualTo(200);
+    JsonNode nightly = schedule(list.json(), "nightly-backup");
+    assertThat(nightly.get("kind").asText()).isEqualTo("backup");
+    assertThat(nightly.get("cron").asText()).isEqualTo("0 2 * * *");
+    assertThat(nightly.get("mode").asText()).isEqualTo("CRON");
+    assertThat(nightly.get("state").asText()).isEqualTo("ACTIVE");
+
+    assertThat(
+            call(viewer(HttpRequest.POST("/api/v1/schedules/nightly-backup/pause", "{}"))).status())
+        .isEqualTo(403);
+    Answer unknown = call(operator(HttpRequest.POST("/api/v1/schedules/hourly/pause", "{}")));
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.json().get("message").asText())
+        .startsWith("no schedule \"hourly\" has been applied; known: [")
+        .contains("nightly-backup");
+
+    Answer paused =
+        call(
+            operator(
+                HttpRequest.POST(
+                    "/api/v1/schedules/nightly-backup/pause", "{\"reason\": \"maintenance\"}")));
+    assertThat(paused.status()).isEqualTo(200);
+    assertThat(paused.json().get("message").asText())
+        .contains("paused by api:operator: maintenance");
+    JsonNode afterPause =
+        schedule(call(viewer(HttpRequest.GET("/api/v1/schedules"))).json(), "nightly-backup");
+    assertThat(afterPause.get("state").asText()).isEqualTo("PAUSED");
+
+    assertThat(
+            call(operator(HttpRequest.POST("/api/v1/schedules/nightly-backup/unpause", "{}")))
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            schedule(call(viewer(HttpRequest.GET("/api/v1/schedules"))).json(), "nightly-backup")
+                .get("state")
+                .asText())
+        .isEqualTo("ACTIVE");
+
+    Answer triggered =
+        call(operator(HttpRequest.POST("/api/v1/schedules/nightly-backup/trigger", "{}")));
+    assertThat(triggered.status()).isEqualTo(200);
+    String runId = triggered.json().get("runId").asText();
+    assertThat(runId).startsWith("backup-set-nightly-");
+    JsonNode done = awaitClosed(runId, Duration.ofMinutes(3));
+    assertThat(done.get("state").asText()).isEqualTo("COMPLETED");
+  }
+
+  private static JsonNode schedule(JsonNode list, String name) {
+    for (JsonNode entry : list) {
+      if (name.equals(entry.get("name").asText())) {
+        return entry;
+      }
+    }
+    throw new AssertionError("no schedule " + name + " in " + list);
   }
 
   private JsonNode awaitClosed(String runId, Duration timeout) throws InterruptedException {

@@ -4,13 +4,18 @@ import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.starter.schedule.JdbcScheduleStore;
+import dev.vigil.starter.schedule.ScheduleStore;
+import dev.vigil.starter.schedule.Scheduler;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import javax.sql.DataSource;
 
 /**
  * One Temporal connection for the API process and the run clients over it. The stubs connect
@@ -50,5 +55,15 @@ final class TemporalFactory {
   @Singleton
   RetentionClient retentionClient(WorkflowClient client, TemporalProperties temporal) {
     return new RetentionClient(client, temporal.taskQueue());
+  }
+
+  @Singleton
+  ScheduleStore scheduleStore(@Named("catalog") DataSource catalog) {
+    return new JdbcScheduleStore(catalog);
+  }
+
+  @Singleton
+  Scheduler scheduler(WorkflowClient client, TemporalProperties temporal, ScheduleStore store) {
+    return new Scheduler(client, temporal.taskQueue(), store);
   }
 }
