@@ -70,20 +70,7 @@ public final class RunStatusReader {
     }
     List<RunStatus> children = new ArrayList<>();
     for (PendingChildExecutionInfo child : description.getPendingChildrenList()) {
-      children.add(
-          childDepth > 0
-              ? childStatus(child, childDepth - 1)
-              : new RunStatus(
-                  child.getWorkflowId(),
-                  child.getRunId(),
-                  child.getWorkflowTypeName(),
-                  "RUNNING",
-                  null,
-                  null,
-                  null,
-                  List.of(),
-                  List.of(),
-                  null));
+      children.add(childDepth > 0 ? childStatus(child, childDepth - 1) : knownByParent(child));
     }
     return new RunStatus(
         workflowId,
@@ -98,22 +85,27 @@ public final class RunStatusReader {
         running || "COMPLETED".equals(state) ? null : closeFailure(workflowId, resolvedRunId));
   }
 
+  /** What the parent says of an open child: its ids, type, and that it runs. */
+  private static RunStatus knownByParent(PendingChildExecutionInfo child) {
+    return new RunStatus(
+        child.getWorkflowId(),
+        child.getRunId(),
+        child.getWorkflowTypeName(),
+        "RUNNING",
+        null,
+        null,
+        null,
+        List.of(),
+        List.of(),
+        null);
+  }
+
   private RunStatus childStatus(PendingChildExecutionInfo child, int childDepth) {
     try {
       return status(child.getWorkflowId(), child.getRunId(), childDepth);
     } catch (RunNotFoundException e) {
       // Started but not yet visible, or already gone: say what the parent knows.
-      return new RunStatus(
-          child.getWorkflowId(),
-          child.getRunId(),
-          child.getWorkflowTypeName(),
-          "RUNNING",
-          null,
-          null,
-          null,
-          List.of(),
-          List.of(),
-          null);
+      return knownByParent(child);
     }
   }
 
