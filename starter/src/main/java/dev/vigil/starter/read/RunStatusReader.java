@@ -1,5 +1,6 @@
 package dev.vigil.starter.read;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.vigil.workflows.backup.SourceProgress;
 import io.grpc.Status;
@@ -71,6 +72,16 @@ public final class RunStatusReader {
     List<RunStatus> children = new ArrayList<>();
     for (PendingChildExecutionInfo child : description.getPendingChildrenList()) {
       children.add(childDepth > 0 ? childStatus(child, childDepth - 1) : knownByParent(child));
+    }
+    if (!running && childDepth > 0) {
+      // Temporal describes open children only; a closed run's come from its history.
+      for (WorkflowExecution child : startedChildren(workflowId, resolvedRunId)) {
+        try {
+          children.add(status(child.getWorkflowId(), child.getRunId(), childDepth - 1));
+        } catch (RunNotFoundException gone) {
+          // Removed by the server's retention: nothing to show.
+        }
+      }
     }
     return new RunStatus(
         workflowId,
@@ -208,6 +219,39 @@ public final class RunStatusReader {
     return java.util.Arrays.stream(sources)
         .map(source -> source.source() + ": " + source.step())
         .collect(Collectors.joining(", "));
+  }
+
+  /** The child runs a run started, in order, from its history; empty if the history is gone. */
+  private List<WorkflowExecution> startedChildren(String workflowId, String runId) {
+    List<WorkflowExecution> started = new ArrayList<>();
+    ByteString page = ByteString.EMPTY;
+    try {
+      do {
+        var response =
+            client
+                .getWorkflowServiceStubs()
+                .blockingStub()
+                .getWorkflowExecutionHistory(
+                    GetWorkflowExecutionHistoryRequest.newBuilder()
+                        .setNamespace(client.getOptions().getNamespace())
+                        .setExecution(
+                            WorkflowExecution.newBuilder()
+                                .setWorkflowId(workflowId)
+                                .setRunId(runId))
+                        .setNextPageToken(page)
+                        .build());
+        for (HistoryEvent event : response.getHistory().getEventsList()) {
+          if (event.hasChildWorkflowExecutionStartedEventAttributes()) {
+            started.add(
+                event.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution());
+          }
+        }
+        page = response.getNextPageToken();
+      } while (!page.isEmpty());
+    } catch (StatusRuntimeException e) {
+      return List.of();
+    }
+    return started;
   }
 
   /** Why a closed run did not complete, from its close event; null if the history cannot say. */

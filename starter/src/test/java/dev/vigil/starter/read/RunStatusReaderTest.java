@@ -232,6 +232,15 @@ class RunStatusReaderTest {
     assertThat(child.workflowId()).isEqualTo("backup-appdb-child");
     assertThat(child.state()).isEqualTo("RUNNING");
     assertThat(child.activities().get(0).bytesDone()).isEqualTo(512L);
+
+    release.countDown();
+    RunStatus done =
+        await("backup-set-nightly-1", run -> run.closed() && !run.children().isEmpty());
+
+    assertThat(done.state()).isEqualTo("COMPLETED");
+    assertThat(done.children())
+        .extracting(RunStatus::workflowId, RunStatus::state)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("backup-appdb-child", "COMPLETED"));
   }
 
   @Test
