@@ -65,13 +65,15 @@ public final class RetentionClient {
         client,
         RehydrateWorkflow.class,
         RunStarts.options(taskQueue, workflowId, Duration.ofDays(4)),
-        SearchAttributes.forRun(SearchAttributes.KIND_REHYDRATE, request.source(), null),
+        SearchAttributes.forRun(
+            SearchAttributes.KIND_REHYDRATE, request.source(), request.requestedBy()),
         "Rehydrate "
             + (request.backupId() != null
                 ? request.backupId()
                 : "latest backup of " + request.source())
             + " into "
-            + request.targetDir(),
+            + request.targetDir()
+            + (request.requestedBy() != null ? " by " + request.requestedBy() : ""),
         workflow -> WorkflowClient.start(workflow::rehydrate, request));
   }
 

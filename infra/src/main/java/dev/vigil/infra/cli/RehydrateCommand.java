@@ -54,7 +54,8 @@ final class RehydrateCommand implements Callable<Integer> {
                     backupId,
                     target.toAbsolutePath().toString(),
                     days,
-                    System.currentTimeMillis()));
+                    System.currentTimeMillis(),
+                    "cli (" + System.getProperty("user.name") + ")"));
       } catch (DuplicateRunException e) {
         System.err.println("vigil: " + e.getMessage());
         return VigilMain.BAD_INPUT;

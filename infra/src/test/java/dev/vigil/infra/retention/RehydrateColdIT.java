@@ -13,6 +13,7 @@ import dev.vigil.starter.RetentionClient;
 import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.retention.RehydrateRequest;
 import dev.vigil.workflows.retention.RehydrateResult;
 import dev.vigil.workflows.retention.RehydrateWorkflowImpl;
@@ -70,11 +71,19 @@ class RehydrateColdIT {
     Path target = dir.resolve("restored");
     RetentionClient client = new RetentionClient(environment.getWorkflowClient(), "vigil");
 
-    RehydrateResult result =
-        client.awaitRehydrate(
-            client.rehydrate(
-                new RehydrateRequest(
-                    "models", null, target.toString(), 2, System.currentTimeMillis())));
+    String runId =
+        client.rehydrate(
+            new RehydrateRequest(
+                "models", null, target.toString(), 2, System.currentTimeMillis(), "test"));
+    RehydrateResult result = client.awaitRehydrate(runId);
+    var attributes =
+        environment
+            .getWorkflowClient()
+            .newUntypedWorkflowStub(runId)
+            .describe()
+            .getTypedSearchAttributes();
+    assertThat(attributes.get(SearchAttributes.KIND)).isEqualTo("rehydrate");
+    assertThat(attributes.get(SearchAttributes.TRIGGERED_BY)).isEqualTo("test");
 
     assertThat(result.backupId()).isEqualTo("models-cold");
     assertThat(result.restoreRequested()).isTrue();
@@ -103,7 +112,12 @@ class RehydrateColdIT {
                 client.awaitRehydrate(
                     client.rehydrate(
                         new RehydrateRequest(
-                            "models", null, target.toString(), 1, System.currentTimeMillis()))))
+                            "models",
+                            null,
+                            target.toString(),
+                            1,
+                            System.currentTimeMillis(),
+                            "test"))))
         .isInstanceOf(WorkflowFailedException.class)
         .satisfies(
             e ->

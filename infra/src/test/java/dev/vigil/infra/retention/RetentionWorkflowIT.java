@@ -190,7 +190,7 @@ class RetentionWorkflowIT {
         retention.awaitRehydrate(
             retention.rehydrate(
                 new RehydrateRequest(
-                    "models", older, target.toString(), 1, System.currentTimeMillis())));
+                    "models", older, target.toString(), 1, System.currentTimeMillis(), "test")));
     assertThat(rehydrated.backupId()).isEqualTo(older);
     assertThat(rehydrated.files()).isEqualTo(3);
     byte[] expected = new byte[300_000];
