@@ -16,6 +16,7 @@ import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.converter.DataConverter;
@@ -221,6 +222,22 @@ public final class RunStatusReader {
         .collect(Collectors.joining(", "));
   }
 
+  /** One page of a run's history. */
+  private GetWorkflowExecutionHistoryResponse history(
+      String workflowId, String runId, HistoryEventFilterType filter, ByteString page) {
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .getWorkflowExecutionHistory(
+            GetWorkflowExecutionHistoryRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(
+                    WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId))
+                .setHistoryEventFilterType(filter)
+                .setNextPageToken(page)
+                .build());
+  }
+
   /** The child runs a run started, in order, from its history; empty if the history is gone. */
   private List<WorkflowExecution> startedChildren(String workflowId, String runId) {
     List<WorkflowExecution> started = new ArrayList<>();
@@ -228,18 +245,11 @@ public final class RunStatusReader {
     try {
       do {
         var response =
-            client
-                .getWorkflowServiceStubs()
-                .blockingStub()
-                .getWorkflowExecutionHistory(
-                    GetWorkflowExecutionHistoryRequest.newBuilder()
-                        .setNamespace(client.getOptions().getNamespace())
-                        .setExecution(
-                            WorkflowExecution.newBuilder()
-                                .setWorkflowId(workflowId)
-                                .setRunId(runId))
-                        .setNextPageToken(page)
-                        .build());
+            history(
+                workflowId,
+                runId,
+                HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
+                page);
         for (HistoryEvent event : response.getHistory().getEventsList()) {
           if (event.hasChildWorkflowExecutionStartedEventAttributes()) {
             started.add(
@@ -258,17 +268,11 @@ public final class RunStatusReader {
   private String closeFailure(String workflowId, String runId) {
     try {
       var history =
-          client
-              .getWorkflowServiceStubs()
-              .blockingStub()
-              .getWorkflowExecutionHistory(
-                  GetWorkflowExecutionHistoryRequest.newBuilder()
-                      .setNamespace(client.getOptions().getNamespace())
-                      .setExecution(
-                          WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId))
-                      .setHistoryEventFilterType(
-                          HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
-                      .build())
+          history(
+                  workflowId,
+                  runId,
+                  HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+                  ByteString.EMPTY)
               .getHistory();
       for (HistoryEvent event : history.getEventsList()) {
         if (event.hasWorkflowExecutionFailedEventAttributes()) {
