@@ -125,7 +125,7 @@ class CatalogReaderIT {
     assertThat(restores.get(0).failureType()).isEqualTo("TARGET_NOT_EMPTY");
     assertThat(restores.get(1).validationPassed()).isTrue();
     assertThat(reader.schedules()).hasSize(2);
-    assertThat(reader.schedules().get(0).sources()).containsExactly("appdb", "models");
+    assertThat(reader.schedules().get(0).definition().sources()).containsExactly("appdb", "models");
   }
 
   @Test

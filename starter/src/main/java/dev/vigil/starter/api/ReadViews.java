@@ -10,7 +10,6 @@ import dev.vigil.starter.read.ReportError;
 import dev.vigil.starter.read.ReportTotals;
 import dev.vigil.starter.read.RestoreView;
 import dev.vigil.starter.read.RunStatus;
-import dev.vigil.starter.read.ScheduleView;
 import dev.vigil.starter.read.SourceStatus;
 import dev.vigil.starter.read.StorageUsage;
 import dev.vigil.starter.read.ValidationEntry;
@@ -33,7 +32,6 @@ import io.micronaut.serde.annotation.SerdeImport;
 @SerdeImport(ReportError.class)
 @SerdeImport(ReportTotals.class)
 @SerdeImport(RestoreView.class)
-@SerdeImport(ScheduleView.class)
 final class ReadViews {
   private ReadViews() {}
 }

@@ -1,5 +1,8 @@
 package dev.vigil.starter.read;
 
+import dev.vigil.starter.schedule.ScheduleDefinition;
+import dev.vigil.starter.schedule.ScheduleKind;
+import dev.vigil.starter.schedule.StoredSchedule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -132,9 +135,10 @@ public final class CatalogGauges implements MeterBinder, AutoCloseable {
     }
     // Several schedules may drill one plan: the most frequent one sets the expectation.
     Map<String, Long> intervals = new TreeMap<>();
-    for (ScheduleView schedule : reader.schedules()) {
-      if ("drill".equals(schedule.kind()) && schedule.plan() != null) {
-        intervals.merge(schedule.plan(), schedule.intervalSeconds(), Math::min);
+    for (StoredSchedule schedule : reader.schedules()) {
+      ScheduleDefinition definition = schedule.definition();
+      if (definition.kind() == ScheduleKind.DRILL && definition.plan() != null) {
+        intervals.merge(definition.plan(), schedule.intervalSeconds(), Math::min);
       }
     }
     List<MultiGauge.Row<?>> interval = new ArrayList<>();

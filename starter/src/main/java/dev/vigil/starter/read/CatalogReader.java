@@ -1,5 +1,7 @@
 package dev.vigil.starter.read;
 
+import dev.vigil.starter.schedule.JdbcScheduleStore;
+import dev.vigil.starter.schedule.StoredSchedule;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -232,26 +234,12 @@ public final class CatalogReader {
                 row.getLong("stored_bytes")));
   }
 
-  /** The schedules {@code vigil schedules apply} last applied, sorted by name. */
-  public List<ScheduleView> schedules() {
-    return list(
-        "listing schedules",
-        "SELECT name, kind, plan, sources, cron, interval_seconds, catchup_window_seconds, mode,"
-            + " temporal_id, applied_at, applied_by FROM vigil.schedule ORDER BY name",
-        List.of(),
-        row ->
-            new ScheduleView(
-                row.getString("name"),
-                row.getString("kind"),
-                row.getString("plan"),
-                strings(row.getArray("sources")),
-                row.getString("cron"),
-                row.getLong("interval_seconds"),
-                row.getLong("catchup_window_seconds"),
-                row.getString("mode"),
-                row.getString("temporal_id"),
-                instant(row, "applied_at"),
-                row.getString("applied_by")));
+  /**
+   * The schedules {@code vigil schedules apply} last applied, sorted by name: read by the
+   * scheduler's own store, so the table has one reader.
+   */
+  public List<StoredSchedule> schedules() {
+    return new JdbcScheduleStore(dataSource).all();
   }
 
   private List<DrillView> withComponents(String drillSql, List<Object> parameters) {
