@@ -1,9 +1,6 @@
 package dev.vigil.activities.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -40,6 +37,7 @@ public final class ConfigLoader {
   private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
   private final Function<String, String> environment;
+  private final boolean checkLocalPaths;
 
   /** A loader that resolves env references against the process environment. */
   public ConfigLoader() {
@@ -48,27 +46,41 @@ public final class ConfigLoader {
 
   /** A loader with a given environment (tests). */
   public ConfigLoader(Function<String, String> environment) {
+    this(environment, true);
+  }
+
+  /**
+   * A loader that does not require directory sources' paths to exist on this host: for verbs that
+   * only read the catalog or talk to Temporal (the API server, listings), which may run on a host
+   * where the worker's directories are not mounted.
+   */
+  public ConfigLoader withoutLocalPathChecks() {
+    return new ConfigLoader(environment, false);
+  }
+
+  private ConfigLoader(Function<String, String> environment, boolean checkLocalPaths) {
     this.environment = environment;
+    this.checkLocalPaths = checkLocalPaths;
   }
 
   /** Reads and validates {@code file}; throws {@link ConfigException} listing every problem. */
   public VigilConfig load(Path file) {
     String label = file.toString();
-    JsonNode root;
+    YamlTree tree;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.newBufferedReader(file));
+      tree = YamlTree.parse(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new ConfigException(List.of(label + ": no such file; pass --config PATH"));
-    } catch (JsonProcessingException e) {
-      var location = e.getLocation();
-      String where =
-          location == null ? "" : ":" + location.getLineNr() + ":" + location.getColumnNr();
-      throw new ConfigException(
-          List.of(label + where + ": malformed YAML: " + e.getOriginalMessage()));
+    } catch (YamlTree.Unreadable e) {
+      throw new ConfigException(List.of(label + ": " + e.getMessage()));
     } catch (IOException e) {
       throw new ConfigException(List.of(label + ": cannot read: " + e.getMessage()));
     }
-    ConfigProblems problems = new ConfigProblems(label);
+    JsonNode root = tree.root();
+    ConfigProblems problems = new ConfigProblems(label, tree.lines());
+    for (YamlTree.Duplicate duplicate : tree.duplicates()) {
+      problems.add(duplicate.path(), duplicate.line(), duplicateMessage(duplicate));
+    }
     if (root == null || !root.isObject()) {
       problems.add("", "expected a mapping with sources, repositories and encryption");
       throw new ConfigException(problems.lines);
@@ -341,6 +353,12 @@ public final class ConfigLoader {
         Path path = source.path("path", null);
         if (path == null) {
           source.problem("path", "missing; the directory to back up");
+        } else if (checkLocalPaths && !Files.isDirectory(path)) {
+          source.problem(
+              "path",
+              (Files.exists(path) ? "not a directory: " : "no such directory: ")
+                  + path
+                  + "; create it or fix the path");
         }
         sources.put(
             source.key,
@@ -359,6 +377,21 @@ public final class ConfigLoader {
       node.problem("", "name at least one source");
     }
     return sources;
+  }
+
+  private static String duplicateMessage(YamlTree.Duplicate duplicate) {
+    if (duplicate.path().equals("sources." + duplicate.key())) {
+      return "duplicate source name \""
+          + duplicate.key()
+          + "\", first defined at line "
+          + duplicate.firstLine()
+          + "; rename one";
+    }
+    return "duplicate key \""
+        + duplicate.key()
+        + "\", first at line "
+        + duplicate.firstLine()
+        + "; merge the two (YAML would silently keep only the last)";
   }
 
   private Objectives objectives(ConfigNode node) {

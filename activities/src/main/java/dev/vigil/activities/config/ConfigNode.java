@@ -74,7 +74,7 @@ final class ConfigNode {
   ConfigNode child(String field) {
     JsonNode child = missing() ? null : value.get(field);
     if (child != null && !child.isNull() && !child.isObject()) {
-      problem(field, "expected a mapping");
+      problem(field, "expected a mapping, got " + given(child));
       child = null;
     }
     return new ConfigNode(problems, environment, at(field), child, base);
@@ -112,7 +112,7 @@ final class ConfigNode {
       return fallback;
     }
     if (!node.isValueNode()) {
-      problem(field, "expected a single value");
+      problem(field, "expected a single value, got " + given(node));
       return fallback;
     }
     return node.asText();
@@ -120,6 +120,9 @@ final class ConfigNode {
 
   String requiredText(String field) {
     String text = text(field, null);
+    if (text == null && field(field) != null) {
+      return null; // a list or mapping, already reported by text()
+    }
     if (text == null || text.isBlank()) {
       problem(field, "missing");
       return null;
@@ -129,6 +132,9 @@ final class ConfigNode {
 
   String oneOf(String field, String fallback, Set<String> allowed) {
     String text = text(field, fallback);
+    if (text == null && field(field) != null) {
+      return null; // a list or mapping, already reported by text()
+    }
     if (text == null) {
       problem(field, "missing; expected one of " + sorted(allowed));
       return null;
@@ -149,9 +155,7 @@ final class ConfigNode {
         || !node.isIntegralNumber()
         || node.asInt() < min
         || node.asInt() > max) {
-      problem(
-          field,
-          "expected an integer from " + min + " to " + max + ", got \"" + node.asText() + "\"");
+      problem(field, "expected a whole number from " + min + " to " + max + ", got " + given(node));
       return fallback;
     }
     return node.asInt();
@@ -163,7 +167,7 @@ final class ConfigNode {
       return fallback;
     }
     if (!node.isBoolean()) {
-      problem(field, "expected true or false, got \"" + node.asText() + "\"");
+      problem(field, "expected true or false, got " + given(node));
       return fallback;
     }
     return node.asBoolean();
@@ -214,7 +218,7 @@ final class ConfigNode {
       return List.of();
     }
     if (!node.isArray()) {
-      problem(field, "expected a list of globs such as [\"**/*.pt\"]");
+      problem(field, "expected a list of globs such as [\"**/*.pt\"], got " + given(node));
       return List.of();
     }
     List<String> globs = new ArrayList<>();
@@ -251,6 +255,17 @@ final class ConfigNode {
       problem(name + "-file", "cannot read " + path + "; check its owner and mode");
     }
     return new SecretRef(null, path);
+  }
+
+  /** The value as the user wrote it, for "expected X, got ..." messages. */
+  static String given(JsonNode node) {
+    if (node.isObject()) {
+      return "a mapping";
+    }
+    if (node.isArray()) {
+      return "a list";
+    }
+    return "\"" + node.asText() + "\"";
   }
 
   private List<String> sorted(Set<String> values) {

@@ -95,7 +95,8 @@ final class RetentionConfigParser {
     }
     if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 0) {
       node.problem(
-          field, "expected a count of 0 or more, or \"unlimited\", got \"" + value.asText() + "\"");
+          field,
+          "expected a whole number of 0 or more, or \"unlimited\", got " + ConfigNode.given(value));
       return 0;
     }
     return value.asInt();

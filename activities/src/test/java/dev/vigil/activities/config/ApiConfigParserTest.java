@@ -91,18 +91,23 @@ class ApiConfigParserTest {
 
     assertThat(problems.problems())
         .containsExactlyInAnyOrder(
-            file + ": api.port: expected an integer from 0 to 65535, got \"70000\"",
-            file + ": api.tokens.ops.role: expected one of [operator, viewer], got \"admin\"",
-            file + ": api.tokens.ci.token-env: missing; set token-env or token-file",
-            file + ": api.tokens.old.token-file: no such file: " + dir.resolve("nowhere.token"),
+            file + ": api.port at line 12: expected a whole number from 0 to 65535, got \"70000\"",
             file
-                + ": api.tokens.Bad: token names are lower-case letters, digits, '_' and '-' (runs"
+                + ": api.tokens.ops.role at line 14: expected one of [operator, viewer], got \"admin\"",
+            file
+                + ": api.tokens.ci.token-env: missing; set token-env or token-file (in api.tokens.ci at line 15)",
+            file
+                + ": api.tokens.old.token-file at line 16: no such file: "
+                + dir.resolve("nowhere.token"),
+            file
+                + ": api.tokens.Bad at line 17: token names are lower-case letters, digits, '_' and '-' (runs"
                 + " record them)");
     assertThat(String.join("\n", problems.problems())).doesNotContain("s3cr3t");
   }
 
   private Path write(String yaml) throws IOException {
     Path file = dir.resolve("vigil.yaml");
+    Files.createDirectories(dir.resolve("data/models"));
     Files.writeString(file, yaml);
     return file;
   }

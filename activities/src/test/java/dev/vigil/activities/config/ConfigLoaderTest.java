@@ -100,19 +100,21 @@ class ConfigLoaderTest {
     assertThat(error.problems())
         .containsExactlyInAnyOrder(
             file
-                + ": repositories.main.storage-class: expected one of [DEEP_ARCHIVE, GLACIER,"
+                + ": repositories.main.storage-class at line 10: expected one of [DEEP_ARCHIVE, GLACIER,"
                 + " GLACIER_IR, INTELLIGENT_TIERING, ONEZONE_IA, REDUCED_REDUNDANCY, STANDARD,"
                 + " STANDARD_IA], got \"COLD\"",
             file
-                + ": sources.appdb.objectives.rpo: expected a duration such as 90s, 15m, 24h, 7d"
+                + ": sources.appdb.objectives.rpo at line 23: expected a duration such as 90s, 15m, 24h, 7d"
                 + " or PT1H, got \"soon\"",
             file
-                + ": sources.appdb.hostname: unknown field; expected one of [type, repository,"
+                + ": sources.appdb.hostname at line 19: unknown field; expected one of [type, repository,"
                 + " compression, objectives, retention, validations, archive-rows, host, port, database, user, password-env,"
                 + " password-file]",
-            file + ": sources.appdb.host: missing",
-            file + ": sources.appdb.port: expected an integer from 1 to 65535, got \"ninety\"",
-            file + ": sources.appdb.database: missing");
+            file + ": sources.appdb.host: missing (in sources.appdb at line 17)",
+            file
+                + ": sources.appdb.port at line 20: expected a whole number from 1 to 65535, got"
+                + " \"ninety\"",
+            file + ": sources.appdb.database: missing (in sources.appdb at line 17)");
   }
 
   @Test
@@ -121,7 +123,9 @@ class ConfigLoaderTest {
 
     assertThat(catchConfig(file).problems())
         .containsExactly(
-            file + ": encryption.key-file: no such file: " + dir.resolve("keys/missing.key"));
+            file
+                + ": encryption.key-file at line 15: no such file: "
+                + dir.resolve("keys/missing.key"));
   }
 
   @Test
@@ -132,7 +136,7 @@ class ConfigLoaderTest {
     assertThat(catchConfig(file).problems())
         .singleElement()
         .asString()
-        .contains("encryption.key-file: the key from file")
+        .contains("encryption.key-file at line 15: the key from file")
         .contains("is 16 bytes; Vigil needs 32 (256 bits)")
         .contains("head -c 32 /dev/urandom | base64");
   }
@@ -143,7 +147,8 @@ class ConfigLoaderTest {
 
     assertThat(catchConfig(file).problems())
         .containsExactly(
-            file + ": encryption.key-env: environment variable VIGIL_OTHER_KEY is not set");
+            file
+                + ": encryption.key-env at line 15: environment variable VIGIL_OTHER_KEY is not set");
   }
 
   @Test
@@ -153,7 +158,7 @@ class ConfigLoaderTest {
     assertThat(catchConfig(file).problems())
         .containsExactlyInAnyOrder(
             file
-                + ": alerting: unknown field; expected one of [temporal, worker, catalog,"
+                + ": alerting at line 29: unknown field; expected one of [temporal, worker, catalog,"
                 + " repositories, encryption, sources, drills, schedules,"
                 + " metrics, api]",
             file + ": encryption: missing");
@@ -169,8 +174,11 @@ class ConfigLoaderTest {
 
     assertThat(catchConfig(file).problems())
         .containsExactlyInAnyOrder(
-            file + ": sources.appdb.repository: no repository \"warm\"; known: [main, cold]",
-            file + ": sources.models.repository: missing; name one of [main, cold]");
+            file
+                + ": sources.appdb.repository at line 21: no repository \"warm\"; known: [main, cold]",
+            file
+                + ": sources.models.repository: missing; name one of [main, cold] (in sources.models at"
+                + " line 27)");
   }
 
   @Test
@@ -181,11 +189,12 @@ class ConfigLoaderTest {
     assertThat(catchConfig(file).problems())
         .containsExactlyInAnyOrder(
             file
-                + ": repositories.main.access-key-id: unknown field; expected one of [type,"
+                + ": repositories.main.access-key-id at line 14: unknown field; expected one of [type,"
                 + " endpoint, region, bucket, prefix, storage-class, path-style-access,"
                 + " checksum-mode, access-key-id-env, access-key-id-file, secret-access-key-env,"
                 + " secret-access-key-file, part-size]",
-            file + ": repositories.main.part-size: must be at least 5MiB (S3's minimum part size)");
+            file
+                + ": repositories.main.part-size at line 13: must be at least 5MiB (S3's minimum part size)");
   }
 
   @Test
@@ -207,6 +216,7 @@ class ConfigLoaderTest {
 
   private Path write(String yaml) throws IOException {
     Path file = dir.resolve("vigil.yaml");
+    Files.createDirectories(dir.resolve("data/models"));
     Files.writeString(file, yaml);
     return file;
   }

@@ -102,21 +102,22 @@ class DrillConfigParserTest {
                 assertThat(((ConfigException) e).problems())
                     .extracting(line -> line.substring(line.indexOf("vigil.yaml: ")))
                     .containsExactlyInAnyOrder(
-                        "vigil.yaml: drills.Nightly_DR: plan names are lower-case letters, digits"
+                        "vigil.yaml: drills.Nightly_DR at line 19: plan names are lower-case letters, digits"
                             + " and '-' (they go into ids)",
-                        "vigil.yaml: drills.Nightly_DR.owner: unknown field; expected one of"
+                        "vigil.yaml: drills.Nightly_DR.owner at line 23: unknown field; expected one of"
                             + " [sources, objectives, schedule]",
-                        "vigil.yaml: drills.Nightly_DR.sources: no source 'payments'; known:"
+                        "vigil.yaml: drills.Nightly_DR.sources at line 20: no source 'payments'; known:"
                             + " [appdb, models]",
-                        "vigil.yaml: drills.Nightly_DR.sources: source 'appdb' is listed twice",
-                        "vigil.yaml: drills.Nightly_DR.objectives.rto: expected a duration such as"
+                        "vigil.yaml: drills.Nightly_DR.sources at line 20: source 'appdb' is listed twice",
+                        "vigil.yaml: drills.Nightly_DR.objectives.rto at line 21: expected a duration such as"
                             + " 90s, 15m, 24h, 7d or PT1H, got \"soon\"",
-                        "vigil.yaml: drills.Nightly_DR.schedule: expected five fields (minute hour"
+                        "vigil.yaml: drills.Nightly_DR.schedule at line 22: expected five fields (minute hour"
                             + " day-of-month month day-of-week, UTC), got 2 in \"every quarter\""));
   }
 
   private Path write(String yaml) throws IOException {
     Path file = dir.resolve("vigil.yaml");
+    Files.createDirectories(dir.resolve("data/models"));
     Files.writeString(file, yaml);
     return file;
   }

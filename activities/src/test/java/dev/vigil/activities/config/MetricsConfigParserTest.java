@@ -58,12 +58,15 @@ class MetricsConfigParserTest {
     Path file = write(BASE + "metrics:\n  port: 70000\n  bind: metrics.example\n  path: /m\n");
 
     assertThatThrownBy(() -> loader.load(file))
-        .hasMessageContaining("metrics.port: expected an integer from 0 to 65535, got \"70000\"")
-        .hasMessageContaining("metrics.bind: expected an IP address such as 127.0.0.1")
-        .hasMessageContaining("metrics.path: unknown field; expected one of [port, bind]");
+        .hasMessageContaining(
+            "metrics.port at line 12: expected a whole number from 0 to 65535, got \"70000\"")
+        .hasMessageContaining("metrics.bind at line 13: expected an IP address such as 127.0.0.1")
+        .hasMessageContaining(
+            "metrics.path at line 14: unknown field; expected one of [port, bind]");
   }
 
   private Path write(String yaml) throws IOException {
+    Files.createDirectories(dir.resolve("data/models"));
     return Files.writeString(dir.resolve("vigil.yaml"), yaml);
   }
 }

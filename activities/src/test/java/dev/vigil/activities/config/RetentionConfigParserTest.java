@@ -135,43 +135,43 @@ class RetentionConfigParserTest {
                 assertThat(((ConfigException) e).problems())
                     .containsExactlyInAnyOrder(
                         file
-                            + ": sources.appdb.retention.keep-last: expected a count of 0 or"
+                            + ": sources.appdb.retention.keep-last at line 12: expected a whole number of 0 or"
                             + " more, or \"unlimited\", got \"-3\"",
                         file
-                            + ": sources.appdb.retention.keep-daily: expected a count of 0 or"
+                            + ": sources.appdb.retention.keep-daily at line 13: expected a whole number of 0 or"
                             + " more, or \"unlimited\", got \"lots\"",
                         file
-                            + ": sources.appdb.retention.archive-storage-class: expected one of"
+                            + ": sources.appdb.retention.archive-storage-class at line 14: expected one of"
                             + " [DEEP_ARCHIVE, GLACIER, GLACIER_IR, ONEZONE_IA, STANDARD_IA], got"
                             + " \"FREEZER\"",
                         file
-                            + ": sources.appdb.retention.checkpoints: checkpoint rules apply to"
+                            + ": sources.appdb.retention.checkpoints at line 15: checkpoint rules apply to"
                             + " model directories only (type: directory, kind: model); remove"
                             + " retention.checkpoints from this source",
                         file
-                            + ": sources.appdb.archive-rows.conversations.timestamp-column:"
+                            + ": sources.appdb.archive-rows.conversations.timestamp-column at line 17:"
                             + " expected a column name (letters, digits, '_'), got \"started_at;"
                             + " DROP TABLE x\"",
                         file
-                            + ": sources.appdb.archive-rows.conversations.older-than: must be"
+                            + ": sources.appdb.archive-rows.conversations.older-than at line 17: must be"
                             + " longer than zero",
                         file
-                            + ": sources.appdb.archive-rows.bad-name!: expected a table name"
+                            + ": sources.appdb.archive-rows.bad-name! at line 18: expected a table name"
                             + " such as conversations or app.conversations",
                         file
-                            + ": sources.models.retention.keep-hourly: unknown field; expected"
+                            + ": sources.models.retention.keep-hourly at line 27: unknown field; expected"
                             + " one of [keep-last, keep-daily, keep-weekly, keep-monthly,"
                             + " keep-yearly, keep-within, archive-after, archive-unused-after,"
                             + " archive-storage-class, delete-archived-after, checkpoints]",
                         file
-                            + ": sources.models.retention.delete-archived-after: must be longer"
+                            + ": sources.models.retention.delete-archived-after at line 25: must be longer"
                             + " than archive-after (30d 0h); cold copies would be deleted before"
                             + " they are made",
                         file
-                            + ": sources.models.retention.checkpoints.snapshot: unknown field;"
+                            + ": sources.models.retention.checkpoints.snapshot at line 26: unknown field;"
                             + " expected one of [checkpoint, best, production, rollback]",
                         file
-                            + ": sources.models.retention.checkpoints.checkpoint: expected a"
+                            + ": sources.models.retention.checkpoints.checkpoint at line 26: expected a"
                             + " duration such as 90s, 15m, 24h, 7d or PT1H, got \"soon\""));
   }
 
@@ -187,7 +187,7 @@ class RetentionConfigParserTest {
                 assertThat(((ConfigException) e).problems())
                     .singleElement()
                     .asString()
-                    .contains("sources.models.archive-rows: unknown field"));
+                    .contains("sources.models.archive-rows at line 16: unknown field"));
   }
 
   private VigilConfig load(String appdbExtra, String modelsExtra) throws IOException {

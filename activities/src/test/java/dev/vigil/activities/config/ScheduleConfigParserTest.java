@@ -167,33 +167,34 @@ class ScheduleConfigParserTest {
                 assertThat(((ConfigException) e).problems())
                     .extracting(line -> line.substring(line.indexOf("vigil.yaml: ")))
                     .containsExactlyInAnyOrder(
-                        "vigil.yaml: schedules.nightly.kind: expected one of [backup, drill,"
+                        "vigil.yaml: schedules.nightly.kind at line 18: expected one of [backup, drill,"
                             + " restore-test, retention], got \"backups\"",
-                        "vigil.yaml: schedules.nightly.cron: expected five fields (minute hour"
+                        "vigil.yaml: schedules.nightly.cron at line 19: expected five fields (minute hour"
                             + " day-of-month month day-of-week, UTC), got 4 in \"0 2 * *\"",
-                        "vigil.yaml: schedules.late.owner: unknown field; expected one of [kind,"
+                        "vigil.yaml: schedules.late.owner at line 25: unknown field; expected one of [kind,"
                             + " cron, plan, sources, catchup-window, paused]",
-                        "vigil.yaml: schedules.late.cron: hour: 25 is out of range 0-23",
-                        "vigil.yaml: schedules.late.catchup-window: expected a duration such as"
+                        "vigil.yaml: schedules.late.cron at line 22: hour: 25 is out of range 0-23",
+                        "vigil.yaml: schedules.late.catchup-window at line 24: expected a duration such as"
                             + " 90s, 15m, 24h, 7d or PT1H, got \"soon\"",
-                        "vigil.yaml: schedules.late.sources: no source 'payments'; known: [appdb,"
+                        "vigil.yaml: schedules.late.sources at line 23: no source 'payments'; known: [appdb,"
                             + " models]",
-                        "vigil.yaml: schedules.drill-x.cron: month: expected a number (or JAN-DEC)"
+                        "vigil.yaml: schedules.drill-x.cron at line 28: month: expected a number (or JAN-DEC)"
                             + " as value, got \"APRIL\"",
-                        "vigil.yaml: schedules.drill-x.plan: no drill plan 'quarterly'; known:"
+                        "vigil.yaml: schedules.drill-x.plan at line 29: no drill plan 'quarterly'; known:"
                             + " [default] (drills:)",
-                        "vigil.yaml: schedules.drill-x.sources: a drill restores its drill plan's"
+                        "vigil.yaml: schedules.drill-x.sources at line 30: a drill restores its drill plan's"
                             + " sources; set them under drills:",
                         "vigil.yaml: schedules.tidy.cron: missing; five fields, UTC (minute hour"
-                            + " day-of-month month day-of-week), e.g. \"0 2 * * *\"",
-                        "vigil.yaml: schedules.tidy.plan: a retention schedule has no plan; remove"
+                            + " day-of-month month day-of-week), e.g. \"0 2 * * *\" (in schedules.tidy at line 31)",
+                        "vigil.yaml: schedules.tidy.plan at line 33: a retention schedule has no plan; remove"
                             + " it (use sources)",
-                        "vigil.yaml: schedules.Bad_Name: schedule names are lower-case letters,"
+                        "vigil.yaml: schedules.Bad_Name at line 34: schedule names are lower-case letters,"
                             + " digits and '-' (they go into ids)"));
   }
 
   private Path write(String yaml) throws IOException {
     Path file = dir.resolve("vigil.yaml");
+    Files.createDirectories(dir.resolve("data/models"));
     Files.writeString(file, yaml);
     return file;
   }

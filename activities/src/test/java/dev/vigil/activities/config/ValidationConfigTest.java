@@ -86,16 +86,18 @@ class ValidationConfigTest {
                     .containsExactly(
                         file
                             + ": sources.appdb.validations[0].query: missing; a query returning"
-                            + " one number",
+                            + " one number (in sources.appdb.validations[0] at line 18)",
                         file
-                            + ": sources.appdb.validations[1].expect: expected a comparison with"
+                            + ": sources.appdb.validations[1].expect at line 19: expected a comparison with"
                             + " a number such as \"> 0\", \">= 1000\" or \"= 0\", got \"about 5\"",
                         file
-                            + ": sources.appdb.validations[2].when: unknown field; expected one of"
+                            + ": sources.appdb.validations[2].when at line 20: unknown field; expected one of"
                             + " [name, query, expect]",
                         file
-                            + ": sources.appdb.validations[3].name: duplicate validation name \"c\"",
-                        file + ": sources.appdb.validations[4].expect: missing; e.g. \"> 0\""));
+                            + ": sources.appdb.validations[3].name at line 21: duplicate validation name \"c\"",
+                        file
+                            + ": sources.appdb.validations[4].expect: missing; e.g. \"> 0\""
+                            + " (in sources.appdb.validations[4] at line 22)"));
   }
 
   @Test
@@ -109,7 +111,7 @@ class ValidationConfigTest {
                 assertThat(((ConfigException) e).problems())
                     .singleElement()
                     .asString()
-                    .contains("sources.appdb.validations: expected a list"));
+                    .contains("sources.appdb.validations at line 17: expected a list"));
   }
 
   @Test

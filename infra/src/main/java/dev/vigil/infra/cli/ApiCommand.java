@@ -25,7 +25,7 @@ final class ApiCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    VigilConfig loaded = new ConfigLoader().load(config);
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
     CountDownLatch stopped = new CountDownLatch(1);
     try (ApiServer api = ApiServer.start(ApiSettings.from(loaded))) {
       System.out.println(

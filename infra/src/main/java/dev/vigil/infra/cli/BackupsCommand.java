@@ -64,7 +64,7 @@ final class BackupsCommand implements Callable<Integer> {
           spec.commandLine(), "--status: expected one of " + STATUSES + ", got \"" + status + "\"");
     }
     List<BackupView> backups =
-        CatalogAccess.reader(new ConfigLoader().load(config))
+        CatalogAccess.reader(new ConfigLoader().withoutLocalPathChecks().load(config))
             .backups(new BackupQuery(source, wanted, from, limit));
     if (json) {
       out.println(JsonOut.pretty(backups));

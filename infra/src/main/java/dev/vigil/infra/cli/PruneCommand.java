@@ -39,7 +39,7 @@ final class PruneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VigilConfig loaded = new ConfigLoader().load(config);
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       WorkflowClient client = temporal.client();
       RetentionClient retention = new RetentionClient(client, loaded.temporal().taskQueue());

@@ -41,7 +41,7 @@ final class RehydrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VigilConfig loaded = new ConfigLoader().load(config);
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       WorkflowClient client = temporal.client();
       RetentionClient retention = new RetentionClient(client, loaded.temporal().taskQueue());

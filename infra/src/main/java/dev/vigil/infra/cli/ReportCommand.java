@@ -53,7 +53,10 @@ final class ReportCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     LocalDate day = date != null ? date : LocalDate.now(clock.withZone(ZoneOffset.UTC));
     DailyReport report =
-        new DailyReports(CatalogAccess.reader(new ConfigLoader().load(config)), clock).build(day);
+        new DailyReports(
+                CatalogAccess.reader(new ConfigLoader().withoutLocalPathChecks().load(config)),
+                clock)
+            .build(day);
     String text = format.json ? JsonOut.pretty(report) + "\n" : DailyReports.markdown(report);
     if (output != null) {
       Files.writeString(output, text, StandardCharsets.UTF_8);

@@ -108,7 +108,7 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    VigilConfig loaded = new ConfigLoader().load(config);
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
     List<RestoreRequest> requests = requests(loaded);
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       WorkflowClient client = temporal.client();

@@ -43,7 +43,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    VigilConfig loaded = new ConfigLoader().load(config);
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
     PrintWriter out = spec.commandLine().getOut();
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       RunStatusReader reader = new RunStatusReader(temporal.client());

@@ -4,6 +4,7 @@ import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,23 +14,27 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--config", description = "The config file (default: vigil.yaml).")
   Path config = Path.of("vigil.yaml");
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     VigilConfig loaded = new ConfigLoader().load(config);
-    System.out.println(
-        config
-            + ": OK: "
-            + count(loaded.sources().size(), "source", "sources")
-            + " "
-            + loaded.sources().keySet()
-            + ", "
-            + count(loaded.repositories().size(), "repository", "repositories")
-            + " "
-            + loaded.repositories().keySet()
-            + ", "
-            + count(loaded.drills().size(), "drill plan", "drill plans")
-            + " "
-            + loaded.drills().keySet());
+    spec.commandLine()
+        .getOut()
+        .println(
+            config
+                + ": OK: "
+                + count(loaded.sources().size(), "source", "sources")
+                + " "
+                + loaded.sources().keySet()
+                + ", "
+                + count(loaded.repositories().size(), "repository", "repositories")
+                + " "
+                + loaded.repositories().keySet()
+                + ", "
+                + count(loaded.drills().size(), "drill plan", "drill plans")
+                + " "
+                + loaded.drills().keySet());
     return 0;
   }
 

@@ -82,7 +82,9 @@ record DeployedConfig(Path file, Map<String, Object> yaml, Set<String> secretFil
   private static boolean unknownSectionOfOtherParser(String problem) {
     return SECTIONS_OF_OTHER_PARSERS.stream()
         .anyMatch(
-            section -> problem.matches(".*: " + section + ": unknown field; expected one of .*"));
+            section ->
+                problem.matches(
+                    ".*: " + section + "( at line \\d+)?: unknown field; expected one of .*"));
   }
 
   Map<String, Object> section(String name) {

@@ -41,6 +41,8 @@ class WorkerMetricsIT {
   @BeforeAll
   void backUpOneGoodAndOneMissingSource(@TempDir Path dir) throws Exception {
     Path good = Files.createDirectories(dir.resolve("good"));
+    // The config is checked when the stack starts; the directory vanishes before the backup.
+    Path vanishing = Files.createDirectories(dir.resolve("vanishing"));
     Files.writeString(good.resolve("weights.bin"), "model weights\n".repeat(1000));
     Path sources =
         Files.writeString(
@@ -54,11 +56,12 @@ class WorkerMetricsIT {
               missing:
                 type: directory
                 kind: dataset
-                path: no-such-directory
+                path: vanishing
             """);
     stack =
         EmbeddedStack.start(
             dir.resolve("stack"), new PrintStream(PrintStream.nullOutputStream()), sources);
+    Files.delete(vanishing);
     requestedAt = System.currentTimeMillis();
     planId = stack.backups().start("nightly", List.of(), requestedAt, "cli (tester)");
     result = stack.backups().await(planId);
