@@ -95,7 +95,7 @@ class ApiServerIT {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static Map<String, Object> base(int closedPort) {
+  static Map<String, Object> base(int closedPort) {
     Map<String, Object> properties = new HashMap<>();
     properties.put("micronaut.server.host", "127.0.0.1");
     properties.put("micronaut.server.port", -1);
@@ -106,7 +106,7 @@ class ApiServerIT {
     return properties;
   }
 
-  private static int closedPort() throws IOException {
+  static int closedPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
