@@ -46,8 +46,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Path work =
-        workDir != null ? workDir.toAbsolutePath() : Files.createTempDirectory("vigil-demo-");
+    Path work = workDir != null ? WorkDir.claim(workDir) : Files.createTempDirectory("vigil-demo-");
     try (EmbeddedStack stack = EmbeddedStack.start(work, System.err, sources)) {
       String runId =
           stack

@@ -1,6 +1,5 @@
 package dev.vigil.infra.cli;
 
-import dev.vigil.activities.common.FileTrees;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.api.ApiServer;
 import java.io.IOException;
@@ -18,13 +17,14 @@ import picocli.CommandLine.Option;
 final class UpCommand implements Callable<Integer> {
   @Option(
       names = "--work-dir",
-      description = "Where the stack keeps its files (default: .vigil/up).")
+      description =
+          "Where the stack keeps its files (default: .vigil/up). Must be new, empty, or made"
+              + " by an earlier vigil up: it is wiped on start.")
   Path workDir = Path.of(".vigil", "up");
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    Path work = workDir.toAbsolutePath();
-    FileTrees.delete(work);
+    Path work = WorkDir.claim(workDir);
     try (EmbeddedStack stack = EmbeddedStack.start(work, System.err)) {
       System.err.println("starting the HTTP API ...");
       ApiServer api = stack.startApi();

@@ -11,7 +11,14 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code vigil} command line. Exit codes: 0 success, 1 a run failed, 2 bad input. */
+/**
+ * The {@code vigil} command line. Exit codes: 0 success, 1 a run failed, 2 bad input.
+ *
+ * <p>A verb registers by being listed in {@code subcommands} below with a picocli {@code @Command}
+ * that has a {@code name} and a one-line {@code description}; {@link #commandLine()} then gives it
+ * (and its own sub-verbs) {@code -h}/{@code --help}, which prints its usage to stdout and exits 0
+ * without reading a config or connecting to anything.
+ */
 @Command(
     name = "vigil",
     mixinStandardHelpOptions = true,
@@ -51,11 +58,16 @@ public final class VigilMain implements Runnable {
   /** The command line with Vigil's error handling: expected failures print one line, no trace. */
   public static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new VigilMain());
+    addHelpOptions(commandLine);
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {
           PrintWriter err = cmd.getErr();
           if (exception instanceof ConfigException config) {
             config.problems().forEach(err::println);
+            return BAD_INPUT;
+          }
+          if (exception instanceof WorkDir.NotOursException refused) {
+            err.println("vigil: " + refused.getMessage());
             return BAD_INPUT;
           }
           if (exception instanceof ScheduleException refused) {
@@ -85,6 +97,26 @@ public final class VigilMain implements Runnable {
           throw exception;
         });
     return commandLine;
+  }
+
+  /** Every verb, and every verb of a verb, answers {@code -h} and {@code --help}. */
+  private static void addHelpOptions(CommandLine parent) {
+    for (CommandLine verb : parent.getSubcommands().values()) {
+      CommandLine.Model.CommandSpec spec = verb.getCommandSpec();
+      if (spec.optionsMap().containsKey("--help")) {
+        continue; // an alias of a verb already done, or a verb with its own
+      }
+      String[] names =
+          spec.optionsMap().containsKey("-h")
+              ? new String[] {"--help"}
+              : new String[] {"-h", "--help"};
+      spec.addOption(
+          CommandLine.Model.OptionSpec.builder(names)
+              .usageHelp(true)
+              .description("Show this help and exit.")
+              .build());
+      addHelpOptions(verb);
+    }
   }
 
   @Override
