@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.config.ConfigException;
+import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -162,7 +164,7 @@ class BackupPipelineIT {
   }
 
   @Test
-  void missingDirectoryIsNamed() throws Exception {
+  void missingDirectoryIsRefusedAtLoadAndNamedWhenItVanishesLater() throws Exception {
     Path gone = dir.resolve("no-such-models");
     String yaml =
         harness.config(
@@ -172,7 +174,17 @@ class BackupPipelineIT {
             gone.toString(),
             harness.spool);
 
-    PlanResult result = harness.run(harness.load(yaml), List.of("models"));
+    assertThatThrownBy(() -> harness.load(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageMatching(
+            ".*vigil\\.yaml: sources\\.models\\.path at line \\d+: no such directory: "
+                + Pattern.quote(gone.toString())
+                + "; create it or fix the path");
+    Files.createDirectories(gone);
+    VigilConfig config = harness.load(yaml);
+    Files.delete(gone);
+
+    PlanResult result = harness.run(config, List.of("models"));
 
     assertFailed(result, "SOURCE_NOT_FOUND", "directory " + gone + " does not exist");
   }
@@ -225,14 +237,14 @@ class BackupPipelineIT {
 
     assertThatThrownBy(() -> harness.load(yaml))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining(
-            "encryption.key-file: the key from file " + shortKey + " is 16 bytes; Vigil needs 32");
+        .hasMessageContaining("encryption.key-file at line ")
+        .hasMessageContaining("the key from file " + shortKey + " is 16 bytes; Vigil needs 32");
     String unset =
         harness.config().replace("key-env: " + PipelineHarness.KEY_ENV, "key-env: VIGIL_UNSET_KEY");
     assertThatThrownBy(() -> harness.load(unset))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining(
-            "encryption.key-env: environment variable VIGIL_UNSET_KEY is not set");
+        .hasMessageContaining("encryption.key-env at line ")
+        .hasMessageContaining("environment variable VIGIL_UNSET_KEY is not set");
     assertThat(objects()).isEmpty();
   }
 
