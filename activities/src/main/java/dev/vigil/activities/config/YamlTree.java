@@ -72,7 +72,7 @@ record YamlTree(JsonNode root, Map<String, Integer> lines, List<Duplicate> dupli
         case START_ARRAY -> list(parser, path);
         case VALUE_STRING -> NODES.textNode(parser.getText());
         case VALUE_NUMBER_INT -> integer(parser);
-        case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDecimalValue());
+        case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDoubleValue());
         case VALUE_TRUE -> NODES.booleanNode(true);
         case VALUE_FALSE -> NODES.booleanNode(false);
         case VALUE_NULL -> NODES.nullNode();
