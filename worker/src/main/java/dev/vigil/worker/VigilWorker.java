@@ -20,6 +20,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,9 @@ public final class VigilWorker implements AutoCloseable {
     SearchAttributeRegistration.register(
         client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker shared = factory.newWorker(sharedQueue);
+    Worker shared =
+        factory.newWorker(
+            sharedQueue, workflowOptions(services.config().worker().stickyExecution()));
     // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
     Worker host =
         factory.newWorker(
@@ -120,6 +123,26 @@ public final class VigilWorker implements AutoCloseable {
     readiness.ready();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
     return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint);
+  }
+
+  /**
+   * How long a workflow task may wait on this worker's sticky queue before a real Temporal server
+   * hands it, with the full history, to any worker of the shared queue: a killed worker's runs go
+   * on within seconds on a restarted (or any other) worker.
+   */
+  static final Duration STICKY_SCHEDULE_TO_START = Duration.ofSeconds(5);
+
+  /**
+   * The shared queue's options. Without sticky execution the worker asks for no sticky queue (a
+   * zero schedule-to-start timeout sends no sticky attributes), so every workflow task goes to the
+   * shared queue with its full history. That is the only safe choice on Temporal's test server,
+   * which never times out a task on a dead worker's sticky queue.
+   */
+  static WorkerOptions workflowOptions(boolean stickyExecution) {
+    return WorkerOptions.newBuilder()
+        .setStickyQueueScheduleToStartTimeout(
+            stickyExecution ? STICKY_SCHEDULE_TO_START : Duration.ZERO)
+        .build();
   }
 
   /**

@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 import software.amazon.awssdk.services.s3.model.Tier;
@@ -191,6 +192,7 @@ public final class S3ObjectStore implements ObjectStore {
                   .key(key)
                   .uploadId(completedUploadId)
                   .multipartUpload(upload -> upload.parts(parts)));
+      abortOtherUploads(key, completedUploadId);
       return new UploadOutcome(partCount, resumedParts, size);
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
@@ -269,6 +271,66 @@ public final class S3ObjectStore implements ObjectStore {
       s3.deleteObject(request -> request.bucket(config.bucket()).key(key));
     } catch (SdkException e) {
       throw failure("delete", key, e);
+    }
+  }
+
+  @Override
+  public List<String> list(String keyPrefix) {
+    try {
+      return s3
+          .listObjectsV2Paginator(request -> request.bucket(config.bucket()).prefix(keyPrefix))
+          .contents()
+          .stream()
+          .map(S3Object::key)
+          .toList();
+    } catch (SdkException e) {
+      throw failure("list", keyPrefix, e);
+    }
+  }
+
+  @Override
+  public List<OpenUpload> openUploads(String keyPrefix) {
+    try {
+      return s3
+          .listMultipartUploadsPaginator(
+              request -> request.bucket(config.bucket()).prefix(keyPrefix))
+          .uploads()
+          .stream()
+          .map(upload -> new OpenUpload(upload.key(), upload.uploadId()))
+          .toList();
+    } catch (SdkException e) {
+      throw failure("list incomplete uploads under", keyPrefix, e);
+    }
+  }
+
+  @Override
+  public void abortUpload(OpenUpload upload) {
+    try {
+      s3.abortMultipartUpload(
+          request -> request.bucket(config.bucket()).key(upload.key()).uploadId(upload.uploadId()));
+    } catch (S3Exception e) {
+      // NoSuchUpload: completed or aborted meanwhile, which is what was wanted.
+      if (e.statusCode() != 404) {
+        throw failure("abort the incomplete upload of", upload.key(), e);
+      }
+    } catch (SdkException e) {
+      throw failure("abort the incomplete upload of", upload.key(), e);
+    }
+  }
+
+  /**
+   * Aborts the uploads of {@code key} other than the one just completed: an attempt killed before
+   * its first heartbeat reached Temporal started one the next attempt could not know of.
+   */
+  private void abortOtherUploads(String key, String completedUploadId) {
+    try {
+      for (OpenUpload open : openUploads(key)) {
+        if (open.key().equals(key) && !open.uploadId().equals(completedUploadId)) {
+          abortUpload(open);
+        }
+      }
+    } catch (VigilException e) {
+      // The object is complete; a leftover upload is swept by `vigil repair` or a lifecycle rule.
     }
   }
 
