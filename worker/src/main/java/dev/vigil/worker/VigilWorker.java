@@ -6,6 +6,8 @@ import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.repair.OrphanSweeper;
+import dev.vigil.activities.repair.SweepReport;
 import dev.vigil.activities.restore.RestoreActivitiesImpl;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
 import dev.vigil.activities.retention.RetentionActivitiesImpl;
@@ -91,6 +93,8 @@ public final class VigilWorker implements AutoCloseable {
     readiness.notReady("registering search attributes with Temporal");
     SearchAttributeRegistration.register(
         client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
+    readiness.notReady("sweeping what lost runs left behind");
+    sweepOrphans(client, services);
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker shared =
         factory.newWorker(
@@ -123,6 +127,30 @@ public final class VigilWorker implements AutoCloseable {
     readiness.ready();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
     return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint);
+  }
+
+  /**
+   * Resolves backups left RUNNING by runs Temporal no longer has, their objects and this host's
+   * stale spool directories. Runs whose workflow is open are left to it. A sweep that cannot finish
+   * (Temporal, the catalog or a store unreachable) is logged and does not stop the worker.
+   */
+  private static void sweepOrphans(WorkflowClient client, VigilServices services) {
+    String host = services.config().worker().hostId();
+    try {
+      SweepReport report =
+          OrphanSweeper.of(
+                  services,
+                  new TemporalRunStates(
+                      client.getWorkflowServiceStubs(), client.getOptions().getNamespace()),
+                  "the worker start on host " + host)
+              .sweep(false);
+      report.lines().forEach(line -> log.warn("orphan sweep: {}", line));
+      if (!report.lines().isEmpty()) {
+        log.warn("orphan sweep: {}", report.summary());
+      }
+    } catch (RuntimeException e) {
+      log.warn("orphan sweep skipped: {} (run `vigil repair` later)", e.getMessage());
+    }
   }
 
   /**
