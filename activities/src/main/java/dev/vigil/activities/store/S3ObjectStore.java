@@ -160,6 +160,7 @@ public final class S3ObjectStore implements ObjectStore {
       }
     }
     if (uploadId == null) {
+      abortOpenUploads(key);
       partSize = partSizeFor(size);
       uploadId = createUpload(key, attributes);
     }
@@ -192,7 +193,6 @@ public final class S3ObjectStore implements ObjectStore {
                   .key(key)
                   .uploadId(completedUploadId)
                   .multipartUpload(upload -> upload.parts(parts)));
-      abortOtherUploads(key, completedUploadId);
       return new UploadOutcome(partCount, resumedParts, size);
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
@@ -319,18 +319,20 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * Aborts the uploads of {@code key} other than the one just completed: an attempt killed before
-   * its first heartbeat reached Temporal started one the next attempt could not know of.
+   * Aborts what earlier attempts left of {@code key} before a fresh upload starts: an attempt
+   * killed before its first heartbeat reached Temporal started an upload no later attempt can know
+   * of. Done before, not after, the new upload: S3Mock drops a key's completed object when another
+   * upload of that key is aborted.
    */
-  private void abortOtherUploads(String key, String completedUploadId) {
+  private void abortOpenUploads(String key) {
     try {
       for (OpenUpload open : openUploads(key)) {
-        if (open.key().equals(key) && !open.uploadId().equals(completedUploadId)) {
+        if (open.key().equals(key)) {
           abortUpload(open);
         }
       }
     } catch (VigilException e) {
-      // The object is complete; a leftover upload is swept by `vigil repair` or a lifecycle rule.
+      // A store without ListMultipartUploads; a leftover is swept by a lifecycle rule.
     }
   }
 
