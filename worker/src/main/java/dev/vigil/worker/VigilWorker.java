@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
 public final class VigilWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VigilWorker.class);
 
+  /**
+   * How long a workflow task may wait on this worker's sticky queue before a real Temporal server
+   * hands it, with the full history, to any worker of the shared queue: a killed worker's runs go
+   * on within seconds on a restarted (or any other) worker.
+   */
+  static final Duration STICKY_SCHEDULE_TO_START = Duration.ofSeconds(5);
+
   private final WorkerFactory factory;
   private final String sharedQueue;
   private final String hostQueue;
@@ -149,16 +156,9 @@ public final class VigilWorker implements AutoCloseable {
         log.warn("orphan sweep: {}", report.summary());
       }
     } catch (RuntimeException e) {
-      log.warn("orphan sweep skipped: {} (run `vigil repair` later)", e.getMessage());
+      log.warn("orphan sweep stopped: {} (run `vigil repair` later)", e.getMessage());
     }
   }
-
-  /**
-   * How long a workflow task may wait on this worker's sticky queue before a real Temporal server
-   * hands it, with the full history, to any worker of the shared queue: a killed worker's runs go
-   * on within seconds on a restarted (or any other) worker.
-   */
-  static final Duration STICKY_SCHEDULE_TO_START = Duration.ofSeconds(5);
 
   /**
    * The shared queue's options. Without sticky execution the worker asks for no sticky queue (a
