@@ -6,6 +6,8 @@ import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.Catalog;
 import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.drill.DrillEnvironments;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.OpenUpload;
 import dev.vigil.workflows.backup.FailRequest;
@@ -31,8 +33,9 @@ import java.util.stream.Stream;
  * <p>A backup whose workflow is open is never touched: it goes on when a worker polls its queues.
  * An orphan's objects are deleted and its uploads aborted before it is marked FAILED, so a sweep
  * cut short leaves it RUNNING and the next sweep finishes the job. Only directories whose name is a
- * backup id or a restore's workflow id are removed; anything else in the spool (retention scratch
- * directories, drill environments, fresh clusters) is left alone.
+ * backup id or a restore's workflow id are removed, and drill environments whose drill's run is not
+ * open are torn down (their cluster stopped); anything else in the spool (retention scratch
+ * directories, the fresh clusters finished restores made for their users) is left alone.
  */
 public final class OrphanSweeper {
   /** The step recorded on an orphan's failure. */
@@ -41,10 +44,14 @@ public final class OrphanSweeper {
   /** Restore spool directories are named after the restore's workflow id (manual or a drill's). */
   private static final Pattern RESTORE_ID = Pattern.compile("(restore-|drill-.+-restore-).+");
 
+  /** A drill's environment is named after the drill's workflow id. */
+  private static final Pattern DRILL_ID = Pattern.compile("drill-[A-Za-z0-9-]+");
+
   private final Catalog catalog;
   private final Function<String, ObjectStore> stores;
   private final Spool spool;
   private final RunStates runs;
+  private final DrillEnvironments drills;
   private final String resolvedBy;
 
   /**
@@ -52,6 +59,7 @@ public final class OrphanSweeper {
    * @param stores the object store of a repository name; throws if the config has none
    * @param spool this host's spool
    * @param runs what Temporal says of a workflow id
+   * @param drills this host's drill environments
    * @param resolvedBy who resolves, for the recorded reason ({@code vigil repair}, {@code worker
    *     start on host h1})
    */
@@ -60,18 +68,26 @@ public final class OrphanSweeper {
       Function<String, ObjectStore> stores,
       Spool spool,
       RunStates runs,
+      DrillEnvironments drills,
       String resolvedBy) {
     this.catalog = catalog;
     this.stores = stores;
     this.spool = spool;
     this.runs = runs;
+    this.drills = drills;
     this.resolvedBy = resolvedBy;
   }
 
   /** A sweeper over a worker's services. */
   public static OrphanSweeper of(VigilServices services, RunStates runs, String resolvedBy) {
     return new OrphanSweeper(
-        services.catalog(), services::store, services.spool(), runs, resolvedBy);
+        services.catalog(),
+        services::store,
+        services.spool(),
+        runs,
+        new DrillEnvironments(
+            services.config().worker().spoolDir().resolve(DrillActivitiesImpl.ENVIRONMENTS)),
+        resolvedBy);
   }
 
   /** Sweeps once; with {@code dryRun} only reports what it would do. */
@@ -105,6 +121,24 @@ public final class OrphanSweeper {
           delete(dir);
         }
         lines.add((dryRun ? "would remove" : "removed") + " stale spool directory " + dir);
+        spoolRemoved++;
+      } catch (VigilException e) {
+        lines.add(e.getMessage());
+      }
+    }
+    for (String drillId : leftDrills()) {
+      Path scratch = drills.scratchDir(drillId);
+      try {
+        if (!dryRun) {
+          drills.tearDown(drillId);
+        }
+        lines.add(
+            (dryRun ? "would tear down" : "tore down")
+                + " drill environment "
+                + scratch
+                + " (run "
+                + drillId
+                + " is not open)");
         spoolRemoved++;
       } catch (VigilException e) {
         lines.add(e.getMessage());
@@ -196,6 +230,33 @@ public final class OrphanSweeper {
       }
     }
     return stale;
+  }
+
+  /**
+   * Drills whose environment (scratch directory, perhaps a running cluster) is still on this host
+   * while their run is not open: a drill tears its environment down when it ends, so these were
+   * left by a killed worker whose run Temporal lost.
+   */
+  private List<String> leftDrills() {
+    Path root = drills.root();
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    List<String> left = new ArrayList<>();
+    try (Stream<Path> listed = Files.list(root)) {
+      for (Path entry : listed.sorted().toList()) {
+        String name = entry.getFileName().toString();
+        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+            && DRILL_ID.matcher(name).matches()
+            && runs.of(name) != RunState.OPEN) {
+          left.add(name);
+        }
+      }
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "cannot list drill environments in " + root + ": " + e, e);
+    }
+    return left;
   }
 
   private static void delete(Path dir) {

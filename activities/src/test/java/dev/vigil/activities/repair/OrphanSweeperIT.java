@@ -6,15 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.drill.DrillEnvironments;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.workflows.backup.BackupStart;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.drill.DrillEnvironment;
+import dev.vigil.workflows.drill.DrillObjectives;
+import dev.vigil.workflows.drill.DrillSource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +50,7 @@ final class OrphanSweeperIT {
   private String bucket;
   private ObjectStore store;
   private Spool spool;
+  private DrillEnvironments drills;
 
   /** What Temporal "knows": lost runs are absent. */
   private final Map<String, RunState> temporal =
@@ -50,7 +58,8 @@ final class OrphanSweeperIT {
           "backup-models-closed", RunState.CLOSED,
           "backup-models-open", RunState.OPEN,
           "restore-models-open", RunState.OPEN,
-          "restore-models-done", RunState.CLOSED);
+          "restore-models-done", RunState.CLOSED,
+          "drill-open-20261203T010000Z", RunState.OPEN);
 
   private final RunStates runs = id -> temporal.getOrDefault(id, RunState.UNKNOWN);
 
@@ -62,6 +71,7 @@ final class OrphanSweeperIT {
     bucket = s3.newBucket("sweep");
     store = s3.objectStore(bucket);
     spool = new Spool(Files.createDirectories(dir.resolve("spool")));
+    drills = new DrillEnvironments(spool.root().resolve(DrillActivitiesImpl.ENVIRONMENTS));
   }
 
   @Test
@@ -89,8 +99,17 @@ final class OrphanSweeperIT {
     spoolDir("restore-models-open");
     spoolDir("restore-models-done");
     spoolDir("rows-12345");
+    // A drill whose run was lost left its environment with a running cluster; another drill runs.
+    DrillSource appdb =
+        new DrillSource("appdb", "postgres", "database", "app", DrillObjectives.NONE);
+    DrillEnvironment lostDrill =
+        new DrillEnvironments(drills.root())
+            .create("drill-lost-20261203T010000Z", "h1", List.of(appdb));
+    assertThat(listening(lostDrill.port())).isTrue();
+    drills.scratchDir("drill-open-20261203T010000Z").toFile().mkdirs();
 
-    OrphanSweeper sweeper = new OrphanSweeper(catalog, name -> store, spool, runs, "the test");
+    OrphanSweeper sweeper =
+        new OrphanSweeper(catalog, name -> store, spool, runs, drills, "the test");
     SweepReport dry = sweeper.sweep(true);
 
     assertThat(dry.lines())
@@ -103,22 +122,29 @@ final class OrphanSweeperIT {
         .anySatisfy(line -> assertThat(line).startsWith("would resolve models-closed"));
     assertThat(dry.summary())
         .isEqualTo(
-            "dry run: 2 orphaned backups to resolve, 2 stale spool directories to remove,"
+            "dry run: 2 orphaned backups to resolve, 3 stale spool directories to remove,"
                 + " 1 running backup left to its workflow");
+    assertThat(listening(lostDrill.port())).isTrue();
     assertThat(status("models-lost")).isEqualTo("RUNNING");
     assertThat(keys()).hasSize(4);
     assertThat(uploads()).hasSize(2);
-    assertThat(spoolEntries()).hasSize(6);
+    assertThat(spoolEntries()).hasSize(7);
 
     SweepReport report = sweeper.sweep(false);
 
     assertThat(report.resolved()).isEqualTo(2);
-    assertThat(report.spoolRemoved()).isEqualTo(2);
+    assertThat(report.spoolRemoved()).isEqualTo(3);
     assertThat(report.running()).isEqualTo(1);
     assertThat(report.lines())
         .contains(
             "removed stale spool directory " + spool.root().resolve("models-old"),
-            "removed stale spool directory " + spool.root().resolve("restore-models-done"));
+            "removed stale spool directory " + spool.root().resolve("restore-models-done"),
+            "tore down drill environment "
+                + drills.scratchDir("drill-lost-20261203T010000Z")
+                + " (run drill-lost-20261203T010000Z is not open)");
+    assertThat(listening(lostDrill.port())).as("the lost drill's cluster").isFalse();
+    assertThat(Path.of(lostDrill.scratchDir())).doesNotExist();
+    assertThat(drills.scratchDir("drill-open-20261203T010000Z")).isDirectory();
     BackupRecord lost = catalog.find("models-lost").orElseThrow();
     assertThat(lost.status()).isEqualTo("FAILED");
     assertThat(lost.failureType()).isEqualTo(ErrorType.RUN_LOST.name());
@@ -134,7 +160,8 @@ final class OrphanSweeperIT {
     assertThat(uploads()).extracting(MultipartUpload::uploadId).containsExactly(openUpload);
     assertThat(uploads()).extracting(MultipartUpload::uploadId).doesNotContain(lostUpload);
     assertThat(spoolEntries())
-        .containsExactlyInAnyOrder("models-open", "restore-models-open", "rows-12345");
+        .containsExactlyInAnyOrder(
+            "models-open", "restore-models-open", "rows-12345", DrillActivitiesImpl.ENVIRONMENTS);
 
     SweepReport again = sweeper.sweep(false);
     assertThat(again.summary())
@@ -155,7 +182,7 @@ final class OrphanSweeperIT {
 
     assertThatThrownBy(
             () ->
-                new OrphanSweeper(catalog, name -> store, spool, unreachable, "the test")
+                new OrphanSweeper(catalog, name -> store, spool, unreachable, drills, "the test")
                     .sweep(false))
         .isInstanceOf(StatusRuntimeException.class);
 
@@ -194,6 +221,15 @@ final class OrphanSweeperIT {
 
   private List<String> keys() {
     return store.list("");
+  }
+
+  private static boolean listening(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private List<MultipartUpload> uploads() {
