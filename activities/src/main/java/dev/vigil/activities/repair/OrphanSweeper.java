@@ -124,6 +124,7 @@ public final class OrphanSweeper {
         spoolRemoved++;
       } catch (VigilException e) {
         lines.add(e.getMessage());
+        unresolved++;
       }
     }
     for (String drillId : leftDrills()) {
@@ -142,6 +143,7 @@ public final class OrphanSweeper {
         spoolRemoved++;
       } catch (VigilException e) {
         lines.add(e.getMessage());
+        unresolved++;
       }
     }
     return new SweepReport(dryRun, List.copyOf(lines), resolved, unresolved, spoolRemoved, running);

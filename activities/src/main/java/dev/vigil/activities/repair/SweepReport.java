@@ -8,7 +8,8 @@ import java.util.List;
  * @param dryRun whether the sweep only reported
  * @param lines one line per orphaned backup and per spool directory, resolved or not
  * @param resolved orphaned backups marked FAILED and cleaned (or, in a dry run, to be)
- * @param unresolved orphaned backups that could not be cleaned this time; they stay RUNNING
+ * @param unresolved orphaned backups (they stay RUNNING) and spool directories that could not be
+ *     cleaned this time
  * @param spoolRemoved spool directories of no running backup or open run, removed
  * @param running backups left alone because their workflow is still open
  */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
 import dev.vigil.activities.drill.DrillEnvironments;
 import dev.vigil.activities.store.ObjectStore;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,6 +191,29 @@ final class OrphanSweeperIT {
     assertThat(status("models-lost")).isEqualTo("RUNNING");
     assertThat(keys()).containsExactly("models/models-lost/data.vgl");
     assertThat(spoolEntries()).containsExactly("models-lost");
+  }
+
+  @Test
+  void anOrphanWhoseRepositoryIsNotConfiguredStaysRunningAndIsReported() throws Exception {
+    begin("models-lost", "backup-models-lost");
+    put("models/models-lost/data.vgl");
+    Function<String, ObjectStore> noStores =
+        name -> {
+          throw new VigilException(
+              ErrorType.INVALID_CONFIG,
+              "no repository '" + name + "' in vigil.yaml on this worker");
+        };
+
+    SweepReport report =
+        new OrphanSweeper(catalog, noStores, spool, runs, drills, "the test").sweep(false);
+
+    assertThat(report.unresolved()).isEqualTo(1);
+    assertThat(report.lines())
+        .containsExactly(
+            "could not resolve models-lost: no repository 's3mock' in vigil.yaml on this worker");
+    assertThat(report.summary()).startsWith("0 orphaned backups resolved, 1 could not be resolved");
+    assertThat(status("models-lost")).isEqualTo("RUNNING");
+    assertThat(keys()).containsExactly("models/models-lost/data.vgl");
   }
 
   private void begin(String backupId, String workflowId) {
