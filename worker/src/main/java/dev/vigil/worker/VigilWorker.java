@@ -6,6 +6,8 @@ import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.repair.OrphanSweeper;
+import dev.vigil.activities.repair.SweepReport;
 import dev.vigil.activities.restore.RestoreActivitiesImpl;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
 import dev.vigil.activities.retention.RetentionActivitiesImpl;
@@ -20,6 +22,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class VigilWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VigilWorker.class);
+
+  /**
+   * How long a workflow task may wait on this worker's sticky queue before a real Temporal server
+   * hands it, with the full history, to any worker of the shared queue: a killed worker's runs go
+   * on within seconds on a restarted (or any other) worker.
+   */
+  static final Duration STICKY_SCHEDULE_TO_START = Duration.ofSeconds(5);
 
   private final WorkerFactory factory;
   private final String sharedQueue;
@@ -90,8 +100,12 @@ public final class VigilWorker implements AutoCloseable {
     readiness.notReady("registering search attributes with Temporal");
     SearchAttributeRegistration.register(
         client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
+    readiness.notReady("sweeping what lost runs left behind");
+    sweepOrphans(client, services);
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker shared = factory.newWorker(sharedQueue);
+    Worker shared =
+        factory.newWorker(
+            sharedQueue, workflowOptions(services.config().worker().stickyExecution()));
     // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
     Worker host =
         factory.newWorker(
@@ -120,6 +134,43 @@ public final class VigilWorker implements AutoCloseable {
     readiness.ready();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
     return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint);
+  }
+
+  /**
+   * Resolves backups left RUNNING by runs Temporal no longer has, their objects and this host's
+   * stale spool directories. Runs whose workflow is open are left to it. A sweep that cannot finish
+   * (Temporal, the catalog or a store unreachable) is logged and does not stop the worker.
+   */
+  private static void sweepOrphans(WorkflowClient client, VigilServices services) {
+    String host = services.config().worker().hostId();
+    try {
+      SweepReport report =
+          OrphanSweeper.of(
+                  services,
+                  new TemporalRunStates(
+                      client.getWorkflowServiceStubs(), client.getOptions().getNamespace()),
+                  "the worker start on host " + host)
+              .sweep(false);
+      report.lines().forEach(line -> log.warn("orphan sweep: {}", line));
+      if (!report.lines().isEmpty()) {
+        log.warn("orphan sweep: {}", report.summary());
+      }
+    } catch (RuntimeException e) {
+      log.warn("orphan sweep stopped: {} (run `vigil repair` later)", e.getMessage());
+    }
+  }
+
+  /**
+   * The shared queue's options. Without sticky execution the worker asks for no sticky queue (a
+   * zero schedule-to-start timeout sends no sticky attributes), so every workflow task goes to the
+   * shared queue with its full history. That is the only safe choice on Temporal's test server,
+   * which never times out a task on a dead worker's sticky queue.
+   */
+  static WorkerOptions workflowOptions(boolean stickyExecution) {
+    return WorkerOptions.newBuilder()
+        .setStickyQueueScheduleToStartTimeout(
+            stickyExecution ? STICKY_SCHEDULE_TO_START : Duration.ZERO)
+        .build();
   }
 
   /**

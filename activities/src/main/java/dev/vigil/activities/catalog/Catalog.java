@@ -40,4 +40,7 @@ public interface Catalog {
 
   /** Backups, newest first; {@code source} null for all. */
   List<BackupRecord> list(String source);
+
+  /** The backups still {@code RUNNING}, oldest first: running now, or left by a lost run. */
+  List<BackupRecord> running();
 }

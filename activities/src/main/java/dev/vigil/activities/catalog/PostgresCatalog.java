@@ -383,6 +383,25 @@ public final class PostgresCatalog implements Catalog {
     }
   }
 
+  @Override
+  public List<BackupRecord> running() {
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + " FROM vigil.backup WHERE status = 'RUNNING' ORDER BY started_at, backup_id";
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement query = connection.prepareStatement(sql);
+        ResultSet rows = query.executeQuery()) {
+      List<BackupRecord> records = new ArrayList<>();
+      while (rows.next()) {
+        records.add(toRecord(rows));
+      }
+      return records;
+    } catch (SQLException e) {
+      throw failure("listing running backups", e);
+    }
+  }
+
   private static BackupRecord toRecord(ResultSet row) throws SQLException {
     Array warnings = row.getArray("warnings");
     List<String> warningList =

@@ -8,5 +8,10 @@ import java.nio.file.Path;
  * @param hostId stable across restarts so a restarted worker resumes its spool's runs
  * @param spoolDir where dumps are written before they are sealed and uploaded
  * @param maxParallelSources sources backed up at once by one plan run
+ * @param stickyExecution whether workflow tasks may be kept on this worker's sticky queue. Turn it
+ *     off for a Temporal server that cannot move a task off the sticky queue of a worker that died
+ *     (Temporal's Java test server, the embedded stack): there a killed worker's runs would wait
+ *     for ever
  */
-public record WorkerConfig(String hostId, Path spoolDir, int maxParallelSources) {}
+public record WorkerConfig(
+    String hostId, Path spoolDir, int maxParallelSources, boolean stickyExecution) {}

@@ -34,8 +34,13 @@ public final class DrillActivitiesImpl implements DrillActivities {
   private final DrillCatalog catalog;
   private final DrillEnvironments environments;
 
+  /** The directory under the spool root that drill environments live in. */
+  public static final String ENVIRONMENTS = "drills";
+
   public DrillActivitiesImpl(VigilServices services) {
-    this(services, new DrillEnvironments(services.config().worker().spoolDir().resolve("drills")));
+    this(
+        services,
+        new DrillEnvironments(services.config().worker().spoolDir().resolve(ENVIRONMENTS)));
   }
 
   /** With the environments of a given root (tests). */

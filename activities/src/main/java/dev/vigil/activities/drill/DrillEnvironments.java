@@ -53,6 +53,11 @@ public final class DrillEnvironments {
     this.root = root.toAbsolutePath().normalize();
   }
 
+  /** The directory that holds every environment of this host. */
+  public Path root() {
+    return root;
+  }
+
   /** The directory that holds everything of drill {@code drillId}. */
   public Path scratchDir(String drillId) {
     if (!DRILL_ID.matcher(drillId).matches()) {

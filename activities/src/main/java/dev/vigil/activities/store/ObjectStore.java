@@ -3,6 +3,7 @@ package dev.vigil.activities.store;
 import dev.vigil.workflows.backup.UploadProgress;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -55,6 +56,15 @@ public interface ObjectStore {
 
   /** Deletes an object; absent objects are fine. */
   void delete(String key);
+
+  /** The full keys of every object under {@code keyPrefix}. */
+  List<String> list(String keyPrefix);
+
+  /** The multipart uploads under {@code keyPrefix} that were started and never completed. */
+  List<OpenUpload> openUploads(String keyPrefix);
+
+  /** Aborts an incomplete multipart upload, freeing its parts; an upload already gone is fine. */
+  void abortUpload(OpenUpload upload);
 
   /**
    * Copies an object inside the bucket with a new storage class ({@code targetKey} may equal {@code

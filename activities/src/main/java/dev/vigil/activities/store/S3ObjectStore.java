@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 import software.amazon.awssdk.services.s3.model.Tier;
@@ -159,6 +160,7 @@ public final class S3ObjectStore implements ObjectStore {
       }
     }
     if (uploadId == null) {
+      abortOpenUploads(key);
       partSize = partSizeFor(size);
       uploadId = createUpload(key, attributes);
     }
@@ -269,6 +271,68 @@ public final class S3ObjectStore implements ObjectStore {
       s3.deleteObject(request -> request.bucket(config.bucket()).key(key));
     } catch (SdkException e) {
       throw failure("delete", key, e);
+    }
+  }
+
+  @Override
+  public List<String> list(String keyPrefix) {
+    try {
+      return s3
+          .listObjectsV2Paginator(request -> request.bucket(config.bucket()).prefix(keyPrefix))
+          .contents()
+          .stream()
+          .map(S3Object::key)
+          .toList();
+    } catch (SdkException e) {
+      throw failure("list", keyPrefix, e);
+    }
+  }
+
+  @Override
+  public List<OpenUpload> openUploads(String keyPrefix) {
+    try {
+      return s3
+          .listMultipartUploadsPaginator(
+              request -> request.bucket(config.bucket()).prefix(keyPrefix))
+          .uploads()
+          .stream()
+          .map(upload -> new OpenUpload(upload.key(), upload.uploadId()))
+          .toList();
+    } catch (SdkException e) {
+      throw failure("list incomplete uploads under", keyPrefix, e);
+    }
+  }
+
+  @Override
+  public void abortUpload(OpenUpload upload) {
+    try {
+      s3.abortMultipartUpload(
+          request -> request.bucket(config.bucket()).key(upload.key()).uploadId(upload.uploadId()));
+    } catch (S3Exception e) {
+      // NoSuchUpload: completed or aborted meanwhile, which is what was wanted.
+      if (e.statusCode() != 404) {
+        throw failure("abort the incomplete upload of", upload.key(), e);
+      }
+    } catch (SdkException e) {
+      throw failure("abort the incomplete upload of", upload.key(), e);
+    }
+  }
+
+  /**
+   * Aborts what earlier attempts left of {@code key} before a fresh upload starts: an attempt
+   * killed before its first heartbeat reached Temporal started an upload no later attempt can know
+   * of. Done before, not after, the new upload: S3Mock drops a key's completed object when another
+   * upload of that key is aborted.
+   */
+  private void abortOpenUploads(String key) {
+    try {
+      for (OpenUpload open : openUploads(key)) {
+        if (open.key().equals(key)) {
+          abortUpload(open);
+        }
+      }
+    } catch (VigilException e) {
+      // A store without ListMultipartUploads; a leftover is swept by a lifecycle rule.
     }
   }
 

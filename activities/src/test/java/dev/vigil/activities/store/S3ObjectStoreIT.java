@@ -94,6 +94,34 @@ class S3ObjectStoreIT {
   }
 
   @Test
+  void aFreshUploadAbortsTheUploadsAnEarlierAttemptLeftOfItsKey() throws IOException {
+    // An attempt killed before its first heartbeat reached Temporal: its upload id is lost.
+    Path file = randomFile("stale.bin", 6_000_000L, 4);
+    String key = store.key("orders-db/stale-1.dump");
+    String stale =
+        s3mock.client().createMultipartUpload(r -> r.bucket(config.bucket()).key(key)).uploadId();
+    String otherKey = store.key("orders-db/stale-2.dump");
+    String other =
+        s3mock
+            .client()
+            .createMultipartUpload(r -> r.bucket(config.bucket()).key(otherKey))
+            .uploadId();
+    assertThat(store.openUploads(key)).extracting(OpenUpload::uploadId).containsExactly(stale);
+
+    store.uploadFile(file, key, ATTRIBUTES, null, progress -> {});
+
+    assertThat(store.head(key)).as("the object just completed").isPresent();
+    assertThat(sha256(store.open(key))).isEqualTo(sha256(file));
+    assertThat(store.openUploads(key)).isEmpty();
+    assertThat(store.openUploads(otherKey))
+        .as("another key's upload is not this upload's business")
+        .extracting(OpenUpload::uploadId)
+        .containsExactly(other);
+    store.abortUpload(new OpenUpload(otherKey, other));
+    assertThat(store.openUploads(otherKey)).isEmpty();
+  }
+
+  @Test
   void multipartUploadStoresContentStorageClassTagsAndMetadata() throws IOException {
     Path file = randomFile("large.bin", LARGE_FILE_SIZE, 1);
     String key = store.key("orders-db/full-1.dump");

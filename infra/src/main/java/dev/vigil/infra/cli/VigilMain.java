@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
       RehydrateCommand.class,
       SchedulesCommand.class,
       WorkerCommand.class,
+      RepairCommand.class,
       ApiCommand.class
     })
 public final class VigilMain implements Runnable {

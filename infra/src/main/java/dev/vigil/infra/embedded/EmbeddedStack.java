@@ -184,6 +184,8 @@ public final class EmbeddedStack implements AutoCloseable {
           host-id: embedded
           spool-dir: %s
           max-parallel-sources: 2
+          # Temporal's test server never moves a task off a dead worker's sticky queue.
+          sticky-execution: false
         metrics:
           bind: 127.0.0.1
           port: %d

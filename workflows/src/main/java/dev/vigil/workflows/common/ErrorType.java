@@ -53,7 +53,12 @@ public enum ErrorType {
   /** A restored copy does not pass its validation (row counts, queries, file checksums). */
   VALIDATION_FAILED(false),
   /** An object in a cold storage class is not readable until it is restored; retry later. */
-  OBJECT_NOT_READABLE_YET(true);
+  OBJECT_NOT_READABLE_YET(true),
+  /**
+   * A backup the catalog shows RUNNING whose workflow Temporal no longer runs (lost with a server
+   * that keeps no state, terminated, timed out): the orphan sweep records it with this type.
+   */
+  RUN_LOST(false);
 
   private final boolean retryable;
 

@@ -1,0 +1,269 @@
+package dev.vigil.infra.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.activities.catalog.BackupRecord;
+import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.activities.testing.S3MockFixture;
+import dev.vigil.infra.embedded.EmbeddedTemporal;
+import dev.vigil.starter.BackupClient;
+import dev.vigil.worker.SearchAttributeRegistration;
+import dev.vigil.workflows.backup.PlanResult;
+import dev.vigil.workflows.backup.SourceBackupResult;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A real worker JVM killed with SIGKILL in the middle of an upload, on Temporal's test server (the
+ * embedded stack's Temporal): a second worker JVM with the same host id finishes the run. Before
+ * sticky execution could be turned off, the run's next workflow task stayed on the dead worker's
+ * sticky queue for ever.
+ */
+class WorkerKillIT {
+  private static final String TASK_QUEUE = "vigil-crash";
+  private static final String HOST_ID = "crash-host";
+  private static final String KEY_ENV = "VIGIL_CRASH_KEY";
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aWorkerKilledMidUploadIsReplacedAndTheRunCompletesArchived() throws Exception {
+    PostgresFixture postgres = PostgresFixture.get();
+    S3MockFixture s3 = S3MockFixture.get();
+    String catalogDb = postgres.createDatabase();
+    String bucket = s3.newBucket("crash");
+    Path spool = Files.createDirectories(dir.resolve("spool"));
+    // Random bytes do not compress: 64 MiB make 13 parts, a few seconds of upload.
+    writeRandom(Files.createDirectories(dir.resolve("models/checkpoint-1")).resolve("w.bin"), 64);
+
+    List<Process> workers = new ArrayList<>();
+    EmbeddedTemporal temporal = EmbeddedTemporal.start();
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    try {
+      Path config = dir.resolve("vigil.yaml");
+      Files.writeString(config, config(temporal.target(), postgres, catalogDb, s3, bucket, spool));
+      workers.add(startWorker(config, 1));
+
+      // What the worker does at start; done here too so the run can start while it still starts.
+      SearchAttributeRegistration.register(stubs, "default");
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      BackupClient backups = new BackupClient(client, TASK_QUEUE);
+      long at = System.currentTimeMillis();
+      String planId = backups.start("crash", List.of("models"), at, "test");
+      String timestamp = planId.substring("backup-set-crash-".length());
+      String backupId = "models-" + timestamp;
+      String childId = "backup-models-" + timestamp;
+
+      // Kill once the upload has sent at least one part and Temporal holds its heartbeat.
+      awaitUploadHeartbeat(stubs, childId, workers.get(0), dir.resolve("worker-1.log"));
+      Process first = workers.get(0);
+      first.destroyForcibly();
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.exitValue()).as("killed by SIGKILL (128 + 9)").isEqualTo(137);
+      assertThat(Files.exists(spool.resolve(backupId).resolve("data.vgl")))
+          .as("the sealed file the killed worker was uploading")
+          .isTrue();
+
+      workers.add(startWorker(config, 2));
+      PlanResult result =
+          client.newUntypedWorkflowStub(planId).getResult(150, TimeUnit.SECONDS, PlanResult.class);
+
+      SourceBackupResult models = result.results().get(0);
+      assertThat(models.status()).isEqualTo("ARCHIVED");
+      PostgresCatalog catalog =
+          PostgresCatalog.create(postgres.catalogConfig(catalogDb), postgres.password());
+      List<BackupRecord> rows = catalog.list("models");
+      assertThat(rows).extracting(BackupRecord::backupId).containsExactly(backupId);
+      BackupRecord row = rows.get(0);
+      assertThat(row.status()).isEqualTo("ARCHIVED");
+      assertThat(models.steps()).extracting(s -> s.step()).contains("verify-upload");
+      // The stored object is exactly the sealed file the catalog describes.
+      assertThat(sha256(s3.client(), bucket, row.objectKey())).isEqualTo(row.sha256());
+      try (Stream<Path> left = Files.list(spool)) {
+        assertThat(left).as("the host's spool after the run").isEmpty();
+      }
+      assertThat(keys(s3.client(), bucket))
+          .containsExactlyInAnyOrder(
+              row.objectKey(), row.manifestKey(), "vigil/sets/crash-" + timestamp + ".json");
+      assertThat(s3.client().listMultipartUploads(r -> r.bucket(bucket)).uploads())
+          .as("incomplete multipart uploads")
+          .isEmpty();
+    } finally {
+      for (Process worker : workers) {
+        worker.destroyForcibly();
+        worker.waitFor(10, TimeUnit.SECONDS);
+      }
+      stubs.shutdownNow();
+      temporal.close();
+    }
+  }
+
+  private Process startWorker(Path config, int number) throws IOException {
+    String classPath = System.getProperty("surefire.test.class.path");
+    if (classPath == null || classPath.isBlank()) {
+      classPath = System.getProperty("java.class.path");
+    }
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            java.toString(),
+            "-Xmx384m",
+            "-cp",
+            classPath,
+            "dev.vigil.infra.cli.VigilMain",
+            "worker",
+            "--config",
+            config.toString());
+    builder.environment().put(KEY_ENV, Base64.getEncoder().encodeToString(key()));
+    builder.environment().put("AWS_TEST_ID", "test");
+    builder.environment().put("AWS_TEST_SECRET", "test-secret");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(dir.resolve("worker-" + number + ".log").toFile());
+    return builder.start();
+  }
+
+  /** Waits until the backup's Upload activity is running and Temporal has one heartbeat of it. */
+  private static void awaitUploadHeartbeat(
+      WorkflowServiceStubs stubs, String workflowId, Process worker, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      if (!worker.isAlive()) {
+        throw new AssertionError("the worker exited early:\n" + Files.readString(log));
+      }
+      try {
+        List<PendingActivityInfo> pending =
+            stubs
+                .blockingStub()
+                .describeWorkflowExecution(
+                    DescribeWorkflowExecutionRequest.newBuilder()
+                        .setNamespace("default")
+                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                        .build())
+                .getPendingActivitiesList();
+        if (pending.stream()
+            .anyMatch(
+                a -> a.getActivityType().getName().equals("Upload") && a.hasHeartbeatDetails())) {
+          return;
+        }
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the upload never started:\n" + Files.readString(log));
+  }
+
+  private static String config(
+      String temporalTarget,
+      PostgresFixture postgres,
+      String catalogDb,
+      S3MockFixture s3,
+      String bucket,
+      Path spool) {
+    return """
+        temporal:
+          target: %s
+          task-queue: %s
+        worker:
+          host-id: %s
+          spool-dir: %s
+          sticky-execution: false
+        metrics:
+          port: 0
+        catalog:
+          jdbc-url: %s
+          user: %s
+          password-file: %s
+        repositories:
+          main:
+            endpoint: %s
+            bucket: %s
+            prefix: vigil
+            path-style-access: true
+            part-size: 5MiB
+            access-key-id-env: AWS_TEST_ID
+            secret-access-key-env: AWS_TEST_SECRET
+        encryption:
+          key-env: %s
+        sources:
+          models:
+            type: directory
+            kind: model
+            path: models
+        """
+        .formatted(
+            temporalTarget,
+            TASK_QUEUE,
+            HOST_ID,
+            spool,
+            postgres.cluster().jdbcUrl(catalogDb),
+            postgres.superuser(),
+            postgres.passwordFile(),
+            s3.endpoint(),
+            bucket,
+            KEY_ENV);
+  }
+
+  private static List<String> keys(S3Client client, String bucket) {
+    return client.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream()
+        .map(S3Object::key)
+        .toList();
+  }
+
+  private static String sha256(S3Client client, String bucket, String key) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    try (InputStream in =
+        new DigestInputStream(client.getObject(r -> r.bucket(bucket).key(key)), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void writeRandom(Path file, int mebibytes) throws IOException {
+    Random random = new Random(9);
+    byte[] chunk = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (int i = 0; i < mebibytes; i++) {
+        random.nextBytes(chunk);
+        out.write(chunk);
+      }
+    }
+  }
+
+  private static byte[] key() {
+    byte[] key = new byte[32];
+    new Random(17).nextBytes(key);
+    return key;
+  }
+}
