@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.postgresql.util.PSQLException;
 
 /**
  * Restores a pg_dump custom-format archive with {@code pg_restore -j N} into a database, after
@@ -164,11 +163,16 @@ public final class PostgresRestorer {
           e);
     }
     if (outcome.exitCode() != 0) {
-      String reason = redact(outcome.lastStderrLine(), target.password());
-      ErrorType type =
-          reason.contains("could not connect") || reason.contains("Connection refused")
-              ? ErrorType.SOURCE_UNREACHABLE
-              : ErrorType.RESTORE_FAILED;
+      String stderr = outcome.stderrTail();
+      String reason = redact(SqlErrors.condense(stderr), target.password());
+      ErrorType type;
+      if (SqlErrors.permissionDenied(stderr)) {
+        type = ErrorType.DATABASE_PERMISSION_DENIED;
+      } else if (stderr.contains("could not connect") || stderr.contains("Connection refused")) {
+        type = ErrorType.SOURCE_UNREACHABLE;
+      } else {
+        type = ErrorType.RESTORE_FAILED;
+      }
       throw new VigilException(
           type,
           "pg_restore into "
@@ -285,6 +289,19 @@ public final class PostgresRestorer {
               + "); check the target's user and password file",
           error);
     }
+    if (state.equals(SqlErrors.INSUFFICIENT_PRIVILEGE)) {
+      return new VigilException(
+          ErrorType.DATABASE_PERMISSION_DENIED,
+          action
+              + " restore target "
+              + target.describe()
+              + " as user '"
+              + target.user()
+              + "' was refused ("
+              + message
+              + "); grant the user the privilege or restore into a fresh cluster",
+          error);
+    }
     if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")) {
       return new VigilException(
           ErrorType.SOURCE_UNREACHABLE,
@@ -310,10 +327,7 @@ public final class PostgresRestorer {
   }
 
   private static String message(SQLException error) {
-    if (error instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
-      return psql.getServerErrorMessage().getMessage();
-    }
-    return String.valueOf(error.getMessage());
+    return SqlErrors.serverMessage(error);
   }
 
   private static String redact(String text, String password) {

@@ -154,6 +154,32 @@ final class PipelineHarness implements AutoCloseable {
     return decoded.toString();
   }
 
+  /**
+   * How many attempts activity {@code activityType} of a workflow took: the test server records one
+   * started event per activity, carrying the attempt it ended on.
+   */
+  int attempts(String workflowId, String activityType) {
+    List<io.temporal.api.history.v1.HistoryEvent> events =
+        environment.getWorkflowClient().fetchHistory(workflowId).getHistory().getEventsList();
+    java.util.Set<Long> scheduled = new java.util.HashSet<>();
+    int attempts = 0;
+    for (var event : events) {
+      if (event.hasActivityTaskScheduledEventAttributes()
+          && event
+              .getActivityTaskScheduledEventAttributes()
+              .getActivityType()
+              .getName()
+              .equals(activityType)) {
+        scheduled.add(event.getEventId());
+      } else if (event.hasActivityTaskStartedEventAttributes()
+          && scheduled.contains(
+              event.getActivityTaskStartedEventAttributes().getScheduledEventId())) {
+        attempts += event.getActivityTaskStartedEventAttributes().getAttempt();
+      }
+    }
+    return attempts;
+  }
+
   List<BackupRecord> catalog() {
     return services.catalog().list(null);
   }
