@@ -126,16 +126,30 @@ final class PipelineHarness implements AutoCloseable {
 
   /** Starts a worker for {@code config} and runs one plan to its end. */
   PlanResult run(VigilConfig config, List<String> sources) {
+    BackupClient client = startWorker(config);
+    String id = client.start("test", sources, System.currentTimeMillis(), "test");
+    return client.await(id);
+  }
+
+  /** Starts a worker for {@code config} (after stopping any earlier one); a client for plans. */
+  BackupClient startWorker(VigilConfig config) {
     close();
     environment =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     services = new VigilServices(config, ENVIRONMENT_WITH_S3);
     worker = VigilWorker.start(environment.getWorkflowClient(), services);
-    BackupClient client =
-        new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
-    String id = client.start("test", sources, System.currentTimeMillis(), "test");
-    return client.await(id);
+    return new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
+  }
+
+  /** The running worker's Temporal client. */
+  io.temporal.client.WorkflowClient workflowClient() {
+    return environment.getWorkflowClient();
+  }
+
+  /** The running worker's services. */
+  VigilServices services() {
+    return services;
   }
 
   /**

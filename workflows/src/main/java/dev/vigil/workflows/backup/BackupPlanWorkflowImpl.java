@@ -129,16 +129,20 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
     String backupId = BackupIds.backupId(source.name(), timestamp);
     if (failure instanceof ChildWorkflowFailure child
         && child.getCause() instanceof WorkflowExecutionAlreadyStarted) {
-      // Another plan run took the same source at the same second: it is not backed up twice.
+      // Another plan run took the same source at the same second: it is not backed up twice, and
+      // the backup stays that run's (recordBackupSet does not link it to this set).
       return SourceBackupResult.failed(
           backupId,
           source,
           ErrorType.DUPLICATE_RUN.name(),
-          "backup "
+          "source '"
+              + source.name()
+              + "': backup "
               + backupId
               + " was already started by workflow "
               + child.getExecution().getWorkflowId()
-              + "; not run twice");
+              + " for another plan run in the same second; not run twice, and not part of this"
+              + " set");
     }
     String reason = Failures.reason(failure);
     if (reason == null || reason.isBlank()) {
