@@ -119,6 +119,8 @@ public final class SqlErrors {
     if (kept.isEmpty()) {
       return last == null ? "(no output)" : oneLine(last);
     }
+    // A kept line's own final ';' (SQL) would double the separator.
+    kept.replaceAll(line -> line.endsWith(";") ? line.substring(0, line.length() - 1) : line);
     kept.replaceAll(
         line ->
             line.length() > MAX_COMMAND && COMMAND.matcher(line).matches()

@@ -3,6 +3,7 @@ package dev.vigil.activities.restore;
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ValidationConfig;
+import dev.vigil.activities.source.PgRoles;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
@@ -17,11 +18,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Restores a pg_dump custom-format archive with {@code pg_restore -j N} into a database, after
@@ -29,6 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * at backup time and the source's validation queries.
  */
 public final class PostgresRestorer {
+  private static final Logger log = LoggerFactory.getLogger(PostgresRestorer.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
@@ -117,6 +123,88 @@ public final class PostgresRestorer {
               + " backup holds");
     }
     return true;
+  }
+
+  /**
+   * Creates the roles of the backup's source cluster that the target's cluster lacks, before
+   * pg_restore replays the GRANTs that name them; a role that exists is never altered. In a fresh
+   * cluster (one Vigil started for this restore) a role keeps its recorded attributes and
+   * memberships. On any other server a missing role is created {@code NOLOGIN} and only memberships
+   * among the roles created now are granted, so a restore adds no login there and widens no
+   * existing role; if the restoring user may not create roles, nothing is created and pg_restore
+   * reports the missing role if the dump needs it. Never SUPERUSER, REPLICATION, BYPASSRLS or a
+   * password.
+   *
+   * @return the names of the roles created
+   */
+  public List<String> createRoles(Database target, PgRoles roles, boolean freshCluster) {
+    if (roles.roles().isEmpty()) {
+      return List.of();
+    }
+    List<String> created = new ArrayList<>();
+    try (Connection connection = connect(target, target.database());
+        Statement statement = connection.createStatement()) {
+      Set<String> existing = new HashSet<>();
+      try (ResultSet rows = statement.executeQuery("SELECT rolname FROM pg_roles")) {
+        while (rows.next()) {
+          existing.add(rows.getString(1));
+        }
+      }
+      for (PgRoles.Role role : roles.roles()) {
+        if (existing.contains(role.name())) {
+          continue;
+        }
+        try {
+          statement.execute(createRole(role, freshCluster));
+        } catch (SQLException e) {
+          if (freshCluster || !SqlErrors.permissionDenied(e)) {
+            throw e;
+          }
+          log.warn(
+              "restore target {}: user '{}' may not create roles ({}); the backup's roles that"
+                  + " are missing there are not created",
+              target.describe(),
+              target.user(),
+              SqlErrors.serverMessage(e));
+          return created;
+        }
+        created.add(role.name());
+      }
+      for (PgRoles.Membership membership : roles.memberships()) {
+        boolean grantedRoleAllowed =
+            created.contains(membership.role())
+                || (freshCluster && existing.contains(membership.role()));
+        if (created.contains(membership.member()) && grantedRoleAllowed) {
+          statement.execute(
+              "GRANT "
+                  + quote(membership.role())
+                  + " TO "
+                  + quote(membership.member())
+                  + (membership.admin() ? " WITH ADMIN OPTION" : ""));
+        }
+      }
+    } catch (SQLException e) {
+      throw failure(e, target, "creating the backup's roles in");
+    }
+    if (!created.isEmpty()) {
+      log.info("restore target {}: created roles {}", target.describe(), created);
+    }
+    return created;
+  }
+
+  private static String createRole(PgRoles.Role role, boolean freshCluster) {
+    StringBuilder sql = new StringBuilder("CREATE ROLE ").append(quote(role.name()));
+    sql.append(role.inherit() ? " INHERIT" : " NOINHERIT");
+    if (!freshCluster) {
+      return sql.append(" NOLOGIN").toString();
+    }
+    sql.append(role.login() ? " LOGIN" : " NOLOGIN");
+    sql.append(role.createDb() ? " CREATEDB" : " NOCREATEDB");
+    sql.append(role.createRole() ? " CREATEROLE" : " NOCREATEROLE");
+    if (role.connectionLimit() >= 0) {
+      sql.append(" CONNECTION LIMIT ").append(role.connectionLimit());
+    }
+    return sql.toString();
   }
 
   /**

@@ -48,6 +48,9 @@ public final class PostgresDumper {
   /** The per-table row counts' name in the spool: a JSON array of {schema, table, rows}. */
   public static final String TABLES_FILE = "tables.json";
 
+  /** The source cluster's roles ({@link PgRoles}, no passwords) in the spool. */
+  public static final String ROLES_FILE = "roles.json";
+
   private static final Logger LOG = LoggerFactory.getLogger(PostgresDumper.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
@@ -93,7 +96,7 @@ public final class PostgresDumper {
   }
 
   /**
-   * Writes {@code spoolDir/dump.pgc} and {@code spoolDir/tables.json}.
+   * Writes {@code spoolDir/dump.pgc}, {@code spoolDir/tables.json} and {@code spoolDir/roles.json}.
    *
    * @param password null to use {@code .pgpass}
    * @param bytesWritten called with the archive's size every ~2 s while pg_dump runs (and with 0
@@ -115,6 +118,7 @@ public final class PostgresDumper {
     List<TableRows> tables = new ArrayList<>();
     Instant consistentAt;
     String serverVersion;
+    PgRoles roles;
     try (Connection connection = connect(target);
         Statement statement = connection.createStatement()) {
       statement.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -128,6 +132,9 @@ public final class PostgresDumper {
         consistentAt = row.getObject(2, OffsetDateTime.class).toInstant();
         serverVersion = row.getString(3);
       }
+      // Roles are cluster-wide and outside any snapshot; read with the dump, they are what its
+      // GRANTs name.
+      roles = PgRoles.read(statement);
       afterSnapshot.run();
       // Count rows on the exporting transaction while pg_dump reads the same snapshot: both see
       // exactly the same data, and the counting scan overlaps the dump instead of adding to it.
@@ -164,6 +171,9 @@ public final class PostgresDumper {
     long bytes;
     try {
       writeTables(spoolDir.resolve(TABLES_FILE), tables);
+      Json.MAPPER
+          .writerWithDefaultPrettyPrinter()
+          .writeValue(spoolDir.resolve(ROLES_FILE).toFile(), roles);
       bytes = Files.size(dumpFile);
     } catch (IOException e) {
       throw spoolFailure(e, target, spoolDir);

@@ -23,7 +23,7 @@ final class SqlErrorsTest {
         .isEqualTo(
             "pg_restore: error: could not execute query: ERROR: role \"app_reader\" does not"
                 + " exist; Command was: GRANT SELECT ON TABLE public.customers TO lim; GRANT SELECT ON"
-                + " TABLE public.customers TO app_reader;");
+                + " TABLE public.customers TO app_reader");
     assertThat(SqlErrors.permissionDenied(stderr)).isFalse();
   }
 

@@ -235,6 +235,33 @@ final class PostgresDumperIT {
   }
 
   @Test
+  void theClustersRolesAreRecordedWithTheDumpWithoutPasswords() throws Exception {
+    String database = postgres.createDatabase();
+    String reader = "app_reader_" + ProcessHandle.current().pid();
+    String analyst = "app_analyst_" + ProcessHandle.current().pid();
+    String password = "analyst-secret-" + ProcessHandle.current().pid();
+    postgres.execute(
+        database,
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text)",
+        "CREATE ROLE " + reader + " NOLOGIN",
+        "CREATE ROLE " + analyst + " LOGIN CONNECTION LIMIT 3 PASSWORD '" + password + "'",
+        "GRANT " + reader + " TO " + analyst,
+        "GRANT SELECT ON customers TO " + reader);
+
+    dumper.dump(source(database), postgres.password(), spool, bytes -> {});
+
+    Path rolesFile = spool.resolve(PostgresDumper.ROLES_FILE);
+    PgRoles roles = Json.MAPPER.readValue(rolesFile.toFile(), PgRoles.class);
+    assertThat(roles.roles())
+        .contains(
+            new PgRoles.Role(reader, false, true, false, false, -1),
+            new PgRoles.Role(analyst, true, true, false, false, 3))
+        .noneMatch(role -> role.name().startsWith("pg_"));
+    assertThat(roles.memberships()).contains(new PgRoles.Membership(reader, analyst, false));
+    assertThat(Files.readString(rolesFile)).doesNotContain(password).doesNotContain("SCRAM");
+  }
+
+  @Test
   void roleThatMayNotReadASequenceFailsAsPermissionDeniedNamingItOnOneLine() {
     String password = "limited-secret-" + ProcessHandle.current().pid();
     String role = "vigil_no_seq_" + ProcessHandle.current().pid();
