@@ -262,6 +262,24 @@ final class PostgresDumperIT {
   }
 
   @Test
+  void aNonSuperuserWithPgReadAllDataBacksUpEverythingAndTheRoles() throws Exception {
+    String role = "vigil_reader_" + ProcessHandle.current().pid();
+    String password = "reader-secret-" + ProcessHandle.current().pid();
+    postgres.execute(
+        seeded,
+        "CREATE ROLE " + role + " LOGIN NOSUPERUSER PASSWORD '" + password + "'",
+        "GRANT pg_read_all_data TO " + role);
+
+    PgDump dump = dumper.dump(asRole(seeded, role), password, spool, bytes -> {});
+
+    assertThat(dump.totalRows()).isEqualTo(ORDER_LINES + CUSTOMERS + 800);
+    PgRoles roles =
+        Json.MAPPER.readValue(spool.resolve(PostgresDumper.ROLES_FILE).toFile(), PgRoles.class);
+    assertThat(roles.memberships())
+        .contains(new PgRoles.Membership("pg_read_all_data", role, false));
+  }
+
+  @Test
   void roleThatMayNotReadASequenceFailsAsPermissionDeniedNamingItOnOneLine() {
     String password = "limited-secret-" + ProcessHandle.current().pid();
     String role = "vigil_no_seq_" + ProcessHandle.current().pid();
