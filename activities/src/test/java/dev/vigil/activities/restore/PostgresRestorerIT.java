@@ -1,20 +1,28 @@
 package dev.vigil.activities.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.PgRoles;
 import dev.vigil.activities.source.PgRoles.Membership;
 import dev.vigil.activities.source.PgRoles.Role;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.workflows.common.ErrorType;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The backup's roles created on a server Vigil did not start (a {@code --target-db} restore, a
- * drill's database target): only missing roles, NOLOGIN, and never a change to an existing role.
+ * pg_restore and the backup's roles against a real cluster: roles created on a server Vigil did not
+ * start (a {@code --target-db} restore, a drill's database target) are only the missing ones,
+ * NOLOGIN, and never a change to an existing role; a refused pg_restore says why on one line.
  */
-final class PostgresRestorerRolesIT {
+final class PostgresRestorerIT {
   private final PostgresFixture postgres = PostgresFixture.get();
   private final PostgresRestorer restorer = new PostgresRestorer(PgTools.locate());
 
@@ -110,6 +118,68 @@ final class PostgresRestorerRolesIT {
         .isEqualTo(1);
     assertThat(member(database, "'" + analyst + "'", "'" + reader + "'")).isTrue();
     assertThat(member(database, "'" + reader + "'", "'pg_read_all_data'")).isTrue();
+  }
+
+  @Test
+  void pgRestoreRefusedForLackOfAPrivilegeIsPermissionDeniedNamingTheSchema(@TempDir Path dir)
+      throws Exception {
+    String source = postgres.createDatabase();
+    postgres.execute(source, "CREATE TABLE orders (id int PRIMARY KEY)");
+    Path dump = dir.resolve("orders.pgc");
+    PgTools tools = PgTools.locate();
+    PgTools.ProcessOutcome dumped =
+        tools.run(
+            List.of(
+                tools.pgDump(),
+                "-Fc",
+                "-h",
+                postgres.cluster().host(),
+                "-p",
+                Integer.toString(postgres.cluster().port()),
+                "-U",
+                postgres.superuser(),
+                "-d",
+                source,
+                "-f",
+                dump.toString()),
+            Map.of("PGPASSWORD", postgres.password()),
+            null,
+            Duration.ofSeconds(1),
+            () -> {});
+    assertThat(dumped.exitCode()).as(dumped.stderrTail()).isZero();
+    String role = "restorer_" + ProcessHandle.current().pid();
+    String password = "restorer-secret-" + ProcessHandle.current().pid();
+    String target = postgres.createDatabase();
+    // PostgreSQL 15: only the database owner may create in schema public.
+    postgres.execute(target, "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+
+    assertThatThrownBy(
+            () ->
+                restorer.restore(
+                    new PostgresRestorer.Database(
+                        postgres.cluster().host(),
+                        postgres.cluster().port(),
+                        target,
+                        role,
+                        password),
+                    dump,
+                    1,
+                    false,
+                    () -> {}))
+        .isInstanceOfSatisfying(
+            VigilException.class,
+            e -> {
+              assertThat(e.type())
+                  .as(e.getMessage())
+                  .isEqualTo(ErrorType.DATABASE_PERMISSION_DENIED);
+              assertThat(e.getMessage())
+                  .contains(
+                      "pg_restore into database '" + target + "'",
+                      "ERROR: permission denied for schema public",
+                      "Command was: CREATE TABLE public.orders")
+                  .doesNotContain("\n")
+                  .doesNotContain(password);
+            });
   }
 
   private long count(String database, String condition) {
