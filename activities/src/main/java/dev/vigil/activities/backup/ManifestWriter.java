@@ -17,11 +17,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Writes the per-backup manifest: what was backed up (tables and row counts, or every file with
- * size and SHA-256), how it was sealed (compression, key id, stored SHA-256), where it is stored,
- * and the tool versions. The file list is streamed from the spool, so a million files do not become
- * a million objects in memory. Its HMAC (a sub-key of the backup key) is stored as object metadata
- * so a tampered manifest is refused on restore.
+ * Writes the per-backup manifest: what was backed up (tables and row counts and the source
+ * cluster's roles, or every file with size and SHA-256), how it was sealed (compression, key id,
+ * stored SHA-256), where it is stored, and the tool versions. The file list is streamed from the
+ * spool, so a million files do not become a million objects in memory. Its HMAC (a sub-key of the
+ * backup key) is stored as object metadata so a tampered manifest is refused on restore.
  */
 public final class ManifestWriter {
   /** The manifest format identifier. */
@@ -104,6 +104,12 @@ public final class ManifestWriter {
       } else {
         json.writeFieldName("tables");
         json.writeTree(Json.MAPPER.readTree(listFile.toFile()));
+        // A database dump's roles lie beside its row counts (absent in spools of older versions).
+        Path roles = listFile.resolveSibling(Spool.ROLES);
+        if (Files.isRegularFile(roles)) {
+          json.writeFieldName("roles");
+          json.writeTree(Json.MAPPER.readTree(roles.toFile()));
+        }
       }
       json.writeEndObject();
     }

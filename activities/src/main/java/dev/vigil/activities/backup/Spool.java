@@ -19,6 +19,9 @@ public final class Spool {
   /** Per-table row counts taken in the dump's snapshot. */
   public static final String TABLES = "tables.json";
 
+  /** The source cluster's roles (names, attributes, memberships; never passwords). */
+  public static final String ROLES = "roles.json";
+
   /** What the dump step learned (format, versions, warnings), for later steps. */
   public static final String DUMP_META = "dump.json";
 

@@ -32,7 +32,10 @@ public interface Catalog {
    */
   boolean markFailed(FailRequest request);
 
-  /** Records a backup set and links its backups to it. Idempotent. */
+  /**
+   * Records a backup set and links the backups it ran to it: never a {@code DUPLICATE_RUN} result
+   * nor a backup another set began. Idempotent.
+   */
   void recordBackupSet(BackupSetRequest request, String status, String manifestKey);
 
   /** One backup by id. */

@@ -315,7 +315,17 @@ public final class PostgresCatalog implements Catalog {
             + " triggered_by = EXCLUDED.triggered_by, started_at = EXCLUDED.started_at,"
             + " finished_at = EXCLUDED.finished_at, source_count = EXCLUDED.source_count,"
             + " archived_count = EXCLUDED.archived_count";
-    String linkBackups = "UPDATE vigil.backup SET set_id = ? WHERE backup_id = ANY (?)";
+    // A set links only the backups it ran: not a DUPLICATE_RUN result (the same backup id taken by
+    // another plan run in the same second), and never a backup another set began, whatever the
+    // request says. Otherwise the set that ran it would lose it, COMPLETE with nothing to restore.
+    String linkBackups =
+        "UPDATE vigil.backup SET set_id = ? WHERE backup_id = ANY (?)"
+            + " AND (set_id IS NULL OR set_id = ?)";
+    Object[] ranBySet =
+        results.stream()
+            .filter(result -> !ErrorType.DUPLICATE_RUN.name().equals(result.failureType()))
+            .map(SourceBackupResult::backupId)
+            .toArray();
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
       try (PreparedStatement set = connection.prepareStatement(upsertSet);
@@ -331,10 +341,8 @@ public final class PostgresCatalog implements Catalog {
         set.setInt(9, (int) results.stream().filter(SourceBackupResult::archived).count());
         set.executeUpdate();
         link.setString(1, request.setId());
-        link.setArray(
-            2,
-            connection.createArrayOf(
-                "text", results.stream().map(SourceBackupResult::backupId).toArray()));
+        link.setArray(2, connection.createArrayOf("text", ranBySet));
+        link.setString(3, request.setId());
         link.executeUpdate();
         connection.commit();
       } catch (SQLException | RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.FileEntry;
+import dev.vigil.activities.source.PgRoles;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.VerifiedBackup;
@@ -111,6 +112,18 @@ public final class BackupManifest {
     return tables;
   }
 
+  /** The source cluster's roles recorded with a database backup; none in older backups. */
+  public PgRoles roles() {
+    try (JsonParser parser = Json.MAPPER.createParser(file.toFile())) {
+      if (seekField(parser, "roles") && parser.nextToken() == JsonToken.START_OBJECT) {
+        return Json.MAPPER.readValue(parser, PgRoles.class);
+      }
+      return PgRoles.NONE;
+    } catch (IOException e) {
+      throw invalid("manifest " + file + " has unreadable roles: " + e.getMessage());
+    }
+  }
+
   /** The recorded entries of a directory backup, in archive order; close when done. */
   public FileList files() {
     try {
@@ -206,7 +219,10 @@ public final class BackupManifest {
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
-        if (name.equals("files") || name.equals("tables") || name.equals("warnings")) {
+        if (name.equals("files")
+            || name.equals("tables")
+            || name.equals("warnings")
+            || name.equals("roles")) {
           parser.skipChildren();
           continue;
         }

@@ -3,6 +3,7 @@ package dev.vigil.activities.restore;
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ValidationConfig;
+import dev.vigil.activities.source.PgRoles;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
@@ -17,12 +18,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Restores a pg_dump custom-format archive with {@code pg_restore -j N} into a database, after
@@ -30,6 +34,7 @@ import org.postgresql.util.PSQLException;
  * at backup time and the source's validation queries.
  */
 public final class PostgresRestorer {
+  private static final Logger log = LoggerFactory.getLogger(PostgresRestorer.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
@@ -121,6 +126,88 @@ public final class PostgresRestorer {
   }
 
   /**
+   * Creates the roles of the backup's source cluster that the target's cluster lacks, before
+   * pg_restore replays the GRANTs that name them; a role that exists is never altered. In a fresh
+   * cluster (one Vigil started for this restore) a role keeps its recorded attributes and
+   * memberships. On any other server a missing role is created {@code NOLOGIN} and only memberships
+   * among the roles created now are granted, so a restore adds no login there and widens no
+   * existing role; if the restoring user may not create roles, nothing is created and pg_restore
+   * reports the missing role if the dump needs it. Never SUPERUSER, REPLICATION, BYPASSRLS or a
+   * password.
+   *
+   * @return the names of the roles created
+   */
+  public List<String> createRoles(Database target, PgRoles roles, boolean freshCluster) {
+    if (roles.roles().isEmpty()) {
+      return List.of();
+    }
+    List<String> created = new ArrayList<>();
+    try (Connection connection = connect(target, target.database());
+        Statement statement = connection.createStatement()) {
+      Set<String> existing = new HashSet<>();
+      try (ResultSet rows = statement.executeQuery("SELECT rolname FROM pg_roles")) {
+        while (rows.next()) {
+          existing.add(rows.getString(1));
+        }
+      }
+      for (PgRoles.Role role : roles.roles()) {
+        if (existing.contains(role.name())) {
+          continue;
+        }
+        try {
+          statement.execute(createRole(role, freshCluster));
+        } catch (SQLException e) {
+          if (freshCluster || !SqlErrors.permissionDenied(e)) {
+            throw e;
+          }
+          log.warn(
+              "restore target {}: user '{}' may not create roles ({}); the backup's roles that"
+                  + " are missing there are not created",
+              target.describe(),
+              target.user(),
+              SqlErrors.serverMessage(e));
+          return created;
+        }
+        created.add(role.name());
+      }
+      for (PgRoles.Membership membership : roles.memberships()) {
+        boolean grantedRoleAllowed =
+            created.contains(membership.role())
+                || (freshCluster && existing.contains(membership.role()));
+        if (created.contains(membership.member()) && grantedRoleAllowed) {
+          statement.execute(
+              "GRANT "
+                  + quote(membership.role())
+                  + " TO "
+                  + quote(membership.member())
+                  + (membership.admin() ? " WITH ADMIN OPTION" : ""));
+        }
+      }
+    } catch (SQLException e) {
+      throw failure(e, target, "creating the backup's roles in");
+    }
+    if (!created.isEmpty()) {
+      log.info("restore target {}: created roles {}", target.describe(), created);
+    }
+    return created;
+  }
+
+  private static String createRole(PgRoles.Role role, boolean freshCluster) {
+    StringBuilder sql = new StringBuilder("CREATE ROLE ").append(quote(role.name()));
+    sql.append(role.inherit() ? " INHERIT" : " NOINHERIT");
+    if (!freshCluster) {
+      return sql.append(" NOLOGIN").toString();
+    }
+    sql.append(role.login() ? " LOGIN" : " NOLOGIN");
+    sql.append(role.createDb() ? " CREATEDB" : " NOCREATEDB");
+    sql.append(role.createRole() ? " CREATEROLE" : " NOCREATEROLE");
+    if (role.connectionLimit() >= 0) {
+      sql.append(" CONNECTION LIMIT ").append(role.connectionLimit());
+    }
+    return sql.toString();
+  }
+
+  /**
    * Runs {@code pg_restore -j jobs} of {@code dumpFile} into the target. Objects are owned by the
    * restoring user ({@code --no-owner}); the first error stops the restore.
    *
@@ -164,11 +251,16 @@ public final class PostgresRestorer {
           e);
     }
     if (outcome.exitCode() != 0) {
-      String reason = redact(outcome.lastStderrLine(), target.password());
-      ErrorType type =
-          reason.contains("could not connect") || reason.contains("Connection refused")
-              ? ErrorType.SOURCE_UNREACHABLE
-              : ErrorType.RESTORE_FAILED;
+      String stderr = outcome.stderrTail();
+      String reason = redact(SqlErrors.condense(stderr), target.password());
+      ErrorType type;
+      if (SqlErrors.permissionDenied(stderr)) {
+        type = ErrorType.DATABASE_PERMISSION_DENIED;
+      } else if (stderr.contains("could not connect") || stderr.contains("Connection refused")) {
+        type = ErrorType.SOURCE_UNREACHABLE;
+      } else {
+        type = ErrorType.RESTORE_FAILED;
+      }
       throw new VigilException(
           type,
           "pg_restore into "
@@ -285,6 +377,19 @@ public final class PostgresRestorer {
               + "); check the target's user and password file",
           error);
     }
+    if (state.equals(SqlErrors.INSUFFICIENT_PRIVILEGE)) {
+      return new VigilException(
+          ErrorType.DATABASE_PERMISSION_DENIED,
+          action
+              + " restore target "
+              + target.describe()
+              + " as user '"
+              + target.user()
+              + "' was refused ("
+              + message
+              + "); grant the user the privilege or restore into a fresh cluster",
+          error);
+    }
     if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")) {
       return new VigilException(
           ErrorType.SOURCE_UNREACHABLE,
@@ -310,10 +415,7 @@ public final class PostgresRestorer {
   }
 
   private static String message(SQLException error) {
-    if (error instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
-      return psql.getServerErrorMessage().getMessage();
-    }
-    return String.valueOf(error.getMessage());
+    return SqlErrors.serverMessage(error);
   }
 
   private static String redact(String text, String password) {

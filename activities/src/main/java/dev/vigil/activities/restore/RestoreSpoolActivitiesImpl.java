@@ -321,6 +321,11 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                     + " fresh cluster (--fresh-cluster), not a "
                     + target.type());
           }
+          // GRANTs in the dump name the source's roles: create those the target lacks first.
+          postgres.createRoles(
+              database,
+              manifest(request.restoreId()).roles(),
+              "fresh-cluster".equals(target.type()));
           postgres.restore(database, plain, jobs, clean, () -> context.heartbeat(null));
           return restored;
         });

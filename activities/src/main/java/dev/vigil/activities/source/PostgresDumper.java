@@ -30,7 +30,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +48,13 @@ public final class PostgresDumper {
   /** The per-table row counts' name in the spool: a JSON array of {schema, table, rows}. */
   public static final String TABLES_FILE = "tables.json";
 
+  /** The source cluster's roles ({@link PgRoles}, no passwords) in the spool. */
+  public static final String ROLES_FILE = "roles.json";
+
   private static final Logger LOG = LoggerFactory.getLogger(PostgresDumper.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
+  private static final String QUERY_CANCELED = "57014";
 
   // Leaf tables only: a partitioned parent's rows are its partitions' rows. Extension members are
   // left out because pg_dump does not dump their data either.
@@ -93,13 +96,13 @@ public final class PostgresDumper {
   }
 
   /**
-   * Writes {@code spoolDir/dump.pgc} and {@code spoolDir/tables.json}.
+   * Writes {@code spoolDir/dump.pgc}, {@code spoolDir/tables.json} and {@code spoolDir/roles.json}.
    *
    * @param password null to use {@code .pgpass}
    * @param bytesWritten called with the archive's size every ~2 s while pg_dump runs (and with 0
    *     while rows are counted): a heartbeat; if it throws, pg_dump is stopped
-   * @throws VigilException SOURCE_UNREACHABLE, AUTHENTICATION_FAILED, SOURCE_NOT_FOUND, DUMP_FAILED
-   *     or SPOOL_FULL
+   * @throws VigilException SOURCE_UNREACHABLE, AUTHENTICATION_FAILED, DATABASE_PERMISSION_DENIED,
+   *     SOURCE_NOT_FOUND, DUMP_FAILED or SPOOL_FULL
    * @throws CancellationException if the calling thread is interrupted (pg_dump is stopped)
    */
   public PgDump dump(
@@ -115,6 +118,7 @@ public final class PostgresDumper {
     List<TableRows> tables = new ArrayList<>();
     Instant consistentAt;
     String serverVersion;
+    PgRoles roles;
     try (Connection connection = connect(target);
         Statement statement = connection.createStatement()) {
       statement.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -128,6 +132,9 @@ public final class PostgresDumper {
         consistentAt = row.getObject(2, OffsetDateTime.class).toInstant();
         serverVersion = row.getString(3);
       }
+      // Roles are cluster-wide and outside any snapshot; read with the dump, they are what its
+      // GRANTs name.
+      roles = PgRoles.read(statement);
       afterSnapshot.run();
       // Count rows on the exporting transaction while pg_dump reads the same snapshot: both see
       // exactly the same data, and the counting scan overlaps the dump instead of adding to it.
@@ -142,13 +149,20 @@ public final class PostgresDumper {
               });
       try {
         runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
-      } finally {
+      } catch (RuntimeException dumpFailure) {
+        // pg_dump failed or was cancelled: stop the counting query too.
         if (!counting.isDone()) {
-          // pg_dump failed or was cancelled: stop the counting query too.
           statement.cancel();
         }
-        awaitCounting(counting);
+        SQLException countingFailure = countingFailure(counting);
+        if (countingFailure != null && !QUERY_CANCELED.equals(countingFailure.getSQLState())) {
+          // The count failed on its own (a table the user may not read): that aborted the
+          // exporting transaction, so pg_dump only saw its snapshot vanish. The count says why.
+          throw countingFailure;
+        }
+        throw dumpFailure;
       }
+      awaitCounting(counting);
       statement.execute("COMMIT");
     } catch (SQLException e) {
       throw sqlFailure(e, target);
@@ -157,6 +171,9 @@ public final class PostgresDumper {
     long bytes;
     try {
       writeTables(spoolDir.resolve(TABLES_FILE), tables);
+      Json.MAPPER
+          .writerWithDefaultPrettyPrinter()
+          .writeValue(spoolDir.resolve(ROLES_FILE).toFile(), roles);
       bytes = Files.size(dumpFile);
     } catch (IOException e) {
       throw spoolFailure(e, target, spoolDir);
@@ -315,6 +332,18 @@ public final class PostgresDumper {
     }
   }
 
+  /** How the counting ended once it has: null if it succeeded or did not fail in SQL. */
+  private static SQLException countingFailure(CompletableFuture<Void> counting) {
+    try {
+      counting.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() instanceof SQLException sql ? sql : null;
+    } catch (CancellationException e) {
+      return null;
+    }
+  }
+
   private static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
@@ -373,6 +402,7 @@ public final class PostgresDumper {
     }
     String stderr = target.redact(outcome.stderrTail());
     String lastLine = target.redact(outcome.lastStderrLine());
+    String why = target.redact(SqlErrors.condense(outcome.stderrTail()));
     if (stderr.contains("No space left on device") || stderr.contains("Disk quota exceeded")) {
       throw new VigilException(
           ErrorType.SPOOL_FULL,
@@ -394,10 +424,13 @@ public final class PostgresDumper {
               + " as user '"
               + source.user()
               + "' ("
-              + lastLine
+              + why
               + "; "
               + target.password().origin()
               + ")");
+    }
+    if (SqlErrors.permissionDenied(stderr)) {
+      throw permissionDenied(target, why, null);
     }
     throw new VigilException(
         ErrorType.DUMP_FAILED,
@@ -411,7 +444,7 @@ public final class PostgresDumper {
             + "' failed (exit "
             + outcome.exitCode()
             + "): "
-            + lastLine);
+            + why);
   }
 
   private static long sizeOrZero(Path file) {
@@ -448,7 +481,7 @@ public final class PostgresDumper {
   private static VigilException sqlFailure(SQLException error, Target target) {
     PostgresSourceConfig source = target.source();
     String state = error.getSQLState() == null ? "" : error.getSQLState();
-    String serverMessage = target.redact(serverMessage(error));
+    String serverMessage = target.redact(SqlErrors.serverMessage(error));
     switch (state) {
       case "28P01", "28000", "08004" -> {
         // 08004: the driver's "server asked for a password but none was given".
@@ -485,20 +518,8 @@ public final class PostgresDumper {
                 + ".database",
             error);
       }
-      case "42501" -> {
-        return new VigilException(
-            ErrorType.AUTHENTICATION_FAILED,
-            target.prefix()
-                + "user '"
-                + source.user()
-                + "' may not read everything in database '"
-                + source.database()
-                + "' at "
-                + target.address()
-                + " ("
-                + serverMessage
-                + "); grant it pg_read_all_data or use a role that can",
-            error);
+      case SqlErrors.INSUFFICIENT_PRIVILEGE -> {
+        return permissionDenied(target, serverMessage, error);
       }
       default -> {
         if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")) {
@@ -532,11 +553,22 @@ public final class PostgresDumper {
     }
   }
 
-  private static String serverMessage(SQLException error) {
-    if (error instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
-      return psql.getServerErrorMessage().getMessage();
-    }
-    return String.valueOf(error.getMessage());
+  private static VigilException permissionDenied(Target target, String why, SQLException cause) {
+    PostgresSourceConfig source = target.source();
+    return new VigilException(
+        ErrorType.DATABASE_PERMISSION_DENIED,
+        target.prefix()
+            + "user '"
+            + source.user()
+            + "' may not read everything in database '"
+            + source.database()
+            + "' at "
+            + target.address()
+            + " ("
+            + why
+            + "); grant it pg_read_all_data (PostgreSQL 14+) or CONNECT, USAGE on the schemas and"
+            + " SELECT on every table and sequence",
+        cause);
   }
 
   /** A password and where it came from, for messages; never shown itself. */

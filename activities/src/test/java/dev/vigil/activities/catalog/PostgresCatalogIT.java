@@ -302,6 +302,45 @@ final class PostgresCatalogIT {
   }
 
   @Test
+  void aSetNeverTakesABackupAnotherSetRan() {
+    // Plan runs "a" and "b" took source appdb in the same second: "a" ran backup appdb-T, "b" was
+    // refused with DUPLICATE_RUN and records its set last.
+    catalog.beginBackup(startInSet("appdb-T", "a-T", APPDB, T0));
+    catalog.markArchived(archive("appdb-T", 3_000, T0 + 1_000, SHA));
+    SourceBackupResult ran =
+        new SourceBackupResult(
+            "appdb-T",
+            APPDB,
+            "ARCHIVED",
+            3_000,
+            1_000,
+            SHA,
+            "b",
+            "k",
+            "m",
+            null,
+            "zstd",
+            T0,
+            List.of(),
+            List.of(),
+            null,
+            null);
+    SourceBackupResult duplicate =
+        SourceBackupResult.failed("appdb-T", APPDB, "DUPLICATE_RUN", "belongs to another run");
+    catalog.recordBackupSet(
+        new BackupSetRequest("a-T", "a", "test", T0, T0 + 2_000, List.of(ran)), "COMPLETE", "a");
+    catalog.recordBackupSet(
+        new BackupSetRequest("b-T", "b", "test", T0, T0 + 3_000, List.of(duplicate)),
+        "FAILED",
+        null);
+    // Even a request that claims the backup as its own does not move it.
+    catalog.recordBackupSet(
+        new BackupSetRequest("c-T", "c", "test", T0, T0 + 4_000, List.of(ran)), "COMPLETE", "c");
+
+    assertThat(catalog.find("appdb-T").orElseThrow().setId()).isEqualTo("a-T");
+  }
+
+  @Test
   void listReturnsNewestFirstAndFiltersBySource() {
     archived("a1", APPDB, 100, T0);
     archived("m1", MODELS, 100, T0 + 1_000);

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,6 +235,112 @@ final class PostgresDumperIT {
   }
 
   @Test
+  void theClustersRolesAreRecordedWithTheDumpWithoutPasswords() throws Exception {
+    String database = postgres.createDatabase();
+    String reader = "app_reader_" + ProcessHandle.current().pid();
+    String analyst = "app_analyst_" + ProcessHandle.current().pid();
+    String password = "analyst-secret-" + ProcessHandle.current().pid();
+    postgres.execute(
+        database,
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text)",
+        "CREATE ROLE " + reader + " NOLOGIN",
+        "CREATE ROLE " + analyst + " LOGIN CONNECTION LIMIT 3 PASSWORD '" + password + "'",
+        "GRANT " + reader + " TO " + analyst,
+        "GRANT SELECT ON customers TO " + reader);
+
+    dumper.dump(source(database), postgres.password(), spool, bytes -> {});
+
+    Path rolesFile = spool.resolve(PostgresDumper.ROLES_FILE);
+    PgRoles roles = Json.MAPPER.readValue(rolesFile.toFile(), PgRoles.class);
+    assertThat(roles.roles())
+        .contains(
+            new PgRoles.Role(reader, false, true, false, false, -1),
+            new PgRoles.Role(analyst, true, true, false, false, 3))
+        .noneMatch(role -> role.name().startsWith("pg_"));
+    assertThat(roles.memberships()).contains(new PgRoles.Membership(reader, analyst, false));
+    assertThat(Files.readString(rolesFile)).doesNotContain(password).doesNotContain("SCRAM");
+  }
+
+  @Test
+  void aNonSuperuserWithPgReadAllDataBacksUpEverythingAndTheRoles() throws Exception {
+    String role = "vigil_reader_" + ProcessHandle.current().pid();
+    String password = "reader-secret-" + ProcessHandle.current().pid();
+    postgres.execute(
+        seeded,
+        "CREATE ROLE " + role + " LOGIN NOSUPERUSER PASSWORD '" + password + "'",
+        "GRANT pg_read_all_data TO " + role);
+
+    PgDump dump = dumper.dump(asRole(seeded, role), password, spool, bytes -> {});
+
+    assertThat(dump.totalRows()).isEqualTo(ORDER_LINES + CUSTOMERS + 800);
+    PgRoles roles =
+        Json.MAPPER.readValue(spool.resolve(PostgresDumper.ROLES_FILE).toFile(), PgRoles.class);
+    assertThat(roles.memberships())
+        .contains(new PgRoles.Membership("pg_read_all_data", role, false));
+  }
+
+  @Test
+  void roleThatMayNotReadASequenceFailsAsPermissionDeniedNamingItOnOneLine() {
+    String password = "limited-secret-" + ProcessHandle.current().pid();
+    String role = "vigil_no_seq_" + ProcessHandle.current().pid();
+    postgres.execute(
+        seeded,
+        "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'",
+        "GRANT USAGE ON SCHEMA sales TO " + role,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public, sales TO " + role);
+    PostgresSourceConfig source = asRole(seeded, role);
+
+    assertPermissionDenied(
+        () -> dumper.dump(source, password, spool, bytes -> {}),
+        password,
+        "source 'appdb': user '" + role + "' may not read everything in database",
+        "pg_dump: error: query failed: ERROR: permission denied for sequence customers_id_seq;"
+            + " pg_dump: detail: Query was: SELECT last_value, is_called FROM"
+            + " public.customers_id_seq",
+        "pg_read_all_data");
+  }
+
+  @Test
+  void roleThatMayNotReadATableFailsAsPermissionDeniedNamingTheTable() {
+    String database = postgres.createDatabase();
+    String password = "limited-secret-" + ProcessHandle.current().pid();
+    String role = "vigil_no_table_" + ProcessHandle.current().pid();
+    postgres.execute(
+        database,
+        "CREATE TABLE notes (id int PRIMARY KEY, body text)",
+        "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g",
+        "CREATE TABLE payroll (id int PRIMARY KEY, salary numeric)",
+        "INSERT INTO payroll SELECT g, g * 1000 FROM generate_series(1, 100) g",
+        "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'",
+        "GRANT SELECT ON notes TO " + role);
+
+    assertPermissionDenied(
+        () -> dumper.dump(asRole(database, role), password, spool, bytes -> {}),
+        password,
+        "user '" + role + "' may not read everything",
+        "permission denied for table payroll");
+  }
+
+  /** One line, naming what was refused, not retryable, and no password in it. */
+  private static void assertPermissionDenied(
+      ThrowingCallable dump, String password, String... expected) {
+    assertThatThrownBy(dump)
+        .isInstanceOfSatisfying(
+            VigilException.class,
+            e -> {
+              assertThat(e.type())
+                  .as(e.getMessage())
+                  .isEqualTo(ErrorType.DATABASE_PERMISSION_DENIED);
+              assertThat(e.type().retryable()).isFalse();
+              assertThat(e.getMessage())
+                  .contains(expected)
+                  .doesNotContain("\n")
+                  .doesNotContain(password)
+                  .doesNotContain(postgres.password());
+            });
+  }
+
+  @Test
   void unknownDatabaseFailsAsSourceNotFound() {
     assertThatThrownBy(
             () -> dumper.dump(source("no_such_db"), postgres.password(), spool, bytes -> {}))
@@ -377,6 +484,19 @@ final class PostgresDumperIT {
 
     assertThat(caller.isAlive()).isFalse();
     assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+  }
+
+  private static PostgresSourceConfig asRole(String database, String role) {
+    return new PostgresSourceConfig(
+        "appdb",
+        "test-repo",
+        postgres.cluster().host(),
+        postgres.cluster().port(),
+        database,
+        role,
+        SecretRef.NONE,
+        "zstd",
+        Objectives.NONE);
   }
 
   private PostgresSourceConfig source(String database) {

@@ -38,8 +38,18 @@ class DrillIT {
   private static PlanResult backup;
 
   @BeforeAll
-  static void backUpTheDemoData() {
+  static void backUpTheDemoData() throws Exception {
     stack = EmbeddedStack.start(dir.resolve("stack"), System.err);
+    // A least-privilege role with a grant: the drill's fresh cluster must recreate it to restore.
+    try (var connection =
+            java.sql.DriverManager.getConnection(
+                stack.postgres().jdbcUrl("appdb"),
+                stack.postgres().superuser(),
+                stack.postgresPassword());
+        var statement = connection.createStatement()) {
+      statement.execute("CREATE ROLE app_reader NOLOGIN");
+      statement.execute("GRANT SELECT ON customers TO app_reader");
+    }
     var backups = stack.backups();
     backup = backups.await(backups.start("nightly", List.of(), System.currentTimeMillis(), "test"));
   }

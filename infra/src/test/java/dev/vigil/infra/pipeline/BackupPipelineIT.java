@@ -164,6 +164,50 @@ class BackupPipelineIT {
   }
 
   @Test
+  void roleThatMayNotReadASequenceFailsAtOnceNamingTheSequence() throws Exception {
+    String role = "vigil_backup_" + ProcessHandle.current().pid();
+    String password = "least-privilege-" + ProcessHandle.current().pid();
+    harness.postgres.execute(
+        harness.sourceDb,
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text)",
+        "INSERT INTO customers (name) SELECT 'customer ' || g FROM generate_series(1, 50) g",
+        "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+    Path passwordFile = dir.resolve("backup-role-password");
+    Files.writeString(passwordFile, password);
+    String yaml =
+        harness
+            .config(
+                harness.bucket,
+                harness.postgres.cluster().port(),
+                passwordFile.toString(),
+                dir.resolve("models").toString(),
+                harness.spool)
+            .replace(
+                "database: " + harness.sourceDb + "\n    user: " + harness.postgres.superuser(),
+                "database: " + harness.sourceDb + "\n    user: " + role);
+
+    PlanResult result = harness.run(harness.load(yaml), List.of("appdb"));
+
+    SourceBackupResult failed =
+        assertFailed(
+            result,
+            "DATABASE_PERMISSION_DENIED",
+            "user '"
+                + role
+                + "' may not read everything in database '"
+                + harness.sourceDb
+                + "' at 127.0.0.1:"
+                + harness.postgres.cluster().port()
+                + " (pg_dump: error: query failed: ERROR: permission denied for sequence"
+                + " customers_id_seq; pg_dump: detail: Query was: SELECT last_value, is_called"
+                + " FROM public.customers_id_seq)");
+    assertThat(failed.failure()).doesNotContain(password).doesNotContain(passwordFile + ":");
+    // Permission errors are not retried: no retry grants a privilege.
+    assertThat(harness.attempts("backup-" + failed.backupId(), "Dump")).isEqualTo(1);
+  }
+
+  @Test
   void missingDirectoryIsRefusedAtLoadAndNamedWhenItVanishesLater() throws Exception {
     Path gone = dir.resolve("no-such-models");
     String yaml =

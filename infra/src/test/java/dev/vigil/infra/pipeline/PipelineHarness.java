@@ -126,16 +126,30 @@ final class PipelineHarness implements AutoCloseable {
 
   /** Starts a worker for {@code config} and runs one plan to its end. */
   PlanResult run(VigilConfig config, List<String> sources) {
+    BackupClient client = startWorker(config);
+    String id = client.start("test", sources, System.currentTimeMillis(), "test");
+    return client.await(id);
+  }
+
+  /** Starts a worker for {@code config} (after stopping any earlier one); a client for plans. */
+  BackupClient startWorker(VigilConfig config) {
     close();
     environment =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     services = new VigilServices(config, ENVIRONMENT_WITH_S3);
     worker = VigilWorker.start(environment.getWorkflowClient(), services);
-    BackupClient client =
-        new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
-    String id = client.start("test", sources, System.currentTimeMillis(), "test");
-    return client.await(id);
+    return new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
+  }
+
+  /** The running worker's Temporal client. */
+  io.temporal.client.WorkflowClient workflowClient() {
+    return environment.getWorkflowClient();
+  }
+
+  /** The running worker's services. */
+  VigilServices services() {
+    return services;
   }
 
   /**
@@ -152,6 +166,32 @@ final class PipelineHarness implements AutoCloseable {
       decoded.append('\n').append(new String(Base64.getDecoder().decode(base64)));
     }
     return decoded.toString();
+  }
+
+  /**
+   * How many attempts activity {@code activityType} of a workflow took: the test server records one
+   * started event per activity, carrying the attempt it ended on.
+   */
+  int attempts(String workflowId, String activityType) {
+    List<io.temporal.api.history.v1.HistoryEvent> events =
+        environment.getWorkflowClient().fetchHistory(workflowId).getHistory().getEventsList();
+    java.util.Set<Long> scheduled = new java.util.HashSet<>();
+    int attempts = 0;
+    for (var event : events) {
+      if (event.hasActivityTaskScheduledEventAttributes()
+          && event
+              .getActivityTaskScheduledEventAttributes()
+              .getActivityType()
+              .getName()
+              .equals(activityType)) {
+        scheduled.add(event.getEventId());
+      } else if (event.hasActivityTaskStartedEventAttributes()
+          && scheduled.contains(
+              event.getActivityTaskStartedEventAttributes().getScheduledEventId())) {
+        attempts += event.getActivityTaskStartedEventAttributes().getAttempt();
+      }
+    }
+    return attempts;
   }
 
   List<BackupRecord> catalog() {

@@ -34,6 +34,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,7 +99,11 @@ class RestorePipelineIT {
             + " conversations (id), score int CHECK (score BETWEEN 1 AND 5))",
         "CREATE INDEX feedback_score ON feedback (score)",
         "INSERT INTO feedback (conversation_id, score) SELECT g, 1 + g % 5 FROM"
-            + " generate_series(1, 700) g");
+            + " generate_series(1, 700) g",
+        // Least-privilege roles of the source's cluster: a fresh cluster has neither.
+        "CREATE ROLE app_reader NOLOGIN",
+        "CREATE ROLE app_analyst LOGIN CONNECTION LIMIT 5 IN ROLE app_reader",
+        "GRANT SELECT ON conversations TO app_reader");
     Path models = dir.resolve("models");
     Files.createDirectories(models.resolve("checkpoint-1/tokenizer"));
     Files.writeString(models.resolve("checkpoint-1/tokenizer/vocab.json"), "{\"a\": 1}");
@@ -176,6 +184,48 @@ class RestorePipelineIT {
               assertThat(row.targetJson()).doesNotContain(harness.postgres.password());
             });
     assertSpoolClean();
+  }
+
+  @Test
+  void theSourcesRolesAreRecreatedInAFreshClusterSoItsGrantsRestore() throws Exception {
+    startWorker(harness.config());
+
+    RestoreResult result = restore(RestoreSelector.latest("appdb"), fresh(), false);
+
+    try {
+      // pg_restore runs with --exit-on-error: RESTORED means it reported no error.
+      assertThat(result.status()).as(result.failure()).isEqualTo("RESTORED");
+      RestoreTarget target = result.target();
+      try (Connection connection =
+              DriverManager.getConnection(
+                  "jdbc:postgresql://"
+                      + target.host()
+                      + ":"
+                      + target.port()
+                      + "/"
+                      + target.database(),
+                  target.user(),
+                  Files.readString(Path.of(target.passwordFile())));
+          Statement statement = connection.createStatement();
+          ResultSet row =
+              statement.executeQuery(
+                  "SELECT has_table_privilege('app_reader', 'conversations', 'SELECT'),"
+                      + " has_table_privilege('app_reader', 'feedback', 'SELECT'),"
+                      + " pg_has_role('app_analyst', 'app_reader', 'MEMBER'),"
+                      + " (SELECT rolcanlogin AND rolconnlimit = 5 AND NOT rolsuper FROM pg_roles"
+                      + " WHERE rolname = 'app_analyst'),"
+                      + " (SELECT count(*) FROM pg_authid WHERE rolname LIKE 'app_%'"
+                      + " AND rolpassword IS NOT NULL)")) {
+        row.next();
+        assertThat(row.getBoolean(1)).as("app_reader may read conversations").isTrue();
+        assertThat(row.getBoolean(2)).as("and nothing it was not granted").isFalse();
+        assertThat(row.getBoolean(3)).as("app_analyst is a member of app_reader").isTrue();
+        assertThat(row.getBoolean(4)).as("app_analyst keeps LOGIN and its limit").isTrue();
+        assertThat(row.getLong(5)).as("no password comes with a role").isZero();
+      }
+    } finally {
+      FreshClusters.shared().stop(restoreIdOf(result));
+    }
   }
 
   @Test

@@ -24,6 +24,9 @@ import org.slf4j.Logger;
 public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
   private static final Logger log = Workflow.getLogger(BackupPlanWorkflowImpl.class);
 
+  /** The change that names the source and says a duplicate's backup is not part of the set. */
+  static final String DUPLICATE_NOT_IN_SET = "duplicate-run-not-in-set";
+
   private final BackupActivities activities =
       Workflow.newActivityStub(BackupActivities.class, SourceBackupWorkflowImpl.SHARED_OPTIONS);
   private final Map<String, SourceBackupWorkflow> children = new LinkedHashMap<>();
@@ -129,16 +132,27 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
     String backupId = BackupIds.backupId(source.name(), timestamp);
     if (failure instanceof ChildWorkflowFailure child
         && child.getCause() instanceof WorkflowExecutionAlreadyStarted) {
-      // Another plan run took the same source at the same second: it is not backed up twice.
-      return SourceBackupResult.failed(
-          backupId,
-          source,
-          ErrorType.DUPLICATE_RUN.name(),
-          "backup "
-              + backupId
-              + " was already started by workflow "
-              + child.getExecution().getWorkflowId()
-              + "; not run twice");
+      // Another plan run took the same source at the same second: it is not backed up twice, and
+      // the backup stays that run's (recordBackupSet does not link a DUPLICATE_RUN to this set).
+      // Runs that reached this point before the clearer reason keep the one their history holds.
+      String workflowId = child.getExecution().getWorkflowId();
+      String reason =
+          Workflow.getVersion(DUPLICATE_NOT_IN_SET, Workflow.DEFAULT_VERSION, 1)
+                  == Workflow.DEFAULT_VERSION
+              ? "backup "
+                  + backupId
+                  + " was already started by workflow "
+                  + workflowId
+                  + "; not run twice"
+              : "source '"
+                  + source.name()
+                  + "': backup "
+                  + backupId
+                  + " was already started by workflow "
+                  + workflowId
+                  + " for another plan run in the same second; not run twice, and not part of"
+                  + " this set";
+      return SourceBackupResult.failed(backupId, source, ErrorType.DUPLICATE_RUN.name(), reason);
     }
     String reason = Failures.reason(failure);
     if (reason == null || reason.isBlank()) {

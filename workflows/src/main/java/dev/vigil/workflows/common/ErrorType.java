@@ -14,6 +14,11 @@ public enum ErrorType {
   SOURCE_UNREACHABLE(true),
   /** The source refused Vigil's credentials. */
   AUTHENTICATION_FAILED(false),
+  /**
+   * The database refused an operation for lack of a privilege (SQLSTATE 42501: a table, sequence or
+   * schema the backup user may not read, a database it may not connect to). No retry grants it.
+   */
+  DATABASE_PERMISSION_DENIED(false),
   /** The database or directory named by a source does not exist. */
   SOURCE_NOT_FOUND(false),
   /** The dump tool failed for a reason that may pass (lock timeout, connection reset). */

@@ -157,11 +157,12 @@ class BackupPlanWorkflowTest {
               assertThat(result.failureType()).isEqualTo("DUPLICATE_RUN");
               assertThat(result.failure())
                   .isEqualTo(
-                      "backup ranker-model-"
+                      "source 'ranker-model': backup ranker-model-"
                           + TIMESTAMP
                           + " was already started by workflow backup-ranker-model-"
                           + TIMESTAMP
-                          + "; not run twice");
+                          + " for another plan run in the same second; not run twice, and not"
+                          + " part of this set");
             });
     assertThat(models.complete()).isFalse();
   }
