@@ -134,7 +134,7 @@ public final class ConfigLoader {
   }
 
   private WorkerConfig worker(ConfigNode node) {
-    node.allow("host-id", "spool-dir", "max-parallel-sources");
+    node.allow("host-id", "spool-dir", "max-parallel-sources", "restore-roots");
     String hostId = node.text("host-id", null);
     if (hostId == null) {
       hostId = localHostName();
@@ -142,7 +142,7 @@ public final class ConfigLoader {
     Path spool =
         node.path("spool-dir", Path.of(System.getProperty("java.io.tmpdir"), "vigil-spool"));
     int parallel = node.integer("max-parallel-sources", 2, 1, 64);
-    return new WorkerConfig(hostId, spool, parallel);
+    return new WorkerConfig(hostId, spool, parallel, node.absolutePaths("restore-roots"));
   }
 
   private CatalogConfig catalog(ConfigNode node) {

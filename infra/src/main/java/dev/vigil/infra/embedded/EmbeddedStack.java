@@ -46,6 +46,9 @@ public final class EmbeddedStack implements AutoCloseable {
   /** The demo plan's bucket. */
   public static final String BUCKET = "vigil-demo";
 
+  /** The work dir's directory restores may write into ({@code worker.restore-roots}). */
+  public static final String RESTORES = "restores";
+
   /** The HTTP API's operator token (file name under the work dir's secrets/). */
   public static final String OPERATOR_TOKEN_FILE = "api-operator.token";
 
@@ -184,6 +187,8 @@ public final class EmbeddedStack implements AutoCloseable {
           host-id: embedded
           spool-dir: %s
           max-parallel-sources: 2
+          restore-roots:
+            - %s
         metrics:
           bind: 127.0.0.1
           port: %d
@@ -246,6 +251,7 @@ public final class EmbeddedStack implements AutoCloseable {
         .formatted(
             temporalTarget,
             workDir.resolve("spool"),
+            workDir.resolve(RESTORES),
             FreePorts.find(),
             postgres.jdbcUrl("vigil_catalog"),
             passwordFile,
