@@ -264,7 +264,7 @@ class ApiIT implements TestPropertyProvider {
   }
 
   @Test
-  @Order(8)
+  @Order(10)
   void anOperatorCannotPointAForcedRestoreOutsideTheWorkersRestoreRoots() throws Exception {
     Path outside = Files.createTempDirectory("vigil-api-forbidden");
     Path sentinel = Files.writeString(outside.resolve("sentinel.txt"), "must survive");
