@@ -214,6 +214,39 @@ class DirectoryRestorerTest {
   }
 
   @Test
+  void aRetryAfterACrashBetweenTheTwoRenamesPutsTheOldTreeBackBeforeItRestores()
+      throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path target = work.resolve("target");
+    // The crashed attempt had moved the old tree aside; the new one never arrived.
+    Path aside = Files.createDirectories(work.resolve(".target.vigil-replaced-restore-4"));
+    Files.writeString(aside.resolve("old.txt"), "the operator's data");
+    Path escaping = seal(escapingChain());
+
+    assertThatThrownBy(
+            () ->
+                restorer.restore(
+                    unsealed(escaping), target, "restore-4", true, manifest.iterator(), b -> {}))
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+
+    assertThat(target.resolve("old.txt")).hasContent("the operator's data");
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactly(target);
+    }
+    Path clean = seal(List.of(file("new.txt", "restored")));
+
+    restorer.restore(unsealed(clean), target, "restore-4", true, manifest.iterator(), b -> {});
+
+    try (var left = Files.list(target)) {
+      assertThat(left).containsExactly(target.resolve("new.txt"));
+    }
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactly(target);
+    }
+  }
+
+  @Test
   void internalSymlinksAndHardLinksToExtractedFilesRestoreAndForceReplacesTheOldTree()
       throws IOException {
     TarArchiveEntry hardLink =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.activities.restore.RestoreCatalog;
@@ -313,8 +314,7 @@ class RestorePipelineIT {
       }
       assertThat(scheduledActivities(lastRestoreId)).doesNotContain("DownloadBackup");
     } finally {
-      Files.deleteIfExists(sentinel);
-      Files.deleteIfExists(outside);
+      FileTrees.delete(outside);
     }
   }
 
@@ -341,8 +341,7 @@ class RestorePipelineIT {
       }
     } finally {
       Files.deleteIfExists(link);
-      Files.deleteIfExists(sentinel);
-      Files.deleteIfExists(outside);
+      FileTrees.delete(outside);
     }
   }
 
