@@ -1,6 +1,8 @@
 package dev.vigil.activities.restore;
 
 import dev.vigil.activities.common.FileTrees;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,6 +35,10 @@ public final class StagedDirectory {
 
   /** Staging for {@code target}; {@code tag} (a run id) names this run's leftovers. */
   public StagedDirectory(Path target, String tag) {
+    if (!tag.matches("[A-Za-z0-9._-]+") || tag.matches("\\.+")) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG, "'" + tag + "' cannot name a staging directory");
+    }
     this.target = target;
     String name = target.getFileName().toString();
     this.staging = target.resolveSibling("." + name + ".vigil-staging-" + tag);
