@@ -46,7 +46,8 @@ public final class Spool {
 
   /** The directory of a backup (may not exist). */
   public Path dir(String backupId) {
-    if (!backupId.matches("[A-Za-z0-9._-]+")) {
+    // "." and ".." match the characters but name the spool itself or its parent.
+    if (!backupId.matches("[A-Za-z0-9._-]+") || backupId.matches("\\.+")) {
       throw new VigilException(ErrorType.INVALID_CONFIG, "bad backup id: " + backupId);
     }
     return root.resolve(backupId);

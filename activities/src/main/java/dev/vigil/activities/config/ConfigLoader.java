@@ -146,7 +146,7 @@ public final class ConfigLoader {
   }
 
   private WorkerConfig worker(ConfigNode node) {
-    node.allow("host-id", "spool-dir", "max-parallel-sources", "sticky-execution");
+    node.allow("host-id", "spool-dir", "max-parallel-sources", "sticky-execution", "restore-roots");
     String hostId = node.text("host-id", null);
     if (hostId == null) {
       hostId = localHostName();
@@ -154,7 +154,8 @@ public final class ConfigLoader {
     Path spool =
         node.path("spool-dir", Path.of(System.getProperty("java.io.tmpdir"), "vigil-spool"));
     int parallel = node.integer("max-parallel-sources", 2, 1, 64);
-    return new WorkerConfig(hostId, spool, parallel, node.bool("sticky-execution", true));
+    return new WorkerConfig(hostId, spool, parallel, node.bool("sticky-execution", true),
+        node.absolutePaths("restore-roots"));
   }
 
   private CatalogConfig catalog(ConfigNode node) {

@@ -226,6 +226,37 @@ final class ConfigNode {
     return globs;
   }
 
+  /**
+   * A list of absolute paths (normalized). Relative paths, {@code ..} segments and anything not a
+   * string are problems naming the element: {@code worker.restore-roots[1]}.
+   */
+  List<Path> absolutePaths(String field) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      problem(field, "expected a list of absolute directories such as [/srv/restores]");
+      return List.of();
+    }
+    List<Path> paths = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode element = node.get(i);
+      String text = element.isTextual() ? element.asText() : null;
+      String at = field + "[" + i + "]";
+      if (text == null || text.isBlank()) {
+        problem(at, "expected an absolute directory such as /srv/restores, got " + element);
+      } else if (!text.startsWith("/") || List.of(text.split("/")).contains("..")) {
+        problem(at, "expected an absolute path without '..', got \"" + text + "\"");
+      } else if (Path.of(text).normalize().getNameCount() == 0) {
+        problem(at, "the file system root is not allowed as a restore root");
+      } else {
+        paths.add(Path.of(text).normalize());
+      }
+    }
+    return paths;
+  }
+
   /** {@code <name>-env} or {@code <name>-file}; checks the env var is set and file readable. */
   SecretRef secret(String name, boolean required) {
     String env = text(name + "-env", null);

@@ -1,6 +1,7 @@
 package dev.vigil.activities.config;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The worker host.
@@ -12,6 +13,17 @@ import java.nio.file.Path;
  *     off for a Temporal server that cannot move a task off the sticky queue of a worker that died
  *     (Temporal's Java test server, the embedded stack): there a killed worker's runs would wait
  *     for ever
+ * @param restoreRoots absolute directories restore targets may lie in, besides the spool's own
+ *     scratch areas ({@code <spool-dir>/restores}, {@code <spool-dir>/drills}); empty by default
  */
 public record WorkerConfig(
-    String hostId, Path spoolDir, int maxParallelSources, boolean stickyExecution) {}
+    String hostId,
+    Path spoolDir,
+    int maxParallelSources,
+    boolean stickyExecution,
+    List<Path> restoreRoots) {
+
+  public WorkerConfig {
+    restoreRoots = List.copyOf(restoreRoots);
+  }
+}

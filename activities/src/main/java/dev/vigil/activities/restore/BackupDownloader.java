@@ -3,7 +3,9 @@ package dev.vigil.activities.restore;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.store.ObjectBody;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.DownloadProgress;
 import dev.vigil.workflows.restore.DownloadResult;
@@ -43,6 +45,13 @@ public final class BackupDownloader {
       Consumer<DownloadProgress> progress) {
     MessageDigest sha256 = Digests.sha256();
     long offset = 0;
+    if (expectedBytes >= 0) {
+      // A copy of another size is damaged or replaced: no retry can fix it, so say so at once.
+      StoredObject head = store.head(key).orElse(null);
+      if (head != null && head.size() != expectedBytes) {
+        throw sizeMismatch(store, key, expectedBytes, head.size(), "nothing was downloaded");
+      }
+    }
     try {
       Files.createDirectories(file.getParent());
       if (resumeFrom != null
@@ -61,7 +70,7 @@ public final class BackupDownloader {
         out.position(offset);
         long done = offset;
         if (expectedBytes < 0 || offset < expectedBytes) {
-          done = copy(store, key, offset, Math.max(expectedBytes, 0), out, sha256, progress);
+          done = copy(store, key, offset, expectedBytes, out, sha256, progress);
         }
         out.force(false);
         progress.accept(new DownloadProgress(key, done, Math.max(expectedBytes, 0)));
@@ -79,36 +88,39 @@ public final class BackupDownloader {
     }
   }
 
+  /**
+   * Copies from {@code offset} on. With a known size ({@code expectedBytes >= 0}) the object is
+   * read with a ranged GET whose response says how large the store holds it: another size, or a
+   * body that ends early exactly where the store says the object ends, is OBJECT_CORRUPT; a body
+   * that breaks off anywhere else is an outage (REPOSITORY_UNAVAILABLE) and is retried.
+   */
   private static long copy(
       ObjectStore store,
       String key,
       long offset,
-      long totalBytes,
+      long expectedBytes,
       FileChannel out,
       MessageDigest sha256,
       Consumer<DownloadProgress> progress)
       throws IOException {
+    long totalBytes = Math.max(expectedBytes, 0);
     long done = offset;
     long reported = offset;
     byte[] buffer = new byte[BUFFER];
-    try (InputStream in = store.open(key, offset)) {
+    ObjectBody body =
+        expectedBytes < 0 ? new ObjectBody(store.open(key, offset), -1) : store.read(key, offset);
+    long storeSize = body.objectSize();
+    try (InputStream in = body.stream()) {
+      if (expectedBytes >= 0 && storeSize >= 0 && storeSize != expectedBytes) {
+        throw sizeMismatch(store, key, expectedBytes, storeSize, "the rest was not downloaded");
+      }
       int read;
       while (true) {
         try {
           read = in.read(buffer);
         } catch (IOException | UncheckedIOException e) {
-          throw new VigilException(
-              ErrorType.REPOSITORY_UNAVAILABLE,
-              "download of object '"
-                  + key
-                  + "' in bucket '"
-                  + store.bucket()
-                  + "' broke off after "
-                  + done
-                  + " bytes ("
-                  + e.getMessage()
-                  + "); it resumes there",
-              e);
+          throw brokeOff(
+              store, key, "broke off after " + done + " bytes (" + e.getMessage() + ")", e);
         }
         if (read < 0) {
           break;
@@ -127,7 +139,49 @@ public final class BackupDownloader {
         }
       }
     }
+    if (expectedBytes >= 0 && done < expectedBytes && storeSize < 0) {
+      // A store that names no size ended the body: this is all it holds.
+      throw sizeMismatch(store, key, expectedBytes, done, "nothing was decrypted");
+    }
+    if (expectedBytes >= 0 && done < expectedBytes) {
+      // The store ended the body cleanly before the size it reported: it did not serve it all.
+      throw brokeOff(store, key, "ended after " + done + " of " + expectedBytes + " bytes", null);
+    }
     return done;
+  }
+
+  /** An outage: the next attempt resumes from the last heartbeat's offset. */
+  private static VigilException brokeOff(
+      ObjectStore store, String key, String what, Throwable cause) {
+    return new VigilException(
+        ErrorType.REPOSITORY_UNAVAILABLE,
+        "download of object '"
+            + key
+            + "' in bucket '"
+            + store.bucket()
+            + "' "
+            + what
+            + "; it resumes from the last saved offset",
+        cause);
+  }
+
+  private static VigilException sizeMismatch(
+      ObjectStore store, String key, long expected, long actual, String outcome) {
+    return new VigilException(
+        ErrorType.OBJECT_CORRUPT,
+        "repository '"
+            + store.repository()
+            + "': object '"
+            + key
+            + "' in bucket '"
+            + store.bucket()
+            + "' is "
+            + actual
+            + " bytes but the catalog recorded "
+            + expected
+            + " (truncated or replaced: a broken disk or tampering); "
+            + outcome
+            + ", restore another backup");
   }
 
   private static void hashPrefix(Path file, long length, MessageDigest sha256) throws IOException {

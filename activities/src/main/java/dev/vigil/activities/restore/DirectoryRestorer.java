@@ -1,65 +1,52 @@
 package dev.vigil.activities.restore;
 
 import dev.vigil.activities.common.Digests;
-import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.FileEntry;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Extracts a directory backup's tar into a target directory and checks the result against the
- * manifest. An entry that would land outside the target (a {@code ..} path, an absolute path, a
- * symlink or hard link pointing out, a path through a symlink) is refused with UNSAFE_ARCHIVE_ENTRY
- * naming it, before anything is written for it, as restic and Borg do.
+ * Restores a directory backup's tar and checks the result against the manifest. Extraction goes
+ * through {@link SafeTarExtractor} (every entry checked on real paths, refused with
+ * UNSAFE_ARCHIVE_ENTRY naming it) into a staging directory next to the target, on the same
+ * filesystem; only a complete, verified tree is moved into place, so a restore that fails leaves
+ * the target as it was.
  */
 public final class DirectoryRestorer {
-  private static final int BUFFER = 1 << 20;
   private static final int MAX_LISTED_FAILURES = 20;
 
   /**
-   * Makes {@code target} ready: created if absent; TARGET_NOT_EMPTY if it holds anything and {@code
-   * force} is false; with {@code force}, its contents are removed (not followed through symlinks),
-   * so the restored tree is exactly the backup's.
+   * Checks {@code target} without changing it: INVALID_CONFIG if it exists and is not a directory
+   * (a symlink included); TARGET_NOT_EMPTY if it holds anything and {@code force} is false.
    */
-  public void prepareTarget(Path target, boolean force) {
+  public void checkTarget(Path target, boolean force) {
     try {
-      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-          && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
         throw new VigilException(
             ErrorType.INVALID_CONFIG,
             "restore target " + target + " exists and is not a directory; name a directory");
       }
-      Files.createDirectories(target);
       List<Path> present;
       try (Stream<Path> children = Files.list(target)) {
         present = children.sorted().toList();
       }
-      if (present.isEmpty()) {
-        return;
-      }
-      if (!force) {
+      if (!present.isEmpty() && !force) {
         throw new VigilException(
             ErrorType.TARGET_NOT_EMPTY,
             "restore target directory "
@@ -70,55 +57,58 @@ public final class DirectoryRestorer {
                 + "); restore into an empty or new directory, or pass --force to replace its"
                 + " contents");
       }
-      for (Path child : present) {
-        deleteTree(child);
-      }
     } catch (IOException e) {
       throw new VigilException(
-          ErrorType.RESTORE_FAILED,
-          "cannot prepare restore target " + target + ": " + e.getMessage(),
-          e);
+          ErrorType.RESTORE_FAILED, "cannot read restore target " + target + ": " + e, e);
     }
   }
 
   /**
-   * Extracts {@code tar} into {@code target}, which must exist. Each entry must be the next one
-   * {@code expected} lists (path, type, size, link); every file's SHA-256 is computed as it is
-   * written and must match. Returns the bytes of file content written.
+   * Restores {@code tar} into {@code target} through a staging directory {@code
+   * .<name>.vigil-staging-<tag>} beside it: the target is checked ({@link #checkTarget}), the
+   * archive is extracted and verified against {@code expected} in the staging directory, and only
+   * then moved into place. With {@code force}, the old content is moved aside only after that and
+   * removed once the new tree is in place. On any failure the staging directory is removed and the
+   * target is as it was. {@code tag} (the restore id) makes a retried attempt find and replace its
+   * own leftovers. Returns the bytes of file content written.
+   */
+  public long restore(
+      InputStream tar,
+      Path target,
+      String tag,
+      boolean force,
+      Iterator<FileEntry> expected,
+      LongConsumer progress) {
+    StagedDirectory staged = new StagedDirectory(target, tag);
+    try {
+      staged.recover();
+      checkTarget(target, force);
+      Path staging = staged.create();
+      long bytes = extract(tar, staging, expected, progress);
+      staged.install();
+      return bytes;
+    } catch (IOException e) {
+      staged.discard();
+      throw new VigilException(
+          ErrorType.RESTORE_FAILED, "cannot restore into " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      staged.discard();
+      throw e;
+    }
+  }
+
+  /**
+   * Extracts {@code tar} into {@code target}, an existing directory this extraction owns. Each
+   * entry must be the next one {@code expected} lists (path, type, size); every file's SHA-256 is
+   * computed as it is written and must match, and every listed entry must be present. Returns the
+   * bytes of file content written.
    */
   public long extract(
       InputStream tar, Path target, Iterator<FileEntry> expected, LongConsumer progress) {
-    Path root = target.toAbsolutePath().normalize();
-    List<TarArchiveEntry> directories = new ArrayList<>();
-    long bytes = 0;
-    long reported = 0;
-    byte[] buffer = new byte[BUFFER];
-    try (TarArchiveInputStream archive =
-        new TarArchiveInputStream(new BufferedInputStream(tar, BUFFER))) {
-      TarArchiveEntry entry;
-      while ((entry = archive.getNextEntry()) != null) {
-        String name = stripSlash(entry.getName());
-        Path destination = safeDestination(root, entry, name);
-        FileEntry recorded = expected.hasNext() ? expected.next() : null;
-        checkAgainstManifest(entry, name, recorded);
-        if (entry.isDirectory()) {
-          Files.createDirectories(destination);
-          directories.add(entry);
-        } else if (entry.isSymbolicLink()) {
-          Files.createDirectories(destination.getParent());
-          Files.createSymbolicLink(destination, Path.of(entry.getLinkName()));
-        } else if (entry.isLink()) {
-          Files.createLink(destination, root.resolve(entry.getLinkName()).normalize());
-        } else {
-          Files.createDirectories(destination.getParent());
-          bytes += writeFile(archive, destination, name, recorded, buffer);
-          applyMetadata(destination, entry);
-          if (bytes - reported >= 64L * BUFFER) {
-            progress.accept(bytes);
-            reported = bytes;
-          }
-        }
-      }
+    ManifestCheck check = new ManifestCheck(expected);
+    long bytes;
+    try {
+      bytes = SafeTarExtractor.extract(tar, target, check, progress).bytes();
     } catch (IOException | UncheckedIOException e) {
       throw new VigilException(
           ErrorType.RESTORE_FAILED,
@@ -130,17 +120,6 @@ public final class DirectoryRestorer {
           ErrorType.VALIDATION_FAILED,
           "the archive lacks " + expected.next().path() + ", which the manifest lists");
     }
-    try {
-      // Directory modes last: a read-only directory would have refused its own children.
-      for (int i = directories.size() - 1; i >= 0; i--) {
-        TarArchiveEntry directory = directories.get(i);
-        applyMetadata(root.resolve(stripSlash(directory.getName())), directory);
-      }
-    } catch (IOException e) {
-      throw new VigilException(
-          ErrorType.RESTORE_FAILED, "cannot set directory modes in " + target + ": " + e, e);
-    }
-    progress.accept(bytes);
     return bytes;
   }
 
@@ -256,62 +235,6 @@ public final class DirectoryRestorer {
     }
   }
 
-  /**
-   * Where {@code entry} goes under {@code root}; UNSAFE_ARCHIVE_ENTRY if it (or the link it is)
-   * would reach outside, or if it would be written through a symlink.
-   */
-  public static Path safeDestination(Path root, TarArchiveEntry entry, String name)
-      throws IOException {
-    if (name.isEmpty()
-        || name.startsWith("/")
-        || name.matches("^[A-Za-z]:.*")
-        || name.contains("\\")
-        || name.contains("\0")) {
-      throw unsafe(name, "has an absolute or malformed path");
-    }
-    for (String segment : name.split("/")) {
-      if (segment.equals("..")) {
-        throw unsafe(name, "climbs out with '..'");
-      }
-    }
-    Path destination = root.resolve(name).normalize();
-    if (!destination.startsWith(root) || destination.equals(root)) {
-      throw unsafe(name, "resolves outside the target");
-    }
-    for (Path parent = destination.getParent();
-        parent != null && !parent.equals(root);
-        parent = parent.getParent()) {
-      if (Files.isSymbolicLink(parent)) {
-        throw unsafe(name, "would be written through the symlink " + root.relativize(parent));
-      }
-    }
-    if (Files.exists(destination, LinkOption.NOFOLLOW_LINKS)
-        && !(entry.isDirectory() && Files.isDirectory(destination, LinkOption.NOFOLLOW_LINKS))) {
-      throw unsafe(name, "appears twice in the archive");
-    }
-    if (entry.isSymbolicLink()) {
-      String link = entry.getLinkName();
-      if (link == null || link.isEmpty() || Path.of(link).isAbsolute()) {
-        throw unsafe(name, "is a symlink to the absolute path '" + link + "'");
-      }
-      if (!destination.getParent().resolve(link).normalize().startsWith(root)) {
-        throw unsafe(name, "is a symlink to '" + link + "', outside the target");
-      }
-    } else if (entry.isLink()) {
-      String link = entry.getLinkName();
-      Path linked = link == null ? root : root.resolve(link).normalize();
-      if (link == null
-          || Path.of(link).isAbsolute()
-          || !linked.startsWith(root)
-          || !Files.isRegularFile(linked, LinkOption.NOFOLLOW_LINKS)) {
-        throw unsafe(name, "is a hard link to '" + link + "', not a file inside the target");
-      }
-    } else if (!entry.isDirectory() && !entry.isFile()) {
-      throw unsafe(name, "is a device, FIFO or other special file");
-    }
-    return destination;
-  }
-
   private static void checkAgainstManifest(TarArchiveEntry entry, String name, FileEntry recorded) {
     if (recorded == null) {
       throw new VigilException(
@@ -339,70 +262,33 @@ public final class DirectoryRestorer {
     }
   }
 
-  private static long writeFile(
-      InputStream archive, Path destination, String name, FileEntry recorded, byte[] buffer)
-      throws IOException {
-    MessageDigest sha256 = Digests.sha256();
-    long written = 0;
-    // CREATE_NEW with NOFOLLOW_LINKS: never through a link planted at the final component.
-    try (OutputStream out =
-        Files.newOutputStream(
-            destination,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS)) {
-      int read;
-      while ((read = archive.read(buffer)) >= 0) {
-        out.write(buffer, 0, read);
-        sha256.update(buffer, 0, read);
-        written += read;
+  /** Each entry must be the manifest's next, each file's SHA-256 the one it records. */
+  private static final class ManifestCheck implements SafeTarExtractor.Listener {
+    private final Iterator<FileEntry> expected;
+    private FileEntry recorded;
+
+    ManifestCheck(Iterator<FileEntry> expected) {
+      this.expected = expected;
+    }
+
+    @Override
+    public void entry(TarArchiveEntry entry, String name) {
+      recorded = expected.hasNext() ? expected.next() : null;
+      checkAgainstManifest(entry, name, recorded);
+    }
+
+    @Override
+    public void written(String name, String sha256) {
+      if (recorded.sha256() != null && !sha256.equals(recorded.sha256())) {
+        throw new VigilException(
+            ErrorType.VALIDATION_FAILED,
+            "restored file '"
+                + name
+                + "' has SHA-256 "
+                + sha256
+                + " but the manifest records "
+                + recorded.sha256());
       }
     }
-    String actual = Digests.hex(sha256);
-    if (recorded.sha256() != null && !actual.equals(recorded.sha256())) {
-      throw new VigilException(
-          ErrorType.VALIDATION_FAILED,
-          "restored file '"
-              + name
-              + "' has SHA-256 "
-              + actual
-              + " but the manifest records "
-              + recorded.sha256());
-    }
-    return written;
-  }
-
-  private static void applyMetadata(Path path, TarArchiveEntry entry) throws IOException {
-    Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] all = PosixFilePermission.values();
-    int mode = entry.getMode() & 0777;
-    for (int bit = 0; bit < 9; bit++) {
-      if ((mode & (1 << (8 - bit))) != 0) {
-        permissions.add(all[bit]);
-      }
-    }
-    Files.setPosixFilePermissions(path, permissions);
-    Files.setLastModifiedTime(path, FileTime.from(entry.getModTime().toInstant()));
-  }
-
-  private static String stripSlash(String name) {
-    String stripped = name;
-    while (stripped.endsWith("/")) {
-      stripped = stripped.substring(0, stripped.length() - 1);
-    }
-    if (stripped.startsWith("./")) {
-      stripped = stripped.substring(2);
-    }
-    return stripped;
-  }
-
-  private static VigilException unsafe(String name, String why) {
-    return new VigilException(
-        ErrorType.UNSAFE_ARCHIVE_ENTRY,
-        "archive entry '" + name + "' " + why + "; refused, nothing was written for it");
-  }
-
-  private static void deleteTree(Path path) throws IOException {
-    FileTrees.delete(path);
   }
 }

@@ -75,28 +75,44 @@ public final class PostgresRestorer {
   }
 
   /**
+   * Checks the target without changing it, before anything is downloaded: TARGET_NOT_EMPTY if it
+   * exists with user tables and {@code replace} is false. Returns whether it holds user tables.
+   */
+  public boolean checkTarget(Database target, boolean replace) {
+    return exists(target, false) && holdsTables(target, replace);
+  }
+
+  /**
    * Creates the database if it is absent. Returns whether it holds user tables, which pg_restore
    * must then replace ({@code --clean}); TARGET_NOT_EMPTY if it does and neither {@code force} nor
    * {@code claimed} (an earlier attempt of this restore found it empty) allows that.
    */
   public boolean prepare(Database target, boolean force, boolean claimed) {
-    boolean exists;
+    return exists(target, true) && holdsTables(target, force || claimed);
+  }
+
+  /** Whether the database exists; with {@code create}, an absent one is created (then false). */
+  private boolean exists(Database target, boolean create) {
     try (Connection connection = connect(target, "postgres");
         PreparedStatement query =
             connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
       query.setString(1, target.database());
+      boolean exists;
       try (ResultSet row = query.executeQuery()) {
         exists = row.next();
       }
-      if (!exists) {
-        try (Statement create = connection.createStatement()) {
-          create.execute("CREATE DATABASE " + quote(target.database()));
+      if (!exists && create) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("CREATE DATABASE " + quote(target.database()));
         }
-        return false;
       }
+      return exists;
     } catch (SQLException e) {
       throw failure(e, target, "preparing");
     }
+  }
+
+  private boolean holdsTables(Database target, boolean replace) {
     List<String> tables = new ArrayList<>();
     try (Connection connection = connect(target, target.database());
         Statement statement = connection.createStatement();
@@ -110,7 +126,7 @@ public final class PostgresRestorer {
     if (tables.isEmpty()) {
       return false;
     }
-    if (!force && !claimed) {
+    if (!replace) {
       throw new VigilException(
           ErrorType.TARGET_NOT_EMPTY,
           "restore target "

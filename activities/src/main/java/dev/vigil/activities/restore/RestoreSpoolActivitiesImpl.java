@@ -58,6 +58,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   /** Written once the target was found empty: a retried attempt may replace what is there. */
   static final String CLAIMED = "target.claimed";
 
+  private static final String FRESH_CLUSTER = "fresh-cluster";
+
   /** The directory under the spool root that fresh clusters live in. */
   public static final String CLUSTERS = "clusters";
 
@@ -68,8 +70,32 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   private final DirectoryRestorer directories = new DirectoryRestorer();
   private final PostgresRestorer postgres = new PostgresRestorer(PgTools.locate());
 
+  private final RestoreRoots roots;
+
   public RestoreSpoolActivitiesImpl(VigilServices services) {
     this.services = services;
+    this.roots = RestoreRoots.of(services.config().worker());
+  }
+
+  @Override
+  public void checkTarget(RestoreDataRequest request) {
+    Activities.run(
+        () -> {
+          SelectedBackup backup = request.backup();
+          RestoreTarget target = requireTarget(request.target());
+          boolean replace =
+              request.force()
+                  || Files.exists(services.spool().dir(request.restoreId()).resolve(CLAIMED));
+          if ("tar".equals(backup.format())) {
+            Path into = directoryTarget(backup, target);
+            directories.checkTarget(into, replace);
+            requireWritable(into);
+          } else if ("database".equals(target.type())) {
+            postgres.checkTarget(database(backup, target), replace);
+          } else if (!FRESH_CLUSTER.equals(target.type())) {
+            throw notADumpTarget(backup, target);
+          }
+        });
   }
 
   @Override
@@ -227,25 +253,18 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           Path plain = services.spool().existing(request.restoreId(), plainName(backup));
           Path claimed = dir.resolve(CLAIMED);
           boolean claimedBefore = Files.exists(claimed);
-          RestoreTarget target = request.target();
-          if (target == null || target.type() == null) {
-            throw new VigilException(ErrorType.INVALID_CONFIG, "a restore needs a target");
-          }
+          RestoreTarget target = requireTarget(request.target());
           if ("tar".equals(backup.format())) {
-            if (!"directory".equals(target.type()) || target.directory() == null) {
-              throw new VigilException(
-                  ErrorType.INVALID_CONFIG,
-                  "backup '"
-                      + backup.backupId()
-                      + "' is a directory; restore it into a directory (--target-dir)");
-            }
-            Path into = Path.of(target.directory()).toAbsolutePath().normalize();
-            directories.prepareTarget(into, request.force() || claimedBefore);
+            // Checked again here, on the host that writes: a request cannot skip the check step.
+            Path into = directoryTarget(backup, target);
+            boolean replace = request.force() || claimedBefore;
+            directories.checkTarget(into, replace);
             mark(claimed);
             BackupManifest manifest = manifest(request.restoreId());
             try (InputStream in = Files.newInputStream(plain);
                 BackupManifest.FileList files = manifest.files()) {
-              directories.extract(in, into, files, context::heartbeat);
+              directories.restore(
+                  in, into, request.restoreId(), replace, files, context::heartbeat);
             } catch (IOException e) {
               throw new VigilException(
                   ErrorType.SPOOL_MISSING, "restore: cannot read " + plain + ": " + e, e);
@@ -259,7 +278,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           RestoreTarget restored;
           PostgresRestorer.Database database;
           boolean clean;
-          if ("fresh-cluster".equals(target.type())) {
+          if (FRESH_CLUSTER.equals(target.type())) {
             SourceConfig source = services.config().sources().get(backup.source().name());
             String superuser =
                 source instanceof PostgresSourceConfig pg && pg.user() != null
@@ -313,13 +332,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                     target.passwordFile(),
                     null);
           } else {
-            throw new VigilException(
-                ErrorType.INVALID_CONFIG,
-                "backup '"
-                    + backup.backupId()
-                    + "' is a PostgreSQL dump; restore it into a database (--target-db) or a"
-                    + " fresh cluster (--fresh-cluster), not a "
-                    + target.type());
+            throw notADumpTarget(backup, target);
           }
           // GRANTs in the dump name the source's roles: create those the target lacks first.
           postgres.createRoles(
@@ -370,6 +383,55 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   public void stopFreshCluster(String restoreId) {
     if (FreshClusters.shared().stop(restoreId)) {
       log.info("fresh cluster of restore {} stopped and deleted", restoreId);
+    }
+  }
+
+  /**
+   * The real path of a directory backup's target, once it is known to be a directory target inside
+   * the worker's restore roots; INVALID_CONFIG or RESTORE_TARGET_FORBIDDEN otherwise.
+   */
+  private Path directoryTarget(SelectedBackup backup, RestoreTarget target) {
+    if (target == null || !"directory".equals(target.type()) || target.directory() == null) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a directory; restore it into a directory (--target-dir)");
+    }
+    return roots.check(target.directory());
+  }
+
+  private static RestoreTarget requireTarget(RestoreTarget target) {
+    if (target == null || target.type() == null) {
+      throw new VigilException(ErrorType.INVALID_CONFIG, "a restore needs a target");
+    }
+    return target;
+  }
+
+  private static VigilException notADumpTarget(SelectedBackup backup, RestoreTarget target) {
+    return new VigilException(
+        ErrorType.INVALID_CONFIG,
+        "backup '"
+            + backup.backupId()
+            + "' is a PostgreSQL dump; restore it into a database (--target-db) or a"
+            + " fresh cluster (--fresh-cluster), not a "
+            + target.type());
+  }
+
+  /** INVALID_CONFIG unless the worker may write where the target is (or would be created). */
+  private static void requireWritable(Path target) {
+    Path existing = target;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || !Files.isWritable(existing)) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "restore target "
+              + target
+              + " is not writable by the worker ("
+              + existing
+              + "); fix its permissions or restore elsewhere");
     }
   }
 

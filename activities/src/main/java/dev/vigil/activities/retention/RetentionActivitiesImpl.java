@@ -13,6 +13,8 @@ import dev.vigil.activities.config.RetentionConfig;
 import dev.vigil.activities.config.RowArchivalConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.restore.BackupDownloader;
+import dev.vigil.activities.restore.SafeTarExtractor;
+import dev.vigil.activities.restore.StagedDirectory;
 import dev.vigil.activities.store.ColdRestoreState;
 import dev.vigil.activities.store.CopyOutcome;
 import dev.vigil.activities.store.ObjectStore;
@@ -946,17 +948,30 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
                   .unseal(in, out, SpoolActivitiesImpl.aeadContext(target.backupId(), ref));
             }
             Files.delete(sealed);
-            Files.createDirectories(dir);
+            // The restore's extraction and staging: checked on real paths, moved in whole.
+            StagedDirectory staged = new StagedDirectory(dir.toAbsolutePath(), target.backupId());
             long[] written;
-            if (isTar(raw)) {
-              try (InputStream in = Files.newInputStream(raw)) {
-                written = TarExtractor.extract(in, dir);
+            try {
+              staged.recover();
+              checkTarget(dir);
+              Path staging = staged.create();
+              if (isTar(raw)) {
+                try (InputStream in = Files.newInputStream(raw)) {
+                  SafeTarExtractor.Extracted extracted =
+                      SafeTarExtractor.extract(
+                          in, staging, SafeTarExtractor.NO_CHECKS, bytes -> heartbeat(bytes));
+                  written = new long[] {extracted.files(), extracted.bytes()};
+                }
+              } else {
+                // A database dump: handed over as the pg_restore input it is.
+                long size = Files.size(raw);
+                Files.move(raw, staging.resolve("dump.pgc"));
+                written = new long[] {1, size};
               }
-            } else {
-              // A database dump: handed over as the pg_restore input it is.
-              long size = Files.size(raw);
-              Files.move(raw, dir.resolve("dump.pgc"));
-              written = new long[] {1, size};
+              staged.install();
+            } catch (IOException | RuntimeException e) {
+              staged.discard();
+              throw e;
             }
             metrics.rehydrated(target.source(), target.cold());
             log.info(

@@ -18,6 +18,9 @@ public interface ObjectStore {
   /** The bucket name, for references and messages. */
   String bucket();
 
+  /** The repository's name in vigil.yaml, for messages. */
+  String repository();
+
   /** The full key of {@code relativeKey} under the repository's prefix. */
   String key(String relativeKey);
 
@@ -50,6 +53,14 @@ public interface ObjectStore {
    * download resumes where it stopped; the caller closes the stream.
    */
   InputStream open(String key, long offset);
+
+  /**
+   * A ranged GET from byte {@code offset} on, with the object's total size as the store reports it
+   * in that response ({@code Content-Range}), which can differ from what a HEAD said when the
+   * stored bytes were damaged behind the store's metadata. An offset at or past the object's end
+   * gives an empty body and the size the store names (or {@code offset} when it names none).
+   */
+  ObjectBody read(String key, long offset);
 
   /** The object's tags. */
   Map<String, String> tags(String key);

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -30,6 +31,7 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.Part;
@@ -85,6 +87,11 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public String bucket() {
     return config.bucket();
+  }
+
+  @Override
+  public String repository() {
+    return config.name();
   }
 
   @Override
@@ -244,11 +251,53 @@ public final class S3ObjectStore implements ObjectStore {
     if (offset <= 0) {
       return open(key);
     }
+    return read(key, offset).stream();
+  }
+
+  @Override
+  public ObjectBody read(String key, long offset) {
     try {
-      return s3.getObject(
-          request -> request.bucket(config.bucket()).key(key).range("bytes=" + offset + "-"));
+      ResponseInputStream<GetObjectResponse> body =
+          s3.getObject(
+              request -> request.bucket(config.bucket()).key(key).range("bytes=" + offset + "-"));
+      return new ObjectBody(body, objectSize(body.response(), offset));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 416) {
+        // "Range not satisfiable": the object ends before the offset.
+        long size =
+            e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
+                ? -1
+                : totalOf(
+                    e.awsErrorDetails()
+                        .sdkHttpResponse()
+                        .firstMatchingHeader("Content-Range")
+                        .orElse(null));
+        return new ObjectBody(InputStream.nullInputStream(), size >= 0 ? size : offset);
+      }
+      throw failure("download", key, e);
     } catch (SdkException e) {
       throw failure("download", key, e);
+    }
+  }
+
+  /** The total in {@code Content-Range: bytes 0-99/100}, else offset + Content-Length, else -1. */
+  private static long objectSize(GetObjectResponse response, long offset) {
+    long total = totalOf(response.contentRange());
+    if (total >= 0) {
+      return total;
+    }
+    return response.contentLength() == null ? -1 : offset + response.contentLength();
+  }
+
+  private static long totalOf(String contentRange) {
+    if (contentRange == null || contentRange.indexOf('/') < 0) {
+      return -1;
+    }
+    String total = contentRange.substring(contentRange.lastIndexOf('/') + 1).trim();
+    try {
+      return Long.parseLong(total);
+    } catch (NumberFormatException unknown) {
+      return -1; // "*": the store does not say
     }
   }
 

@@ -42,6 +42,7 @@ class DirectoryRestorerTest {
 
   private final Sealer sealer = new Sealer(key());
   private final DirectoryRestorer restorer = new DirectoryRestorer();
+  private List<FileEntry> manifest = new ArrayList<>();
 
   @Test
   void anEntryClimbingOutWithDotDotIsRefused() throws IOException {
@@ -84,11 +85,11 @@ class DirectoryRestorerTest {
   }
 
   @Test
-  void aNonEmptyTargetIsRefusedWithoutForceAndEmptiedWithIt() throws IOException {
+  void aNonEmptyTargetIsRefusedWithoutForceAndLeftAsItWas() throws IOException {
     Path target = Files.createDirectories(dir.resolve("target"));
     Files.writeString(target.resolve("old.txt"), "old");
 
-    assertThatThrownBy(() -> restorer.prepareTarget(target, false))
+    assertThatThrownBy(() -> restorer.checkTarget(target, false))
         .isInstanceOf(VigilException.class)
         .hasMessage(
             "restore target directory "
@@ -97,12 +98,185 @@ class DirectoryRestorerTest {
                 + " pass --force to replace its contents")
         .satisfies(
             e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.TARGET_NOT_EMPTY));
-    assertThat(target.resolve("old.txt")).exists();
+    restorer.checkTarget(target, true);
 
-    restorer.prepareTarget(target, true);
+    assertThat(target.resolve("old.txt")).hasContent("old");
+  }
+
+  @Test
+  void theS1EscHardLinkChainIsRefusedAndTheOutsideFileIsUntouched() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path victim = Files.writeString(work.resolve("victim.txt"), "outside, must not change");
+    Path target = Files.createDirectories(work.resolve("target"));
+    TarArchiveEntry hardLink = new TarArchiveEntry("hl", TarArchiveEntry.LF_LINK);
+    hardLink.setLinkName("esc/victim.txt");
+
+    assertUnsafe(
+        target,
+        List.of(symlink("s1", "."), symlink("esc", "s1/.."), new Crafted(hardLink, null)),
+        "archive entry 'esc' is a symlink to 's1/..', outside the target");
+
+    assertThat(victim).hasContent("outside, must not change");
+    assertThat(target.resolve("hl")).doesNotExist();
+  }
+
+  @Test
+  void aSymlinkChainLeadingOutIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(
+            dirEntry("sub"),
+            symlink("l1", "sub"),
+            symlink("sub/l2", ".."),
+            symlink("out", "l1/l2/..")),
+        "archive entry 'out' is a symlink to 'l1/l2/..', outside the target");
+  }
+
+  @Test
+  void aDotDotAfterASymlinkIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(
+            dirEntry("a"), dirEntry("a/b"), symlink("a/b/s", "../.."), symlink("esc", "a/b/s/..")),
+        "archive entry 'esc' is a symlink to 'a/b/s/..', outside the target");
+  }
+
+  @Test
+  void aDanglingSymlinkBentOutByALaterLinkIsRefused() throws IOException {
+    assertUnsafe(
+        List.of(symlink("a", "x/.."), symlink("x", ".")),
+        "archive entry 'a' is a symlink to 'x/..', which leads outside the target through later"
+            + " links");
+  }
+
+  @Test
+  void aHardLinkToASymlinkIsRefused() throws IOException {
+    TarArchiveEntry hardLink = new TarArchiveEntry("hl", TarArchiveEntry.LF_LINK);
+    hardLink.setLinkName("link");
+    assertUnsafe(
+        List.of(file("f.txt", "x"), symlink("link", "f.txt"), new Crafted(hardLink, null)),
+        "archive entry 'hl' is a hard link to 'link', not a file this restore wrote");
+  }
+
+  @Test
+  void aHardLinkToAnAbsolutePathOutsideIsRefused() throws IOException {
+    Path victim = Files.writeString(dir.resolve("victim.txt"), "outside");
+    TarArchiveEntry hardLink = new TarArchiveEntry("hl", TarArchiveEntry.LF_LINK);
+    hardLink.setLinkName(victim.toString());
+    assertUnsafe(
+        List.of(new Crafted(hardLink, null)),
+        "archive entry 'hl' is a hard link to '" + victim + "', not a file this restore wrote");
+    assertThat(victim).hasContent("outside");
+  }
+
+  @Test
+  void aRefusedRestoreLeavesANewTargetAbsentAndAnOutsideFileUnchanged() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path victim = Files.writeString(work.resolve("victim.txt"), "outside, must not change");
+    Path target = work.resolve("target");
+    Path sealed = seal(escapingChain());
+
+    assertThatThrownBy(
+            () ->
+                restorer.restore(
+                    unsealed(sealed), target, "restore-1", false, manifest.iterator(), b -> {}))
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+
+    assertThat(target).doesNotExist();
+    assertThat(victim).hasContent("outside, must not change");
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactly(victim);
+    }
+  }
+
+  @Test
+  void aRefusedForcedRestoreLeavesAnExistingTargetAsItWas() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path victim = Files.writeString(work.resolve("victim.txt"), "outside, must not change");
+    Path target = Files.createDirectories(work.resolve("target"));
+    Files.writeString(target.resolve("old.txt"), "the operator's data");
+    Path sealed = seal(escapingChain());
+
+    assertThatThrownBy(
+            () ->
+                restorer.restore(
+                    unsealed(sealed), target, "restore-2", true, manifest.iterator(), b -> {}))
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+
+    assertThat(victim).hasContent("outside, must not change");
+    try (var left = Files.list(target)) {
+      assertThat(left).containsExactly(target.resolve("old.txt"));
+    }
+    assertThat(target.resolve("old.txt")).hasContent("the operator's data");
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactlyInAnyOrder(victim, target);
+    }
+  }
+
+  @Test
+  void aRetryAfterACrashBetweenTheTwoRenamesPutsTheOldTreeBackBeforeItRestores()
+      throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path target = work.resolve("target");
+    // The crashed attempt had moved the old tree aside; the new one never arrived.
+    Path aside = Files.createDirectories(work.resolve(".target.vigil-replaced-restore-4"));
+    Files.writeString(aside.resolve("old.txt"), "the operator's data");
+    Path escaping = seal(escapingChain());
+
+    assertThatThrownBy(
+            () ->
+                restorer.restore(
+                    unsealed(escaping), target, "restore-4", true, manifest.iterator(), b -> {}))
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+
+    assertThat(target.resolve("old.txt")).hasContent("the operator's data");
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactly(target);
+    }
+    Path clean = seal(List.of(file("new.txt", "restored")));
+
+    restorer.restore(unsealed(clean), target, "restore-4", true, manifest.iterator(), b -> {});
 
     try (var left = Files.list(target)) {
-      assertThat(left).isEmpty();
+      assertThat(left).containsExactly(target.resolve("new.txt"));
+    }
+    try (var left = Files.list(work)) {
+      assertThat(left).containsExactly(target);
+    }
+  }
+
+  @Test
+  void internalSymlinksAndHardLinksToExtractedFilesRestoreAndForceReplacesTheOldTree()
+      throws IOException {
+    TarArchiveEntry hardLink =
+        new TarArchiveEntry("run/ckpt/weights-copy.bin", TarArchiveEntry.LF_LINK);
+    hardLink.setLinkName("run/ckpt/weights.bin");
+    Path sealed =
+        seal(
+            List.of(
+                dirEntry("run"),
+                dirEntry("run/ckpt"),
+                file("run/ckpt/weights.bin", "weights"),
+                new Crafted(hardLink, null),
+                symlink("run/ckpt/up", ".."),
+                symlink("run/latest", "ckpt"),
+                symlink("best", "run/latest/weights.bin")));
+    Path target = Files.createDirectories(dir.resolve("work/target"));
+    Files.writeString(target.resolve("old.txt"), "replaced by the restore");
+
+    restorer.restore(unsealed(sealed), target, "restore-3", true, manifest.iterator(), b -> {});
+
+    assertThat(target.resolve("best")).hasContent("weights");
+    assertThat(target.resolve("run/ckpt/up/latest/weights.bin")).hasContent("weights");
+    assertThat(
+            Files.isSameFile(
+                target.resolve("run/ckpt/weights.bin"),
+                target.resolve("run/ckpt/weights-copy.bin")))
+        .isTrue();
+    assertThat(target.resolve("old.txt")).doesNotExist();
+    try (var left = Files.list(target.getParent())) {
+      assertThat(left).containsExactly(target);
     }
   }
 
@@ -133,9 +307,10 @@ class DirectoryRestorerTest {
     sealer.seal(dump.archive(), sealed, "zstd", CONTEXT, bytes -> {});
     List<FileEntry> manifest = entries(dump.fileList());
     Path target = dir.resolve("restored");
-    restorer.prepareTarget(target, false);
 
-    long bytes = restorer.extract(unsealed(sealed), target, manifest.iterator(), b -> {});
+    long bytes =
+        restorer.restore(
+            unsealed(sealed), target, "restore-0", false, manifest.iterator(), b -> {});
 
     assertThat(bytes).isEqualTo(weights.length + "{\"layers\": 12}".length());
     assertThat(Files.readAllBytes(target.resolve("run-1/checkpoint-1000/weights.bin")))
@@ -162,8 +337,37 @@ class DirectoryRestorerTest {
   }
 
   private void assertUnsafe(List<Crafted> entries, String message) throws IOException {
-    Path tar = dir.resolve("crafted-" + System.nanoTime() + ".tar");
-    List<FileEntry> manifest = new ArrayList<>();
+    assertUnsafe(
+        Files.createDirectories(dir.resolve("target-" + System.nanoTime())), entries, message);
+  }
+
+  private void assertUnsafe(Path target, List<Crafted> entries, String message) throws IOException {
+    Path sealed = seal(entries);
+
+    assertThatThrownBy(
+            () -> restorer.extract(unsealed(sealed), target, manifest.iterator(), bytes -> {}))
+        .isInstanceOf(VigilException.class)
+        .hasMessageContaining(message)
+        .satisfies(
+            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+  }
+
+  /** {@code s1 -> .}, {@code esc -> s1/..}, {@code hl} hard-linked to {@code esc/victim.txt}. */
+  private static List<Crafted> escapingChain() {
+    TarArchiveEntry hardLink = new TarArchiveEntry("hl", TarArchiveEntry.LF_LINK);
+    hardLink.setLinkName("esc/victim.txt");
+    return List.of(
+        file("ok.txt", "fine"),
+        symlink("s1", "."),
+        symlink("esc", "s1/.."),
+        new Crafted(hardLink, null));
+  }
+
+  /** Writes {@code entries} as a tar, seals it, and sets {@link #manifest} to match it. */
+  private Path seal(List<Crafted> entries) throws IOException {
+    Path tars = Files.createDirectories(dir.resolve("tars"));
+    Path tar = tars.resolve("crafted-" + System.nanoTime() + ".tar");
+    manifest = new ArrayList<>();
     try (OutputStream out = Files.newOutputStream(tar);
         TarArchiveOutputStream archive = new TarArchiveOutputStream(out)) {
       archive.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -176,20 +380,13 @@ class DirectoryRestorerTest {
         manifest.add(crafted.recorded());
       }
     }
-    Path sealed = dir.resolve(tar.getFileName() + ".vgl");
+    Path sealed = tars.resolve(tar.getFileName() + ".vgl");
     sealer.seal(tar, sealed, "zstd", CONTEXT, bytes -> {});
-    Path target = Files.createDirectories(dir.resolve("target-" + System.nanoTime()));
-
-    assertThatThrownBy(
-            () -> restorer.extract(unsealed(sealed), target, manifest.iterator(), bytes -> {}))
-        .isInstanceOf(VigilException.class)
-        .hasMessageContaining(message)
-        .satisfies(
-            e -> assertThat(((VigilException) e).type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY));
+    return sealed;
   }
 
   private InputStream unsealed(Path sealed) throws IOException {
-    Path plain = dir.resolve(sealed.getFileName() + ".tar");
+    Path plain = sealed.resolveSibling(sealed.getFileName() + ".tar");
     try (InputStream in = Files.newInputStream(sealed);
         OutputStream out = Files.newOutputStream(plain)) {
       sealer.unseal(in, out, CONTEXT);

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -117,6 +118,34 @@ public final class S3MockFixture {
   /** A store over {@code bucket} (created if missing), using the shared client. */
   public S3ObjectStore objectStore(String bucket) {
     return new S3ObjectStore(repositoryConfig(bucket), client);
+  }
+
+  /**
+   * Cuts the bytes S3Mock holds on disk for {@code key} to {@code size}, behind its metadata, as a
+   * broken disk would: HEAD still reports the original size, a GET serves fewer bytes.
+   */
+  public void truncateOnDisk(String bucket, String key, long size) throws IOException {
+    String needle = "\"key\":\"" + key + "\"";
+    try (Stream<Path> metadata = Files.walk(directory.resolve("store").resolve(bucket))) {
+      Path object =
+          metadata
+              .filter(path -> path.getFileName().toString().equals("objectMetadata.json"))
+              .filter(path -> read(path).contains(needle))
+              .findFirst()
+              .orElseThrow(() -> new IOException("S3Mock holds no object " + key + " in " + bucket))
+              .resolveSibling("binaryData");
+      try (var channel = java.nio.channels.FileChannel.open(object, StandardOpenOption.WRITE)) {
+        channel.truncate(size);
+      }
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**

@@ -40,7 +40,12 @@ import picocli.CommandLine.Option;
             + " the result. Exit 0 only when every restore validated.")
 final class RestoreCommand implements Callable<Integer> {
   private static final Set<String> BAD_INPUT_TYPES =
-      Set.of("BACKUP_NOT_FOUND", "TARGET_NOT_EMPTY", "INVALID_CONFIG", "DUPLICATE_RUN");
+      Set.of(
+          "BACKUP_NOT_FOUND",
+          "TARGET_NOT_EMPTY",
+          "RESTORE_TARGET_FORBIDDEN",
+          "INVALID_CONFIG",
+          "DUPLICATE_RUN");
 
   @Option(names = "--config", description = "The config file (default: vigil.yaml).")
   Path config = Path.of("vigil.yaml");

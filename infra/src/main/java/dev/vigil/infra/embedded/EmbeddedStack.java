@@ -46,6 +46,9 @@ public final class EmbeddedStack implements AutoCloseable {
   /** The demo plan's bucket. */
   public static final String BUCKET = "vigil-demo";
 
+  /** The work dir's directory restores may write into ({@code worker.restore-roots}). */
+  public static final String RESTORES = "restores";
+
   /** The HTTP API's operator token (file name under the work dir's secrets/). */
   public static final String OPERATOR_TOKEN_FILE = "api-operator.token";
 
@@ -186,6 +189,8 @@ public final class EmbeddedStack implements AutoCloseable {
           max-parallel-sources: 2
           # Temporal's test server never moves a task off a dead worker's sticky queue.
           sticky-execution: false
+          restore-roots:
+            - %s
         metrics:
           bind: 127.0.0.1
           port: %d
@@ -248,6 +253,7 @@ public final class EmbeddedStack implements AutoCloseable {
         .formatted(
             temporalTarget,
             workDir.resolve("spool"),
+            workDir.resolve(RESTORES),
             FreePorts.find(),
             postgres.jdbcUrl("vigil_catalog"),
             passwordFile,

@@ -264,9 +264,36 @@ class ApiIT implements TestPropertyProvider {
   }
 
   @Test
+  @Order(10)
+  void anOperatorCannotPointAForcedRestoreOutsideTheWorkersRestoreRoots() throws Exception {
+    Path outside = Files.createTempDirectory("vigil-api-forbidden");
+    Path sentinel = Files.writeString(outside.resolve("sentinel.txt"), "must survive");
+    String body =
+        "{\"source\": \"config\", \"force\": true, \"target\": {\"type\": \"directory\","
+            + " \"directory\": \""
+            + outside
+            + "\"}}";
+
+    Answer restore = call(operator(HttpRequest.POST("/api/v1/restores", body)));
+    assertThat(restore.status()).isEqualTo(202);
+    JsonNode failed = awaitClosed(restore.json().get("runId").asText(), Duration.ofMinutes(3));
+
+    assertThat(failed.get("state").asText()).isEqualTo("FAILED");
+    assertThat(failed.get("failure").asText())
+        .startsWith("RESTORE_TARGET_FORBIDDEN: ")
+        .contains("failed at check-target: restore target " + outside + " is outside")
+        .contains(stack.workDir().resolve(EmbeddedStack.RESTORES).toString())
+        .contains("worker.restore-roots");
+    assertThat(sentinel).hasContent("must survive");
+    try (var left = Files.list(outside)) {
+      assertThat(left).containsExactly(sentinel);
+    }
+  }
+
+  @Test
   @Order(8)
   void anOperatorRestoresTheBackupIntoADirectoryAndStartsADrill() throws Exception {
-    Path target = Files.createTempDirectory("vigil-api-restore").resolve("config");
+    Path target = stack.workDir().resolve(EmbeddedStack.RESTORES).resolve("config");
     String body =
         "{\"source\": \"config\", \"target\": {\"type\": \"directory\", \"directory\": \""
             + target

@@ -178,7 +178,7 @@ class ReadCommandsIT {
 
   @Test
   void restoreJsonIsTheResultsArray() throws Exception {
-    Path target = dir.resolve("restored-config");
+    Path target = stack.workDir().resolve(EmbeddedStack.RESTORES).resolve("restored-config");
     Run run =
         vigil(
             "restore",

@@ -73,6 +73,7 @@ final class PipelineHarness implements AutoCloseable {
         worker:
           host-id: test-host
           spool-dir: %s
+          restore-roots: [%s]
         repositories:
           main:
             endpoint: %s
@@ -100,6 +101,7 @@ final class PipelineHarness implements AutoCloseable {
             postgres.superuser(),
             postgres.passwordFile(),
             spoolDir,
+            dir,
             s3.endpoint(),
             bucketName,
             KEY_ENV,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.activities.restore.RestoreCatalog;
@@ -24,6 +25,7 @@ import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreSpoolActivities;
 import dev.vigil.workflows.restore.RestoreTarget;
 import dev.vigil.workflows.restore.SelectedBackup;
+import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.testing.TestActivityEnvironment;
 import io.temporal.testing.TestEnvironmentOptions;
@@ -38,6 +40,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -149,6 +152,7 @@ class RestorePipelineIT {
         .containsExactly(
             "select",
             "reserve-host",
+            "check-target",
             "download",
             "verify",
             "decrypt",
@@ -314,8 +318,81 @@ class RestorePipelineIT {
                 RestoreTarget.directory(target.toString()),
                 false),
         "TARGET_NOT_EMPTY",
-        "restore target directory " + target + " is not empty (it holds keep-me.txt)");
+        "failed at check-target: restore target directory "
+            + target
+            + " is not empty (it holds keep-me.txt)");
     assertThat(Files.readString(target.resolve("keep-me.txt"))).isEqualTo("precious");
+    assertThat(scheduledActivities(lastRestoreId))
+        .as("the target is checked before a byte is downloaded")
+        .contains("CheckTarget")
+        .doesNotContain("DownloadBackup", "VerifyBackup", "UnsealBackup", "RestoreBackup");
+    assertThat(new RestoreCatalog(services.catalogDataSource()).find(lastRestoreId))
+        .hasValueSatisfying(
+            row -> {
+              assertThat(row.failureType()).isEqualTo("TARGET_NOT_EMPTY");
+              assertThat(row.failureReason()).startsWith("check-target: ");
+            });
+    assertSpoolClean();
+  }
+
+  @Test
+  void aForcedRestoreOutsideTheRestoreRootsIsRefusedAndDeletesNothing() throws Exception {
+    startWorker(harness.config());
+    Path outside = Files.createTempDirectory("vigil-outside-roots");
+    Path sentinel = Files.writeString(outside.resolve("sentinel.txt"), "must survive");
+    try {
+      assertFails(
+          () ->
+              restore(
+                  RestoreSelector.latest("models"),
+                  RestoreTarget.directory(outside.toString()),
+                  true),
+          "RESTORE_TARGET_FORBIDDEN",
+          "failed at check-target: restore target "
+              + outside
+              + " is outside the directories this worker restores into; allowed: a directory"
+              + " inside "
+              + dir
+              + ", "
+              + harness.spool.resolve("restores")
+              + ", "
+              + harness.spool.resolve("drills")
+              + " (add one to worker.restore-roots in vigil.yaml)");
+      assertThat(sentinel).hasContent("must survive");
+      try (Stream<Path> left = Files.list(outside)) {
+        assertThat(left).containsExactly(sentinel);
+      }
+      assertThat(scheduledActivities(lastRestoreId)).doesNotContain("DownloadBackup");
+    } finally {
+      FileTrees.delete(outside);
+    }
+  }
+
+  @Test
+  void aSymlinkInsideARootPointingOutsideIsRefused() throws Exception {
+    startWorker(harness.config());
+    Path outside = Files.createTempDirectory("vigil-outside-roots");
+    Path sentinel = Files.writeString(outside.resolve("sentinel.txt"), "must survive");
+    Path link = Files.createSymbolicLink(dir.resolve("link-" + CLOCK.incrementAndGet()), outside);
+    try {
+      for (Path target : List.of(link, link.resolve("models"))) {
+        assertFails(
+            () ->
+                restore(
+                    RestoreSelector.latest("models"),
+                    RestoreTarget.directory(target.toString()),
+                    true),
+            "RESTORE_TARGET_FORBIDDEN",
+            "restore target " + target + " (really " + outside.toRealPath());
+      }
+      assertThat(sentinel).hasContent("must survive");
+      try (Stream<Path> left = Files.list(outside)) {
+        assertThat(left).containsExactly(sentinel);
+      }
+    } finally {
+      Files.deleteIfExists(link);
+      FileTrees.delete(outside);
+    }
   }
 
   @Test
@@ -341,6 +418,69 @@ class RestorePipelineIT {
     }
     assertThat(target).doesNotExist();
     assertSpoolClean();
+  }
+
+  @Test
+  void aStoredObjectTruncatedOnDiskFailsFastAsCorruptAndTouchesNoTarget() throws Exception {
+    String key = backupOf("models").objectKey();
+    int length = object(key).length;
+    long started = System.nanoTime();
+
+    // A broken disk behind the store: HEAD still reports the catalog's size, the bytes end early.
+    assertCorruptAtDownload(
+        () -> harness.s3.truncateOnDisk(harness.bucket, key, length / 3),
+        "is " + (length / 3) + " bytes but the catalog recorded " + length);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aStoredObjectReplacedByATruncatedCopyIsCorruptBeforeItIsDownloaded() throws Exception {
+    String key = backupOf("models").objectKey();
+    byte[] original = object(key);
+
+    assertCorruptAtDownload(
+        () -> put(key, Arrays.copyOf(original, 4096), Map.of()),
+        "is 4096 bytes but the catalog recorded "
+            + original.length
+            + " (truncated or replaced: a broken disk or tampering); nothing was downloaded");
+  }
+
+  /**
+   * Tampers with the models backup's stored object, restores it, and expects OBJECT_CORRUPT at the
+   * download step naming the repository, key and sizes, with no target created; then puts the
+   * object back.
+   */
+  private void assertCorruptAtDownload(Tampering tamper, String sizes) throws Exception {
+    startWorker(harness.config());
+    String key = backupOf("models").objectKey();
+    byte[] original = object(key);
+    Path target = dir.resolve("never-" + CLOCK.incrementAndGet());
+    tamper.apply();
+    try {
+      assertFails(
+          () ->
+              restore(
+                  RestoreSelector.latest("models"),
+                  RestoreTarget.directory(target.toString()),
+                  false),
+          "OBJECT_CORRUPT",
+          "failed at download: repository 'main': object '"
+              + key
+              + "' in bucket '"
+              + harness.bucket
+              + "' "
+              + sizes);
+    } finally {
+      put(key, original, Map.of());
+    }
+    assertThat(target).doesNotExist();
+    assertSpoolClean();
+  }
+
+  /** A change to the stored bytes. */
+  private interface Tampering {
+    void apply() throws IOException;
   }
 
   @Test
@@ -504,6 +644,14 @@ class RestorePipelineIT {
   private String restoreIdOf(RestoreResult result) {
     assertThat(lastRestoreId).contains(result.source());
     return lastRestoreId;
+  }
+
+  /** The activity types the restore's history scheduled, in order. */
+  private List<String> scheduledActivities(String restoreId) {
+    return environment.getWorkflowClient().fetchHistory(restoreId).getEvents().stream()
+        .filter(event -> event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map(event -> event.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .toList();
   }
 
   private static void assertFails(Runnable restore, String type, String message) {

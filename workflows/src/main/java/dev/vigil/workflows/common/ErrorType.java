@@ -53,6 +53,11 @@ public enum ErrorType {
   UNSAFE_ARCHIVE_ENTRY(false),
   /** A restore target holds data and {@code --force} was not given. */
   TARGET_NOT_EMPTY(false),
+  /**
+   * A restore target lies outside the directories the worker allows ({@code worker.restore-roots}
+   * and the spool's scratch areas), on its real path.
+   */
+  RESTORE_TARGET_FORBIDDEN(false),
   /** pg_restore or extraction failed for a reason that may pass. */
   RESTORE_FAILED(true),
   /** A restored copy does not pass its validation (row counts, queries, file checksums). */

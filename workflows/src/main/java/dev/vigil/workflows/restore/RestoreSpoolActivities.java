@@ -10,6 +10,13 @@ import io.temporal.activity.ActivityInterface;
 @ActivityInterface
 public interface RestoreSpoolActivities {
 
+  /**
+   * Checks the target before anything is downloaded, changing nothing: RESTORE_TARGET_FORBIDDEN for
+   * a directory outside the worker's restore roots (on its real path), TARGET_NOT_EMPTY without
+   * force, INVALID_CONFIG for a target of the wrong kind or one the worker cannot write.
+   */
+  void checkTarget(RestoreDataRequest request);
+
   /** Downloads the stored object into the spool, resuming at the heartbeat's byte offset. */
   DownloadResult downloadBackup(DownloadRequest request);
 
@@ -25,7 +32,8 @@ public interface RestoreSpoolActivities {
 
   /**
    * Restores into the target and returns it as restored (a fresh cluster's host, port and password
-   * file filled in). TARGET_NOT_EMPTY without force; UNSAFE_ARCHIVE_ENTRY for escaping entries.
+   * file filled in). Checks the target again; UNSAFE_ARCHIVE_ENTRY for escaping entries, after
+   * which the target is as it was.
    */
   RestoreTarget restoreBackup(RestoreDataRequest request);
 

@@ -28,6 +28,9 @@ import org.slf4j.Logger;
 public final class RestoreWorkflowImpl implements RestoreWorkflow {
   private static final Logger log = Workflow.getLogger(RestoreWorkflowImpl.class);
 
+  /** Version change: the target is checked on the host before the download. */
+  static final String CHECK_TARGET_FIRST = "check-target-before-download";
+
   /** The target type of a restore into a new cluster Vigil starts. */
   public static final String FRESH_CLUSTER = "fresh-cluster";
 
@@ -75,6 +78,22 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
               RestoreSpoolActivities.class, ActivityProfiles.cleanupOnHost(reserved.taskQueue()));
       RestoreSpoolActivities transfer = spoolStub(reserved, Duration.ofHours(6), SPOOL_RETRY);
       RestoreSpoolActivities target = spoolStub(reserved, Duration.ofHours(12), TARGET_RETRY);
+      if (Workflow.getVersion(CHECK_TARGET_FIRST, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        // A target the restore could not use fails the run before a byte is downloaded.
+        RestoreSpoolActivities checker = spoolStub(reserved, Duration.ofMinutes(5), TARGET_RETRY);
+        step(
+            "check-target",
+            () -> {
+              checker.checkTarget(
+                  new RestoreDataRequest(
+                      restoreId,
+                      selected,
+                      request.target(),
+                      request.force(),
+                      request.parallelJobs()));
+              return null;
+            });
+      }
       DownloadResult download =
           step("download", () -> transfer.downloadBackup(new DownloadRequest(restoreId, selected)));
       step("verify", () -> transfer.verifyBackup(new VerifyRequest(restoreId, selected, download)));

@@ -71,6 +71,7 @@ class RestoreWorkflowTest {
   private final CountDownLatch releaseRestore = new CountDownLatch(1);
   private volatile int downloadFailuresLeft;
   private volatile ErrorType verifyFails;
+  private volatile ErrorType targetFails;
   private volatile boolean blockRestore;
   private volatile boolean validationPasses = true;
 
@@ -103,6 +104,7 @@ class RestoreWorkflowTest {
         .containsExactly(
             "selectBackup",
             "reserveHost",
+            "checkTarget",
             "downloadBackup",
             "verifyBackup",
             "unsealBackup",
@@ -120,6 +122,7 @@ class RestoreWorkflowTest {
         .containsExactly(
             "select",
             "reserve-host",
+            "check-target",
             "download",
             "verify",
             "decrypt",
@@ -163,6 +166,7 @@ class RestoreWorkflowTest {
         .containsExactly(
             "selectBackup",
             "reserveHost",
+            "checkTarget",
             "downloadBackup",
             "verifyBackup",
             "stopFreshCluster",
@@ -176,6 +180,31 @@ class RestoreWorkflowTest {
               assertThat(record.failureType()).isEqualTo("OBJECT_CORRUPT");
               assertThat(record.failure()).isEqualTo("verify: object corrupt");
             });
+  }
+
+  @Test
+  void aTargetThatCannotBeUsedFailsBeforeAnythingIsDownloaded() {
+    targetFails = ErrorType.TARGET_NOT_EMPTY;
+
+    assertThatThrownBy(() -> workflow().restore(request()))
+        .isInstanceOf(WorkflowFailedException.class)
+        .satisfies(
+            failure -> {
+              assertThat(Failures.type(failure)).isEqualTo("TARGET_NOT_EMPTY");
+              assertThat(Failures.reason(failure))
+                  .contains("failed at check-target: target not empty");
+            });
+
+    assertThat(calls)
+        .containsExactly(
+            "selectBackup",
+            "reserveHost",
+            "checkTarget",
+            "stopFreshCluster",
+            "recordRestore",
+            "cleanRestoreSpool");
+    assertThat(recorded.get(0).failureType()).isEqualTo("TARGET_NOT_EMPTY");
+    assertThat(recorded.get(0).steps()).extracting(StepTiming::step).doesNotContain("download");
   }
 
   @Test
@@ -261,6 +290,15 @@ class RestoreWorkflowTest {
   }
 
   private final class FakeSpool implements RestoreSpoolActivities {
+    @Override
+    public void checkTarget(RestoreDataRequest request) {
+      calls.add("checkTarget");
+      assertThat(request.target()).isEqualTo(FRESH);
+      if (targetFails != null) {
+        throw targetFails.failure("target not empty");
+      }
+    }
+
     @Override
     public DownloadResult downloadBackup(DownloadRequest request) {
       calls.add("downloadBackup");
