@@ -154,7 +154,11 @@ public final class ConfigLoader {
     Path spool =
         node.path("spool-dir", Path.of(System.getProperty("java.io.tmpdir"), "vigil-spool"));
     int parallel = node.integer("max-parallel-sources", 2, 1, 64);
-    return new WorkerConfig(hostId, spool, parallel, node.bool("sticky-execution", true),
+    return new WorkerConfig(
+        hostId,
+        spool,
+        parallel,
+        node.bool("sticky-execution", true),
         node.absolutePaths("restore-roots"));
   }
 

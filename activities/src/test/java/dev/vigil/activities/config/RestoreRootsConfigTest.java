@@ -60,16 +60,16 @@ class RestoreRootsConfigTest {
                 assertThat(e.problems())
                     .containsExactly(
                         file
-                            + ": worker.restore-roots[0]: expected an absolute path without '..',"
+                            + ": worker.restore-roots[0] at line 3: expected an absolute path without '..',"
                             + " got \"restores\"",
                         file
-                            + ": worker.restore-roots[1]: expected an absolute path without '..',"
+                            + ": worker.restore-roots[1] at line 3: expected an absolute path without '..',"
                             + " got \"/srv/../etc\"",
                         file
-                            + ": worker.restore-roots[2]: the file system root is not allowed as a"
+                            + ": worker.restore-roots[2] at line 3: the file system root is not allowed as a"
                             + " restore root",
                         file
-                            + ": worker.restore-roots[3]: expected an absolute directory such as"
+                            + ": worker.restore-roots[3] at line 3: expected an absolute directory such as"
                             + " /srv/restores, got 42"));
   }
 
@@ -84,7 +84,7 @@ class RestoreRootsConfigTest {
                 assertThat(e.problems())
                     .containsExactly(
                         file
-                            + ": worker.restore-roots: expected a list of absolute directories such"
+                            + ": worker.restore-roots at line 3: expected a list of absolute directories such"
                             + " as [/srv/restores]"));
   }
 
