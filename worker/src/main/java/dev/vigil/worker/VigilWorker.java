@@ -95,7 +95,7 @@ public final class VigilWorker implements AutoCloseable {
     SearchAttributeRegistration.register(
         client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker shared = factory.newWorker(sharedQueue, heartbeatingOptions().build());
+    Worker shared = factory.newWorker(sharedQueue);
     // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
     Worker host =
         factory.newWorker(
@@ -127,10 +127,11 @@ public final class VigilWorker implements AutoCloseable {
   }
 
   /**
-   * Options that send an activity's latest heartbeat to Temporal every {@link
-   * #HEARTBEAT_SEND_INTERVAL}. The SDK otherwise sends one only every 80% of the heartbeat timeout
-   * (24 s for the spool steps' 30 s), and a progress display reads the bytes done from what
-   * Temporal last received: a 1 GB upload's bar stood still for 24 s at a time.
+   * Options of the host queue (uploads, downloads: the steps a progress bar follows) that send an
+   * activity's latest heartbeat to Temporal every {@link #HEARTBEAT_SEND_INTERVAL}. The SDK
+   * otherwise sends one only every 80% of the heartbeat timeout (24 s for the spool steps' 30 s),
+   * and a progress display reads the bytes done from what Temporal last received: a 1 GB upload's
+   * bar stood still for 24 s at a time.
    */
   static WorkerOptions.Builder heartbeatingOptions() {
     return WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(HEARTBEAT_SEND_INTERVAL);

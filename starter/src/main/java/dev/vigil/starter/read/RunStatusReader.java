@@ -178,18 +178,16 @@ public final class RunStatusReader {
   }
 
   /**
-   * When a retry waiting for its backoff starts: the server's next attempt time, else (the Java
-   * test server) the scheduled time of the attempt not yet started.
+   * When a retry waiting for its backoff starts, as the server says. The Java test server does not
+   * say (it reports an activity in backoff as STARTED), so there is no countdown there.
    */
   private static Instant nextAttempt(PendingActivityInfo activity) {
     if (activity.getState() != PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
-        || activity.getAttempt() < 2) {
+        || activity.getAttempt() < 2
+        || !activity.hasNextAttemptScheduleTime()) {
       return null;
     }
-    if (activity.hasNextAttemptScheduleTime()) {
-      return instant(activity.getNextAttemptScheduleTime());
-    }
-    return instant(activity.hasScheduledTime() ? activity.getScheduledTime() : null);
+    return instant(activity.getNextAttemptScheduleTime());
   }
 
   /** The first heartbeat detail as plain JSON values (map, number, string), null if unreadable. */
