@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,6 +196,16 @@ class RunControlIT {
       // one) does not deliver a cancel to an attempt that then fails without a heartbeat. It
       // counts the attempt up when the previous one fails, and an attempt here fails in
       // milliseconds: attempt 5 seen first means the 8 s backoff before it has begun.
+      StringWriter watchErr = new StringWriter();
+      CompletableFuture<Integer> watch =
+          CompletableFuture.supplyAsync(
+              () -> {
+                var commandLine = VigilMain.commandLine();
+                commandLine.setOut(new PrintWriter(Writer.nullWriter(), true));
+                commandLine.setErr(new PrintWriter(watchErr, true));
+                return commandLine.execute(
+                    "status", planId, "--config", config, "--watch", "--interval", "0.5");
+              });
       awaitStatus(planId, RunControlIT::uploadInLongBackoff, 120);
       ReadCommandsIT.Run cancel;
       var commandLine = VigilMain.commandLine();
@@ -205,6 +216,8 @@ class RunControlIT {
       cancel = new ReadCommandsIT.Run(exit, cancelOut.toString(), err.text());
       assertThat(cancel.exit()).as(cancel.err()).isZero();
       assertThat(backup.get(60, TimeUnit.SECONDS)).isEqualTo(VigilMain.FAILED);
+      assertThat(watch.get(60, TimeUnit.SECONDS)).isEqualTo(VigilMain.FAILED);
+      assertThat(watchErr.toString()).containsPattern(waiting);
     } finally {
       System.setErr(originalErr);
       System.setOut(originalOut);
