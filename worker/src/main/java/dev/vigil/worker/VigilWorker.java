@@ -41,6 +41,9 @@ public final class VigilWorker implements AutoCloseable {
    */
   static final Duration STICKY_SCHEDULE_TO_START = Duration.ofSeconds(5);
 
+  /** How often the worker sends a running activity's latest heartbeat (and progress) at most. */
+  public static final Duration HEARTBEAT_SEND_INTERVAL = Duration.ofSeconds(1);
+
   private final WorkerFactory factory;
   private final String sharedQueue;
   private final String hostQueue;
@@ -110,7 +113,7 @@ public final class VigilWorker implements AutoCloseable {
     Worker host =
         factory.newWorker(
             hostQueue,
-            WorkerOptions.newBuilder()
+            heartbeatingOptions()
                 .setMaxConcurrentActivityExecutionSize(
                     Math.max(2, services.config().worker().maxParallelSources()))
                 .build());
@@ -171,6 +174,17 @@ public final class VigilWorker implements AutoCloseable {
         .setStickyQueueScheduleToStartTimeout(
             stickyExecution ? STICKY_SCHEDULE_TO_START : Duration.ZERO)
         .build();
+  }
+
+  /**
+   * Options of the host queue (uploads, downloads: the steps a progress bar follows) that send an
+   * activity's latest heartbeat to Temporal every {@link #HEARTBEAT_SEND_INTERVAL}. The SDK
+   * otherwise sends one only every 80% of the heartbeat timeout (24 s for the spool steps' 30 s),
+   * and a progress display reads the bytes done from what Temporal last received: a 1 GB upload's
+   * bar stood still for 24 s at a time.
+   */
+  static WorkerOptions.Builder heartbeatingOptions() {
+    return WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(HEARTBEAT_SEND_INTERVAL);
   }
 
   /**

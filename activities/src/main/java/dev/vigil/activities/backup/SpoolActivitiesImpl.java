@@ -280,6 +280,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
               dataKey,
               new ObjectAttributes(storageClass, tags, metadata),
               resume,
+              context::heartbeat,
               context::heartbeat);
     }
     Path dir = services.spool().dir(backupId);

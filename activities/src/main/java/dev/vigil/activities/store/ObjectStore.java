@@ -35,12 +35,29 @@ public interface ObjectStore {
    * heartbeat) when its upload id is still open, sending only the parts not yet uploaded, and
    * reports progress after every part so the caller can heartbeat it.
    */
+  default UploadOutcome uploadFile(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart) {
+    return uploadFile(file, key, attributes, resumeFrom, onPart, progress -> {});
+  }
+
+  /**
+   * As {@link #uploadFile(Path, String, ObjectAttributes, UploadProgress, Consumer)}, and also
+   * reports, a few times a second while a part is sent, the bytes of the file sent so far to {@code
+   * whilePart} ({@code partsDone} still counts only whole parts): a part takes seconds on a slow
+   * link, and a progress display should not stand still for that long. If {@code whilePart} throws
+   * (a cancelled activity's heartbeat), the part is finished and the exception thrown after it.
+   */
   UploadOutcome uploadFile(
       Path file,
       String key,
       ObjectAttributes attributes,
       UploadProgress resumeFrom,
-      Consumer<UploadProgress> onPart);
+      Consumer<UploadProgress> onPart,
+      Consumer<UploadProgress> whilePart);
 
   /** Uploads a small file (a manifest) in one request. */
   void putFile(Path file, String key, ObjectAttributes attributes);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,15 +74,22 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3RepositoryConfig config;
   private final S3Client s3;
   private final String prefix;
+  private final long progressEveryNanos;
 
   /**
    * @param config the repository
    * @param s3 a client for the repository's endpoint, shared by all stores of the process
    */
   public S3ObjectStore(S3RepositoryConfig config, S3Client s3) {
+    this(config, s3, PartProgress.EVERY);
+  }
+
+  /** A store that reports progress within a part at most every {@code progressEvery}. */
+  S3ObjectStore(S3RepositoryConfig config, S3Client s3, Duration progressEvery) {
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
     this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.progressEveryNanos = progressEvery.toNanos();
   }
 
   @Override
@@ -142,7 +150,8 @@ public final class S3ObjectStore implements ObjectStore {
       String key,
       ObjectAttributes attributes,
       UploadProgress resumeFrom,
-      Consumer<UploadProgress> onPart) {
+      Consumer<UploadProgress> onPart,
+      Consumer<UploadProgress> whilePart) {
     long size = sizeOf(file);
     if (size == 0) {
       // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
@@ -176,11 +185,9 @@ public final class S3ObjectStore implements ObjectStore {
     try {
       List<CompletedPart> parts = new ArrayList<>(partCount);
       int resumedParts = 0;
-      long bytesDone = 0;
       for (int partNumber = 1; partNumber <= partCount; partNumber++) {
         long offset = (partNumber - 1) * partSize;
         long length = Math.min(partSize, size - offset);
-        bytesDone += length;
         CompletedPart alreadyUploaded = uploaded.get(partNumber);
         if (alreadyUploaded != null) {
           resumedParts++;
@@ -188,9 +195,26 @@ public final class S3ObjectStore implements ObjectStore {
           continue;
         }
         requireUnchanged(file, size, key);
-        parts.add(uploadPart(file, key, uploadId, partNumber, offset, length));
+        // A part takes seconds on a slow link: progress within it keeps a display moving.
+        UploadProgress before =
+            new UploadProgress(key, uploadId, partSize, partNumber - 1, offset, size);
+        PartProgress within =
+            new PartProgress(
+                progressEveryNanos,
+                sent ->
+                    whilePart.accept(
+                        new UploadProgress(
+                            key,
+                            before.uploadId(),
+                            before.partSize(),
+                            before.partsDone(),
+                            before.bytesDone() + sent,
+                            size)));
+        parts.add(uploadPart(file, key, uploadId, partNumber, offset, length, within));
+        within.rethrowDeferred();
         // Parts are sent in order, so 1..partNumber are all in the store now.
-        onPart.accept(new UploadProgress(key, uploadId, partSize, partNumber, bytesDone, size));
+        onPart.accept(
+            new UploadProgress(key, uploadId, partSize, partNumber, offset + length, size));
       }
       String completedUploadId = uploadId;
       s3.completeMultipartUpload(
@@ -552,7 +576,13 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   private CompletedPart uploadPart(
-      Path file, String key, String uploadId, int partNumber, long offset, long length) {
+      Path file,
+      String key,
+      String uploadId,
+      int partNumber,
+      long offset,
+      long length,
+      PartProgress progress) {
     UploadPartResponse response =
         s3.uploadPart(
             request ->
@@ -562,7 +592,8 @@ public final class S3ObjectStore implements ObjectStore {
                     .uploadId(uploadId)
                     .partNumber(partNumber)
                     .contentLength(length),
-            RequestBody.fromContentProvider(region(file, offset, length), length, CONTENT_TYPE));
+            RequestBody.fromContentProvider(
+                region(file, offset, length, progress), length, CONTENT_TYPE));
     // The checksums the SDK sent (CRC32 by default) must be repeated on completion.
     return CompletedPart.builder()
         .partNumber(partNumber)
@@ -828,9 +859,15 @@ public final class S3ObjectStore implements ObjectStore {
    * on a retry), so each read opens a fresh stream.
    */
   private static ContentStreamProvider region(Path file, long offset, long length) {
+    return region(file, offset, length, null);
+  }
+
+  /** As {@link #region(Path, long, long)}, telling {@code progress} the bytes read (if set). */
+  private static ContentStreamProvider region(
+      Path file, long offset, long length, PartProgress progress) {
     return () -> {
       try {
-        return new FileRegionInputStream(file, offset, length);
+        return new FileRegionInputStream(file, offset, length, progress);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open spool file " + file, e);
       }
@@ -841,14 +878,19 @@ public final class S3ObjectStore implements ObjectStore {
   private static final class FileRegionInputStream extends InputStream {
     private final Path file;
     private final FileChannel channel;
+    private final long start;
     private final long end;
+    private final PartProgress progress;
     private long position;
 
-    FileRegionInputStream(Path file, long offset, long length) throws IOException {
+    FileRegionInputStream(Path file, long offset, long length, PartProgress progress)
+        throws IOException {
       this.file = file;
       this.channel = FileChannel.open(file, StandardOpenOption.READ);
+      this.start = offset;
       this.position = offset;
       this.end = offset + length;
+      this.progress = progress;
     }
 
     @Override
@@ -871,6 +913,9 @@ public final class S3ObjectStore implements ObjectStore {
         throw new EOFException("spool file " + file + " is shorter than when its upload began");
       }
       position += read;
+      if (progress != null) {
+        progress.sent(position - start);
+      }
       return read;
     }
 

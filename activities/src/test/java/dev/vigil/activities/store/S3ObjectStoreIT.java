@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -145,6 +146,54 @@ class S3ObjectStoreIT {
     assertThat(stored.metadata()).containsAllEntriesOf(ATTRIBUTES.metadata());
     assertThat(store.tags(key)).isEqualTo(ATTRIBUTES.tags());
     assertThat(sha256(store.open(key))).isEqualTo(sha256(file));
+  }
+
+  @Test
+  void progressWithinAPartCountsWholePartsAndTheBytesSentSoFar() throws IOException {
+    Path file = randomFile("within.bin", LARGE_FILE_SIZE, 9);
+    S3ObjectStore everyRead = new S3ObjectStore(config, s3mock.client(), Duration.ZERO);
+    List<UploadProgress> parts = new ArrayList<>();
+    List<UploadProgress> within = new ArrayList<>();
+
+    everyRead.uploadFile(
+        file, store.key("orders-db/within.dump"), ATTRIBUTES, null, parts::add, within::add);
+
+    assertThat(parts).extracting(UploadProgress::partsDone).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(within)
+        .allSatisfy(
+            progress -> {
+              long partStart = progress.partsDone() * S3MockFixture.PART_SIZE;
+              assertThat(progress.bytesDone())
+                  .isGreaterThan(partStart)
+                  .isLessThanOrEqualTo(
+                      Math.min(LARGE_FILE_SIZE, partStart + S3MockFixture.PART_SIZE));
+              assertThat(progress.uploadId()).isEqualTo(parts.get(0).uploadId());
+            })
+        .anySatisfy(
+            progress -> assertThat(progress.bytesDone() % S3MockFixture.PART_SIZE).isNotEqualTo(0));
+    assertThat(within).extracting(UploadProgress::bytesDone).isSorted();
+  }
+
+  @Test
+  void aHeartbeatThatThrowsWithinAPartIsThrownAfterThePartNotAsAStoreFailure() throws IOException {
+    Path file = randomFile("cancelled.bin", LARGE_FILE_SIZE, 10);
+    String key = store.key("orders-db/cancelled.dump");
+    S3ObjectStore everyRead = new S3ObjectStore(config, s3mock.client(), Duration.ZERO);
+    List<UploadProgress> parts = new ArrayList<>();
+
+    assertThatThrownBy(
+            () ->
+                everyRead.uploadFile(
+                    file,
+                    key,
+                    ATTRIBUTES,
+                    null,
+                    parts::add,
+                    progress -> {
+                      throw new WorkerCrash();
+                    }))
+        .isInstanceOf(WorkerCrash.class);
+    assertThat(parts).as("thrown before part 1 was reported").isEmpty();
   }
 
   @Test

@@ -9,7 +9,10 @@ import dev.vigil.starter.read.RunStatus;
 import dev.vigil.starter.read.RunStatusReader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +36,11 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON (with --watch: one line per change).")
   boolean json;
 
-  @Option(names = "--watch", description = "Keep printing changes until the run ends.")
+  @Option(
+      names = "--watch",
+      description =
+          "Keep printing changes until the run ends; a step retrying is said on stderr (attempt,"
+              + " last failure).")
   boolean watch;
 
   @Option(
@@ -51,7 +58,17 @@ final class StatusCommand implements Callable<Integer> {
       try {
         status = reader.status(workflowId);
         String last = null;
+        Set<String> told = new HashSet<>();
         while (true) {
+          if (watch) {
+            // A step retrying is said once per attempt on stderr, even when stdout is JSON.
+            for (WaitingLine line : WaitingLine.of(status, Instant.now())) {
+              if (told.add(line.about())) {
+                spec.commandLine().getErr().println(line.text());
+                spec.commandLine().getErr().flush();
+              }
+            }
+          }
           String shown =
               json ? (watch ? JsonOut.line(status) : JsonOut.pretty(status)) : text(status);
           if (!Objects.equals(shown, last)) {

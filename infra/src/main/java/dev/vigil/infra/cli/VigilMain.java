@@ -5,8 +5,11 @@ import dev.vigil.activities.config.ConfigException;
 import dev.vigil.starter.api.ApiConfigurationException;
 import dev.vigil.starter.read.CatalogReadException;
 import dev.vigil.starter.schedule.ScheduleException;
+import dev.vigil.workflows.common.Failures;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.CanceledFailure;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +34,7 @@ import picocli.CommandLine.Command;
       BackupCommand.class,
       BackupsCommand.class,
       StatusCommand.class,
+      CancelCommand.class,
       ReportCommand.class,
       DrillsCommand.class,
       RestoreCommand.class,
@@ -85,6 +89,15 @@ public final class VigilMain implements Runnable {
           }
           if (exception instanceof CatalogReadException catalog) {
             err.println("vigil: " + catalog.getMessage());
+            return FAILED;
+          }
+          if (exception instanceof WorkflowFailedException run) {
+            // A run the command waited for ended without a result (cancelled, terminated, failed).
+            String id = run.getExecution().getWorkflowId();
+            err.println(
+                run.getCause() instanceof CanceledFailure
+                    ? "vigil: run " + id + " was cancelled"
+                    : "vigil: run " + id + " failed: " + Failures.reason(run.getCause()));
             return FAILED;
           }
           if (exception instanceof StatusRuntimeException temporal

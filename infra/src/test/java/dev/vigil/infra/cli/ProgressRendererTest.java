@@ -87,6 +87,6 @@ class ProgressRendererTest {
   }
 
   private static ActivityProgress activity(String type, Long done, Long total, int attempt) {
-    return new ActivityProgress(type, "STARTED", attempt, done, total, null, null);
+    return new ActivityProgress(type, "STARTED", attempt, done, total, null, null, null);
   }
 }

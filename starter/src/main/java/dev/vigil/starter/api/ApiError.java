@@ -9,7 +9,8 @@ import java.util.Map;
  * Every error body of the API: a stable code for programs and one line a person can act on.
  *
  * @param code UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, INVALID_REQUEST, METHOD_NOT_ALLOWED,
- *     UNSUPPORTED_MEDIA_TYPE, DUPLICATE_RUN, TEMPORAL_UNAVAILABLE, CATALOG_UNAVAILABLE, INTERNAL
+ *     UNSUPPORTED_MEDIA_TYPE, DUPLICATE_RUN, RUN_CLOSED, TEMPORAL_UNAVAILABLE, CATALOG_UNAVAILABLE,
+ *     INTERNAL
  * @param details optional facts (e.g. the run id of a duplicate)
  */
 @Serdeable

@@ -5,7 +5,7 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 
-/** The JSON bodies of the API's run-starting requests and their answer. */
+/** The JSON bodies of the API's run-starting and run-cancelling requests and their answers. */
 final class RunRequests {
   private RunRequests() {}
 
@@ -54,6 +54,27 @@ final class RunRequests {
    */
   @Serdeable
   record DrillRun(@Nullable String plan) {}
+
+  /**
+   * {@code POST /api/v1/runs/{id}/cancel}.
+   *
+   * @param reason why, recorded in the run's history with who asked
+   */
+  @Serdeable
+  record CancelRun(@Nullable String reason) {}
+
+  /**
+   * A run whose cancellation was requested; it ends CANCELED once its cleanup has run.
+   *
+   * @param runId the workflow id
+   * @param statusUrl where its live status is
+   */
+  @Serdeable
+  record CancelRequested(String runId, String statusUrl) {
+    static CancelRequested of(String workflowId) {
+      return new CancelRequested(workflowId, RunsController.RUNS + "/" + workflowId);
+    }
+  }
 
   /**
    * A started run.

@@ -3,18 +3,25 @@ package dev.vigil.starter.api;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
+import dev.vigil.starter.RunCanceller;
+import dev.vigil.starter.RunClosedException;
 import dev.vigil.starter.api.RunRequests.BackupRun;
+import dev.vigil.starter.api.RunRequests.CancelRequested;
+import dev.vigil.starter.api.RunRequests.CancelRun;
 import dev.vigil.starter.api.RunRequests.DrillRun;
 import dev.vigil.starter.api.RunRequests.RestoreRun;
 import dev.vigil.starter.api.RunRequests.RunStarted;
 import dev.vigil.starter.api.RunRequests.Target;
+import dev.vigil.starter.read.RunNotFoundException;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreTarget;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.RequestAttribute;
 import io.micronaut.scheduling.TaskExecutors;
@@ -27,13 +34,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts backups, restores and drills on demand (operator tokens). Each answers 202 with the run's
- * id at once; the run goes on in Temporal and {@code GET /api/v1/runs/{id}} follows it. The token's
- * name is recorded as who triggered it ({@code api:<name>}).
+ * Starts backups, restores and drills on demand, and cancels runs (operator tokens). Each answers
+ * 202 with the run's id at once; the run goes on in Temporal and {@code GET /api/v1/runs/{id}}
+ * follows it. The token's name is recorded as who triggered it ({@code api:<name>}).
  */
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -46,14 +54,20 @@ final class RunsController {
   private final RestoreClient restores;
   private final DrillClient drills;
   private final KnownNames known;
+  private final RunCanceller canceller;
   private final Clock clock;
 
   RunsController(
-      BackupClient backups, RestoreClient restores, DrillClient drills, KnownNames known) {
+      BackupClient backups,
+      RestoreClient restores,
+      DrillClient drills,
+      KnownNames known,
+      RunCanceller canceller) {
     this.backups = backups;
     this.restores = restores;
     this.drills = drills;
     this.known = known;
+    this.canceller = canceller;
     this.clock = Clock.systemUTC();
   }
 
@@ -111,6 +125,35 @@ final class RunsController {
     String plan = known.drillPlan(request == null ? null : request.plan());
     String id = drills.start(plan, clock.millis(), caller.triggeredBy());
     return started(id, caller);
+  }
+
+  @Post("/runs/{workflowId}/cancel")
+  @Operation(
+      summary =
+          "Cancel a run (backup, restore, drill, retention, rehydrate) by its workflow id; its"
+              + " cleanup still runs (operator)")
+  @ApiResponse(responseCode = "202", description = "cancellation requested; follow statusUrl")
+  @ApiResponse(responseCode = "404", description = "NOT_FOUND: no such run")
+  @ApiResponse(responseCode = "409", description = "RUN_CLOSED: the run had already ended")
+  HttpResponse<CancelRequested> cancel(
+      @PathVariable String workflowId,
+      @Body @Nullable CancelRun request,
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    String reason = request == null ? null : request.reason();
+    try {
+      canceller.cancel(workflowId, caller.triggeredBy() + (reason == null ? "" : ": " + reason));
+    } catch (RunNotFoundException e) {
+      throw ApiException.notFound("no run " + Fields.quoted(workflowId) + " on Temporal");
+    } catch (RunClosedException e) {
+      throw new ApiException(
+          HttpStatus.CONFLICT,
+          "RUN_CLOSED",
+          e.getMessage(),
+          Map.of("runId", workflowId, "state", e.state()));
+    }
+    log.info("{} cancelled {}", caller.triggeredBy(), workflowId);
+    CancelRequested body = CancelRequested.of(workflowId);
+    return HttpResponse.accepted(URI.create(body.statusUrl())).body(body);
   }
 
   private static RestoreTarget target(Target target) {

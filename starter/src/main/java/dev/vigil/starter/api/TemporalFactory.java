@@ -4,6 +4,7 @@ import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.starter.RetentionClient;
+import dev.vigil.starter.RunCanceller;
 import dev.vigil.starter.schedule.JdbcScheduleStore;
 import dev.vigil.starter.schedule.ScheduleStore;
 import dev.vigil.starter.schedule.Scheduler;
@@ -55,6 +56,11 @@ final class TemporalFactory {
   @Singleton
   RetentionClient retentionClient(WorkflowClient client, TemporalProperties temporal) {
     return new RetentionClient(client, temporal.taskQueue());
+  }
+
+  @Singleton
+  RunCanceller runCanceller(WorkflowClient client) {
+    return new RunCanceller(client);
   }
 
   @Singleton

@@ -10,6 +10,8 @@ import java.time.Instant;
  * @param bytesDone bytes done so far by its last heartbeat, null when it does not report bytes
  * @param bytesTotal bytes it will do in all, null when unknown
  * @param lastFailure why the previous attempt failed, null if none did
+ * @param nextAttemptAt when a failed attempt's retry is due, null while an attempt runs or when the
+ *     server does not say
  */
 public record ActivityProgress(
     String activityType,
@@ -18,4 +20,5 @@ public record ActivityProgress(
     Long bytesDone,
     Long bytesTotal,
     String lastFailure,
-    Instant lastHeartbeat) {}
+    Instant lastHeartbeat,
+    Instant nextAttemptAt) {}
