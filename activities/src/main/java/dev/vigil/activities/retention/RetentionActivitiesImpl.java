@@ -13,6 +13,7 @@ import dev.vigil.activities.config.RetentionConfig;
 import dev.vigil.activities.config.RowArchivalConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.restore.BackupDownloader;
+import dev.vigil.activities.restore.RestoreRoots;
 import dev.vigil.activities.restore.SafeTarExtractor;
 import dev.vigil.activities.restore.StagedDirectory;
 import dev.vigil.activities.store.ColdRestoreState;
@@ -835,7 +836,12 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
         });
   }
 
-  private static void checkTarget(Path target) {
+  /**
+   * A rehydration writes into a directory like a restore: only under the worker's restore roots
+   * (checked on the real path, so no request can aim it at {@code /etc}), and only when empty.
+   */
+  private void checkTarget(Path requested) {
+    Path target = RestoreRoots.of(services.config().worker()).check(requested.toString());
     if (!Files.exists(target)) {
       return;
     }

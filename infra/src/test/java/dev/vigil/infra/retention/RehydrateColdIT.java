@@ -129,6 +129,37 @@ class RehydrateColdIT {
     assertThat(restorer.requests).isEmpty();
   }
 
+  @Test
+  void aTargetOutsideTheWorkersRestoreRootsIsRefusedBeforeAnythingIsRequested(
+      @TempDir Path elsewhere) throws Exception {
+    harness.weights("best/weights.bin", 1_000, 6);
+    sealedBackup("models-cold", "GLACIER");
+    Path target = elsewhere.resolve("cron.d");
+    RetentionClient client = new RetentionClient(environment.getWorkflowClient(), "vigil");
+
+    assertThatThrownBy(
+            () ->
+                client.awaitRehydrate(
+                    client.rehydrate(
+                        new RehydrateRequest(
+                            "models",
+                            null,
+                            target.toString(),
+                            1,
+                            System.currentTimeMillis(),
+                            "test"))))
+        .isInstanceOf(WorkflowFailedException.class)
+        .satisfies(
+            e -> {
+              assertThat(Failures.type(e)).isEqualTo("RESTORE_TARGET_FORBIDDEN");
+              assertThat(Failures.reason(e))
+                  .contains(target.toString())
+                  .contains(dir.toAbsolutePath().toString());
+            });
+    assertThat(target).doesNotExist();
+    assertThat(restorer.requests).isEmpty();
+  }
+
   /** A real directory backup: tar of the models dir, sealed, uploaded in {@code storageClass}. */
   private void sealedBackup(String backupId, String storageClass) throws Exception {
     DirectorySourceConfig models = (DirectorySourceConfig) services.source("models");

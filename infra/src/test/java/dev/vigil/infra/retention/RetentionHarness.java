@@ -77,6 +77,7 @@ final class RetentionHarness implements AutoCloseable {
         worker:
           host-id: retention-host
           spool-dir: %s
+          restore-roots: [%s]
         repositories:
           main:
             endpoint: %s
@@ -106,6 +107,7 @@ final class RetentionHarness implements AutoCloseable {
             postgres.superuser(),
             postgres.passwordFile(),
             spool,
+            dir.toAbsolutePath(),
             s3.endpoint(),
             bucket,
             KEY_ENV,
