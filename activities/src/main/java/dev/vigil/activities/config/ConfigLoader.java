@@ -326,7 +326,9 @@ public final class ConfigLoader {
             "database",
             "user",
             "password-env",
-            "password-file");
+            "password-file",
+            "mode",
+            "checkpoint");
         validations.put(source.key, ValidationConfigParser.parse(source));
         RowArchivalConfig rows = RowArchivalConfigParser.parse(source);
         if (rows != null) {
@@ -343,7 +345,12 @@ public final class ConfigLoader {
                 source.requiredText("user"),
                 source.secret("password", false),
                 compression,
-                objectives));
+                objectives,
+                source.oneOf(
+                    "mode",
+                    PostgresSourceConfig.LOGICAL,
+                    Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL)),
+                "fast".equals(source.oneOf("checkpoint", "fast", Set.of("fast", "spread")))));
       } else {
         source.allow(
             "type",
