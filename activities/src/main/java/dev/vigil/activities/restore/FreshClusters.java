@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,6 +115,17 @@ public final class FreshClusters {
     }
     started.cluster().close();
     return true;
+  }
+
+  /** Stops and deletes the clusters of every restore whose id starts with {@code prefix}. */
+  public int stopAll(String prefix) {
+    int stopped = 0;
+    for (String restoreId : List.copyOf(clusters.keySet())) {
+      if (restoreId.startsWith(prefix) && stop(restoreId)) {
+        stopped++;
+      }
+    }
+    return stopped;
   }
 
   /** A started cluster and the file holding its superuser's password. */
