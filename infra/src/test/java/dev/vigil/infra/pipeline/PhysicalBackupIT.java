@@ -3,9 +3,13 @@ package dev.vigil.infra.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.restore.FreshClusters;
+import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
+import dev.vigil.workflows.drill.DrillComponent;
+import dev.vigil.workflows.drill.DrillReport;
+import dev.vigil.workflows.drill.DrillWorkflowImpl;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
@@ -149,6 +153,35 @@ class PhysicalBackupIT {
   }
 
   @Test
+  void aDrillRestoresAPhysicalBackupIntoAClusterOfItsOwnAndStopsIt() throws Exception {
+    harness = new PipelineHarness(dir);
+    String yaml = physical(harness.config()) + "drills:\n  physical-dr:\n    sources: [appdb]\n";
+    PlanResult plan = harness.run(harness.load(yaml), List.of("appdb"));
+    assertThat(plan.complete()).isTrue();
+    DrillClient drills =
+        new DrillClient(
+            harness.workflowClient(), harness.services().config().temporal().taskQueue());
+
+    String drillId = drills.start("physical-dr", System.currentTimeMillis() + 10_000, "test");
+    DrillReport report = drills.await(drillId);
+
+    assertThat(report.failures()).isEmpty();
+    assertThat(report.status()).isEqualTo(DrillReport.PASSED);
+    DrillComponent appdb = report.components().get(0);
+    assertThat(appdb.status()).isEqualTo("RESTORED");
+    assertThat(appdb.checks()).anyMatch(check -> check.startsWith("conversations: 5000"));
+    RestoreTarget target =
+        harness
+            .workflowClient()
+            .newUntypedWorkflowStub(DrillWorkflowImpl.restoreWorkflowId(drillId, "appdb"))
+            .getResult(RestoreResult.class)
+            .target();
+    assertThat(target.type()).isEqualTo("fresh-cluster");
+    assertThat(target.port()).isNotEqualTo(harness.postgres.cluster().port());
+    assertThat(listening(target.port())).as("the drill's cluster is stopped").isFalse();
+  }
+
+  @Test
   void aUserWithoutReplicationIsRefusedOnceNamingThePrivilege() throws Exception {
     harness = new PipelineHarness(dir);
     String role = "physical_reader";
@@ -193,6 +226,15 @@ class PhysicalBackupIT {
 
   private static String physical(String yaml) {
     return yaml.replace("    type: postgres\n", "    type: postgres\n" + PHYSICAL);
+  }
+
+  private static boolean listening(int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);
+      return true;
+    } catch (java.io.IOException refused) {
+      return false;
+    }
   }
 
   private static boolean canConnect(String url, Properties login) {
