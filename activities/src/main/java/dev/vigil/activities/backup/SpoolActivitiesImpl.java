@@ -184,7 +184,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
               .directoryDumper()
               .verify(raw, services.spool().existing(backupId, meta.listFile()));
     } else if (PgBaseBackup.FORMAT.equals(meta.format())) {
-      listed = PgBaseBackup.verify(raw);
+      listed = PgBaseBackup.verify(raw, Activity.getExecutionContext()::heartbeat);
     } else {
       listed = services.postgresDumper().listEntries(raw);
     }

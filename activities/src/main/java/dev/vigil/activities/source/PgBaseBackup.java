@@ -70,6 +70,8 @@ public final class PgBaseBackup {
   private static final Logger LOG = LoggerFactory.getLogger(PgBaseBackup.class);
   private static final String WORK_DIR = "pg_basebackup";
   private static final int BUFFER = 1 << 20;
+  // Long steps heartbeat at least this often (in bytes): the activity's heartbeat timeout is 30 s.
+  private static final long PROGRESS_EVERY = 64L << 20;
   // A manifest lists every file of the cluster (~150 bytes each): far below this for any cluster.
   private static final long MAX_MANIFEST_BYTES = 512L << 20;
   private static final String WAL_SEGMENT = "[0-9A-F]{24}";
@@ -128,7 +130,7 @@ public final class PgBaseBackup {
     try {
       requireOnlyDefaultTablespace(target, work);
       WalRange range = walRange(work.resolve(MANIFEST));
-      pack(work, archive);
+      pack(work, archive, bytesWritten);
       FileTrees.delete(work);
       long bytes = Files.size(archive);
       bytesWritten.accept(bytes);
@@ -159,7 +161,7 @@ public final class PgBaseBackup {
    *
    * @throws VigilException DUMP_INVALID naming the first thing that does not match
    */
-  public static long verify(Path archive) {
+  public static long verify(Path archive, LongConsumer progress) {
     try (TarArchiveInputStream outer =
         new TarArchiveInputStream(Files.newInputStream(archive), BUFFER)) {
       TarArchiveEntry entry = outer.getNextEntry();
@@ -174,7 +176,7 @@ public final class PgBaseBackup {
       long segments = -1;
       while ((entry = outer.getNextEntry()) != null) {
         if (BASE_TAR.equals(entry.getName())) {
-          checked = checkBase(archive, new Unclosable(outer), files);
+          checked = checkBase(archive, new Unclosable(outer), files, progress);
         } else if (WAL_TAR.equals(entry.getName())) {
           segments = countSegments(new Unclosable(outer));
         } else {
@@ -328,11 +330,13 @@ public final class PgBaseBackup {
   }
 
   /** Packs the three files, manifest first, so a reader knows every file before checking any. */
-  private static void pack(Path work, Path archive) throws IOException {
+  private static void pack(Path work, Path archive, LongConsumer progress) throws IOException {
     Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
     try (OutputStream out = Files.newOutputStream(partial);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, BUFFER)) {
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      byte[] buffer = new byte[BUFFER];
+      long copied = 0;
       for (String name : List.of(MANIFEST, BASE_TAR, WAL_TAR)) {
         Path file = work.resolve(name);
         TarArchiveEntry entry = new TarArchiveEntry(name);
@@ -340,12 +344,30 @@ public final class PgBaseBackup {
         entry.setModTime(Files.getLastModifiedTime(file));
         entry.setMode(0600);
         tar.putArchiveEntry(entry);
-        Files.copy(file, tar);
+        try (InputStream in = Files.newInputStream(file)) {
+          copied = copy(in, tar, buffer, copied, progress);
+        }
         tar.closeArchiveEntry();
       }
       tar.finish();
     }
     Files.move(partial, archive);
+  }
+
+  /** Copies {@code in} to {@code out}; {@code progress} gets the running total every 64 MiB. */
+  private static long copy(
+      InputStream in, OutputStream out, byte[] buffer, long total, LongConsumer progress)
+      throws IOException {
+    int read;
+    while ((read = in.read(buffer)) >= 0) {
+      out.write(buffer, 0, read);
+      long before = total;
+      total += read;
+      if (before / PROGRESS_EVERY != total / PROGRESS_EVERY) {
+        progress.accept(total);
+      }
+    }
+    return total;
   }
 
   private record WalRange(String start, String stop, int timeline) {}
@@ -412,8 +434,10 @@ public final class PgBaseBackup {
     return files;
   }
 
-  private static long checkBase(Path archive, InputStream base, Map<String, ManifestFile> files)
+  private static long checkBase(
+      Path archive, InputStream base, Map<String, ManifestFile> files, LongConsumer progress)
       throws IOException {
+    long total = 0;
     Set<String> seen = new HashSet<>();
     byte[] buffer = new byte[BUFFER];
     try (TarArchiveInputStream tar = new TarArchiveInputStream(base, BUFFER)) {
@@ -433,6 +457,11 @@ public final class PgBaseBackup {
         while ((read = tar.read(buffer)) >= 0) {
           crc.update(buffer, 0, read);
           size += read;
+          long before = total;
+          total += read;
+          if (before / PROGRESS_EVERY != total / PROGRESS_EVERY) {
+            progress.accept(total);
+          }
         }
         // PostgreSQL writes the CRC's four bytes in memory (little-endian) order.
         String checksum =
