@@ -334,6 +334,17 @@ public final class ConfigLoader {
         if (rows != null) {
           rowArchival.put(source.key, rows);
         }
+        String mode =
+            source.oneOf(
+                "mode",
+                PostgresSourceConfig.LOGICAL,
+                Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL));
+        String checkpoint = source.oneOf("checkpoint", "fast", Set.of("fast", "spread"));
+        if (PostgresSourceConfig.LOGICAL.equals(mode) && source.text("checkpoint", null) != null) {
+          source.problem(
+              "checkpoint",
+              "applies only to mode: physical (pg_basebackup); remove it or set mode: physical");
+        }
         sources.put(
             source.key,
             new PostgresSourceConfig(
@@ -346,11 +357,8 @@ public final class ConfigLoader {
                 source.secret("password", false),
                 compression,
                 objectives,
-                source.oneOf(
-                    "mode",
-                    PostgresSourceConfig.LOGICAL,
-                    Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL)),
-                "fast".equals(source.oneOf("checkpoint", "fast", Set.of("fast", "spread")))));
+                mode,
+                "fast".equals(checkpoint)));
       } else {
         source.allow(
             "type",

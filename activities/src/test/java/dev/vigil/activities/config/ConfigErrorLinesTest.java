@@ -229,6 +229,18 @@ class ConfigErrorLinesTest {
                 + " \"wal\"");
   }
 
+  @Test
+  void aCheckpointOnALogicalSourceIsAnErrorNamingItsLine() throws IOException {
+    Path file =
+        write(VALID.replace("    user: backup\n", "    user: backup\n    checkpoint: spread\n"));
+
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ": sources.appdb.checkpoint at line 11: applies only to mode: physical"
+                + " (pg_basebackup); remove it or set mode: physical");
+  }
+
   private List<String> problems(Path file) {
     try {
       loader.load(file);
