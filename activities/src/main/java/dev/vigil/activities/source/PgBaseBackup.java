@@ -216,6 +216,9 @@ public final class PgBaseBackup {
           extractor.extract(new Unclosable(outer), wal);
         }
       }
+      if (!base) {
+        throw invalid(archive, "lacks " + BASE_TAR);
+      }
     }
   }
 

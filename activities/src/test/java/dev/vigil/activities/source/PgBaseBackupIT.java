@@ -110,6 +110,20 @@ class PgBaseBackupIT {
     assertThat(dir.resolve("restore/outside.txt")).doesNotExist();
   }
 
+  @Test
+  void unpackingAnArchiveWithoutBaseTarIsRefused() throws IOException {
+    Path archive = dir.resolve("no-base.tar");
+    try (OutputStream out = Files.newOutputStream(archive);
+        TarArchiveOutputStream outer = new TarArchiveOutputStream(out)) {
+      add(outer, "backup_manifest", "{}".getBytes(StandardCharsets.UTF_8));
+    }
+    Path dataDir = Files.createDirectories(dir.resolve("empty/data"));
+
+    assertThatThrownBy(() -> PgBaseBackup.unpack(archive, dataDir, (tar, into) -> {}))
+        .isInstanceOf(VigilException.class)
+        .hasMessage("base backup " + archive + " lacks base.tar");
+  }
+
   private static long lsn(String text) {
     String[] parts = text.split("/");
     return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
