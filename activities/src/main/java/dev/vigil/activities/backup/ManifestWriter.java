@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
+import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.workflows.backup.UploadRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,6 +102,10 @@ public final class ManifestWriter {
           }
         }
         json.writeEndArray();
+      } else if (PgBaseBackup.FORMAT.equals(meta.format())) {
+        // A physical backup: where its WAL starts and ends, for PITR and WAL retention.
+        json.writeFieldName("physical");
+        json.writeTree(Json.MAPPER.readTree(listFile.toFile()));
       } else {
         json.writeFieldName("tables");
         json.writeTree(Json.MAPPER.readTree(listFile.toFile()));

@@ -22,6 +22,9 @@ public final class Spool {
   /** The source cluster's roles (names, attributes, memberships; never passwords). */
   public static final String ROLES = "roles.json";
 
+  /** A physical backup's LSNs, timeline and times ({@link PhysicalMeta}). */
+  public static final String PHYSICAL = "physical.json";
+
   /** What the dump step learned (format, versions, warnings), for later steps. */
   public static final String DUMP_META = "dump.json";
 

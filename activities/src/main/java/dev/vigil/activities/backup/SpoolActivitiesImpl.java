@@ -11,7 +11,9 @@ import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.activities.source.DirDump;
 import dev.vigil.activities.source.DirectoryDumper;
+import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.activities.source.PgDump;
+import dev.vigil.activities.source.PhysicalDump;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -98,7 +100,37 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     log.info("dump {} of source {} into {}", backupId, source.name(), dir);
     DumpResult result;
     DumpMeta meta;
-    if (source instanceof PostgresSourceConfig postgres) {
+    if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
+      String password = services.secret(postgres.password(), "source '" + source.name() + "'");
+      PhysicalDump dump =
+          services
+              .postgresDumper()
+              .baseBackup(postgres, password, dir, bytes -> context.heartbeat(bytes));
+      meta = new DumpMeta(PgBaseBackup.FORMAT, PgBaseBackup.ARCHIVE, Spool.PHYSICAL, List.of());
+      writeJson(
+          dir.resolve(Spool.PHYSICAL),
+          new PhysicalMeta(
+              dump.startLsn(),
+              dump.stopLsn(),
+              dump.timeline(),
+              dump.startedAt().toString(),
+              dump.stoppedAt().toString(),
+              postgres.fastCheckpoint() ? "fast" : "spread"),
+          "dump");
+      // Recorded now, while the row is RUNNING: ARCHIVED later keeps it.
+      services.catalog().recordPhysical(backupId, dump);
+      result =
+          new DumpResult(
+              backupId,
+              dir.toString(),
+              meta.format(),
+              dump.bytes(),
+              0,
+              0,
+              dump.stoppedAt().toEpochMilli(),
+              dump.toolVersion(),
+              null);
+    } else if (source instanceof PostgresSourceConfig postgres) {
       String password = services.secret(postgres.password(), "source '" + source.name() + "'");
       PgDump dump =
           services
@@ -145,12 +177,17 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     String backupId = dump.backupId();
     DumpMeta meta = readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
     Path raw = services.spool().existing(backupId, meta.rawFile());
-    long listed =
-        "tar".equals(meta.format())
-            ? services
-                .directoryDumper()
-                .verify(raw, services.spool().existing(backupId, meta.listFile()))
-            : services.postgresDumper().listEntries(raw);
+    long listed;
+    if ("tar".equals(meta.format())) {
+      listed =
+          services
+              .directoryDumper()
+              .verify(raw, services.spool().existing(backupId, meta.listFile()));
+    } else if (PgBaseBackup.FORMAT.equals(meta.format())) {
+      listed = PgBaseBackup.verify(raw, Activity.getExecutionContext()::heartbeat);
+    } else {
+      listed = services.postgresDumper().listEntries(raw);
+    }
     if (dump.rawBytes() <= 0 || listed <= 0) {
       throw new VigilException(
           ErrorType.DUMP_INVALID,

@@ -1,5 +1,6 @@
 package dev.vigil.activities.catalog;
 
+import dev.vigil.activities.source.PhysicalDump;
 import dev.vigil.workflows.backup.ArchiveRequest;
 import dev.vigil.workflows.backup.BackupSetRequest;
 import dev.vigil.workflows.backup.BackupStart;
@@ -22,6 +23,12 @@ public interface Catalog {
 
   /** Raw size of the newest ARCHIVED backup of {@code source} other than {@code backupId}. */
   OptionalLong previousArchivedRawBytes(String source, String backupId);
+
+  /**
+   * Records a physical backup's start/stop LSN, timeline and times on its RUNNING row; a retried
+   * dump overwrites them with its own.
+   */
+  void recordPhysical(String backupId, PhysicalDump dump);
 
   /** RUNNING or FAILED → ARCHIVED with every figure; ARCHIVED again is a no-op. */
   void markArchived(ArchiveRequest request);

@@ -3,6 +3,7 @@ package dev.vigil.activities.catalog;
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.CatalogConfig;
+import dev.vigil.activities.source.PhysicalDump;
 import dev.vigil.workflows.backup.ArchiveRequest;
 import dev.vigil.workflows.backup.BackupSetRequest;
 import dev.vigil.workflows.backup.BackupStart;
@@ -159,6 +160,30 @@ public final class PostgresCatalog implements Catalog {
       }
     } catch (SQLException e) {
       throw failure("reading the previous backup of source '" + source + "'", e);
+    }
+  }
+
+  @Override
+  public void recordPhysical(String backupId, PhysicalDump dump) {
+    String sql =
+        "UPDATE vigil.backup SET backup_mode = 'physical', start_lsn = ?::pg_lsn,"
+            + " stop_lsn = ?::pg_lsn, timeline = ?, backup_started_at = ?,"
+            + " backup_stopped_at = ? WHERE backup_id = ?";
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement update = connection.prepareStatement(sql)) {
+      update.setString(1, dump.startLsn());
+      update.setString(2, dump.stopLsn());
+      update.setInt(3, dump.timeline());
+      setTimestamp(update, 4, dump.startedAt().toEpochMilli());
+      setTimestamp(update, 5, dump.stoppedAt().toEpochMilli());
+      update.setString(6, backupId);
+      if (update.executeUpdate() != 1) {
+        throw new VigilException(
+            ErrorType.CATALOG_CONFLICT,
+            "catalog: backup " + backupId + " has no row to record its LSNs on");
+      }
+    } catch (SQLException e) {
+      throw failure("recording the LSNs of backup " + backupId, e);
     }
   }
 

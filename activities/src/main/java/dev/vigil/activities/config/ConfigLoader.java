@@ -326,11 +326,24 @@ public final class ConfigLoader {
             "database",
             "user",
             "password-env",
-            "password-file");
+            "password-file",
+            "mode",
+            "checkpoint");
         validations.put(source.key, ValidationConfigParser.parse(source));
         RowArchivalConfig rows = RowArchivalConfigParser.parse(source);
         if (rows != null) {
           rowArchival.put(source.key, rows);
+        }
+        String mode =
+            source.oneOf(
+                "mode",
+                PostgresSourceConfig.LOGICAL,
+                Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL));
+        String checkpoint = source.oneOf("checkpoint", "fast", Set.of("fast", "spread"));
+        if (PostgresSourceConfig.LOGICAL.equals(mode) && source.text("checkpoint", null) != null) {
+          source.problem(
+              "checkpoint",
+              "applies only to mode: physical (pg_basebackup); remove it or set mode: physical");
         }
         sources.put(
             source.key,
@@ -343,7 +356,9 @@ public final class ConfigLoader {
                 source.requiredText("user"),
                 source.secret("password", false),
                 compression,
-                objectives));
+                objectives,
+                mode,
+                "fast".equals(checkpoint)));
       } else {
         source.allow(
             "type",

@@ -22,7 +22,9 @@ import dev.vigil.workflows.drill.EnvironmentRequest;
 import io.temporal.activity.Activity;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -127,7 +129,25 @@ public final class DrillActivitiesImpl implements DrillActivities {
     return Activities.run(
         () ->
             environments.create(
-                request.drillId(), services.config().worker().hostId(), request.sources()));
+                request.drillId(),
+                services.config().worker().hostId(),
+                request.sources(),
+                physicalSources()));
+  }
+
+  /** The configured sources whose backups are physical copies of a whole cluster. */
+  private Set<String> physicalSources() {
+    Set<String> physical = new HashSet<>();
+    services
+        .config()
+        .sources()
+        .forEach(
+            (name, source) -> {
+              if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
+                physical.add(name);
+              }
+            });
+    return physical;
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.embedded.PostgresCluster;
+import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.drill.DrillEnvironment;
 import dev.vigil.workflows.drill.DrillSource;
@@ -72,15 +73,26 @@ public final class DrillEnvironments {
    * for a drill whose cluster runs returns the same environment; a half-made one is removed and
    * made again.
    */
+  public DrillEnvironment create(String drillId, String hostId, List<DrillSource> sources) {
+    return create(drillId, hostId, sources, Set.of());
+  }
+
+  /**
+   * As {@link #create(String, String, List)}; the sources named in {@code physical} are physical
+   * backups of whole clusters: each is restored into a fresh cluster of its own (started by its
+   * restore, stopped by {@link #tearDown}), not into the drill's shared cluster.
+   */
   public synchronized DrillEnvironment create(
-      String drillId, String hostId, List<DrillSource> sources) {
+      String drillId, String hostId, List<DrillSource> sources, Set<String> physical) {
     Path scratch = scratchDir(drillId);
     PostgresCluster running = clusters.get(drillId);
     if (running == null && Files.exists(scratch, LinkOption.NOFOLLOW_LINKS)) {
       // An earlier attempt died half-way: start from nothing rather than trust what it left.
       tearDown(drillId);
     }
-    boolean needsCluster = sources.stream().anyMatch(s -> s.type().equals("postgres"));
+    List<DrillSource> logical =
+        sources.stream().filter(source -> !physical.contains(source.name())).toList();
+    boolean needsCluster = logical.stream().anyMatch(s -> s.type().equals("postgres"));
     try {
       Path secrets = Files.createDirectories(scratch.resolve("secrets"));
       Path passwordFile = secrets.resolve("superuser-password");
@@ -96,7 +108,7 @@ public final class DrillEnvironments {
         cluster = PostgresCluster.start(clusterDir, SUPERUSER, password);
         clusters.put(drillId, cluster);
         describe(scratch, cluster, clusterDir);
-        for (String database : databaseNames(sources).values()) {
+        for (String database : databaseNames(logical).values()) {
           cluster.createDatabase(database);
         }
       }
@@ -104,7 +116,12 @@ public final class DrillEnvironments {
       Map<String, String> databases = databaseNames(sources);
       Map<String, RestoreTarget> targets = new LinkedHashMap<>();
       for (DrillSource source : sources) {
-        if (source.type().equals("postgres")) {
+        if (physical.contains(source.name())) {
+          targets.put(
+              source.name(),
+              new RestoreTarget(
+                  "fresh-cluster", null, 0, databases.get(source.name()), null, null, null));
+        } else if (source.type().equals("postgres")) {
           targets.put(
               source.name(),
               new RestoreTarget(
@@ -152,6 +169,8 @@ public final class DrillEnvironments {
   /** Stops the drill's cluster and deletes its scratch directory; nothing there is fine. */
   public synchronized void tearDown(String drillId) {
     Path scratch = scratchDir(drillId);
+    // Physical sources' clusters, started by the drill's restores (ids drill-…-restore-<source>).
+    FreshClusters.shared().stopAll(drillId + "-restore-");
     PostgresCluster cluster = clusters.remove(drillId);
     if (cluster != null) {
       cluster.close();

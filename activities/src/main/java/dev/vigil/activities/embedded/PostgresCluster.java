@@ -82,6 +82,23 @@ public final class PostgresCluster implements AutoCloseable {
    * (socket) connections are trusted; TCP connections need {@code password} (SCRAM).
    */
   public static PostgresCluster start(Path baseDir, String superuser, String password) {
+    return start(baseDir, superuser, password, false);
+  }
+
+  /**
+   * Starts a server on a data directory a restore wrote into {@code baseDir/data} (a physical
+   * backup): no initdb. Its {@code pg_hba.conf} is replaced (local connections trusted, TCP with
+   * SCRAM) and {@code superuser}, a role of the restored cluster, gets {@code password}, so only
+   * Vigil can log in over TCP. Archiving is off: the copy must not push WAL as if it were the
+   * source. With the backup's {@code backup_label} and WAL in {@code pg_wal}, the server replays
+   * that WAL on startup and opens once it is consistent.
+   */
+  public static PostgresCluster startRestored(Path baseDir, String superuser, String password) {
+    return start(baseDir, superuser, password, true);
+  }
+
+  private static PostgresCluster start(
+      Path baseDir, String superuser, String password, boolean restored) {
     Path binDir = findBinDir();
     boolean asServiceUser = runningAsRoot();
     Path base = baseDir.toAbsolutePath().normalize();
@@ -104,11 +121,24 @@ public final class PostgresCluster implements AutoCloseable {
         chownToServiceUser(base);
         chownToServiceUser(socketDir);
       }
+      if (restored) {
+        prepareRestoredDataDir(base.resolve("data"));
+      }
+      if (restored && asServiceUser) {
+        // What the restore wrote and Vigil's pg_hba.conf belong to the server's user too.
+        chownToServiceUser(base);
+      }
       PostgresCluster cluster;
       try {
-        cluster = initAndStart(base, socketDir, binDir, superuser, password, asServiceUser);
+        cluster =
+            restored
+                ? startServer(base, socketDir, binDir, superuser, password, asServiceUser, true)
+                : initAndStart(base, socketDir, binDir, superuser, password, asServiceUser);
       } finally {
         Files.deleteIfExists(passwordFile);
+      }
+      if (restored) {
+        cluster.setPasswordOverSocket();
       }
       Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
       LOG.info(
@@ -151,6 +181,20 @@ public final class PostgresCluster implements AutoCloseable {
             "--locale=C",
             "--no-sync"),
         "initdb");
+    return startServer(base, socketDir, binDir, superuser, password, asServiceUser, false);
+  }
+
+  private static PostgresCluster startServer(
+      Path base,
+      Path socketDir,
+      Path binDir,
+      String superuser,
+      String password,
+      boolean asServiceUser,
+      boolean restored)
+      throws IOException {
+    Path dataDir = base.resolve("data");
+    Path log = base.resolve("postgres.log");
     String lastFailure = "";
     // The free port is only free until someone takes it: try a new one if the bind loses.
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -162,7 +206,10 @@ public final class PostgresCluster implements AutoCloseable {
               + socketDir
               + " -c listen_addresses="
               + HOST
-              + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off";
+              + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+              + (restored
+                  ? " -c archive_mode=off -c hba_file=" + dataDir.resolve("pg_hba.conf")
+                  : "");
       ToolResult result =
           tryRun(
               asServiceUser,
@@ -193,6 +240,71 @@ public final class PostgresCluster implements AutoCloseable {
             + START_ATTEMPTS
             + " attempts: "
             + lastFailure);
+  }
+
+  /**
+   * Makes a restored data directory startable here: Vigil's own pg_hba.conf (the source's names its
+   * hosts), an empty postgresql.conf where the source kept it outside the data directory (Debian),
+   * mode 0700 as the server requires.
+   */
+  private static void prepareRestoredDataDir(Path dataDir) throws IOException {
+    Files.writeString(
+        dataDir.resolve("pg_hba.conf"),
+        "local all all trust\nhost all all " + HOST + "/32 scram-sha-256\n",
+        StandardCharsets.UTF_8);
+    Path conf = dataDir.resolve("postgresql.conf");
+    if (!Files.exists(conf)) {
+      Files.writeString(conf, "", StandardCharsets.UTF_8);
+    }
+    Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /** Gives the superuser this cluster's password, over the trusted local socket. */
+  private void setPasswordOverSocket() {
+    List<String> command = new ArrayList<>();
+    if (asServiceUser) {
+      command.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
+    }
+    command.addAll(
+        List.of(
+            binDir.resolve("psql").toString(),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            socketDir.toString(),
+            "-p",
+            Integer.toString(port),
+            "-U",
+            superuser,
+            "-d",
+            "postgres",
+            "-f",
+            "-"));
+    try {
+      Process process =
+          new ProcessBuilder(command).directory(baseDir.toFile()).redirectErrorStream(true).start();
+      // On stdin, not the command line: other users of the host can read command lines.
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(
+            ("ALTER ROLE CURRENT_USER PASSWORD '" + password + "';\n")
+                .getBytes(StandardCharsets.UTF_8));
+      }
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        close();
+        throw new IllegalStateException(
+            "cannot log in to the restored cluster as '" + superuser + "': " + output.strip());
+      }
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot run psql on the restored cluster", e);
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("psql on the restored cluster was interrupted", e);
+    }
   }
 
   /** The address the server listens on. */

@@ -1,5 +1,6 @@
 package dev.vigil.activities.restore;
 
+import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.embedded.PostgresCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +42,26 @@ public final class FreshClusters {
    * started is stopped and replaced: what it holds is half a restore.
    */
   public Started start(String restoreId, Path baseDir, String superuser) {
+    return start(restoreId, baseDir, superuser, null);
+  }
+
+  /**
+   * Starts a cluster on a data directory {@code writer} fills in {@code baseDir/data} (a physical
+   * backup's files), with {@code superuser} (a role of that cluster) given a random password. The
+   * writer is where recovery settings (a {@code restore_command}) would be added.
+   */
+  public Started startRestored(
+      String restoreId, Path baseDir, String superuser, DataDirWriter writer) {
+    return start(restoreId, baseDir, superuser, writer);
+  }
+
+  /** Fills a new, empty data directory. */
+  @FunctionalInterface
+  public interface DataDirWriter {
+    void write(Path dataDir) throws IOException;
+  }
+
+  private Started start(String restoreId, Path baseDir, String superuser, DataDirWriter writer) {
     stop(restoreId);
     try {
       if (Files.exists(baseDir)) {
@@ -52,7 +74,20 @@ public final class FreshClusters {
       byte[] secret = new byte[24];
       new SecureRandom().nextBytes(secret);
       String password = HexFormat.of().formatHex(secret);
-      PostgresCluster cluster = PostgresCluster.start(baseDir, superuser, password);
+      PostgresCluster cluster;
+      if (writer == null) {
+        cluster = PostgresCluster.start(baseDir, superuser, password);
+      } else {
+        Path dataDir = Files.createDirectories(baseDir.resolve("data"));
+        try {
+          writer.write(dataDir);
+        } catch (IOException | RuntimeException e) {
+          // Half a data directory is worth nothing; the next attempt starts afresh anyway.
+          FileTrees.delete(baseDir);
+          throw e;
+        }
+        cluster = PostgresCluster.startRestored(baseDir, superuser, password);
+      }
       Path passwordFile = baseDir.resolve(PASSWORD_FILE);
       Files.deleteIfExists(passwordFile);
       Files.createFile(
@@ -80,6 +115,17 @@ public final class FreshClusters {
     }
     started.cluster().close();
     return true;
+  }
+
+  /** Stops and deletes the clusters of every restore whose id starts with {@code prefix}. */
+  public int stopAll(String prefix) {
+    int stopped = 0;
+    for (String restoreId : List.copyOf(clusters.keySet())) {
+      if (restoreId.startsWith(prefix) && stop(restoreId)) {
+        stopped++;
+      }
+    }
+    return stopped;
   }
 
   /** A started cluster and the file holding its superuser's password. */

@@ -9,6 +9,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.config.ValidationConfig;
+import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -86,7 +87,9 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           boolean replace =
               request.force()
                   || Files.exists(services.spool().dir(request.restoreId()).resolve(CLAIMED));
-          if ("tar".equals(backup.format())) {
+          if (PgBaseBackup.FORMAT.equals(backup.format())) {
+            requireFreshCluster(backup, target);
+          } else if ("tar".equals(backup.format())) {
             Path into = directoryTarget(backup, target);
             directories.checkTarget(into, replace);
             requireWritable(into);
@@ -254,6 +257,9 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           Path claimed = dir.resolve(CLAIMED);
           boolean claimedBefore = Files.exists(claimed);
           RestoreTarget target = requireTarget(request.target());
+          if (PgBaseBackup.FORMAT.equals(backup.format())) {
+            return restorePhysical(request, plain, context);
+          }
           if ("tar".equals(backup.format())) {
             // Checked again here, on the host that writes: a request cannot skip the check step.
             Path into = directoryTarget(backup, target);
@@ -362,7 +368,11 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           }
           List<ValidationConfig> queries =
               services.config().validations().getOrDefault(backup.source().name(), List.of());
-          return postgres.validate(database(backup, request.target()), manifest.tables(), queries);
+          // A physical backup records no row counts (it copies files, not a snapshot's rows):
+          // the configured queries are its checks.
+          List<BackupManifest.TableCount> tables =
+              PgBaseBackup.FORMAT.equals(backup.format()) ? List.of() : manifest.tables();
+          return postgres.validate(database(backup, request.target()), tables, queries);
         });
   }
 
@@ -384,6 +394,68 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
     if (FreshClusters.shared().stop(restoreId)) {
       log.info("fresh cluster of restore {} stopped and deleted", restoreId);
     }
+  }
+
+  /**
+   * Unpacks a physical backup into a new data directory (base.tar, then pg_wal.tar into its pg_wal,
+   * both through {@link SafeTarExtractor}) and starts a cluster on it, which replays the backup's
+   * own WAL and opens. The source's roles and passwords come with the files; the source's user gets
+   * a new random password in the cluster, kept in a 0600 file beside it.
+   */
+  private RestoreTarget restorePhysical(
+      RestoreDataRequest request, Path plain, ActivityExecutionContext context) {
+    SelectedBackup backup = request.backup();
+    RestoreTarget target = requireFreshCluster(backup, request.target());
+    SourceConfig source = services.config().sources().get(backup.source().name());
+    if (!(source instanceof PostgresSourceConfig pg)) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a physical backup of source '"
+              + backup.source().name()
+              + "', which is not a postgres source on this worker; its user is needed to log in");
+    }
+    String name = target.database() != null ? target.database() : pg.database();
+    FreshClusters.Started started =
+        FreshClusters.shared()
+            .startRestored(
+                request.restoreId(),
+                services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
+                pg.user(),
+                dataDir ->
+                    PgBaseBackup.unpack(
+                        plain,
+                        dataDir,
+                        (tar, into) ->
+                            SafeTarExtractor.extract(
+                                tar, into, SafeTarExtractor.NO_CHECKS, context::heartbeat)));
+    log.info(
+        "restore {}: physical backup {} started at {}:{}",
+        request.restoreId(),
+        backup.backupId(),
+        started.cluster().host(),
+        started.cluster().port());
+    return new RestoreTarget(
+        FRESH_CLUSTER,
+        started.cluster().host(),
+        started.cluster().port(),
+        name,
+        pg.user(),
+        started.passwordFile().toString(),
+        null);
+  }
+
+  private static RestoreTarget requireFreshCluster(SelectedBackup backup, RestoreTarget target) {
+    if (target == null || !FRESH_CLUSTER.equals(target.type())) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a physical backup of a whole cluster; restore it into a fresh cluster"
+              + " (--fresh-cluster)");
+    }
+    return target;
   }
 
   /**
@@ -491,6 +563,9 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   }
 
   private static String plainName(SelectedBackup backup) {
+    if (PgBaseBackup.FORMAT.equals(backup.format())) {
+      return PgBaseBackup.ARCHIVE;
+    }
     return "tar".equals(backup.format()) ? RESTORE_ARCHIVE : RESTORE_DUMP;
   }
 

@@ -85,6 +85,11 @@ public final class PgTools {
     return tool("pg_restore");
   }
 
+  /** The pg_basebackup executable (a bare name when it is looked up on PATH). */
+  public String pgBasebackup() {
+    return tool("pg_basebackup");
+  }
+
   private String tool(String name) {
     return binDir == null ? name : binDir.resolve(name).toString();
   }

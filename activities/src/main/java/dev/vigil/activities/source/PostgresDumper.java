@@ -191,6 +191,20 @@ public final class PostgresDumper {
   }
 
   /**
+   * Copies the source's whole cluster with {@code pg_basebackup} into {@code
+   * spoolDir/basebackup.tar} ({@link PgBaseBackup}).
+   *
+   * @param password null to use {@code .pgpass}
+   * @throws VigilException SOURCE_UNREACHABLE, AUTHENTICATION_FAILED, DATABASE_PERMISSION_DENIED,
+   *     DUMP_FAILED or SPOOL_FULL
+   */
+  public PhysicalDump baseBackup(
+      PostgresSourceConfig source, String password, Path spoolDir, LongConsumer bytesWritten) {
+    Target target = new Target(source, passwordFor(source, password));
+    return new PgBaseBackup(tools, this).run(target, spoolDir, bytesWritten);
+  }
+
+  /**
    * The number of entries in the archive's table of contents ({@code pg_restore --list}): proof
    * that pg_restore can read it.
    *
@@ -368,66 +382,26 @@ public final class PostgresDumper {
             source.database(),
             "-f",
             dumpFile.toString());
-    Map<String, String> environment = new HashMap<>();
-    // Null removes an inherited PGPASSWORD: without a configured password, .pgpass decides, as
-    // it did for Vigil's own connection.
-    environment.put("PGPASSWORD", target.password().value());
-    environment.put("PGPASSFILE", pgpassFile.toString());
-    environment.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
-    environment.put("PGAPPNAME", "vigil");
     LOG.info("source '{}': {}", source.name(), String.join(" ", command));
-    PgTools.ProcessOutcome outcome;
-    try {
-      outcome =
-          tools.run(
-              command,
-              environment,
-              null,
-              HEARTBEAT_EVERY,
-              () -> bytesWritten.accept(sizeOrZero(dumpFile)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CancellationException(target.prefix() + "pg_dump was interrupted");
-    } catch (UncheckedIOException e) {
-      throw new VigilException(
-          ErrorType.DUMP_FAILED,
-          target.prefix()
-              + "cannot run pg_dump ("
-              + e.getCause().getMessage()
-              + "); install PostgreSQL's client tools on the worker host",
-          e);
-    }
+    PgTools.ProcessOutcome outcome =
+        runTool(
+            target,
+            "pg_dump",
+            command,
+            environment(target),
+            null,
+            () -> bytesWritten.accept(sizeOrZero(dumpFile)));
     if (outcome.exitCode() == 0) {
       return;
     }
     String stderr = target.redact(outcome.stderrTail());
     String lastLine = target.redact(outcome.lastStderrLine());
     String why = target.redact(SqlErrors.condense(outcome.stderrTail()));
-    if (stderr.contains("No space left on device") || stderr.contains("Disk quota exceeded")) {
-      throw new VigilException(
-          ErrorType.SPOOL_FULL,
-          target.prefix()
-              + "spool "
-              + spoolDir
-              + " is full while pg_dump writes "
-              + dumpFile.getFileName()
-              + " ("
-              + lastLine
-              + "); free space or point worker.spool-dir at a larger disk");
+    if (diskFull(stderr)) {
+      throw spoolFull(target, spoolDir, "pg_dump writes " + dumpFile.getFileName(), lastLine);
     }
-    if (stderr.contains("password authentication failed") || stderr.contains("no password")) {
-      throw new VigilException(
-          ErrorType.AUTHENTICATION_FAILED,
-          target.prefix()
-              + "pg_dump was refused by PostgreSQL at "
-              + target.address()
-              + " as user '"
-              + source.user()
-              + "' ("
-              + why
-              + "; "
-              + target.password().origin()
-              + ")");
+    if (passwordRefused(stderr)) {
+      throw refused(target, "pg_dump", why);
     }
     if (SqlErrors.permissionDenied(stderr)) {
       throw permissionDenied(target, why, null);
@@ -447,7 +421,87 @@ public final class PostgresDumper {
             + why);
   }
 
-  private static long sizeOrZero(Path file) {
+  static boolean diskFull(String stderr) {
+    return stderr.contains("No space left on device") || stderr.contains("Disk quota exceeded");
+  }
+
+  static boolean passwordRefused(String stderr) {
+    return stderr.contains("password authentication failed") || stderr.contains("no password");
+  }
+
+  static VigilException spoolFull(Target target, Path spoolDir, String writing, String why) {
+    return new VigilException(
+        ErrorType.SPOOL_FULL,
+        target.prefix()
+            + "spool "
+            + spoolDir
+            + " is full while "
+            + writing
+            + " ("
+            + why
+            + "); free space or point worker.spool-dir at a larger disk");
+  }
+
+  static VigilException refused(Target target, String tool, String why) {
+    return new VigilException(
+        ErrorType.AUTHENTICATION_FAILED,
+        target.prefix()
+            + tool
+            + " was refused by PostgreSQL at "
+            + target.address()
+            + " as user '"
+            + target.source().user()
+            + "' ("
+            + why
+            + "; "
+            + target.password().origin()
+            + ")");
+  }
+
+  /**
+   * Runs a client tool, heartbeating through {@code progress} every ~2 s.
+   *
+   * @throws VigilException DUMP_FAILED if the tool is not installed
+   * @throws CancellationException if the calling thread is interrupted (the tool is stopped)
+   */
+  PgTools.ProcessOutcome runTool(
+      Target target,
+      String tool,
+      List<String> command,
+      Map<String, String> environment,
+      java.util.function.Consumer<String> stdoutLines,
+      Runnable progress) {
+    try {
+      return tools.run(command, environment, stdoutLines, HEARTBEAT_EVERY, progress);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException(target.prefix() + tool + " was interrupted");
+    } catch (UncheckedIOException e) {
+      throw new VigilException(
+          ErrorType.DUMP_FAILED,
+          target.prefix()
+              + "cannot run "
+              + tool
+              + " ("
+              + e.getCause().getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    }
+  }
+
+  /** The environment of a client tool: the password only here, never on its command line. */
+  Map<String, String> environment(Target target) {
+    Map<String, String> environment = new HashMap<>();
+    // Null removes an inherited PGPASSWORD: without a configured password, .pgpass decides, as
+    // it did for Vigil's own connection.
+    environment.put("PGPASSWORD", target.password().value());
+    environment.put("PGPASSFILE", pgpassFile.toString());
+    environment.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    environment.put("PGAPPNAME", "vigil");
+    return environment;
+  }
+
+  static long sizeOrZero(Path file) {
     try {
       return Files.size(file);
     } catch (IOException notYetCreated) {
@@ -572,10 +626,10 @@ public final class PostgresDumper {
   }
 
   /** A password and where it came from, for messages; never shown itself. */
-  private record Password(String value, String origin) {}
+  record Password(String value, String origin) {}
 
   /** The source being dumped, for connections and messages. */
-  private record Target(PostgresSourceConfig source, Password password) {
+  record Target(PostgresSourceConfig source, Password password) {
     String address() {
       return source.host() + ":" + source.port();
     }

@@ -196,6 +196,51 @@ class ConfigErrorLinesTest {
                 + " a simple key that starts at line 10, column 5)");
   }
 
+  @Test
+  void aPostgresSourceIsLogicalUnlessItSaysPhysical() throws IOException {
+    PostgresSourceConfig logical =
+        (PostgresSourceConfig) loader.load(write(VALID)).sources().get("appdb");
+    PostgresSourceConfig physical =
+        (PostgresSourceConfig)
+            loader
+                .load(
+                    write(
+                        VALID.replace(
+                            "    user: backup\n",
+                            "    user: backup\n    mode: physical\n    checkpoint: spread\n")))
+                .sources()
+                .get("appdb");
+
+    assertThat(logical.mode()).isEqualTo("logical");
+    assertThat(logical.physical()).isFalse();
+    assertThat(logical.fastCheckpoint()).isTrue();
+    assertThat(physical.physical()).isTrue();
+    assertThat(physical.fastCheckpoint()).isFalse();
+  }
+
+  @Test
+  void anUnknownPostgresModeIsAnErrorNamingItsLineAndValue() throws IOException {
+    Path file = write(VALID.replace("    user: backup\n", "    user: backup\n    mode: wal\n"));
+
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ": sources.appdb.mode at line 11: expected one of [logical, physical], got"
+                + " \"wal\"");
+  }
+
+  @Test
+  void aCheckpointOnALogicalSourceIsAnErrorNamingItsLine() throws IOException {
+    Path file =
+        write(VALID.replace("    user: backup\n", "    user: backup\n    checkpoint: spread\n"));
+
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ": sources.appdb.checkpoint at line 11: applies only to mode: physical"
+                + " (pg_basebackup); remove it or set mode: physical");
+  }
+
   private List<String> problems(Path file) {
     try {
       loader.load(file);

@@ -109,7 +109,7 @@ class ConfigLoaderTest {
             file
                 + ": sources.appdb.hostname at line 19: unknown field; expected one of [type, repository,"
                 + " compression, objectives, retention, validations, archive-rows, host, port, database, user, password-env,"
-                + " password-file]",
+                + " password-file, mode, checkpoint]",
             file + ": sources.appdb.host: missing (in sources.appdb at line 17)",
             file
                 + ": sources.appdb.port at line 20: expected a whole number from 1 to 65535, got"

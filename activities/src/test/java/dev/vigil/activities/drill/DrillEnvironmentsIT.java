@@ -3,6 +3,7 @@ package dev.vigil.activities.drill;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.workflows.drill.DrillEnvironment;
 import dev.vigil.workflows.drill.DrillObjectives;
 import dev.vigil.workflows.drill.DrillSource;
@@ -58,6 +59,33 @@ class DrillEnvironmentsIT {
     environments.tearDown(drillId);
 
     assertThat(listening(environment.port())).isFalse();
+    assertThat(Path.of(environment.scratchDir())).doesNotExist();
+  }
+
+  @Test
+  void aPhysicalSourceGetsAFreshClusterOfItsOwnWhichTeardownStops() throws Exception {
+    DrillEnvironments environments = new DrillEnvironments(dir.resolve("drills"));
+    String drillId = "drill-quarterly-20261122T050000Z";
+
+    DrillEnvironment environment =
+        environments.create(drillId, "host-1", SOURCES, java.util.Set.of("appdb"));
+
+    RestoreTarget appdb = environment.targets().get("appdb");
+    assertThat(appdb.type()).isEqualTo("fresh-cluster");
+    assertThat(appdb.database()).isEqualTo("app");
+    assertThat(environment.port()).as("no shared cluster for a physical source").isZero();
+    assertThat(environment.targets().get("models").type()).isEqualTo("directory");
+    // What the drill's restore of appdb starts, under its restore (child workflow) id.
+    var restored =
+        FreshClusters.shared()
+            .start(drillId + "-restore-appdb", dir.resolve("clusters/appdb"), "vigil");
+    int port = restored.cluster().port();
+    assertThat(listening(port)).isTrue();
+
+    environments.tearDown(drillId);
+
+    assertThat(listening(port)).as("the physical restore's cluster is stopped").isFalse();
+    assertThat(FreshClusters.shared().get(drillId + "-restore-appdb")).isEmpty();
     assertThat(Path.of(environment.scratchDir())).doesNotExist();
   }
 
