@@ -5,10 +5,12 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.activities.store.ObjectBody;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -177,12 +179,13 @@ public final class WalArchive {
     try {
       MessageDigest plain = Digests.sha256();
       long size;
-      try (InputStream in = store.open(key);
+      ObjectBody body = store.read(key, 0);
+      try (CountingInputStream in = new CountingInputStream(body.stream());
           FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
           OutputStream out =
               new DigestOutputStream(
                   new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER), plain)) {
-        size = unseal(name, key, in, out);
+        size = unseal(name, key, in, out, body.objectSize());
         out.flush();
         channel.force(true);
       }
@@ -213,19 +216,52 @@ public final class WalArchive {
     }
   }
 
-  private long unseal(WalFileName name, String key, InputStream in, OutputStream out)
+  /**
+   * Decrypts; a body that fails authentication is corrupt only if all the bytes the store announced
+   * arrive. A download that broke off (fewer bytes than the response announced) is an outage a
+   * retry can fix, not a reason to stop recovery.
+   */
+  private long unseal(
+      WalFileName name, String key, CountingInputStream in, OutputStream out, long announced)
       throws IOException {
     try {
-      return sealer.unseal(in, out, context(name));
+      // The sealer closes what it reads; the body must stay open to be read to its end below.
+      return sealer.unseal(
+          new FilterInputStream(in) {
+            @Override
+            public void close() {}
+          },
+          out,
+          context(name));
     } catch (VigilException e) {
-      if (e.type() == ErrorType.DUMP_INVALID) {
-        throw corrupt(
-            name,
-            key,
-            "it failed authentication (altered, truncated, or copied from another name or"
-                + " source)");
+      if (e.type() != ErrorType.DUMP_INVALID) {
+        throw e;
       }
-      throw e;
+      // Authentication fails at the first bad 1 MiB segment; whether the body was whole shows
+      // only once the rest of it has been read.
+      try {
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException brokeOff) {
+        // counted below: fewer bytes than announced
+      }
+      if (announced >= 0 && in.count() < announced) {
+        throw new VigilException(
+            ErrorType.REPOSITORY_UNAVAILABLE,
+            "the download of archived WAL file "
+                + name
+                + " at '"
+                + key
+                + "' broke off after "
+                + in.count()
+                + " of "
+                + announced
+                + " bytes; it may work on a retry",
+            e);
+      }
+      throw corrupt(
+          name,
+          key,
+          "it failed authentication (altered, truncated, or copied from another name or source)");
     }
   }
 
@@ -245,6 +281,37 @@ public final class WalArchive {
   /** The associated data: a sealed file opens only as this source's file of this name. */
   private String context(WalFileName name) {
     return "wal:" + source + ":" + name.name();
+  }
+
+  /** Counts the bytes read through it; a read that fails counts what arrived before. */
+  private static final class CountingInputStream extends FilterInputStream {
+    private long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int off, int len) throws IOException {
+      int read = super.read(buffer, off, len);
+      if (read > 0) {
+        count += read;
+      }
+      return read;
+    }
+
+    long count() {
+      return count;
+    }
   }
 
   /** Makes the rename durable: fsync of the directory that holds the new entry. */

@@ -29,10 +29,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * PostgreSQL understands.
  *
  * <p>Exit codes: 0 done; 1 refused (a different file is archived under the name) or, for a fetch,
- * not in the archive; 2 bad input (config, key, name, file); 3 the repository cannot be reached
- * (PostgreSQL retries a push; a fetch counts as "not available"); {@value #FATAL} for a fetch of a
- * file that is archived but corrupt or sealed with another key, so recovery stops rather than end
- * early at that file: PostgreSQL aborts recovery on an exit status above 125.
+ * not in the archive (never for any other failure, so recovery does not take an outage for the end
+ * of the archive); 2 bad input (config, key, name, file); 3 a failure a retry may fix: the
+ * repository cannot be reached, a download broke off, local I/O (PostgreSQL retries a push; a fetch
+ * counts as "not available"); {@value #FATAL} for a fetch of a file that is archived but corrupt or
+ * sealed with another key, so recovery stops rather than end early at that file: PostgreSQL aborts
+ * recovery on an exit status above 125.
  */
 final class WalArchiveAccess implements AutoCloseable {
   static final int DONE = 0;
@@ -143,14 +145,14 @@ final class WalArchiveAccess implements AutoCloseable {
     }
     if (failure instanceof IOException io) {
       err.println(prefix + what + ": " + oneLine(String.valueOf(io.getMessage())));
-      return REFUSED_OR_ABSENT;
+      return UNAVAILABLE;
     }
     err.println(
         prefix
             + what
             + ": unexpected failure"
             + (failure.getMessage() == null ? "" : ": " + oneLine(failure.getMessage())));
-    return REFUSED_OR_ABSENT;
+    return UNAVAILABLE;
   }
 
   private static String oneLine(String text) {

@@ -8,6 +8,10 @@ import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.activities.wal.WalArchive;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,9 +137,7 @@ class WalArchivingIT {
   @Test
   void theSameSegmentPushedAgainIsAcceptedAndADifferentOneUnderItsNameIsRefusedLoudly()
       throws Exception {
-    String segment = switchSegment();
-    waitFor(
-        Duration.ofMinutes(3), () -> archivedUpTo(segment), "pg_stat_archiver reaches " + segment);
+    String segment = archivedSegment();
     Path inPgWal = cluster.dataDir().resolve("pg_wal").resolve(segment);
     String archivedSha = sha256(inPgWal);
 
@@ -175,9 +177,7 @@ class WalArchivingIT {
 
   @Test
   void aSegmentCopiedUnderAnotherNameFailsAuthenticationAndStopsRecovery() throws Exception {
-    String segment = switchSegment();
-    waitFor(
-        Duration.ofMinutes(3), () -> archivedUpTo(segment), "pg_stat_archiver reaches " + segment);
+    String segment = archivedSegment();
     String forged = "000000010000000000000F00";
     S3MockFixture.get()
         .client()
@@ -199,6 +199,116 @@ class WalArchivingIT {
         .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + forged)
         .contains("failed authentication");
     assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aBitFlippedInTheStoreFailsAuthenticationAndStopsRecovery() throws Exception {
+    String segment = archivedSegment();
+    S3MockFixture.get().flipBitOnDisk(bucket, key(segment), head(key(segment)).contentLength() / 2);
+    Path target = dir.resolve("flipped");
+
+    Run flipped = run(fetch, segment, target.toString());
+
+    assertThat(flipped.exit()).as(flipped.err()).isEqualTo(128);
+    assertThat(flipped.err().lines()).hasSize(1);
+    assertThat(flipped.err())
+        .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + segment);
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void anObjectTheStoreHoldsTruncatedStopsRecovery() throws Exception {
+    String segment = archivedSegment();
+    S3MockFixture.get()
+        .truncateOnDisk(bucket, key(segment), head(key(segment)).contentLength() / 2);
+    Path target = dir.resolve("short");
+
+    Run truncated = run(fetch, segment, target.toString());
+
+    // The store itself announces the shorter size: the object is damaged, not the download.
+    assertThat(truncated.exit()).as(truncated.err()).isEqualTo(128);
+    assertThat(truncated.err().lines()).hasSize(1);
+    assertThat(truncated.err())
+        .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + segment)
+        .contains("failed authentication");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aDownloadThatBreaksOffIsAnOutageNotCorruption() throws Exception {
+    String segment = archivedSegment();
+    URI s3 = S3MockFixture.get().endpoint();
+    long sealedSize = head(key(segment)).contentLength();
+    assertThat(sealedSize).isGreaterThan(16_384);
+    // Answers pass through whole up to half the sealed object, then the connection is cut: the
+    // HEAD's answer (a few hundred bytes) fits, the GET breaks off in its body.
+    try (ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      daemon(() -> cutAfter(proxy, s3, (int) (sealedSize / 2)));
+      readable(
+          config, goodConfig.replace(s3.toString(), "http://127.0.0.1:" + proxy.getLocalPort()));
+      Path target = dir.resolve("broken-off");
+
+      Run broken = run(fetch, segment, target.toString());
+
+      // Not above 125: an interrupted download must not abort recovery, a retry can fix it.
+      assertThat(broken.exit()).as(broken.err()).isEqualTo(3);
+      assertThat(broken.err().lines()).hasSize(1);
+      assertThat(broken.err())
+          .startsWith(
+              "vigil wal-fetch: REPOSITORY_UNAVAILABLE: the download of archived WAL file "
+                  + segment)
+          .contains("broke off after");
+      assertThat(target).doesNotExist();
+    } finally {
+      readable(config, goodConfig);
+    }
+  }
+
+  /** A proxy to {@code upstream} that closes each connection after {@code limit} answer bytes. */
+  private static void cutAfter(ServerSocket proxy, URI upstream, int limit) {
+    while (!proxy.isClosed()) {
+      try {
+        Socket client = proxy.accept();
+        Socket server = new Socket(upstream.getHost(), upstream.getPort());
+        daemon(
+            () -> {
+              try {
+                client.getInputStream().transferTo(server.getOutputStream());
+              } catch (IOException closed) {
+                // the other direction ended the connection
+              }
+            });
+        daemon(
+            () -> {
+              try (client;
+                  server) {
+                byte[] buffer = new byte[8192];
+                int sent = 0;
+                int read;
+                while (sent < limit
+                    && (read =
+                            server
+                                .getInputStream()
+                                .read(buffer, 0, Math.min(buffer.length, limit - sent)))
+                        >= 0) {
+                  client.getOutputStream().write(buffer, 0, read);
+                  client.getOutputStream().flush();
+                  sent += read;
+                }
+              } catch (IOException closed) {
+                // cut
+              }
+            });
+      } catch (IOException closed) {
+        return;
+      }
+    }
+  }
+
+  private static void daemon(Runnable task) {
+    Thread thread = new Thread(task, "cutting-proxy");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   @Test
@@ -244,6 +354,14 @@ class WalArchivingIT {
     String next = switchSegment();
     waitFor(Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
     assertThat(head(key(segment)).metadata()).containsKey(WalArchive.PLAIN_SHA256);
+  }
+
+  /** Switches to a new segment and waits until the archiver has archived the one it closed. */
+  private static String archivedSegment() throws SQLException, InterruptedException {
+    String segment = switchSegment();
+    waitFor(
+        Duration.ofMinutes(3), () -> archivedUpTo(segment), "pg_stat_archiver reaches " + segment);
+    return segment;
   }
 
   /** Writes some WAL and switches to a new segment; returns the name of the one it closed. */
