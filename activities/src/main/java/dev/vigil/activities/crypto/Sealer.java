@@ -90,20 +90,35 @@ public final class Sealer {
   public SealOutcome seal(
       Path raw, Path sealed, String compression, String context, LongConsumer rawBytesRead)
       throws IOException {
+    try (InputStream in = Files.newInputStream(raw);
+        OutputStream out = new BufferedOutputStream(Files.newOutputStream(sealed), BUFFER)) {
+      return seal(in, out, compression, context, rawBytesRead);
+    }
+  }
+
+  /**
+   * Seals the stream {@code raw} into {@code sealed}, through fixed buffers; neither stream is
+   * closed, {@code sealed} is flushed. {@code context} binds the ciphertext to what it is stored
+   * as.
+   */
+  public SealOutcome seal(
+      InputStream raw,
+      OutputStream sealed,
+      String compression,
+      String context,
+      LongConsumer rawBytesRead)
+      throws IOException {
     byte[] header = header(compression);
     MessageDigest sha256 = Digests.sha256();
     long rawBytes = 0;
-    try (InputStream in = Files.newInputStream(raw);
-        CountingOutputStream stored =
-            new CountingOutputStream(
-                new DigestOutputStream(
-                    new BufferedOutputStream(Files.newOutputStream(sealed), BUFFER), sha256))) {
+    CountingOutputStream stored = new CountingOutputStream(new DigestOutputStream(sealed, sha256));
+    try {
       stored.write(header);
       try (OutputStream plain = plaintextSink(stored, header, compression, context)) {
         byte[] buffer = new byte[BUFFER];
         int read;
         long reported = 0;
-        while ((read = in.read(buffer)) >= 0) {
+        while ((read = raw.read(buffer)) >= 0) {
           plain.write(buffer, 0, read);
           rawBytes += read;
           if (rawBytes - reported >= 64L * BUFFER) {

@@ -8,6 +8,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,6 +22,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -82,7 +84,16 @@ public final class PostgresCluster implements AutoCloseable {
    * (socket) connections are trusted; TCP connections need {@code password} (SCRAM).
    */
   public static PostgresCluster start(Path baseDir, String superuser, String password) {
-    return start(baseDir, superuser, password, false);
+    return start(baseDir, superuser, password, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, String, String)}, with {@code settings} (name to value, e.g. {@code
+   * archive_mode} to {@code on}) appended to postgresql.conf before the first start.
+   */
+  public static PostgresCluster start(
+      Path baseDir, String superuser, String password, Map<String, String> settings) {
+    return start(baseDir, superuser, password, settings, false);
   }
 
   /**
@@ -94,11 +105,15 @@ public final class PostgresCluster implements AutoCloseable {
    * that WAL on startup and opens once it is consistent.
    */
   public static PostgresCluster startRestored(Path baseDir, String superuser, String password) {
-    return start(baseDir, superuser, password, true);
+    return start(baseDir, superuser, password, Map.of(), true);
   }
 
   private static PostgresCluster start(
-      Path baseDir, String superuser, String password, boolean restored) {
+      Path baseDir,
+      String superuser,
+      String password,
+      Map<String, String> settings,
+      boolean restored) {
     Path binDir = findBinDir();
     boolean asServiceUser = runningAsRoot();
     Path base = baseDir.toAbsolutePath().normalize();
@@ -133,7 +148,8 @@ public final class PostgresCluster implements AutoCloseable {
         cluster =
             restored
                 ? startServer(base, socketDir, binDir, superuser, password, asServiceUser, true)
-                : initAndStart(base, socketDir, binDir, superuser, password, asServiceUser);
+                : initAndStart(
+                    base, socketDir, binDir, superuser, password, asServiceUser, settings);
       } finally {
         Files.deleteIfExists(passwordFile);
       }
@@ -159,10 +175,10 @@ public final class PostgresCluster implements AutoCloseable {
       Path binDir,
       String superuser,
       String password,
-      boolean asServiceUser)
+      boolean asServiceUser,
+      Map<String, String> settings)
       throws IOException {
     Path dataDir = base.resolve("data");
-    Path log = base.resolve("postgres.log");
     run(
         asServiceUser,
         base,
@@ -181,6 +197,17 @@ public final class PostgresCluster implements AutoCloseable {
             "--locale=C",
             "--no-sync"),
         "initdb");
+    if (!settings.isEmpty()) {
+      StringBuilder conf = new StringBuilder("\n");
+      settings.forEach(
+          (name, value) ->
+              conf.append(name).append(" = '").append(value.replace("'", "''")).append("'\n"));
+      Files.writeString(
+          dataDir.resolve("postgresql.conf"),
+          conf,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
+    }
     return startServer(base, socketDir, binDir, superuser, password, asServiceUser, false);
   }
 
@@ -310,6 +337,11 @@ public final class PostgresCluster implements AutoCloseable {
   /** The address the server listens on. */
   public String host() {
     return HOST;
+  }
+
+  /** The cluster's data directory (PGDATA). */
+  public Path dataDir() {
+    return dataDir;
   }
 
   /** The TCP port the server listens on. */

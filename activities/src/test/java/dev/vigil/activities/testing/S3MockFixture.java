@@ -125,18 +125,36 @@ public final class S3MockFixture {
    * broken disk would: HEAD still reports the original size, a GET serves fewer bytes.
    */
   public void truncateOnDisk(String bucket, String key, long size) throws IOException {
+    try (var channel =
+        java.nio.channels.FileChannel.open(binaryData(bucket, key), StandardOpenOption.WRITE)) {
+      channel.truncate(size);
+    }
+  }
+
+  /**
+   * Flips one bit of the bytes S3Mock holds on disk for {@code key} at {@code offset}, behind its
+   * metadata, as bit rot or tampering would: the size stays, the content changes.
+   */
+  public void flipBitOnDisk(String bucket, String key, long offset) throws IOException {
+    try (var channel =
+        java.nio.channels.FileChannel.open(
+            binaryData(bucket, key), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      channel.read(one, offset);
+      one.put(0, (byte) (one.get(0) ^ 1)).rewind();
+      channel.write(one, offset);
+    }
+  }
+
+  private Path binaryData(String bucket, String key) throws IOException {
     String needle = "\"key\":\"" + key + "\"";
     try (Stream<Path> metadata = Files.walk(directory.resolve("store").resolve(bucket))) {
-      Path object =
-          metadata
-              .filter(path -> path.getFileName().toString().equals("objectMetadata.json"))
-              .filter(path -> read(path).contains(needle))
-              .findFirst()
-              .orElseThrow(() -> new IOException("S3Mock holds no object " + key + " in " + bucket))
-              .resolveSibling("binaryData");
-      try (var channel = java.nio.channels.FileChannel.open(object, StandardOpenOption.WRITE)) {
-        channel.truncate(size);
-      }
+      return metadata
+          .filter(path -> path.getFileName().toString().equals("objectMetadata.json"))
+          .filter(path -> read(path).contains(needle))
+          .findFirst()
+          .orElseThrow(() -> new IOException("S3Mock holds no object " + key + " in " + bucket))
+          .resolveSibling("binaryData");
     }
   }
 

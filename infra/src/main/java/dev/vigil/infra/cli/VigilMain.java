@@ -45,7 +45,9 @@ import picocli.CommandLine.Command;
       SchedulesCommand.class,
       WorkerCommand.class,
       RepairCommand.class,
-      ApiCommand.class
+      ApiCommand.class,
+      WalPushCommand.class,
+      WalFetchCommand.class
     })
 public final class VigilMain implements Runnable {
   /** Exit code of a run that did not succeed. */
@@ -57,12 +59,31 @@ public final class VigilMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
   /** The command line with Vigil's error handling: expected failures print one line, no trace. */
   public static CommandLine commandLine() {
-    CommandLine commandLine = new CommandLine(new VigilMain());
+    return withErrorHandling(new CommandLine(new VigilMain()));
+  }
+
+  /**
+   * The command line for {@code args}: for {@code wal-push} and {@code wal-fetch}, which PostgreSQL
+   * starts once per WAL file, one with only that verb, so a call does not pay for building every
+   * other verb (about half a second of a JVM start); otherwise {@link #commandLine()}.
+   */
+  static CommandLine commandLine(String[] args) {
+    if (args.length == 0 || !(args[0].equals("wal-push") || args[0].equals("wal-fetch"))) {
+      return commandLine();
+    }
+    CommandLine lean =
+        new CommandLine(CommandLine.Model.CommandSpec.create().name("vigil"))
+            .addSubcommand(
+                args[0], args[0].equals("wal-push") ? new WalPushCommand() : new WalFetchCommand());
+    return withErrorHandling(lean);
+  }
+
+  private static CommandLine withErrorHandling(CommandLine commandLine) {
     addHelpOptions(commandLine);
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {

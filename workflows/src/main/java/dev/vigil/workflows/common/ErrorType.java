@@ -68,7 +68,14 @@ public enum ErrorType {
    * A backup the catalog shows RUNNING whose workflow Temporal no longer runs (lost with a server
    * that keeps no state, terminated, timed out): the orphan sweep records it with this type.
    */
-  RUN_LOST(false);
+  RUN_LOST(false),
+  /**
+   * A name given to {@code wal-push}/{@code wal-fetch} is not a WAL segment, timeline history,
+   * backup label or partial segment name (it could point anywhere in the repository).
+   */
+  WAL_NAME_INVALID(false),
+  /** A different file is already archived under this WAL name; archiving it again is refused. */
+  WAL_CONFLICT(false);
 
   private final boolean retryable;
 

@@ -1,0 +1,535 @@
+package dev.vigil.infra.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.embedded.FreePorts;
+import dev.vigil.activities.embedded.PostgresCluster;
+import dev.vigil.activities.testing.S3MockFixture;
+import dev.vigil.activities.wal.WalArchive;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * Continuous WAL archiving end to end: a real PostgreSQL 15 cluster with {@code archive_mode = on}
+ * whose {@code archive_command} runs the packaged {@code vigil wal-push} (as the postgres user when
+ * the tests run as root, so the command, config, key and classpath must be readable by it) against
+ * S3Mock, and {@code vigil wal-fetch} run as PostgreSQL's {@code restore_command} would run it.
+ */
+class WalArchivingIT {
+  private static final String SOURCE = "appdb";
+  private static final String PREFIX = "prod";
+  private static final String SUPERUSER = "vigil_test";
+
+  private static Path dir;
+  private static Path config;
+  private static Path push;
+  private static Path fetch;
+  private static String goodConfig;
+  private static String bucket;
+  private static String password;
+  private static PostgresCluster cluster;
+
+  @BeforeAll
+  static void startArchivingCluster() throws IOException {
+    S3MockFixture s3 = S3MockFixture.get();
+    bucket = s3.newBucket("wal");
+    dir = Files.createTempDirectory(Path.of("/tmp"), "vigil-wal-it-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Path keyFile = readable(dir.resolve("vigil.key"), Base64.getEncoder().encodeToString(key));
+    goodConfig = config(s3.endpoint().toString(), keyFile);
+    config = readable(dir.resolve("vigil.yaml"), goodConfig);
+    push = script("wal-push", "\"$1\"");
+    fetch = script("wal-fetch", "\"$1\" \"$2\"");
+    byte[] secret = new byte[12];
+    new SecureRandom().nextBytes(secret);
+    password = "pw-" + HexFormat.of().formatHex(secret);
+    cluster =
+        PostgresCluster.start(
+            dir.resolve("pg"),
+            SUPERUSER,
+            password,
+            Map.of(
+                "wal_level", "replica",
+                "archive_mode", "on",
+                "archive_command", push + " %p",
+                // Archived segments stay in pg_wal, so the test can compare them with the archive.
+                "wal_keep_size", "1GB"));
+    execute("CREATE TABLE events (id bigserial PRIMARY KEY, body text NOT NULL)");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (cluster != null) {
+      cluster.close();
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
+  @Test
+  void archiveCommandArchivesEverySwitchedSegmentSealedWithItsChecksumAndFetchGivesItBack()
+      throws Exception {
+    List<String> segments = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      segments.add(switchSegment());
+    }
+    String last = segments.get(segments.size() - 1);
+    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
+
+    for (String segment : segments) {
+      Path inPgWal = cluster.dataDir().resolve("pg_wal").resolve(segment);
+      HeadObjectResponse head = head(key(segment));
+      assertThat(head.metadata())
+          .containsEntry(WalArchive.PLAIN_SHA256, sha256(inPgWal))
+          .containsEntry(WalArchive.PLAIN_SIZE, Long.toString(Files.size(inPgWal)))
+          .containsKeys("vigil-sha256", "vigil-key-id");
+      // Sealed and compressed: the stored object is not the segment's bytes.
+      assertThat(head.contentLength()).isLessThan(Files.size(inPgWal));
+    }
+
+    String first = segments.get(0);
+    Path restored = dir.resolve("restore-" + first);
+    Run fetched = run(fetch, first, restored.toString());
+    assertThat(fetched.exit()).as(fetched.err()).isZero();
+    assertThat(fetched.err()).isEmpty();
+    assertThat(Files.mismatch(restored, cluster.dataDir().resolve("pg_wal").resolve(first)))
+        .isEqualTo(-1L);
+    try (Stream<Path> leftovers = Files.list(dir)) {
+      assertThat(leftovers.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.endsWith(".vigil-tmp"));
+    }
+  }
+
+  @Test
+  void theSameSegmentPushedAgainIsAcceptedAndADifferentOneUnderItsNameIsRefusedLoudly()
+      throws Exception {
+    String segment = archivedSegment();
+    Path inPgWal = cluster.dataDir().resolve("pg_wal").resolve(segment);
+    String archivedSha = sha256(inPgWal);
+
+    Run again = run(push, inPgWal.toString());
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.err()).isEmpty();
+
+    Path other = Files.createDirectories(dir.resolve("other")).resolve(segment);
+    Files.write(other, Files.readAllBytes(inPgWal));
+    byte[] flipped = Files.readAllBytes(other);
+    flipped[flipped.length / 2] ^= 1;
+    Files.write(other, flipped);
+    Run refused = run(push, other.toString());
+
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err().lines()).hasSize(1);
+    assertThat(refused.err())
+        .startsWith("vigil wal-push: WAL_CONFLICT: WAL file " + segment + " is already archived")
+        .contains(archivedSha)
+        .contains(sha256(other));
+    // The archive still holds PostgreSQL's segment.
+    assertThat(head(key(segment)).metadata()).containsEntry(WalArchive.PLAIN_SHA256, archivedSha);
+  }
+
+  @Test
+  void fetchOfAMissingSegmentExits1AndWritesNothing() throws Exception {
+    Path target = dir.resolve("missing");
+    Run missing = run(fetch, "0000000100000000000000FF", target.toString());
+
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err())
+        .isEqualTo(
+            "vigil wal-fetch: 0000000100000000000000FF is not in the archive of source 'appdb'"
+                + " (normal at the end of recovery)\n");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aSegmentCopiedUnderAnotherNameFailsAuthenticationAndStopsRecovery() throws Exception {
+    String segment = archivedSegment();
+    String forged = "000000010000000000000F00";
+    S3MockFixture.get()
+        .client()
+        .copyObject(
+            request ->
+                request
+                    .sourceBucket(bucket)
+                    .sourceKey(key(segment))
+                    .destinationBucket(bucket)
+                    .destinationKey(key(forged)));
+    Path target = dir.resolve("forged");
+
+    Run swapped = run(fetch, forged, target.toString());
+
+    // Above 125: PostgreSQL aborts recovery instead of taking the file as the end of the archive.
+    assertThat(swapped.exit()).isEqualTo(128);
+    assertThat(swapped.err().lines()).hasSize(1);
+    assertThat(swapped.err())
+        .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + forged)
+        .contains("failed authentication");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aBitFlippedInTheStoreFailsAuthenticationAndStopsRecovery() throws Exception {
+    String segment = archivedSegment();
+    S3MockFixture.get().flipBitOnDisk(bucket, key(segment), head(key(segment)).contentLength() / 2);
+    Path target = dir.resolve("flipped");
+
+    Run flipped = run(fetch, segment, target.toString());
+
+    assertThat(flipped.exit()).as(flipped.err()).isEqualTo(128);
+    assertThat(flipped.err().lines()).hasSize(1);
+    assertThat(flipped.err())
+        .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + segment);
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void anObjectTheStoreHoldsTruncatedStopsRecovery() throws Exception {
+    String segment = archivedSegment();
+    S3MockFixture.get()
+        .truncateOnDisk(bucket, key(segment), head(key(segment)).contentLength() / 2);
+    Path target = dir.resolve("short");
+
+    Run truncated = run(fetch, segment, target.toString());
+
+    // The store itself announces the shorter size: the object is damaged, not the download.
+    assertThat(truncated.exit()).as(truncated.err()).isEqualTo(128);
+    assertThat(truncated.err().lines()).hasSize(1);
+    assertThat(truncated.err())
+        .startsWith("vigil wal-fetch: OBJECT_CORRUPT: archived WAL file " + segment)
+        .contains("failed authentication");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aDownloadThatBreaksOffIsAnOutageNotCorruption() throws Exception {
+    String segment = archivedSegment();
+    URI s3 = S3MockFixture.get().endpoint();
+    long sealedSize = head(key(segment)).contentLength();
+    assertThat(sealedSize).isGreaterThan(16_384);
+    // Answers pass through whole up to half the sealed object, then the connection is cut: the
+    // HEAD's answer (a few hundred bytes) fits, the GET breaks off in its body.
+    try (ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      daemon(() -> cutAfter(proxy, s3, (int) (sealedSize / 2)));
+      readable(
+          config, goodConfig.replace(s3.toString(), "http://127.0.0.1:" + proxy.getLocalPort()));
+      Path target = dir.resolve("broken-off");
+
+      Run broken = run(fetch, segment, target.toString());
+
+      // Not above 125: an interrupted download must not abort recovery, a retry can fix it.
+      assertThat(broken.exit()).as(broken.err()).isEqualTo(3);
+      assertThat(broken.err().lines()).hasSize(1);
+      assertThat(broken.err())
+          .startsWith(
+              "vigil wal-fetch: REPOSITORY_UNAVAILABLE: the download of archived WAL file "
+                  + segment)
+          .contains("broke off after");
+      assertThat(target).doesNotExist();
+    } finally {
+      readable(config, goodConfig);
+    }
+  }
+
+  /** A proxy to {@code upstream} that closes each connection after {@code limit} answer bytes. */
+  private static void cutAfter(ServerSocket proxy, URI upstream, int limit) {
+    while (!proxy.isClosed()) {
+      try {
+        Socket client = proxy.accept();
+        Socket server = new Socket(upstream.getHost(), upstream.getPort());
+        daemon(
+            () -> {
+              try {
+                client.getInputStream().transferTo(server.getOutputStream());
+              } catch (IOException closed) {
+                // the other direction ended the connection
+              }
+            });
+        daemon(
+            () -> {
+              try (client;
+                  server) {
+                byte[] buffer = new byte[8192];
+                int sent = 0;
+                int read;
+                while (sent < limit
+                    && (read =
+                            server
+                                .getInputStream()
+                                .read(buffer, 0, Math.min(buffer.length, limit - sent)))
+                        >= 0) {
+                  client.getOutputStream().write(buffer, 0, read);
+                  client.getOutputStream().flush();
+                  sent += read;
+                }
+              } catch (IOException closed) {
+                // cut
+              }
+            });
+      } catch (IOException closed) {
+        return;
+      }
+    }
+  }
+
+  private static void daemon(Runnable task) {
+    Thread thread = new Thread(task, "cutting-proxy");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Test
+  void aNameThatIsNotAWalFileIsRefusedBeforeAnythingIsRead() throws Exception {
+    Path target = dir.resolve("escape");
+    Run hostile =
+        run(fetch, "../../other/wal/00000001/000000010000000000000001", target.toString());
+
+    assertThat(hostile.exit()).isEqualTo(2);
+    assertThat(hostile.err()).startsWith("vigil wal-fetch: WAL_NAME_INVALID: ");
+    assertThat(hostile.err().lines()).hasSize(1);
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void anUnreachableStoreFailsThePushSoPostgresRetriesUntilItIsBack() throws Exception {
+    int deadPort = FreePorts.find();
+    readable(
+        config,
+        goodConfig.replace(
+            S3MockFixture.get().endpoint().toString(), "http://127.0.0.1:" + deadPort));
+    long failedBefore = archiverCount("failed_count");
+    String segment;
+    try {
+      segment = switchSegment();
+      waitFor(
+          Duration.ofMinutes(3),
+          () -> archiverCount("failed_count") > failedBefore,
+          "pg_stat_archiver counts a failed archive_command");
+
+      Run direct = run(push, cluster.dataDir().resolve("pg_wal").resolve(segment).toString());
+      assertThat(direct.exit()).isEqualTo(3);
+      assertThat(direct.err().lines()).hasSize(1);
+      assertThat(direct.err())
+          .startsWith("vigil wal-push: REPOSITORY_UNAVAILABLE: ")
+          .contains("127.0.0.1:" + deadPort)
+          .doesNotContain("vigil-test-secret");
+      assertThat(archivedUpTo(segment)).isFalse();
+    } finally {
+      readable(config, goodConfig);
+    }
+    // A new switch wakes the archiver, which retries the waiting segment first.
+    String next = switchSegment();
+    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
+    assertThat(head(key(segment)).metadata()).containsKey(WalArchive.PLAIN_SHA256);
+  }
+
+  /** Switches to a new segment and waits until the archiver has archived the one it closed. */
+  private static String archivedSegment() throws SQLException, InterruptedException {
+    String segment = switchSegment();
+    waitFor(
+        Duration.ofMinutes(3), () -> archivedUpTo(segment), "pg_stat_archiver reaches " + segment);
+    return segment;
+  }
+
+  /** Writes some WAL and switches to a new segment; returns the name of the one it closed. */
+  private static String switchSegment() throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute(
+          "INSERT INTO events (body) SELECT md5(g::text) FROM generate_series(1, 2000) g");
+      try (ResultSet row = statement.executeQuery("SELECT pg_walfile_name(pg_switch_wal())")) {
+        row.next();
+        return row.getString(1);
+      }
+    }
+  }
+
+  /** Whether the archiver has archived {@code segment} or a later one. */
+  private static boolean archivedUpTo(String segment) {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) {
+      row.next();
+      String last = row.getString(1);
+      // Segment names of one timeline sort in WAL order.
+      return last.length() == 24 && last.compareTo(segment) >= 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long archiverCount(String column) {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT " + column + " FROM pg_stat_archiver")) {
+      row.next();
+      return row.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void execute(String sql) {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Connection connect() throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("user", SUPERUSER);
+    properties.setProperty("password", password);
+    return DriverManager.getConnection(cluster.jdbcUrl("postgres"), properties);
+  }
+
+  private static String key(String walFile) {
+    return PREFIX + "/" + SOURCE + "/wal/" + walFile.substring(0, 8) + "/" + walFile + ".vgl";
+  }
+
+  private static HeadObjectResponse head(String key) {
+    return S3MockFixture.get().client().headObject(request -> request.bucket(bucket).key(key));
+  }
+
+  private static String sha256(Path file) throws IOException {
+    var digest = Digests.sha256();
+    digest.update(Files.readAllBytes(file));
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void waitFor(Duration timeout, BooleanSupplier condition, String what)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private static String config(String endpoint, Path keyFile) {
+    return """
+        repositories:
+          main:
+            endpoint: %s
+            region: us-east-1
+            bucket: %s
+            prefix: %s
+            path-style-access: true
+        encryption:
+          key-file: %s
+        sources:
+          %s:
+            type: postgres
+            host: 127.0.0.1
+            port: 5432
+            database: app
+            user: backup
+        """
+        .formatted(endpoint, bucket, PREFIX, keyFile, SOURCE);
+  }
+
+  /**
+   * A shell wrapper around the packaged CLI (target/ jar and lib/, what ./vigil runs), readable and
+   * runnable by the postgres user. S3Mock ignores credentials; the SDK wants some.
+   */
+  private static Path script(String verb, String arguments) throws IOException {
+    Path target = Path.of("target").toAbsolutePath();
+    Path jar;
+    try (Stream<Path> files = Files.list(target)) {
+      jar =
+          files
+              .filter(path -> path.getFileName().toString().matches("vigil-infra-.*\\.jar"))
+              .filter(path -> !path.getFileName().toString().contains("tests"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no packaged CLI jar in " + target));
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path script =
+        readable(
+            dir.resolve(verb + ".sh"),
+            "#!/bin/sh\n"
+                + "export AWS_ACCESS_KEY_ID=vigil-test AWS_SECRET_ACCESS_KEY=vigil-test-secret\n"
+                + "exec "
+                + java
+                + " -XX:TieredStopAtLevel=1 -cp '"
+                + jar
+                + ":"
+                + target.resolve("lib")
+                + "/*' dev.vigil.infra.cli.VigilMain "
+                + verb
+                + " "
+                + arguments
+                + " --config "
+                + config
+                + " --source "
+                + SOURCE
+                + "\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return script;
+  }
+
+  private static Path readable(Path file, String content) throws IOException {
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    return file;
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(Path script, String... arguments) throws Exception {
+    List<String> command = new ArrayList<>(List.of(script.toString()));
+    command.addAll(List.of(arguments));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).as(String.join(" ", command)).isTrue();
+    return new Run(
+        process.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+}
