@@ -1,0 +1,52 @@
+package dev.vigil.workflows.common;
+
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.CompletablePromise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Workflow code: runs one step so that a cancel of the run always ends it, also on Temporal's Java
+ * test server.
+ *
+ * <p>The step runs in a scope of its own that the run's cancellation does not reach by itself. When
+ * the run is cancelled, the step is asked to stop only if it has not already completed: the test
+ * server refuses a request to cancel a step whose completion came in the same workflow task
+ * (ACTIVITY_UNKNOWN), and the workflow task would then fail over and over. The run then waits for
+ * the step to stop for at most {@link #STOP_WAIT}: the test server loses the cancellation of an
+ * attempt that fails retryably without a heartbeat, and the step would never resolve. A step that
+ * still runs stops at its next heartbeat or times out within {@link
+ * ActivityProfiles#STEP_HEARTBEAT_TIMEOUT}, so after that wait nothing of it writes any more.
+ */
+public final class StoppableStep {
+  /** How long a cancelled run waits for its step to stop before it goes on to its cleanup. */
+  public static final Duration STOP_WAIT = ActivityProfiles.STEP_HEARTBEAT_TIMEOUT.multipliedBy(2);
+
+  private StoppableStep() {}
+
+  /**
+   * Runs {@code step} (one activity call) and returns its result; throws its failure as the call
+   * would, or {@link CanceledFailure} when the run is cancelled, once the step has stopped or
+   * {@link #STOP_WAIT} has passed.
+   */
+  public static <T> T call(Supplier<T> step) {
+    CompletablePromise<T> result = Workflow.newPromise();
+    CancellationScope scope =
+        Workflow.newDetachedCancellationScope(() -> result.completeFrom(Async.function(step::get)));
+    scope.run();
+    try {
+      Workflow.await(result::isCompleted);
+    } catch (CanceledFailure cancelled) {
+      if (!result.isCompleted()) {
+        scope.cancel();
+        Workflow.newDetachedCancellationScope(() -> Workflow.await(STOP_WAIT, result::isCompleted))
+            .run();
+      }
+      throw cancelled;
+    }
+    return result.get();
+  }
+}
