@@ -48,9 +48,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
   private String currentStep = "starting";
   private String status = "RUNNING";
 
-  /** Steps run through {@link StoppableStep}: a cancel always ends the run (version 1). */
-  static final String STOPPABLE_STEPS = "stoppable-steps";
-
+  /** Steps run through {@link StoppableStep}: a cancel always ends the run. */
   private boolean stoppableSteps;
 
   @Override
@@ -60,7 +58,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
   }
 
   private SourceBackupResult backUp(SourceBackupRequest request) {
-    stoppableSteps = Workflow.getVersion(STOPPABLE_STEPS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    stoppableSteps = Workflow.getVersion(StoppableStep.CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1;
     backupId = request.backupId();
     sourceName = request.source().name();
     SourceRef source = request.source();

@@ -13,17 +13,28 @@ import java.util.function.Supplier;
  * test server.
  *
  * <p>The step runs in a scope of its own that the run's cancellation does not reach by itself. When
- * the run is cancelled, the step is asked to stop only if it has not already completed: the test
- * server refuses a request to cancel a step whose completion came in the same workflow task
- * (ACTIVITY_UNKNOWN), and the workflow task would then fail over and over. The run then waits for
- * the step to stop for at most {@link #STOP_WAIT}: the test server loses the cancellation of an
- * attempt that fails retryably without a heartbeat, and the step would never resolve. A step that
- * still runs stops at its next heartbeat or times out within {@link
+ * the run is cancelled, the step is asked to stop only if it has not completed within {@link
+ * #SETTLE}: the test server refuses a request to cancel a step whose completion landed with the
+ * cancel (ACTIVITY_UNKNOWN), and the workflow task would then fail over and over; that completion
+ * reaches the workflow in a later task, which the short wait gives it. The run then waits for the
+ * step to stop for at most {@link #STOP_WAIT}: the test server loses the cancellation of an attempt
+ * that fails retryably without a heartbeat, and the step would never resolve. A step that still
+ * runs stops at its next heartbeat or times out within {@link
  * ActivityProfiles#STEP_HEARTBEAT_TIMEOUT}, so after that wait nothing of it writes any more.
  */
 public final class StoppableStep {
+  /**
+   * The Workflow.getVersion change id of the workflows whose steps run through this (version 1).
+   */
+  public static final String CHANGE_ID = "stoppable-steps";
+
   /** How long a cancelled run waits for its step to stop before it goes on to its cleanup. */
   public static final Duration STOP_WAIT = ActivityProfiles.STEP_HEARTBEAT_TIMEOUT.multipliedBy(2);
+
+  /**
+   * How long a cancelled run waits for a completion already on its way before it stops the step.
+   */
+  public static final Duration SETTLE = Duration.ofSeconds(2);
 
   private StoppableStep() {}
 
@@ -40,11 +51,16 @@ public final class StoppableStep {
     try {
       Workflow.await(result::isCompleted);
     } catch (CanceledFailure cancelled) {
-      if (!result.isCompleted()) {
-        scope.cancel();
-        Workflow.newDetachedCancellationScope(() -> Workflow.await(STOP_WAIT, result::isCompleted))
-            .run();
-      }
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                // On the test server a completion that came with the cancel may only be seen by a
+                // later workflow task: give it that chance before asking the step to stop.
+                if (!Workflow.await(SETTLE, result::isCompleted)) {
+                  scope.cancel();
+                  Workflow.await(STOP_WAIT, result::isCompleted);
+                }
+              })
+          .run();
       throw cancelled;
     }
     return result.get();
