@@ -252,10 +252,11 @@ class RunControlIT {
       assertThat(started1.find()).isTrue();
       planId = started1.group(1);
 
-      // Cancel while the upload waits out a backoff of 8 s: the Java test server (unlike a real
-      // one) does not deliver a cancel to an attempt that then fails without a heartbeat. It
-      // counts the attempt up when the previous one fails, and an attempt here fails in
-      // milliseconds: attempt 5 seen first means the 8 s backoff before it has begun.
+      // Cancel while the upload waits out a backoff of 8 s, so that the test does not wait out
+      // the 60 s a cancelled run gives an attempt the test server may have lost the cancel of
+      // (one that fails without a heartbeat). It counts the attempt up when the previous one
+      // fails, and an attempt here fails in milliseconds: attempt 5 seen first means the 8 s
+      // backoff before it has begun.
       StringWriter watchErr = new StringWriter();
       CompletableFuture<Integer> watch =
           CompletableFuture.supplyAsync(
