@@ -87,6 +87,7 @@ final class CancelCommand implements Callable<Integer> {
     VigilConfig loaded = new ConfigLoader().load(config);
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       RunCanceller canceller = new RunCanceller(temporal.client());
+      boolean requested = true;
       try {
         canceller.cancel(workflowId, reason);
       } catch (RunNotFoundException e) {
@@ -102,8 +103,11 @@ final class CancelCommand implements Callable<Integer> {
         // A cancellation asked for before: the server may refuse a second one. Terminate anyway.
         err.println(
             "cancellation of " + workflowId + " not requested again (" + rootMessage(e) + ")");
+        requested = false;
       }
-      err.println("cancellation of " + workflowId + " requested");
+      if (requested) {
+        err.println("cancellation of " + workflowId + " requested");
+      }
       if (noWait && !terminate) {
         return 0;
       }
