@@ -209,6 +209,19 @@ public final class VigilWorker implements AutoCloseable {
     return hostQueue;
   }
 
+  /**
+   * Stops taking new workflow and activity tasks; steps already running go on. {@link
+   * #resumePolling} takes tasks again.
+   */
+  public void suspendPolling() {
+    factory.suspendPolling();
+  }
+
+  /** Takes tasks again after {@link #suspendPolling}. */
+  public void resumePolling() {
+    factory.resumePolling();
+  }
+
   /** The port of the metrics and health endpoint, or -1 without one. */
   public int endpointPort() {
     return endpoint == null ? -1 : endpoint.port();

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -92,12 +93,27 @@ public final class OrphanSweeper {
 
   /** Sweeps once; with {@code dryRun} only reports what it would do. */
   public SweepReport sweep(boolean dryRun) {
+    return sweep(dryRun, workflowId -> true);
+  }
+
+  /**
+   * Sweeps what the runs with the given workflow ids left, and nothing else: their backups, their
+   * spool directories and drill environments (what {@code vigil cancel --terminate} resolves).
+   */
+  public SweepReport sweepRuns(Set<String> workflowIds) {
+    return sweep(false, workflowIds::contains);
+  }
+
+  private SweepReport sweep(boolean dryRun, Predicate<String> inScope) {
     List<String> lines = new ArrayList<>();
     Set<String> owned = new HashSet<>();
     int resolved = 0;
     int unresolved = 0;
     int running = 0;
     for (BackupRecord backup : catalog.running()) {
+      if (!inScope.test(backup.workflowId())) {
+        continue;
+      }
       RunState state =
           backup.workflowId() == null ? RunState.UNKNOWN : runs.of(backup.workflowId());
       if (state == RunState.OPEN) {
@@ -115,7 +131,7 @@ public final class OrphanSweeper {
       }
     }
     int spoolRemoved = 0;
-    for (Path dir : staleSpoolDirectories(owned)) {
+    for (Path dir : staleSpoolDirectories(owned, inScope)) {
       try {
         if (!dryRun) {
           delete(dir);
@@ -127,7 +143,7 @@ public final class OrphanSweeper {
         unresolved++;
       }
     }
-    for (String drillId : leftDrills()) {
+    for (String drillId : leftDrills(inScope)) {
       Path scratch = drills.scratchDir(drillId);
       try {
         if (!dryRun) {
@@ -199,9 +215,10 @@ public final class OrphanSweeper {
 
   /**
    * Spool directories named after a backup that is not running (any more), or after a restore whose
-   * workflow is not open. {@code owned} are the backups whose directories stay.
+   * workflow is not open. {@code owned} are the backups whose directories stay; only runs in {@code
+   * inScope} are looked at.
    */
-  private List<Path> staleSpoolDirectories(Set<String> owned) {
+  private List<Path> staleSpoolDirectories(Set<String> owned, Predicate<String> inScope) {
     Path root = spool.root();
     if (!Files.isDirectory(root)) {
       return List.of();
@@ -224,10 +241,12 @@ public final class OrphanSweeper {
       Optional<BackupRecord> backup = catalog.find(name);
       if (backup.isPresent()) {
         // RUNNING here means it started after the sweep listed the running backups.
-        if (!"RUNNING".equals(backup.get().status())) {
+        if (!"RUNNING".equals(backup.get().status()) && inScope.test(backup.get().workflowId())) {
           stale.add(entry);
         }
-      } else if (RESTORE_ID.matcher(name).matches() && runs.of(name) != RunState.OPEN) {
+      } else if (RESTORE_ID.matcher(name).matches()
+          && inScope.test(name)
+          && runs.of(name) != RunState.OPEN) {
         stale.add(entry);
       }
     }
@@ -239,7 +258,7 @@ public final class OrphanSweeper {
    * while their run is not open: a drill tears its environment down when it ends, so these were
    * left by a killed worker whose run Temporal lost.
    */
-  private List<String> leftDrills() {
+  private List<String> leftDrills(Predicate<String> inScope) {
     Path root = drills.root();
     if (!Files.isDirectory(root)) {
       return List.of();
@@ -250,6 +269,7 @@ public final class OrphanSweeper {
         String name = entry.getFileName().toString();
         if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
             && DRILL_ID.matcher(name).matches()
+            && inScope.test(name)
             && runs.of(name) != RunState.OPEN) {
           left.add(name);
         }

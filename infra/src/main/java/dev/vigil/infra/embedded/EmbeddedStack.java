@@ -360,6 +360,11 @@ public final class EmbeddedStack implements AutoCloseable {
     return postgresPassword;
   }
 
+  /** The stack's worker. */
+  public VigilWorker worker() {
+    return worker;
+  }
+
   /** The worker's {@code /metrics} and {@code /health/*} endpoint. */
   public String workerEndpoint() {
     return "http://127.0.0.1:" + worker.endpointPort();

@@ -3,6 +3,7 @@ package dev.vigil.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.catalog.BackupRecord;
+import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.read.ActivityProgress;
 import dev.vigil.starter.read.RunNotFoundException;
@@ -158,6 +159,65 @@ class RunControlIT {
 
   @Test
   @Order(3)
+  void aRunThatDoesNotEndAfterCancelIsTerminatedAndWhatItLeftResolved() throws Exception {
+    String planId =
+        stack.backups().start("stuck", List.of("big"), System.currentTimeMillis(), "test");
+    RunStatus uploading = awaitStatus(planId, status -> uploadBytes(status) != null, 120);
+    String childId = uploading.children().get(0).workflowId();
+    BackupRecord row =
+        stack.services().catalog().list(null).stream()
+            .filter(record -> childId.equals(record.workflowId()))
+            .findFirst()
+            .orElseThrow();
+    ObjectStore store = stack.services().store(row.repository());
+    String prefix = store.key("big/" + row.backupId()) + "/";
+    Path spool = stack.services().spool().dir(row.backupId());
+    // The worker takes no workflow task any more: the cancel reaches no workflow code and the run
+    // cannot end, as when the test server loses a cancellation. The upload goes on meanwhile.
+    stack.worker().suspendPolling();
+    try {
+      ReadCommandsIT.Run cancel =
+          ReadCommandsIT.vigil("cancel", planId, "--config", config, "--timeout", "2s");
+
+      assertThat(cancel.exit()).as(cancel.err()).isEqualTo(1);
+      // The upload may have ended meanwhile: then no step runs and nothing acts on the cancel.
+      assertThat(cancel.err())
+          .containsPattern(
+              Pattern.quote("vigil: " + planId + " is still running after 2s: ")
+                  + "(no step of it is running|step Upload of "
+                  + Pattern.quote(childId)
+                  + " is started)")
+          .contains("vigil cancel " + planId + " --terminate");
+      assertThat(stack.services().catalog().find(row.backupId()).orElseThrow().status())
+          .isEqualTo("RUNNING");
+      assertThat(spool).exists();
+      assertThat(store.list(prefix).size() + store.openUploads(prefix).size())
+          .as("what the upload has put in the bucket so far")
+          .isPositive();
+
+      ReadCommandsIT.Run terminate =
+          ReadCommandsIT.vigil(
+              "cancel", planId, "--config", config, "--timeout", "1s", "--terminate");
+
+      assertThat(terminate.exit()).as(terminate.err() + terminate.out()).isZero();
+      assertThat(terminate.err()).contains("terminated " + planId + ", " + childId);
+      assertThat(terminate.out()).contains("resolved " + row.backupId() + " (source big");
+      assertThat(reader.state(planId)).isEqualTo("TERMINATED");
+      assertThat(reader.state(childId)).isEqualTo("TERMINATED");
+      BackupRecord after = stack.services().catalog().find(row.backupId()).orElseThrow();
+      assertThat(after.status()).isEqualTo("FAILED");
+      assertThat(after.failureType()).isEqualTo("RUN_LOST");
+      assertThat(after.failureReason()).contains("`vigil cancel --terminate`");
+      assertThat(store.list(prefix)).isEmpty();
+      assertThat(store.openUploads(prefix)).isEmpty();
+      assertThat(spool).doesNotExist();
+    } finally {
+      stack.worker().resumePolling();
+    }
+  }
+
+  @Test
+  @Order(4)
   void aCliWaitingOnARetryingStepSaysWhatItWaitsForAndWhy() throws Exception {
     // The repository goes away: every upload attempt fails, and is retried for up to a day.
     stack.s3().close();
@@ -192,10 +252,11 @@ class RunControlIT {
       assertThat(started1.find()).isTrue();
       planId = started1.group(1);
 
-      // Cancel while the upload waits out a backoff of 8 s: the Java test server (unlike a real
-      // one) does not deliver a cancel to an attempt that then fails without a heartbeat. It
-      // counts the attempt up when the previous one fails, and an attempt here fails in
-      // milliseconds: attempt 5 seen first means the 8 s backoff before it has begun.
+      // Cancel while the upload waits out a backoff of 8 s, so that the test does not wait out
+      // the 60 s a cancelled run gives an attempt the test server may have lost the cancel of
+      // (one that fails without a heartbeat). It counts the attempt up when the previous one
+      // fails, and an attempt here fails in milliseconds: attempt 5 seen first means the 8 s
+      // backoff before it has begun.
       StringWriter watchErr = new StringWriter();
       CompletableFuture<Integer> watch =
           CompletableFuture.supplyAsync(

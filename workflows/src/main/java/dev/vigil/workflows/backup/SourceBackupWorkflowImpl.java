@@ -4,6 +4,7 @@ import dev.vigil.workflows.common.ActivityProfiles;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.common.StoppableStep;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -47,6 +48,9 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
   private String currentStep = "starting";
   private String status = "RUNNING";
 
+  /** Steps run through {@link StoppableStep}: a cancel always ends the run. */
+  private boolean stoppableSteps;
+
   @Override
   public SourceBackupResult backup(SourceBackupRequest request) {
     return SearchAttributes.recordingOutcome(
@@ -54,6 +58,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
   }
 
   private SourceBackupResult backUp(SourceBackupRequest request) {
+    stoppableSteps = Workflow.getVersion(StoppableStep.CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1;
     backupId = request.backupId();
     sourceName = request.source().name();
     SourceRef source = request.source();
@@ -198,7 +203,7 @@ public final class SourceBackupWorkflowImpl implements SourceBackupWorkflow {
     currentStep = name;
     Workflow.setCurrentDetails("Backup " + backupId + ": " + name);
     long started = Workflow.currentTimeMillis();
-    T result = action.get();
+    T result = stoppableSteps ? StoppableStep.call(action) : action.get();
     steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));
     return result;
   }

@@ -8,6 +8,12 @@ import java.time.Duration;
 
 /** The activity options every Vigil workflow shares, so timeouts and retries read the same way. */
 public final class ActivityProfiles {
+  /**
+   * How long a step on a host may go without a heartbeat: a step still running after its run is
+   * gone learns it at its next heartbeat, so within this time.
+   */
+  public static final Duration STEP_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+
   /** Catalog, config and store calls: two minutes each, retried until the backend answers. */
   public static final ActivityOptions SHARED =
       ActivityOptions.newBuilder()
@@ -64,7 +70,7 @@ public final class ActivityProfiles {
         .setTaskQueue(taskQueue)
         .setStartToCloseTimeout(startToClose)
         .setScheduleToCloseTimeout(Duration.ofHours(24))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setHeartbeatTimeout(STEP_HEARTBEAT_TIMEOUT)
         .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
         .setRetryOptions(retry)
         .build();

@@ -7,6 +7,7 @@ import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.common.StoppableStep;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -60,7 +61,11 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
         () -> runRestore(request), result -> "RESTORED".equals(result.status()));
   }
 
+  /** Steps run through {@link StoppableStep}: a cancel always ends the run. */
+  private boolean stoppableSteps;
+
   private RestoreResult runRestore(RestoreRequest request) {
+    stoppableSteps = Workflow.getVersion(StoppableStep.CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1;
     long startedAt = Workflow.currentTimeMillis();
     String restoreId = Workflow.getInfo().getWorkflowId();
     SelectedBackup backup = null;
@@ -252,7 +257,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
     currentStep = name;
     Workflow.setCurrentDetails("Restore " + Workflow.getInfo().getWorkflowId() + ": " + name);
     long started = Workflow.currentTimeMillis();
-    T result = action.get();
+    T result = stoppableSteps ? StoppableStep.call(action) : action.get();
     steps.add(new StepTiming(name, started, Workflow.currentTimeMillis() - started));
     return result;
   }

@@ -28,6 +28,35 @@ class SourceBackupWorkflowReplayTest {
   private static final String WITH_SEARCH_ATTRIBUTES =
       "/histories/source-backup-search-attributes.json";
 
+  /** A backup cancelled during its dump, recorded before the "stoppable-steps" change. */
+  private static final String CANCELLED = "/histories/source-backup-cancelled.json";
+
+  /** The same cancel after the "stoppable-steps" change: version marker, settle and stop timers. */
+  private static final String CANCELLED_STOPPABLE =
+      "/histories/source-backup-cancelled-stoppable-steps.json";
+
+  @Test
+  void savedCancelledHistoriesBeforeAndAfterStoppableStepsReplayWithoutNondeterminism()
+      throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(read(CANCELLED), SourceBackupWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(
+        read(CANCELLED_STOPPABLE), SourceBackupWorkflowImpl.class);
+  }
+
+  @Test
+  void aCancelledStepIsAskedToStopOnlyAfterTheSettleWait() throws IOException {
+    List<EventType> events =
+        WorkflowExecutionHistory.fromJson(read(CANCELLED_STOPPABLE)).getEvents().stream()
+            .map(HistoryEvent::getEventType)
+            .toList();
+
+    assertThat(events.indexOf(EventType.EVENT_TYPE_TIMER_FIRED))
+        .isPositive()
+        .isGreaterThan(events.indexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED))
+        .isLessThan(events.indexOf(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED));
+    assertThat(events).endsWith(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+  }
+
   @Test
   void savedHappyPathHistoryReplaysWithoutNondeterminism() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(read(HAPPY_PATH), SourceBackupWorkflowImpl.class);

@@ -10,8 +10,23 @@ import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.common.TestSearchAttributes;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.temporal.activity.Activity;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.CommandType;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.PendingActivityState;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowExecutionDescription;
@@ -20,6 +35,8 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.util.List;
@@ -71,9 +88,18 @@ class SourceBackupWorkflowTest {
   private TestWorkflowEnvironment testEnv;
   private WorkflowClient client;
 
+  private final HoldCancelOfAStep holdCancelOfAStep = new HoldCancelOfAStep();
+
   @BeforeEach
   void startTestServer() {
-    testEnv = TestWorkflowEnvironment.newInstance();
+    testEnv =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setWorkflowServiceStubsOptions(
+                    WorkflowServiceStubsOptions.newBuilder()
+                        .setGrpcClientInterceptors(List.of(holdCancelOfAStep))
+                        .build())
+                .build());
     TestSearchAttributes.register(testEnv);
     Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
     sharedWorker.registerWorkflowImplementationTypes(SourceBackupWorkflowImpl.class);
@@ -325,6 +351,84 @@ class SourceBackupWorkflowTest {
   }
 
   @Test
+  void cancelReachingAStepThatThenFailsRetryablyWithoutAHeartbeatStillEndsTheRun()
+      throws Exception {
+    dump =
+        (request, attempt) -> {
+          dumpStarted.countDown();
+          if (attempt == 1) {
+            releaseDump.await();
+            throw ApplicationFailure.newFailure(
+                "pg_dump lost its connection", ErrorType.SOURCE_UNREACHABLE.name());
+          }
+          return dumpOf(request);
+        };
+    SourceBackupWorkflow workflow = newWorkflow(WORKFLOW_ID);
+    WorkflowClient.start(workflow::backup, request());
+    assertThat(dumpStarted.await(10, SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(workflow);
+    stub.cancel();
+    awaitDumpState(PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED);
+
+    // The attempt fails (retryably) with the cancel already requested and never heartbeats.
+    releaseDump.countDown();
+
+    assertEndsCancelledAndCleanedUp(stub);
+    assertThat(calls).doesNotContain("verifyDump");
+  }
+
+  @Test
+  void cancelLandingAsAStepCompletesStillEndsTheRun() throws Exception {
+    dump = dumpThatWaitsForRelease();
+    // The worker's answer that cancels the dump is held until the dump has completed: the cancel
+    // lands just as the step ends.
+    holdCancelOfAStep.armed = true;
+    SourceBackupWorkflow workflow = newWorkflow(WORKFLOW_ID);
+    WorkflowClient.start(workflow::backup, request());
+    assertThat(dumpStarted.await(10, SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(workflow);
+    stub.cancel();
+
+    assertEndsCancelledAndCleanedUp(stub);
+    assertThat(holdCancelOfAStep.stepCompleted.getCount()).as("the race was set up").isZero();
+
+    assertThat(calls).doesNotContain("markArchived");
+  }
+
+  @Test
+  void cancelAndAStepCompletionSeenInOneWorkflowTaskStillEndTheRun() throws Exception {
+    dump = dumpThatWaitsForRelease();
+    SourceBackupWorkflow workflow = newWorkflow(WORKFLOW_ID);
+    WorkflowClient.start(workflow::backup, request());
+    assertThat(dumpStarted.await(10, SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(workflow);
+    // A workflow task is held open (a signal the workflow ignores), and meanwhile the cancel comes
+    // and the dump completes: the next workflow task sees both at once.
+    holdCancelOfAStep.holdNextAnswer = true;
+    stub.signal("nothing");
+    assertThat(holdCancelOfAStep.answerHeld.await(10, SECONDS)).isTrue();
+    stub.cancel();
+    releaseDump.countDown();
+    assertThat(holdCancelOfAStep.stepCompleted.await(10, SECONDS)).isTrue();
+    holdCancelOfAStep.releaseAnswer.countDown();
+
+    assertEndsCancelledAndCleanedUp(stub);
+    List<EventType> events =
+        client.fetchHistory(WORKFLOW_ID).getHistory().getEventsList().stream()
+            .map(event -> event.getEventType())
+            .toList();
+    List<EventType> afterCancel =
+        events.subList(
+            events.indexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED),
+            events.size());
+    assertThat(afterCancel.indexOf(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED))
+        .as("the dump completed after the cancel, before anything else was scheduled: %s", events)
+        .isPositive()
+        .isLessThan(afterCancel.indexOf(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED));
+    assertThat(calls).doesNotContain("markArchived");
+  }
+
+  @Test
   void secondStartWithTheSameIdWhileRunningIsRefused() throws InterruptedException {
     dump = dumpThatWaitsForRelease();
     SourceBackupWorkflow first = newWorkflow(WORKFLOW_ID);
@@ -485,6 +589,104 @@ class SourceBackupWorkflowTest {
   private static UploadVerification matching(SealResult sealed) {
     return new UploadVerification(
         sealed.storedBytes(), sealed.sha256(), "STANDARD_IA", "full-read");
+  }
+
+  /**
+   * The run ends CANCELED within 30 s, recorded CANCELLED, its spool cleaned, and no workflow task
+   * of it failed.
+   */
+  private void assertEndsCancelledAndCleanedUp(WorkflowStub stub) {
+    assertThatThrownBy(() -> stub.getResult(30, SECONDS, SourceBackupResult.class))
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
+    assertThat(failed)
+        .singleElement()
+        .satisfies(failure -> assertThat(failure.failureType()).isEqualTo("CANCELLED"));
+    assertThat(calls).contains("cleanSpool");
+    assertThat(client.fetchHistory(WORKFLOW_ID).getHistory().getEventsList())
+        .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+  }
+
+  private void awaitDumpState(PendingActivityState wanted) throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      var pending =
+          testEnv
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(testEnv.getNamespace())
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(WORKFLOW_ID))
+                      .build())
+              .getPendingActivitiesList();
+      if (pending.stream().anyMatch(activity -> activity.getState() == wanted)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the dump never got to " + wanted);
+  }
+
+  /**
+   * Holds the worker's first workflow-task answer that cancels a step, when armed, until that step
+   * has reported its completion: a cancel landing exactly as a step completes.
+   */
+  private final class HoldCancelOfAStep implements ClientInterceptor {
+    volatile boolean armed;
+    volatile boolean holdNextAnswer;
+    final CountDownLatch stepCompleted = new CountDownLatch(1);
+    final CountDownLatch answerHeld = new CountDownLatch(1);
+    final CountDownLatch releaseAnswer = new CountDownLatch(1);
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          if (method.getBareMethodName().equals("RespondActivityTaskCompleted")) {
+            listener =
+                new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                  @Override
+                  public void onClose(Status status, Metadata trailers) {
+                    stepCompleted.countDown();
+                    super.onClose(status, trailers);
+                  }
+                };
+          }
+          super.start(listener, headers);
+        }
+
+        @Override
+        public void sendMessage(Q message) {
+          if (holdNextAnswer && message instanceof RespondWorkflowTaskCompletedRequest) {
+            holdNextAnswer = false;
+            answerHeld.countDown();
+            try {
+              releaseAnswer.await(20, SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          if (armed
+              && message instanceof RespondWorkflowTaskCompletedRequest answer
+              && answer.getCommandsList().stream()
+                  .anyMatch(
+                      command ->
+                          command.getCommandType()
+                              == CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK)) {
+            armed = false;
+            releaseDump.countDown();
+            try {
+              stepCompleted.await(10, SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          super.sendMessage(message);
+        }
+      };
+    }
   }
 
   private static int attempt() {
