@@ -107,17 +107,7 @@ class RehydrateColdIT {
     Files.writeString(target.resolve("keep.txt"), "mine");
     RetentionClient client = new RetentionClient(environment.getWorkflowClient(), "vigil");
 
-    assertThatThrownBy(
-            () ->
-                client.awaitRehydrate(
-                    client.rehydrate(
-                        new RehydrateRequest(
-                            "models",
-                            null,
-                            target.toString(),
-                            1,
-                            System.currentTimeMillis(),
-                            "test"))))
+    assertThatThrownBy(() -> rehydrateModels(client, target))
         .isInstanceOf(WorkflowFailedException.class)
         .satisfies(
             e ->
@@ -137,17 +127,7 @@ class RehydrateColdIT {
     Path target = elsewhere.resolve("cron.d");
     RetentionClient client = new RetentionClient(environment.getWorkflowClient(), "vigil");
 
-    assertThatThrownBy(
-            () ->
-                client.awaitRehydrate(
-                    client.rehydrate(
-                        new RehydrateRequest(
-                            "models",
-                            null,
-                            target.toString(),
-                            1,
-                            System.currentTimeMillis(),
-                            "test"))))
+    assertThatThrownBy(() -> rehydrateModels(client, target))
         .isInstanceOf(WorkflowFailedException.class)
         .satisfies(
             e -> {
@@ -158,6 +138,14 @@ class RehydrateColdIT {
             });
     assertThat(target).doesNotExist();
     assertThat(restorer.requests).isEmpty();
+  }
+
+  /** Rehydrates the newest models backup into {@code target} and waits for the run's end. */
+  private static RehydrateResult rehydrateModels(RetentionClient client, Path target) {
+    return client.awaitRehydrate(
+        client.rehydrate(
+            new RehydrateRequest(
+                "models", null, target.toString(), 1, System.currentTimeMillis(), "test")));
   }
 
   /** A real directory backup: tar of the models dir, sealed, uploaded in {@code storageClass}. */
