@@ -1,0 +1,171 @@
+package dev.vigil.activities.wal;
+
+import dev.vigil.activities.store.ObjectStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The WAL segments a source's archive holds, per timeline, from one listing of the repository
+ * ({@code <prefix>/<source>/wal/}): what a point-in-time restore can replay from a base backup's
+ * start segment, where the chain has gaps, and which segments no kept base backup needs. Partial
+ * segments, history files and backup labels are not segments and are not counted here.
+ */
+public final class WalChain {
+  private final ObjectStore store;
+  private final String source;
+  private final long segmentSize;
+  private final Map<Integer, NavigableSet<Long>> byTimeline;
+
+  private WalChain(
+      ObjectStore store,
+      String source,
+      long segmentSize,
+      Map<Integer, NavigableSet<Long>> byTimeline) {
+    this.store = store;
+    this.source = source;
+    this.segmentSize = segmentSize;
+    this.byTimeline = byTimeline;
+  }
+
+  /** Lists the source's archive once. */
+  public static WalChain list(ObjectStore store, String source, long segmentSize) {
+    Map<Integer, NavigableSet<Long>> byTimeline = new TreeMap<>();
+    for (String key : store.list(store.key(source + "/wal/"))) {
+      String file = key.substring(key.lastIndexOf('/') + 1);
+      if (!file.endsWith(".vgl")) {
+        continue;
+      }
+      WalSegment.parse(file.substring(0, file.length() - ".vgl".length()), segmentSize)
+          .ifPresent(
+              segment ->
+                  byTimeline
+                      .computeIfAbsent(segment.timeline(), t -> new TreeSet<>())
+                      .add(segment.number()));
+    }
+    return new WalChain(store, source, segmentSize, byTimeline);
+  }
+
+  public long segmentSize() {
+    return segmentSize;
+  }
+
+  /** The timelines that hold at least one segment, ascending. */
+  public List<Integer> timelines() {
+    return List.copyOf(byTimeline.keySet());
+  }
+
+  /** Whether the archive holds the segment. */
+  public boolean contains(WalSegment segment) {
+    NavigableSet<Long> numbers = byTimeline.get(segment.timeline());
+    return numbers != null && numbers.contains(segment.number());
+  }
+
+  /** Every archived segment of a timeline, ascending. */
+  public List<WalSegment> segments(int timeline) {
+    List<WalSegment> segments = new ArrayList<>();
+    for (long number : byTimeline.getOrDefault(timeline, new TreeSet<>())) {
+      segments.add(new WalSegment(timeline, number));
+    }
+    return segments;
+  }
+
+  /** The newest archived segment of a timeline. */
+  public Optional<WalSegment> last(int timeline) {
+    NavigableSet<Long> numbers = byTimeline.get(timeline);
+    return numbers == null || numbers.isEmpty()
+        ? Optional.empty()
+        : Optional.of(new WalSegment(timeline, numbers.last()));
+  }
+
+  /**
+   * The segments replay can read one after another from {@code start}: {@code start} itself, then
+   * each next one while the archive holds it. Empty when {@code start} is not archived.
+   */
+  public Run from(WalSegment start) {
+    NavigableSet<Long> numbers = byTimeline.getOrDefault(start.timeline(), new TreeSet<>());
+    if (!numbers.contains(start.number())) {
+      return new Run(start, null, firstAfter(numbers, start));
+    }
+    long end = start.number();
+    while (numbers.contains(end + 1)) {
+      end++;
+    }
+    return new Run(
+        start,
+        new WalSegment(start.timeline(), end),
+        firstAfter(numbers, new WalSegment(start.timeline(), end)));
+  }
+
+  private static WalSegment firstAfter(NavigableSet<Long> numbers, WalSegment segment) {
+    Long higher = numbers.higher(segment.number());
+    return higher == null ? null : new WalSegment(segment.timeline(), higher);
+  }
+
+  /** The holes between {@code from} and the newest archived segment of its timeline. */
+  public List<Gap> gaps(WalSegment from) {
+    List<Gap> gaps = new ArrayList<>();
+    NavigableSet<Long> numbers = byTimeline.getOrDefault(from.timeline(), new TreeSet<>());
+    if (numbers.isEmpty() || numbers.last() < from.number()) {
+      return gaps;
+    }
+    long expected = from.number();
+    for (long number : numbers.tailSet(from.number(), true)) {
+      if (number > expected) {
+        gaps.add(
+            new Gap(
+                new WalSegment(from.timeline(), expected),
+                new WalSegment(from.timeline(), number - 1)));
+      }
+      expected = number + 1;
+    }
+    return gaps;
+  }
+
+  /** The full key of a segment's object. */
+  public String key(WalSegment segment) {
+    return store.key(WalFileName.parse(segment.name(segmentSize)).relativeKey(source));
+  }
+
+  /** A segment's file name. */
+  public String name(WalSegment segment) {
+    return segment.name(segmentSize);
+  }
+
+  /**
+   * A contiguous run of archived segments.
+   *
+   * @param start where it was asked to start
+   * @param end the last segment of the run; null when {@code start} is not archived
+   * @param resumesAt the first archived segment after the hole that ends the run, or null when
+   *     nothing is archived after it (the run reaches the end of the archive)
+   */
+  public record Run(WalSegment start, WalSegment end, WalSegment resumesAt) {
+    /** Whether the run stops at a hole with more WAL archived behind it. */
+    public boolean endsAtGap() {
+      return resumesAt != null;
+    }
+
+    /** The first missing segment: the one after {@code end} (or {@code start} itself). */
+    public WalSegment firstMissing() {
+      return end == null ? start : end.next();
+    }
+  }
+
+  /**
+   * Missing segments, both ends included.
+   *
+   * @param first the first missing segment
+   * @param last the last missing segment
+   */
+  public record Gap(WalSegment first, WalSegment last) {
+    /** How many segments are missing. */
+    public long count() {
+      return last.number() - first.number() + 1;
+    }
+  }
+}
