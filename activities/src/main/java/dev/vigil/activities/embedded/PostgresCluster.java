@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class PostgresCluster implements AutoCloseable {
   // A Unix socket path is limited to 107 bytes; leave room for "/.s.PGSQL.65535".
   private static final int MAX_SOCKET_DIR_LENGTH = 90;
   private static final int START_ATTEMPTS = 3;
+  private static final String LOG_FILE = "postgres.log";
   private static final long TOOL_TIMEOUT_SECONDS = 120;
 
   private final Path baseDir;
@@ -93,7 +95,7 @@ public final class PostgresCluster implements AutoCloseable {
    */
   public static PostgresCluster start(
       Path baseDir, String superuser, String password, Map<String, String> settings) {
-    return start(baseDir, superuser, password, settings, false);
+    return start(baseDir, superuser, password, settings, false, null);
   }
 
   /**
@@ -105,15 +107,38 @@ public final class PostgresCluster implements AutoCloseable {
    * that WAL on startup and opens once it is consistent.
    */
   public static PostgresCluster startRestored(Path baseDir, String superuser, String password) {
-    return start(baseDir, superuser, password, Map.of(), true);
+    return start(baseDir, superuser, password, Map.of(), true, null);
   }
+
+  /**
+   * As {@link #startRestored}, for a data directory set up for archive recovery ({@code
+   * recovery.signal} and a {@code restore_command}): waits, calling {@code progress} about once a
+   * second, until the server has ended recovery and promoted, up to {@code timeout}. {@link
+   * RecoveryFailed} with PostgreSQL's own FATAL line if the server stops instead.
+   */
+  public static PostgresCluster startRecovering(
+      Path baseDir, String superuser, String password, Duration timeout, Runnable progress) {
+    return start(baseDir, superuser, password, Map.of(), true, new RecoveryWait(timeout, progress));
+  }
+
+  /** Recovery of a restored data directory stopped the server; the message is its FATAL line. */
+  public static final class RecoveryFailed extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    RecoveryFailed(String fatal) {
+      super(fatal);
+    }
+  }
+
+  private record RecoveryWait(Duration timeout, Runnable progress) {}
 
   private static PostgresCluster start(
       Path baseDir,
       String superuser,
       String password,
       Map<String, String> settings,
-      boolean restored) {
+      boolean restored,
+      RecoveryWait recovery) {
     Path binDir = findBinDir();
     boolean asServiceUser = runningAsRoot();
     Path base = baseDir.toAbsolutePath().normalize();
@@ -150,8 +175,17 @@ public final class PostgresCluster implements AutoCloseable {
                 ? startServer(base, socketDir, binDir, superuser, password, asServiceUser, true)
                 : initAndStart(
                     base, socketDir, binDir, superuser, password, asServiceUser, settings);
+      } catch (IllegalStateException e) {
+        Optional<String> fatal = recovery == null ? Optional.empty() : lastFatal(base);
+        if (fatal.isPresent()) {
+          throw new RecoveryFailed(fatal.get());
+        }
+        throw e;
       } finally {
         Files.deleteIfExists(passwordFile);
+      }
+      if (recovery != null) {
+        cluster.awaitPromotion(recovery);
       }
       if (restored) {
         cluster.setPasswordOverSocket();
@@ -221,7 +255,7 @@ public final class PostgresCluster implements AutoCloseable {
       boolean restored)
       throws IOException {
     Path dataDir = base.resolve("data");
-    Path log = base.resolve("postgres.log");
+    Path log = base.resolve(LOG_FILE);
     String lastFailure = "";
     // The free port is only free until someone takes it: try a new one if the bind loses.
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -286,29 +320,100 @@ public final class PostgresCluster implements AutoCloseable {
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
   }
 
+  /**
+   * Polls over the trusted socket until the server is out of recovery; stops it and throws
+   * RecoveryFailed with its FATAL line if it exits first, IllegalStateException on the timeout.
+   */
+  private void awaitPromotion(RecoveryWait recovery) {
+    long deadline = System.nanoTime() + recovery.timeout().toNanos();
+    try {
+      while (true) {
+        ToolResult inRecovery =
+            tryRun(
+                asServiceUser, baseDir, psqlOverSocket("-tA", "-c", "SELECT pg_is_in_recovery()"));
+        if (inRecovery.exitCode() == 0 && inRecovery.output().strip().equals("f")) {
+          return;
+        }
+        if (!Files.exists(dataDir.resolve("postmaster.pid"))) {
+          String fatal =
+              lastFatal(baseDir)
+                  .orElse("the server stopped during recovery: " + tail(baseDir.resolve(LOG_FILE)));
+          close();
+          throw new RecoveryFailed(fatal);
+        }
+        if (System.nanoTime() > deadline) {
+          close();
+          throw new IllegalStateException(
+              "recovery of " + dataDir + " did not end within " + recovery.timeout());
+        }
+        recovery.progress().run();
+        Thread.sleep(500);
+      }
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot run psql on the recovering cluster", e);
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("waiting for recovery was interrupted", e);
+    }
+  }
+
+  /** psql as the superuser over the trusted socket into {@code postgres}, then {@code options}. */
+  private List<String> psqlOverSocket(String... options) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                binDir.resolve("psql").toString(),
+                "-X",
+                "-q",
+                "-h",
+                socketDir.toString(),
+                "-p",
+                Integer.toString(port),
+                "-U",
+                superuser,
+                "-d",
+                "postgres"));
+    command.addAll(List.of(options));
+    return command;
+  }
+
+  /** The last FATAL or PANIC line of the server's log, without its prefix. */
+  private static Optional<String> lastFatal(Path base) {
+    try {
+      Path log = base.resolve(LOG_FILE);
+      if (!Files.exists(log)) {
+        return Optional.empty();
+      }
+      String found = null;
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        int at = line.indexOf("FATAL:  ");
+        if (at < 0) {
+          at = line.indexOf("PANIC:  ");
+        }
+        // Connections refused while the server starts or stops (ours, polling) are not the cause.
+        if (at >= 0
+            && !line.contains("accepting connections")
+            && !line.contains("starting up")
+            && !line.contains("shutting down")
+            && !line.contains("terminating connection")) {
+          found = line.substring(at + "FATAL:  ".length()).strip();
+        }
+      }
+      return Optional.ofNullable(found);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Gives the superuser this cluster's password, over the trusted local socket. */
   private void setPasswordOverSocket() {
     List<String> command = new ArrayList<>();
     if (asServiceUser) {
       command.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
     }
-    command.addAll(
-        List.of(
-            binDir.resolve("psql").toString(),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            socketDir.toString(),
-            "-p",
-            Integer.toString(port),
-            "-U",
-            superuser,
-            "-d",
-            "postgres",
-            "-f",
-            "-"));
+    command.addAll(psqlOverSocket("-v", "ON_ERROR_STOP=1", "-f", "-"));
     try {
       Process process =
           new ProcessBuilder(command).directory(baseDir.toFile()).redirectErrorStream(true).start();

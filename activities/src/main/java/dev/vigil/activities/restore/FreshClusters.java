@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class FreshClusters {
    * started is stopped and replaced: what it holds is half a restore.
    */
   public Started start(String restoreId, Path baseDir, String superuser) {
-    return start(restoreId, baseDir, superuser, null);
+    return start(restoreId, baseDir, superuser, null, null);
   }
 
   /**
@@ -52,7 +53,37 @@ public final class FreshClusters {
    */
   public Started startRestored(
       String restoreId, Path baseDir, String superuser, DataDirWriter writer) {
-    return start(restoreId, baseDir, superuser, writer);
+    return start(
+        restoreId,
+        baseDir,
+        superuser,
+        writer,
+        (base, password) -> PostgresCluster.startRestored(base, superuser, password));
+  }
+
+  /**
+   * As {@link #startRestored}, for a data directory the writer set up for archive recovery: returns
+   * once the server has promoted (see {@link PostgresCluster#startRecovering}).
+   */
+  public Started startRecovering(
+      String restoreId,
+      Path baseDir,
+      String superuser,
+      DataDirWriter writer,
+      Duration timeout,
+      Runnable progress) {
+    return start(
+        restoreId,
+        baseDir,
+        superuser,
+        writer,
+        (base, password) ->
+            PostgresCluster.startRecovering(base, superuser, password, timeout, progress));
+  }
+
+  /** Starts the server on a filled data directory. */
+  private interface Starter {
+    PostgresCluster start(Path baseDir, String password);
   }
 
   /** Fills a new, empty data directory. */
@@ -61,7 +92,8 @@ public final class FreshClusters {
     void write(Path dataDir) throws IOException;
   }
 
-  private Started start(String restoreId, Path baseDir, String superuser, DataDirWriter writer) {
+  private Started start(
+      String restoreId, Path baseDir, String superuser, DataDirWriter writer, Starter starter) {
     stop(restoreId);
     try {
       if (Files.exists(baseDir)) {
@@ -86,7 +118,7 @@ public final class FreshClusters {
           FileTrees.delete(baseDir);
           throw e;
         }
-        cluster = PostgresCluster.startRestored(baseDir, superuser, password);
+        cluster = starter.start(baseDir, password);
       }
       Path passwordFile = baseDir.resolve(PASSWORD_FILE);
       Files.deleteIfExists(passwordFile);

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.restore.RecoveryTarget;
 import dev.vigil.workflows.restore.RestoreRecord;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.SelectedBackup;
@@ -29,7 +31,8 @@ import javax.sql.DataSource;
 public final class RestoreCatalog {
   private static final String COLUMNS =
       "backup_id, set_id, source, source_type, kind, repository, status, consistent_at,"
-          + " raw_bytes, stored_bytes, sha256, key_id, bucket, object_key, manifest_key, format";
+          + " raw_bytes, stored_bytes, sha256, key_id, bucket, object_key, manifest_key, format,"
+          + " start_lsn::text, stop_lsn::text, timeline";
 
   private final DataSource dataSource;
 
@@ -50,6 +53,10 @@ public final class RestoreCatalog {
           ErrorType.INVALID_CONFIG, "a restore names a source or a backup id; it named neither");
     }
     String source = selector.source();
+    RecoveryTarget recovery = selector.recovery();
+    if (recovery != null && RecoveryTarget.LSN.equals(recovery.kind())) {
+      return byStopLsn(source, recovery.lsn());
+    }
     Optional<Row> chosen =
         selector.atMillis() > 0
             ? first(
@@ -94,6 +101,53 @@ public final class RestoreCatalog {
             + "', consistent at "
             + oldest.get().consistentAt
             + "; pick a later --at");
+  }
+
+  /**
+   * The newest archived base backup of {@code source} that ends at or before {@code lsn}:
+   * INVALID_CONFIG for a source without base backups (an LSN means nothing to a dump),
+   * BACKUP_NOT_FOUND naming the oldest one when all end after it.
+   */
+  private SelectedBackup byStopLsn(String source, String lsn) {
+    String valid = WalSegment.lsnText(WalSegment.lsn(lsn));
+    Optional<Row> chosen =
+        first(
+            "SELECT "
+                + COLUMNS
+                + " FROM vigil.backup WHERE source = ? AND status = 'ARCHIVED'"
+                + " AND stop_lsn IS NOT NULL AND stop_lsn <= ?::pg_lsn"
+                + " ORDER BY stop_lsn DESC LIMIT 1",
+            source,
+            valid);
+    if (chosen.isPresent()) {
+      return chosen.get().selected();
+    }
+    Optional<Row> oldest =
+        first(
+            "SELECT "
+                + COLUMNS
+                + " FROM vigil.backup WHERE source = ? AND status = 'ARCHIVED'"
+                + " AND stop_lsn IS NOT NULL ORDER BY stop_lsn ASC LIMIT 1",
+            source);
+    if (oldest.isEmpty()) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "source '"
+              + source
+              + "' has no ARCHIVED physical base backup; --lsn applies only to a postgres source"
+              + " with mode: physical (use --at for a logical one)");
+    }
+    throw new VigilException(
+        ErrorType.BACKUP_NOT_FOUND,
+        "source '"
+            + source
+            + "' has no ARCHIVED base backup ending at or before LSN "
+            + valid
+            + "; its oldest is '"
+            + oldest.get().backupId
+            + "', ending at LSN "
+            + oldest.get().stopLsn
+            + "; pick a later --lsn");
   }
 
   /** The archived backups of a backup set (one per source), in source order. */
@@ -251,7 +305,10 @@ public final class RestoreCatalog {
                   row.getString(13),
                   row.getString(14),
                   row.getString(15),
-                  row.getString(16)));
+                  row.getString(16),
+                  row.getString(17),
+                  row.getString(18),
+                  row.getInt(19)));
         }
       }
       return rows;
@@ -305,7 +362,10 @@ public final class RestoreCatalog {
       String bucket,
       String objectKey,
       String manifestKey,
-      String format) {
+      String format,
+      String startLsn,
+      String stopLsn,
+      int timeline) {
     SelectedBackup selected() {
       return new SelectedBackup(
           backupId,
@@ -319,7 +379,10 @@ public final class RestoreCatalog {
           rawBytes,
           consistentAt == null ? 0 : consistentAt.toEpochMilli(),
           keyId,
-          format);
+          format,
+          startLsn,
+          stopLsn,
+          timeline);
     }
   }
 }

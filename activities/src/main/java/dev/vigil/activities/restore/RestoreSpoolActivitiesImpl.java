@@ -13,10 +13,13 @@ import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
+import dev.vigil.activities.wal.WalStaging;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.DownloadProgress;
 import dev.vigil.workflows.restore.DownloadRequest;
 import dev.vigil.workflows.restore.DownloadResult;
+import dev.vigil.workflows.restore.RecoveredPoint;
+import dev.vigil.workflows.restore.RecoveryRequest;
 import dev.vigil.workflows.restore.RestoreDataRequest;
 import dev.vigil.workflows.restore.RestoreSpoolActivities;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -27,6 +30,8 @@ import dev.vigil.workflows.restore.ValidateRequest;
 import dev.vigil.workflows.restore.ValidationResult;
 import dev.vigil.workflows.restore.VerifiedBackup;
 import dev.vigil.workflows.restore.VerifyRequest;
+import dev.vigil.workflows.restore.WalFetchRequest;
+import dev.vigil.workflows.restore.WalRange;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.io.BufferedOutputStream;
@@ -66,10 +71,15 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
 
   private static final int BUFFER = 1 << 20;
 
+  /** The spool directory a point-in-time restore fetches the archived WAL into. */
+  static final String WAL_DIR = "wal";
+
   private final VigilServices services;
   private final BackupDownloader downloader = new BackupDownloader();
   private final DirectoryRestorer directories = new DirectoryRestorer();
-  private final PostgresRestorer postgres = new PostgresRestorer(PgTools.locate());
+  private final PgTools tools = PgTools.locate();
+  private final PostgresRestorer postgres = new PostgresRestorer(tools);
+  private final PointInTimeRecovery pointInTime = new PointInTimeRecovery();
 
   private final RestoreRoots roots;
 
@@ -377,6 +387,44 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   }
 
   @Override
+  public WalRange fetchWal(WalFetchRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          SelectedBackup backup = request.backup();
+          Path into = services.spool().dir(request.restoreId()).resolve(WAL_DIR);
+          WalStaging staging =
+              new WalStaging(store(backup), services.sealer(), backup.source().name(), into, tools);
+          WalRange wal =
+              staging.stage(backup, request.recovery(), into, done -> context.heartbeat(done));
+          log.info(
+              "restore {}: {} WAL segments of source '{}' fetched ({} to {})",
+              request.restoreId(),
+              wal.segments(),
+              backup.source().name(),
+              wal.first(),
+              wal.last());
+          return wal;
+        });
+  }
+
+  @Override
+  public RecoveredPoint recoverPhysical(RecoveryRequest request) {
+    return Activities.run(
+        () -> {
+          ActivityExecutionContext context = Activity.getExecutionContext();
+          Path plain = services.spool().existing(request.restoreId(), plainName(request.backup()));
+          return pointInTime.recover(
+              request,
+              plain,
+              services.spool().dir(request.restoreId()).resolve(WAL_DIR),
+              postgresSource(request.backup()),
+              services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
+              context::heartbeat);
+        });
+  }
+
+  @Override
   public void cleanRestoreSpool(String restoreId) {
     Activities.run(
         () -> {
@@ -406,16 +454,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       RestoreDataRequest request, Path plain, ActivityExecutionContext context) {
     SelectedBackup backup = request.backup();
     RestoreTarget target = requireFreshCluster(backup, request.target());
-    SourceConfig source = services.config().sources().get(backup.source().name());
-    if (!(source instanceof PostgresSourceConfig pg)) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "backup '"
-              + backup.backupId()
-              + "' is a physical backup of source '"
-              + backup.source().name()
-              + "', which is not a postgres source on this worker; its user is needed to log in");
-    }
+    PostgresSourceConfig pg = postgresSource(backup);
     String name = target.database() != null ? target.database() : pg.database();
     FreshClusters.Started started =
         FreshClusters.shared()
@@ -446,7 +485,22 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
         null);
   }
 
-  private static RestoreTarget requireFreshCluster(SelectedBackup backup, RestoreTarget target) {
+  /** The postgres source a physical backup belongs to: its user logs in to the restored copy. */
+  private PostgresSourceConfig postgresSource(SelectedBackup backup) {
+    SourceConfig source = services.config().sources().get(backup.source().name());
+    if (!(source instanceof PostgresSourceConfig pg)) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a physical backup of source '"
+              + backup.source().name()
+              + "', which is not a postgres source on this worker; its user is needed to log in");
+    }
+    return pg;
+  }
+
+  static RestoreTarget requireFreshCluster(SelectedBackup backup, RestoreTarget target) {
     if (target == null || !FRESH_CLUSTER.equals(target.type())) {
       throw new VigilException(
           ErrorType.INVALID_CONFIG,

@@ -90,6 +90,11 @@ public final class PgTools {
     return tool("pg_basebackup");
   }
 
+  /** The pg_waldump executable (a bare name when it is looked up on PATH). */
+  public String pgWaldump() {
+    return tool("pg_waldump");
+  }
+
   private String tool(String name) {
     return binDir == null ? name : binDir.resolve(name).toString();
   }

@@ -1,14 +1,18 @@
 package dev.vigil.infra.cli;
 
 import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.Secrets;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.restore.RestoreCatalog;
+import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.starter.DuplicateRunException;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.restore.RecoveredPoint;
+import dev.vigil.workflows.restore.RecoveryTarget;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
@@ -45,7 +49,8 @@ final class RestoreCommand implements Callable<Integer> {
           "TARGET_NOT_EMPTY",
           "RESTORE_TARGET_FORBIDDEN",
           "INVALID_CONFIG",
-          "DUPLICATE_RUN");
+          "DUPLICATE_RUN",
+          "PITR_TARGET_UNREACHABLE");
 
   @Option(names = "--config", description = "The config file (default: vigil.yaml).")
   Path config = Path.of("vigil.yaml");
@@ -58,8 +63,30 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Option(
       names = "--at",
-      description = "The newest backup consistent at or before this time (ISO-8601, UTC).")
+      description =
+          "A dump: the newest one consistent at or before this time. A physical source: the"
+              + " newest base backup ending before it, replayed with the archived WAL to this time"
+              + " (ISO-8601, e.g. 2026-11-20T14:03:27Z or 2026-11-20T15:03:27+01:00).")
   String at;
+
+  @Option(
+      names = "--lsn",
+      description =
+          "Physical sources only: the newest base backup ending at or before this LSN (e.g."
+              + " 0/5000028), replayed with the archived WAL through it.")
+  String lsn;
+
+  @Option(
+      names = "--latest",
+      description =
+          "Physical sources: replay every archived WAL segment after the base backup (the"
+              + " default).")
+  boolean latest;
+
+  @Option(
+      names = "--backup-only",
+      description = "Physical sources: the base backup's own end point, no archived WAL.")
+  boolean backupOnly;
 
   @Option(
       names = "--set",
@@ -164,9 +191,18 @@ final class RestoreCommand implements Callable<Integer> {
         throw new picocli.CommandLine.ParameterException(
             new picocli.CommandLine(this), "name --source, --id or --set");
       }
-      RestoreSelector selector = new RestoreSelector(source, backupId, atMillis());
+      long atMillis = atMillis();
+      RestoreSelector selector =
+          new RestoreSelector(source, backupId, atMillis, recovery(atMillis));
       RestoreTarget into = target(target.directory, target.database);
       return List.of(new RestoreRequest(selector, into, force, jobs, requestedBy));
+    }
+    if (at != null || lsn != null || latest || backupOnly) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "--set restores each source's backup of that set (replaying a physical one's archived"
+              + " WAL to its end); --at, --lsn, --latest and --backup-only go with --source or"
+              + " --id");
     }
     String password = Secrets.resolve(loaded.catalog().password(), System::getenv);
     RestoreCatalog catalog =
@@ -212,6 +248,32 @@ final class RestoreCommand implements Callable<Integer> {
         null);
   }
 
+  /** The recovery target the flags name; null for the default. One of them at most. */
+  private RecoveryTarget recovery(long atMillis) {
+    int given =
+        (at != null ? 1 : 0) + (lsn != null ? 1 : 0) + (latest ? 1 : 0) + (backupOnly ? 1 : 0);
+    if (given > 1) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "--at, --lsn, --latest and --backup-only each name where a restore ends; give one");
+    }
+    if (lsn != null) {
+      try {
+        return RecoveryTarget.lsn(WalSegment.lsnText(WalSegment.lsn(lsn)));
+      } catch (VigilException e) {
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "--lsn: " + e.getMessage());
+      }
+    }
+    if (latest) {
+      return RecoveryTarget.latest();
+    }
+    if (backupOnly) {
+      return RecoveryTarget.backupOnly();
+    }
+    return atMillis > 0 ? RecoveryTarget.time(atMillis) : null;
+  }
+
   private long atMillis() {
     if (at == null) {
       return 0;
@@ -250,6 +312,15 @@ final class RestoreCommand implements Callable<Integer> {
           describe(result.target()),
           Instant.ofEpochMilli(result.consistentAtMillis()),
           steps);
+      RecoveredPoint recovered = result.recovered();
+      if (recovered != null) {
+        out.println(
+            "    restored to "
+                + (recovered.lastCommitMillis() > 0
+                    ? Instant.ofEpochMilli(recovered.lastCommitMillis()) + " (last replayed commit)"
+                    : Instant.ofEpochMilli(recovered.consistentAtMillis()) + " (base backup end)")
+                + (recovered.lsn() == null ? "" : ", LSN " + recovered.lsn()));
+      }
       if (result.validation() != null) {
         result.validation().checks().forEach(check -> out.println("    ok    " + check));
         result.validation().failures().forEach(failure -> out.println("    FAIL  " + failure));

@@ -75,7 +75,12 @@ public enum ErrorType {
    */
   WAL_NAME_INVALID(false),
   /** A different file is already archived under this WAL name; archiving it again is refused. */
-  WAL_CONFLICT(false);
+  WAL_CONFLICT(false),
+  /**
+   * A point-in-time target the archived WAL cannot reach: after the last archived transaction, or
+   * behind a missing segment. Nothing was restored; the message names the last reachable point.
+   */
+  PITR_TARGET_UNREACHABLE(false);
 
   private final boolean retryable;
 

@@ -7,8 +7,18 @@ package dev.vigil.workflows.restore;
  * @param source the source name (required unless {@code backupId} is given)
  * @param backupId a backup id, or null
  * @param atMillis newest backup consistent at or before this epoch time; 0 for the latest
+ * @param recovery how far a physical backup replays the archived WAL; null for the default (to
+ *     {@code atMillis} if given, else to the end of the archive). An LSN target also chooses the
+ *     newest base backup that ends at or before it.
  */
-public record RestoreSelector(String source, String backupId, long atMillis) {
+public record RestoreSelector(
+    String source, String backupId, long atMillis, RecoveryTarget recovery) {
+
+  /** A selector without an explicit recovery target. */
+  public RestoreSelector(String source, String backupId, long atMillis) {
+    this(source, backupId, atMillis, null);
+  }
+
   /** The latest archived backup of {@code source}. */
   public static RestoreSelector latest(String source) {
     return new RestoreSelector(source, null, 0);

@@ -37,6 +37,21 @@ public interface RestoreSpoolActivities {
    */
   RestoreTarget restoreBackup(RestoreDataRequest request);
 
+  /**
+   * For a point-in-time restore, before the base backup is downloaded: PITR_TARGET_UNREACHABLE
+   * (naming the last reachable commit or the first missing segment) unless the archived WAL reaches
+   * the target from the base backup's start segment without a gap; then fetches that chain into the
+   * spool, each segment verified, a few at a time, resuming with what an earlier attempt fetched.
+   */
+  WalRange fetchWal(WalFetchRequest request);
+
+  /**
+   * Starts a fresh cluster on the unsealed base backup, replays the fetched WAL to the target
+   * (restore_command copying from the spool, archiving off), waits for the promotion and checks the
+   * server reached the target. PITR_TARGET_UNREACHABLE if PostgreSQL ends recovery before it.
+   */
+  RecoveredPoint recoverPhysical(RecoveryRequest request);
+
   /** Row counts, validation queries, or the directory tree against the manifest. */
   ValidationResult validateRestore(ValidateRequest request);
 

@@ -32,6 +32,12 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
   /** Version change: the target is checked on the host before the download. */
   static final String CHECK_TARGET_FIRST = "check-target-before-download";
 
+  /**
+   * Version change: a physical base backup replays the archived WAL to the request's recovery
+   * target (fetch-wal before the download, then recover instead of restore).
+   */
+  static final String POINT_IN_TIME = "point-in-time-recovery";
+
   /** The target type of a restore into a new cluster Vigil starts. */
   public static final String FRESH_CLUSTER = "fresh-cluster";
 
@@ -75,6 +81,11 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
     try {
       SelectedBackup selected = step("select", () -> catalog.selectBackup(request.selector()));
       backup = selected;
+      boolean replaysWal =
+          Workflow.getVersion(POINT_IN_TIME, Workflow.DEFAULT_VERSION, 1) >= 1
+              && RecoveryTarget.PHYSICAL_FORMAT.equals(selected.format())
+              && RecoveryTarget.of(request.selector()).replaysWal();
+      RecoveryTarget recovery = replaysWal ? RecoveryTarget.of(request.selector()) : null;
       HostQueue reserved = step("reserve-host", hosts::reserveHost);
       host = reserved;
       // Cleanup must not wait a day for a host that is gone: a short, bounded stub of its own.
@@ -99,26 +110,46 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
               return null;
             });
       }
+      // Before the long download: a target the archive cannot reach is refused here.
+      WalRange wal =
+          replaysWal
+              ? step(
+                  "fetch-wal",
+                  () -> transfer.fetchWal(new WalFetchRequest(restoreId, selected, recovery)))
+              : null;
       DownloadResult download =
           step("download", () -> transfer.downloadBackup(new DownloadRequest(restoreId, selected)));
       step("verify", () -> transfer.verifyBackup(new VerifyRequest(restoreId, selected, download)));
       step("decrypt", () -> transfer.unsealBackup(new UnsealRequest(restoreId, selected)));
+      RecoveredPoint recovered =
+          replaysWal
+              ? step(
+                  "restore",
+                  () ->
+                      target.recoverPhysical(
+                          new RecoveryRequest(
+                              restoreId, selected, request.target(), recovery, wal)))
+              : null;
       restored =
-          step(
-              "restore",
-              () ->
-                  target.restoreBackup(
-                      new RestoreDataRequest(
-                          restoreId,
-                          selected,
-                          request.target(),
-                          request.force(),
-                          request.parallelJobs())));
+          recovered != null
+              ? recovered.target()
+              : step(
+                  "restore",
+                  () ->
+                      target.restoreBackup(
+                          new RestoreDataRequest(
+                              restoreId,
+                              selected,
+                              request.target(),
+                              request.force(),
+                              request.parallelJobs())));
       RestoreTarget into = restored;
-      ValidationResult validation =
+      ValidationResult validated =
           step(
               "validate",
               () -> target.validateRestore(new ValidateRequest(restoreId, selected, into)));
+      ValidationResult validation =
+          recovered == null ? validated : withCheck(validated, recovered.check());
       String status = validation.passed() ? "RESTORED" : "FAILED";
       String failure =
           validation.passed() ? null : "validate: " + String.join("; ", validation.failures());
@@ -154,13 +185,14 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
           status,
           selected.storedBytes(),
           selected.rawBytes(),
-          selected.consistentAtMillis(),
+          recovered != null ? recovered.consistentAtMillis() : selected.consistentAtMillis(),
           into,
           validation,
           List.copyOf(steps),
           startedAt,
           Workflow.currentTimeMillis(),
-          failure);
+          failure,
+          recovered);
     } catch (ActivityFailure | CanceledFailure failure) {
       String reason = Failures.reason(failure);
       String type = Failures.type(failure);
@@ -191,6 +223,16 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
         Workflow.newDetachedCancellationScope(() -> cleanSpool(hostCleaner, restoreId)).run();
       }
     }
+  }
+
+  /** The recovery's own check (target reached) leads the validation's checks. */
+  private static ValidationResult withCheck(ValidationResult validation, String check) {
+    List<String> checks = new ArrayList<>();
+    checks.add(check);
+    if (validation.checks() != null) {
+      checks.addAll(validation.checks());
+    }
+    return new ValidationResult(validation.passed(), checks, validation.failures());
   }
 
   @Override

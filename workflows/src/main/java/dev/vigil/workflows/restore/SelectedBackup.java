@@ -7,7 +7,10 @@ import dev.vigil.workflows.backup.SourceRef;
  *
  * @param setId the plan run the backup belongs to
  * @param sha256 hex SHA-256 of the stored object, checked before anything is decrypted
- * @param format {@code pg_dump-custom} or {@code tar}
+ * @param format {@code pg_dump-custom}, {@code tar} or {@code pg_basebackup-tar}
+ * @param startLsn where a base backup's WAL replay starts; null for other backups
+ * @param stopLsn where a base backup is consistent; null for other backups
+ * @param timeline a base backup's timeline; 0 for other backups
  */
 public record SelectedBackup(
     String backupId,
@@ -21,4 +24,40 @@ public record SelectedBackup(
     long rawBytes,
     long consistentAtMillis,
     String keyId,
-    String format) {}
+    String format,
+    String startLsn,
+    String stopLsn,
+    int timeline) {
+
+  /** A backup that is not a physical base backup. */
+  public SelectedBackup(
+      String backupId,
+      String setId,
+      SourceRef source,
+      String bucket,
+      String objectKey,
+      String manifestKey,
+      String sha256,
+      long storedBytes,
+      long rawBytes,
+      long consistentAtMillis,
+      String keyId,
+      String format) {
+    this(
+        backupId,
+        setId,
+        source,
+        bucket,
+        objectKey,
+        manifestKey,
+        sha256,
+        storedBytes,
+        rawBytes,
+        consistentAtMillis,
+        keyId,
+        format,
+        null,
+        null,
+        0);
+  }
+}

@@ -60,6 +60,25 @@ class RestoreWorkflowTest {
           1_795_312_800_000L,
           "k-1",
           "pg_dump-custom");
+  private static final SelectedBackup PHYSICAL =
+      new SelectedBackup(
+          "orders-db-20261121T030000Z",
+          "nightly-20261121T030000Z",
+          new SourceRef("orders-db", "postgres", "database", "primary"),
+          "vigil-backups",
+          "prod/orders-db/orders-db-20261121T030000Z/data.vgl",
+          "prod/orders-db/orders-db-20261121T030000Z/manifest.json",
+          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+          400_000,
+          1_000_000,
+          1_795_316_400_000L,
+          "k-1",
+          RecoveryTarget.PHYSICAL_FORMAT,
+          "0/3000028",
+          "0/3000100",
+          1);
+  private static final long TARGET_MILLIS = 1_795_320_000_000L;
+  private static final long LAST_COMMIT_MILLIS = TARGET_MILLIS - 1_500;
   private static final RestoreTarget FRESH =
       new RestoreTarget("fresh-cluster", null, 0, null, null, null, null);
   private static final RestoreTarget RESTORED =
@@ -74,6 +93,8 @@ class RestoreWorkflowTest {
   private volatile ErrorType targetFails;
   private volatile boolean blockRestore;
   private volatile boolean validationPasses = true;
+  private volatile SelectedBackup selected = BACKUP;
+  private final List<Object> walRequests = new CopyOnWriteArrayList<>();
 
   private TestWorkflowEnvironment testEnv;
   private WorkflowClient client;
@@ -259,6 +280,101 @@ class RestoreWorkflowTest {
     assertThat(recorded.get(0).failure()).isEqualTo("restore: cancelled");
   }
 
+  @Test
+  void aPhysicalBackupFetchesTheWalBeforeTheDownloadAndReportsThePointRecovered() {
+    selected = PHYSICAL;
+
+    RestoreResult result =
+        workflow()
+            .restore(
+                new RestoreRequest(
+                    new RestoreSelector("orders-db", null, TARGET_MILLIS), FRESH, false, 2, "t"));
+
+    assertThat(calls)
+        .containsExactly(
+            "selectBackup",
+            "reserveHost",
+            "checkTarget",
+            "fetchWal",
+            "downloadBackup",
+            "verifyBackup",
+            "unsealBackup",
+            "recoverPhysical",
+            "validateRestore",
+            "recordRestore",
+            "cleanRestoreSpool");
+    // --at without an explicit target means: replay to that time.
+    WalFetchRequest fetch = (WalFetchRequest) walRequests.get(0);
+    assertThat(fetch.recovery()).isEqualTo(RecoveryTarget.time(TARGET_MILLIS));
+    RecoveryRequest recover = (RecoveryRequest) walRequests.get(1);
+    assertThat(recover.wal().segments()).isEqualTo(5);
+    assertThat(result.consistentAtMillis()).isEqualTo(LAST_COMMIT_MILLIS);
+    assertThat(result.recovered().lsn()).isEqualTo("0/7000160");
+    assertThat(result.target()).isEqualTo(RESTORED);
+    assertThat(result.validation().checks())
+        .containsExactly(
+            "recovered to 2026-11-21T04:59:58.500Z (last replayed commit), LSN 0/7000160",
+            "public.orders: 10 rows as recorded");
+    assertThat(result.steps().stream().map(StepTiming::step))
+        .containsExactly(
+            "select",
+            "reserve-host",
+            "check-target",
+            "fetch-wal",
+            "download",
+            "verify",
+            "decrypt",
+            "restore",
+            "validate",
+            "record");
+  }
+
+  @Test
+  void aPhysicalBackupWithoutATargetReplaysToTheEndOfTheArchive() {
+    selected = PHYSICAL;
+
+    workflow().restore(request());
+
+    assertThat(((WalFetchRequest) walRequests.get(0)).recovery())
+        .isEqualTo(RecoveryTarget.latest());
+  }
+
+  @Test
+  void backupOnlyRestoresThePhysicalBackupWithoutWal() {
+    selected = PHYSICAL;
+
+    RestoreResult result =
+        workflow()
+            .restore(
+                new RestoreRequest(
+                    new RestoreSelector("orders-db", null, 0, RecoveryTarget.backupOnly()),
+                    FRESH,
+                    false,
+                    2,
+                    "t"));
+
+    assertThat(calls).doesNotContain("fetchWal", "recoverPhysical").contains("restoreBackup");
+    assertThat(result.consistentAtMillis()).isEqualTo(PHYSICAL.consistentAtMillis());
+    assertThat(result.recovered()).isNull();
+  }
+
+  @Test
+  void aDumpIgnoresTheRecoveryTarget() {
+    RestoreResult result =
+        workflow()
+            .restore(
+                new RestoreRequest(
+                    new RestoreSelector(
+                        "orders-db", null, TARGET_MILLIS, RecoveryTarget.time(TARGET_MILLIS)),
+                    FRESH,
+                    false,
+                    2,
+                    "t"));
+
+    assertThat(calls).doesNotContain("fetchWal", "recoverPhysical").contains("restoreBackup");
+    assertThat(result.recovered()).isNull();
+  }
+
   private RestoreWorkflow workflow() {
     return client.newWorkflowStub(
         RestoreWorkflow.class,
@@ -279,7 +395,7 @@ class RestoreWorkflowTest {
       if ("nope".equals(selector.backupId())) {
         throw ErrorType.BACKUP_NOT_FOUND.failure("no backup with id 'nope' in the catalog");
       }
-      return BACKUP;
+      return selected;
     }
 
     @Override
@@ -290,6 +406,32 @@ class RestoreWorkflowTest {
   }
 
   private final class FakeSpool implements RestoreSpoolActivities {
+    @Override
+    public WalRange fetchWal(WalFetchRequest request) {
+      calls.add("fetchWal");
+      walRequests.add(request);
+      return new WalRange(
+          "000000010000000000000003",
+          "000000010000000000000007",
+          5,
+          5L << 24,
+          LAST_COMMIT_MILLIS,
+          "000000010000000000000007",
+          null);
+    }
+
+    @Override
+    public RecoveredPoint recoverPhysical(RecoveryRequest request) {
+      calls.add("recoverPhysical");
+      walRequests.add(request);
+      return new RecoveredPoint(
+          RESTORED,
+          "0/7000160",
+          LAST_COMMIT_MILLIS,
+          LAST_COMMIT_MILLIS,
+          "recovered to 2026-11-21T04:59:58.500Z (last replayed commit), LSN 0/7000160");
+    }
+
     @Override
     public void checkTarget(RestoreDataRequest request) {
       calls.add("checkTarget");
