@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 /** Parses request fields; a bad value is a 400 INVALID_REQUEST naming the field and an example. */
 final class Fields {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
   private static final Pattern AGE = Pattern.compile("([0-9]{1,6})([mhdw])");
 
   private Fields() {}
@@ -42,6 +43,19 @@ final class Fields {
             field, "expected an ISO-8601 time such as 2026-11-20T02:00:00Z, got " + quoted(value));
       }
     }
+  }
+
+  /** A WAL location as PostgreSQL shows one ({@code 0/5000028}), upper-cased; null stays null. */
+  static String lsn(String field, String value) {
+    if (value == null) {
+      return null;
+    }
+    if (!LSN.matcher(value).matches()) {
+      throw ApiException.invalid(
+          field,
+          "expected an LSN as PostgreSQL shows one, such as 0/5000028, got " + quoted(value));
+    }
+    return value.toUpperCase(java.util.Locale.ROOT);
   }
 
   /** An age back from now ({@code 30m}, {@code 24h}, {@code 7d}, {@code 2w}) or an ISO time. */

@@ -24,6 +24,10 @@ final class RunRequests {
    * {@code POST /api/v1/restores}: a backup by id, or the newest archived backup of a source (at or
    * before {@code at}), into a target.
    *
+   * @param at a dump: the newest at or before it; a physical source: replay the archived WAL to it
+   * @param lsn physical sources only: the newest base backup ending at or before it, replayed to it
+   * @param latest physical sources: replay all archived WAL (the default)
+   * @param backupOnly physical sources: the base backup's own end, no archived WAL
    * @param force restore into a target that is not empty
    * @param jobs pg_restore parallel jobs (default up to 4)
    */
@@ -32,6 +36,9 @@ final class RunRequests {
       @Nullable String source,
       @Nullable String backupId,
       @Nullable String at,
+      @Nullable String lsn,
+      @Nullable Boolean latest,
+      @Nullable Boolean backupOnly,
       @Nullable Target target,
       @Nullable Boolean force,
       @Nullable Integer jobs) {}

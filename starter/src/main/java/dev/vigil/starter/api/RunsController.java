@@ -13,6 +13,7 @@ import dev.vigil.starter.api.RunRequests.RestoreRun;
 import dev.vigil.starter.api.RunRequests.RunStarted;
 import dev.vigil.starter.api.RunRequests.Target;
 import dev.vigil.starter.read.RunNotFoundException;
+import dev.vigil.workflows.restore.RecoveryTarget;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -108,7 +109,11 @@ final class RunsController {
     }
     RestoreRequest restore =
         new RestoreRequest(
-            new RestoreSelector(source, request.backupId(), at == null ? 0 : at.toEpochMilli()),
+            new RestoreSelector(
+                source,
+                request.backupId(),
+                at == null ? 0 : at.toEpochMilli(),
+                recovery(request, at)),
             target(request.target()),
             Boolean.TRUE.equals(request.force()),
             jobs,
@@ -154,6 +159,31 @@ final class RunsController {
     log.info("{} cancelled {}", caller.triggeredBy(), workflowId);
     CancelRequested body = CancelRequested.of(workflowId);
     return HttpResponse.accepted(URI.create(body.statusUrl())).body(body);
+  }
+
+  /** The recovery target of a restore body: at most one of at, lsn, latest and backupOnly. */
+  private static RecoveryTarget recovery(RestoreRun request, Instant at) {
+    boolean latest = Boolean.TRUE.equals(request.latest());
+    boolean backupOnly = Boolean.TRUE.equals(request.backupOnly());
+    int given =
+        (at != null ? 1 : 0)
+            + (request.lsn() != null ? 1 : 0)
+            + (latest ? 1 : 0)
+            + (backupOnly ? 1 : 0);
+    if (given > 1) {
+      throw ApiException.invalid(
+          "at", "at, lsn, latest and backupOnly each name where a restore ends; give one");
+    }
+    if (request.lsn() != null) {
+      return RecoveryTarget.lsn(Fields.lsn("lsn", request.lsn()));
+    }
+    if (latest) {
+      return RecoveryTarget.latest();
+    }
+    if (backupOnly) {
+      return RecoveryTarget.backupOnly();
+    }
+    return at == null ? null : RecoveryTarget.time(at.toEpochMilli());
   }
 
   private static RestoreTarget target(Target target) {

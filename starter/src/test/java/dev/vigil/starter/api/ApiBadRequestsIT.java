@@ -152,6 +152,14 @@ class ApiBadRequestsIT {
             "/api/v1/restores",
             "{\"source\": \"appdb\", \"target\": {\"kind\": \"database\"}}",
             "target.kind: unknown field; expected one of [type, database, directory]"),
+        bad(
+            "/api/v1/restores",
+            "{\"source\": \"appdb\", \"lsn\": \"5000028\"}",
+            "lsn: expected an LSN as PostgreSQL shows one, such as 0/5000028, got \"5000028\""),
+        bad(
+            "/api/v1/restores",
+            "{\"source\": \"appdb\", \"at\": \"2026-11-20T02:00:00Z\", \"latest\": true}",
+            "at: at, lsn, latest and backupOnly each name where a restore ends; give one"),
         bad("/api/v1/drills", "{\"plan\": 7}", "plan: expected text in double quotes, got 7"),
         bad(
             "/api/v1/drills",
@@ -199,6 +207,12 @@ class ApiBadRequestsIT {
         "/api/v1/backups|{\"plan\": \"nightly\", \"sources\": [], \"at\": \"2026-11-20T02:00:00Z\"}",
         "/api/v1/restores|{\"source\": \"appdb\", \"target\": {\"type\": \"database\","
             + " \"database\": \"copy\"}, \"force\": true, \"jobs\": 2}",
+        "/api/v1/restores|{\"source\": \"appdb\", \"at\": \"2026-11-20T15:03:27+01:00\","
+            + " \"target\": {\"type\": \"fresh-cluster\"}}",
+        "/api/v1/restores|{\"source\": \"appdb\", \"lsn\": \"0/5000028\","
+            + " \"target\": {\"type\": \"fresh-cluster\"}}",
+        "/api/v1/restores|{\"source\": \"appdb\", \"backupOnly\": true,"
+            + " \"target\": {\"type\": \"fresh-cluster\"}}",
         "/api/v1/drills|{\"plan\": null}"
       })
   void aWellFormedBodyIsDecoded(String path, String body) throws Exception {
