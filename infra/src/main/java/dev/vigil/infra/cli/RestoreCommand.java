@@ -9,6 +9,7 @@ import dev.vigil.activities.restore.RestoreCatalog;
 import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.starter.DuplicateRunException;
 import dev.vigil.starter.RestoreClient;
+import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.restore.RecoveredPoint;
@@ -140,8 +141,11 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    // Where the restore ends is checked before anything is loaded: one line for a bad combination.
+    long atMillis = atMillis();
+    RecoveryTarget recovery = recovery(atMillis);
     VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
-    List<RestoreRequest> requests = requests(loaded);
+    List<RestoreRequest> requests = requests(loaded, atMillis, recovery);
     try (TemporalConnection temporal = TemporalConnection.open(loaded.temporal())) {
       WorkflowClient client = temporal.client();
       RestoreClient restores = new RestoreClient(client, loaded.temporal().taskQueue());
@@ -184,25 +188,17 @@ final class RestoreCommand implements Callable<Integer> {
     }
   }
 
-  private List<RestoreRequest> requests(VigilConfig loaded) {
+  private List<RestoreRequest> requests(
+      VigilConfig loaded, long atMillis, RecoveryTarget recovery) {
     String requestedBy = "cli (" + System.getProperty("user.name") + ")";
     if (setId == null) {
       if (source == null && backupId == null) {
         throw new picocli.CommandLine.ParameterException(
             new picocli.CommandLine(this), "name --source, --id or --set");
       }
-      long atMillis = atMillis();
-      RestoreSelector selector =
-          new RestoreSelector(source, backupId, atMillis, recovery(atMillis));
+      RestoreSelector selector = new RestoreSelector(source, backupId, atMillis, recovery);
       RestoreTarget into = target(target.directory, target.database);
       return List.of(new RestoreRequest(selector, into, force, jobs, requestedBy));
-    }
-    if (at != null || lsn != null || latest || backupOnly) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this),
-          "--set restores each source's backup of that set (replaying a physical one's archived"
-              + " WAL to its end); --at, --lsn, --latest and --backup-only go with --source or"
-              + " --id");
     }
     String password = Secrets.resolve(loaded.catalog().password(), System::getenv);
     RestoreCatalog catalog =
@@ -252,17 +248,23 @@ final class RestoreCommand implements Callable<Integer> {
   private RecoveryTarget recovery(long atMillis) {
     int given =
         (at != null ? 1 : 0) + (lsn != null ? 1 : 0) + (latest ? 1 : 0) + (backupOnly ? 1 : 0);
+    if (setId != null && given > 0) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "--set restores each source's backup of that set (replaying a physical one's archived"
+              + " WAL to its end); --at, --lsn, --latest and --backup-only go with --source or"
+              + " --id");
+    }
     if (given > 1) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this),
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
           "--at, --lsn, --latest and --backup-only each name where a restore ends; give one");
     }
     if (lsn != null) {
       try {
         return RecoveryTarget.lsn(WalSegment.lsnText(WalSegment.lsn(lsn)));
       } catch (VigilException e) {
-        throw new picocli.CommandLine.ParameterException(
-            new picocli.CommandLine(this), "--lsn: " + e.getMessage());
+        throw new VigilException(ErrorType.INVALID_CONFIG, "--lsn: " + e.getMessage());
       }
     }
     if (latest) {
