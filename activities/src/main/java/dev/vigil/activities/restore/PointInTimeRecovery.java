@@ -235,9 +235,10 @@ final class PointInTimeRecovery {
     }
     long lastCommit = reached.lastCommit() == null ? 0 : reached.lastCommit().toEpochMilli();
     String where =
-        (reached.lastCommit() == null
-                ? "recovered with no transaction replayed"
-                : "recovered to " + reached.lastCommit() + " (last replayed commit)")
+        RecoveredPoint.CHECK_PREFIX
+            + (reached.lastCommit() == null
+                ? "with no transaction replayed"
+                : "to " + reached.lastCommit() + " (last replayed commit)")
             + (reached.lsn() == null ? "" : ", LSN " + reached.lsn());
     String reachedTarget;
     if (RecoveryTarget.TIME.equals(recovery.kind())) {

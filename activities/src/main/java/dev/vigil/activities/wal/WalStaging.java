@@ -132,6 +132,7 @@ public final class WalStaging {
     WalSegment commitSegment = null;
     for (long number = end.number(); number >= start.number() && lastCommit == null; number--) {
       WalSegment segment = new WalSegment(start.timeline(), number);
+      progress.accept(0);
       fetch(chain, segment, into);
       Optional<Instant> found = lastCommit(into.resolve(chain.name(segment)));
       if (found.isPresent()) {

@@ -8,6 +8,7 @@ import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.drill.DrillComponent;
 import dev.vigil.workflows.drill.DrillDurations;
 import dev.vigil.workflows.drill.DrillReport;
+import dev.vigil.workflows.restore.RecoveredPoint;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,6 +67,13 @@ public final class DrillReportPrinter {
           });
     }
     PlanReport.printTable(rows, out);
+    // A physical source replayed the archived WAL: its RPO is measured from this point.
+    for (DrillComponent component : report.components()) {
+      component.checks().stream()
+          .filter(RecoveredPoint::isRecoveryCheck)
+          .findFirst()
+          .ifPresent(check -> out.println(component.source() + ": " + check));
+    }
     for (String failure : report.failures()) {
       out.println("failed: " + failure);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.infra.cli.DrillReportPrinter;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
@@ -356,6 +357,12 @@ class PointInTimeRestoreIT {
     assertThat(appdb.status()).isEqualTo("RESTORED");
     assertThat(appdb.checks().get(0))
         .startsWith("recovered to ")
+        .contains("end of the archived WAL (segment " + lastSegment + ") replayed");
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    DrillReportPrinter.print(
+        report, new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("\nappdb: recovered to ")
         .contains("end of the archived WAL (segment " + lastSegment + ") replayed");
     // RPO = drill start - last replayed commit (C or later), not - the base backup's end.
     long sinceC = System.currentTimeMillis() - beforeC.toEpochMilli();

@@ -16,4 +16,13 @@ public record RecoveredPoint(
     String lsn,
     long lastCommitMillis,
     long consistentAtMillis,
-    String check) {}
+    String check) {
+
+  /** How {@link #check} begins, so a report can pick the recovery's line among the checks. */
+  public static final String CHECK_PREFIX = "recovered ";
+
+  /** Whether a validation check line is a point-in-time recovery's own. */
+  public static boolean isRecoveryCheck(String check) {
+    return check != null && check.startsWith(CHECK_PREFIX);
+  }
+}
