@@ -19,9 +19,32 @@ import org.junit.jupiter.api.Test;
 class RestoreWorkflowReplayTest {
   private static final String BEFORE_TARGET_CHECK = "/histories/restore-happy-path.json";
 
+  /**
+   * Recorded by {@code RestoreWorkflowTest}'s happy path on the commit before point-in-time
+   * recovery (stoppable steps, the target check and search attributes, no PITR marker).
+   */
+  private static final String BEFORE_POINT_IN_TIME = "/histories/restore-before-point-in-time.json";
+
   @Test
   void aRestoreRecordedBeforeTheTargetCheckReplaysWithoutNondeterminism() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(read(BEFORE_TARGET_CHECK), RestoreWorkflowImpl.class);
+  }
+
+  @Test
+  void aRestoreRecordedBeforePointInTimeRecoveryReplaysWithoutNondeterminism() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(read(BEFORE_POINT_IN_TIME), RestoreWorkflowImpl.class);
+  }
+
+  @Test
+  void theRecordedRestoreBeforePointInTimeRecoveryFetchesNoWal() throws IOException {
+    WorkflowExecutionHistory history =
+        WorkflowExecutionHistory.fromJson(read(BEFORE_POINT_IN_TIME));
+
+    assertThat(history.getEvents())
+        .filteredOn(event -> event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .extracting(RestoreWorkflowReplayTest::activityType)
+        .startsWith("SelectBackup", "ReserveHost", "CheckTarget", "DownloadBackup")
+        .doesNotContain("FetchWal", "RecoverPhysical");
   }
 
   @Test
