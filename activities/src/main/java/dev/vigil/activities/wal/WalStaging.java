@@ -76,6 +76,7 @@ public final class WalStaging {
               + backup.backupId()
               + "' has no start LSN or timeline in the catalog; it cannot replay WAL");
     }
+    requireEndsBefore(backup, target);
     long segmentSize = WalSegment.DEFAULT_SIZE;
     WalChain chain = WalChain.list(store, source, segmentSize);
     WalSegment start = WalSegment.containing(backup.timeline(), backup.startLsn(), segmentSize);
@@ -186,6 +187,32 @@ public final class WalStaging {
         lastCommit == null ? 0 : lastCommit.toEpochMilli(),
         commitSegment == null ? null : chain.name(commitSegment),
         note);
+  }
+
+  /**
+   * A base backup named by id may end after the target; PostgreSQL would refuse to stop before its
+   * consistent point only after the whole restore.
+   */
+  private void requireEndsBefore(SelectedBackup backup, RecoveryTarget target) {
+    boolean after =
+        RecoveryTarget.TIME.equals(target.kind()) && backup.consistentAtMillis() > target.atMillis()
+            || RecoveryTarget.LSN.equals(target.kind())
+                && backup.stopLsn() != null
+                && Long.compareUnsigned(
+                        WalSegment.lsn(backup.stopLsn()), WalSegment.lsn(target.lsn()))
+                    > 0;
+    if (after) {
+      throw unreachable(
+          target,
+          "is before the end of base backup '"
+              + backup.backupId()
+              + "' ("
+              + Instant.ofEpochMilli(backup.consistentAtMillis())
+              + ", LSN "
+              + backup.stopLsn()
+              + "), where its copy first becomes consistent; restore an older backup, or name no"
+              + " backup id so Vigil picks one");
+    }
   }
 
   /** The commit time of the last transaction in a segment file, if it holds one. */
