@@ -57,6 +57,41 @@ public final class RetentionCatalog {
     }
   }
 
+  /**
+   * The physical backups of {@code source} that are not PRUNED, with where their WAL starts, newest
+   * first: what WAL retention keeps WAL for.
+   */
+  public List<PhysicalBackup> physicalBackups(String source) {
+    String sql =
+        "SELECT backup_id, status, start_lsn::text AS start_lsn, timeline,"
+            + " COALESCE(consistent_at, started_at) AS at FROM vigil.backup"
+            + " WHERE source = ? AND backup_mode = 'physical' AND status <> 'PRUNED'"
+            + " ORDER BY COALESCE(consistent_at, started_at) DESC, backup_id DESC";
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, source);
+      List<PhysicalBackup> backups = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          int timeline = rows.getInt("timeline");
+          if (rows.wasNull()) {
+            timeline = 0;
+          }
+          backups.add(
+              new PhysicalBackup(
+                  rows.getString("backup_id"),
+                  rows.getString("status"),
+                  rows.getString("start_lsn"),
+                  timeline,
+                  instant(rows, "at")));
+        }
+      }
+      return backups;
+    } catch (SQLException e) {
+      throw failure("listing physical backups of source '" + source + "'", e);
+    }
+  }
+
   /** One backup, any status. */
   public Optional<CatalogBackup> find(String backupId) {
     String sql = "SELECT " + COLUMNS + " FROM vigil.backup WHERE backup_id = ?";

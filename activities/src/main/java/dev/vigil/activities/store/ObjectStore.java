@@ -88,6 +88,13 @@ public interface ObjectStore {
   /** The full keys of every object under {@code keyPrefix}. */
   List<String> list(String keyPrefix);
 
+  /**
+   * Every object under {@code keyPrefix} with its size and last-modified time, in key order; with
+   * {@code startAfter} (a full key, or null) only the keys after it, so a caller that remembers
+   * where it stopped lists only what is new.
+   */
+  List<ListedObject> listObjects(String keyPrefix, String startAfter);
+
   /** The multipart uploads under {@code keyPrefix} that were started and never completed. */
   List<OpenUpload> openUploads(String keyPrefix);
 

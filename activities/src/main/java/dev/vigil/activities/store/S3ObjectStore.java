@@ -362,6 +362,26 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public List<ListedObject> listObjects(String keyPrefix, String startAfter) {
+    try {
+      return s3
+          .listObjectsV2Paginator(
+              request -> {
+                request.bucket(config.bucket()).prefix(keyPrefix);
+                if (startAfter != null) {
+                  request.startAfter(startAfter);
+                }
+              })
+          .contents()
+          .stream()
+          .map(object -> new ListedObject(object.key(), object.size(), object.lastModified()))
+          .toList();
+    } catch (SdkException e) {
+      throw failure("list", keyPrefix, e);
+    }
+  }
+
+  @Override
   public List<OpenUpload> openUploads(String keyPrefix) {
     try {
       return s3
