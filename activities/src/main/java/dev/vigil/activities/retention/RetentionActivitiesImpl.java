@@ -21,6 +21,7 @@ import dev.vigil.activities.store.CopyOutcome;
 import dev.vigil.activities.store.ListedObject;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
+import dev.vigil.activities.wal.PhysicalBackup;
 import dev.vigil.activities.wal.WalChain;
 import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.workflows.backup.BackupIds;

@@ -2,6 +2,7 @@ package dev.vigil.activities.retention;
 
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.wal.PhysicalBackup;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.retention.RetentionDecision;
 import dev.vigil.workflows.retention.RowArchiveFile;

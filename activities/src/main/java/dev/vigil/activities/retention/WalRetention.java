@@ -1,6 +1,7 @@
 package dev.vigil.activities.retention;
 
 import dev.vigil.activities.store.ListedObject;
+import dev.vigil.activities.wal.PhysicalBackup;
 import dev.vigil.activities.wal.WalChain;
 import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.workflows.retention.WalExpiry;
@@ -39,8 +40,10 @@ final class WalRetention {
               + "; WAL is kept until it is pruned");
     }
     PhysicalBackup oldest =
-        kept.stream().min(Comparator.comparing(b -> start(b, chain.segmentSize()))).orElseThrow();
-    WalSegment start = start(oldest, chain.segmentSize());
+        kept.stream()
+            .min(Comparator.comparing(b -> b.startSegment(chain.segmentSize())))
+            .orElseThrow();
+    WalSegment start = oldest.startSegment(chain.segmentSize());
     List<ListedObject> objects = chain.before(start);
     long segments =
         objects.stream().filter(object -> object.key().matches(".*/[0-9A-F]{24}\\.vgl")).count();
@@ -55,11 +58,6 @@ final class WalRetention {
             bytes,
             null),
         objects);
-  }
-
-  /** The segment a base backup's replay starts in. */
-  static WalSegment start(PhysicalBackup backup, long segmentSize) {
-    return WalSegment.containing(backup.timeline(), backup.startLsn(), segmentSize);
   }
 
   private static Expired nothing(String source, String why) {

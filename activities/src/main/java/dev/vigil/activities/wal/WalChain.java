@@ -79,6 +79,15 @@ public final class WalChain {
     return Optional.ofNullable(lastArchivedAt);
   }
 
+  /** When the store wrote a segment (S3's LastModified), if the archive holds it. */
+  public Optional<Instant> archivedAt(WalSegment segment) {
+    String key = key(segment);
+    return objects.stream()
+        .filter(object -> object.key().equals(key))
+        .map(ListedObject::lastModified)
+        .findFirst();
+  }
+
   /** How many segments the archive holds, all timelines together. */
   public long segmentCount() {
     return byTimeline.values().stream().mapToLong(NavigableSet::size).sum();

@@ -3,10 +3,10 @@ package dev.vigil.activities.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.store.ListedObject;
-import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.wal.PhysicalBackup;
 import dev.vigil.activities.wal.WalChain;
+import dev.vigil.activities.wal.WalListing;
 import dev.vigil.activities.wal.WalSegment;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,27 +14,14 @@ import org.junit.jupiter.api.Test;
 class WalRetentionTest {
   private static final WalChain CHAIN =
       WalChain.list(
-          (ObjectStore)
-              Proxy.newProxyInstance(
-                  ObjectStore.class.getClassLoader(),
-                  new Class<?>[] {ObjectStore.class},
-                  (proxy, method, args) ->
-                      switch (method.getName()) {
-                        case "key" -> args[0];
-                        case "listObjects" ->
-                            List.of(
-                                object("000000010000000000000001"),
-                                object("000000010000000000000002"),
-                                object("000000010000000000000003"),
-                                object("000000010000000000000004"));
-                        default -> throw new UnsupportedOperationException(method.getName());
-                      }),
+          WalListing.of(
+              List.of(
+                  "000000010000000000000001",
+                  "000000010000000000000002",
+                  "000000010000000000000003",
+                  "000000010000000000000004")),
           "appdb",
           WalSegment.DEFAULT_SIZE);
-
-  private static ListedObject object(String name) {
-    return new ListedObject("appdb/wal/00000001/" + name + ".vgl", 10, Instant.EPOCH);
-  }
 
   private static PhysicalBackup backup(String id, String startLsn) {
     return new PhysicalBackup(id, "ARCHIVED", startLsn, startLsn == null ? 0 : 1, Instant.EPOCH);

@@ -2,9 +2,7 @@ package dev.vigil.activities.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vigil.activities.store.ListedObject;
 import dev.vigil.activities.store.ObjectStore;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,28 +15,7 @@ class WalChainTest {
   private static final long MIB16 = WalSegment.DEFAULT_SIZE;
 
   private static ObjectStore listing(List<String> names) {
-    return (ObjectStore)
-        Proxy.newProxyInstance(
-            ObjectStore.class.getClassLoader(),
-            new Class<?>[] {ObjectStore.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "key" -> "prod/" + args[0];
-                  case "listObjects" -> {
-                    assertThat(args[0]).isEqualTo("prod/appdb/wal/");
-                    List<ListedObject> objects = new java.util.ArrayList<>();
-                    for (int i = 0; i < names.size(); i++) {
-                      String n = names.get(i);
-                      objects.add(
-                          new ListedObject(
-                              "prod/appdb/wal/" + n.substring(0, 8) + "/" + n + ".vgl",
-                              100 + i,
-                              Instant.ofEpochSecond(1_000 + i)));
-                    }
-                    yield objects;
-                  }
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return WalListing.of(names);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.vigil.activities.retention;
+package dev.vigil.activities.wal;
 
 import java.time.Instant;
 
@@ -20,5 +20,10 @@ public record PhysicalBackup(
   /** Whether the catalog says where its WAL starts. */
   public boolean knowsStart() {
     return startLsn != null && timeline > 0;
+  }
+
+  /** The segment its replay starts in; only when {@link #knowsStart()}. */
+  public WalSegment startSegment(long segmentSize) {
+    return WalSegment.containing(timeline, startLsn, segmentSize);
   }
 }
