@@ -4,18 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.config.ConfigLoader;
+import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.infra.wal.PackagedCli;
 import dev.vigil.infra.wal.WalCluster;
+import dev.vigil.worker.VigilWorker;
+import dev.vigil.worker.WorkerTelemetry;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +50,8 @@ class CheckCommandIT {
   private static String bucket;
   private static WalCluster postgres;
   private static String start;
+  private static int metricsPort;
+  private static Instant archivingSince;
   private static final List<String> after = new ArrayList<>();
 
   @BeforeAll
@@ -45,6 +59,8 @@ class CheckCommandIT {
     S3MockFixture s3 = S3MockFixture.get();
     PostgresFixture catalog = PostgresFixture.get();
     bucket = s3.newBucket("check");
+    metricsPort = FreePorts.find();
+    archivingSince = Instant.now();
     String catalogDb = catalog.createDatabase();
     dir = Files.createTempDirectory(Path.of("/tmp"), "vigil-check-it-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -75,6 +91,8 @@ class CheckCommandIT {
                 secret-access-key-file: %s
             encryption:
               key-file: %s
+            metrics:
+              port: %d
             sources:
               %s:
                 type: postgres
@@ -93,6 +111,7 @@ class CheckCommandIT {
                     accessKey,
                     secretKey,
                     keyFile,
+                    metricsPort,
                     SOURCE));
     try (VigilServices services =
         new VigilServices(
@@ -169,6 +188,38 @@ class CheckCommandIT {
     assertThat(run.out().lines()).hasSize(1);
     assertThat(json.exit()).isEqualTo(VigilMain.FAILED);
     assertThat(json.out()).contains("\"check\" : \"wal\"").contains(deleted);
+  }
+
+  @Test
+  @Order(3)
+  void theWorkersMetricsEndpointExportsTheLastArchivedTimeAndTheGapFromTheRealArchive()
+      throws Exception {
+    VigilConfig loaded = new ConfigLoader().withoutLocalPathChecks().load(config);
+    try (TestWorkflowEnvironment environment = TestWorkflowEnvironment.newInstance();
+        VigilServices services = new VigilServices(loaded, System::getenv);
+        WorkerTelemetry telemetry = WorkerTelemetry.start();
+        VigilWorker worker =
+            VigilWorker.start(environment.getWorkflowClient(), services, telemetry)) {
+      HttpResponse<String> scrape =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + worker.endpointPort() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.body()).contains("vigil_wal_gap_segments{source=\"appdb\"} 1.0\n");
+      Matcher last =
+          Pattern.compile("vigil_wal_last_archived_timestamp_seconds\\{source=\"appdb\"} (\\S+)")
+              .matcher(scrape.body());
+      assertThat(last.find()).as(scrape.body()).isTrue();
+      double seconds = Double.parseDouble(last.group(1));
+      assertThat(seconds)
+          .isBetween(
+              (double) archivingSince.getEpochSecond() - 1,
+              (double) Instant.now().getEpochSecond() + 1);
+    }
   }
 
   private static String segment(String lsn) {
