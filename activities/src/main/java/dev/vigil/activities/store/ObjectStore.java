@@ -89,11 +89,10 @@ public interface ObjectStore {
   List<String> list(String keyPrefix);
 
   /**
-   * Every object under {@code keyPrefix} with its size and last-modified time, in key order; with
-   * {@code startAfter} (a full key, or null) only the keys after it, so a caller that remembers
-   * where it stopped lists only what is new.
+   * Every object under {@code keyPrefix} with its size and last-modified time, in key order: what
+   * the listing itself returns, no request per object.
    */
-  List<ListedObject> listObjects(String keyPrefix, String startAfter);
+  List<ListedObject> listObjects(String keyPrefix);
 
   /** The multipart uploads under {@code keyPrefix} that were started and never completed. */
   List<OpenUpload> openUploads(String keyPrefix);

@@ -41,10 +41,13 @@ public final class WalChain {
     this.lastArchivedAt = lastArchivedAt;
   }
 
-  /** Lists the source's archive once. */
+  /**
+   * Lists the source's archive once. The prefix ends with a slash ({@code key()} trims it), so
+   * another directory whose name starts with {@code wal} is not listed.
+   */
   public static WalChain list(ObjectStore store, String source, long segmentSize) {
     Map<Integer, NavigableSet<Long>> byTimeline = new TreeMap<>();
-    List<ListedObject> objects = store.listObjects(store.key(source + "/wal/"), null);
+    List<ListedObject> objects = store.listObjects(store.key(source + "/wal") + "/");
     Instant lastArchivedAt = null;
     for (ListedObject object : objects) {
       Optional<WalSegment> segment = segmentOf(fileName(object), segmentSize);

@@ -111,6 +111,14 @@ class WalRetentionIT {
     assertThat(expired).anyMatch(key -> key.endsWith(".backup.vgl"));
     assertThat(expired).anyMatch(key -> key.endsWith(".partial.vgl"));
     assertThat(expected).anyMatch(key -> key.endsWith(".backup.vgl"));
+    // Not the source's WAL, though its key starts with "appdb/wal": never listed, never deleted.
+    String neighbour = "appdb/walrus/00000001/000000010000000000000001.vgl";
+    harness
+        .s3
+        .client()
+        .putObject(
+            request -> request.bucket(harness.bucket).key(neighbour),
+            software.amazon.awssdk.core.sync.RequestBody.fromString("not WAL"));
     worker();
 
     RetentionResult dryRun = run(true);
@@ -137,6 +145,7 @@ class WalRetentionIT {
     assertThat(harness.catalogText("appdb-b0", "status")).isEqualTo("PRUNED");
     assertThat(harness.catalogText("appdb-b1", "status")).isEqualTo("PRUNED");
     assertThat(walKeys()).containsExactlyElementsOf(expected);
+    assertThat(harness.head(neighbour)).isNotNull();
     assertThat(only(applied).applied()).contains("delete " + planned.summary());
     // The step was retried after a crash right after it deleted everything: nothing more went.
     assertThat(crashing.crashes).contains("deleteExpiredWal appdb");
