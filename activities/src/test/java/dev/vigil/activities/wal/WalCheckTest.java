@@ -92,4 +92,33 @@ class WalCheckTest {
             "appdb: no verified base backup, so point-in-time recovery is not possible; take one"
                 + " with `vigil backup --source appdb`");
   }
+
+  @Test
+  void aLaterTimelineIsCheckedFromItsFirstArchivedSegment() {
+    WalChain whole =
+        chain(
+            "000000010000000000000003",
+            "000000010000000000000004",
+            "000000010000000000000005",
+            "00000002.history",
+            "000000020000000000000005",
+            "000000020000000000000006",
+            "000000020000000000000007");
+    WalChain holed =
+        chain("000000010000000000000003", "000000020000000000000005", "000000020000000000000007");
+
+    WalStatus ok = WalCheck.status("appdb", whole, List.of(backup("b1", "0/3000028")));
+    WalStatus gap = WalCheck.status("appdb", holed, List.of(backup("b1", "0/3000028")));
+
+    assertThat(ok.problems()).isEmpty();
+    assertThat(ok.segments()).isEqualTo(6);
+    assertThat(ok.newest()).isEqualTo("000000020000000000000007");
+    assertThat(gap.problems())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "appdb: WAL gap on timeline 2: 000000020000000000000006 missing (1 segment);"
+                + " point-in-time recovery is not possible to any point after"
+                + " 000000020000000000000005");
+  }
 }
