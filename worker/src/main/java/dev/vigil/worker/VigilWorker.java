@@ -3,6 +3,8 @@ package dev.vigil.worker;
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.check.RepositoryChecks;
+import dev.vigil.activities.check.WalGauges;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
@@ -22,6 +24,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -82,6 +85,10 @@ public final class VigilWorker implements AutoCloseable {
             : null;
     if (endpoint != null) {
       log.info("metrics and health on http://{}:{}/metrics", metrics.bind(), endpoint.port());
+    }
+    if (telemetry != null) {
+      new WalGauges(new RepositoryChecks(services), Clock.systemUTC(), WalGauges.DEFAULT_REFRESH)
+          .bindTo(telemetry.registry());
     }
     try {
       return startPolling(client, services, readiness, endpoint);

@@ -18,8 +18,12 @@ import dev.vigil.activities.restore.SafeTarExtractor;
 import dev.vigil.activities.restore.StagedDirectory;
 import dev.vigil.activities.store.ColdRestoreState;
 import dev.vigil.activities.store.CopyOutcome;
+import dev.vigil.activities.store.ListedObject;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
+import dev.vigil.activities.wal.PhysicalBackup;
+import dev.vigil.activities.wal.WalChain;
+import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.workflows.backup.BackupIds;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.common.ErrorType;
@@ -36,6 +40,8 @@ import dev.vigil.workflows.retention.RetentionPlanRequest;
 import dev.vigil.workflows.retention.RowArchiveFile;
 import dev.vigil.workflows.retention.RowMonth;
 import dev.vigil.workflows.retention.SourcePlan;
+import dev.vigil.workflows.retention.WalExpiry;
+import dev.vigil.workflows.retention.WalExpiryRequest;
 import io.temporal.activity.Activity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -189,7 +195,67 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
                             count)));
       }
     }
-    return new SourcePlan(source.name(), source.kind(), decisions, local, months);
+    WalExpiry wal = policy == null ? null : planWal(source, decisions);
+    return new SourcePlan(source.name(), source.kind(), decisions, local, months, wal);
+  }
+
+  /**
+   * For a source with physical backups, the WAL that goes once this plan's prunes are done; null
+   * for a source without any (no listing of its repository).
+   */
+  private WalExpiry planWal(SourceConfig source, List<RetentionDecision> decisions) {
+    List<PhysicalBackup> physical = catalog.physicalBackups(source.name());
+    if (physical.isEmpty()) {
+      return null;
+    }
+    Set<String> pruned = new LinkedHashSet<>();
+    decisions.stream()
+        .filter(decision -> decision.action() == RetentionAction.PRUNE)
+        .forEach(decision -> pruned.add(decision.backupId()));
+    List<PhysicalBackup> kept =
+        physical.stream()
+            .filter(PhysicalBackup::archived)
+            .filter(backup -> !pruned.contains(backup.backupId()))
+            .toList();
+    WalExpiry wal = WalRetention.expired(walChain(source), source.name(), kept).expiry();
+    log.info("retention {}: {}", source.name(), wal.summary());
+    return wal;
+  }
+
+  private WalChain walChain(SourceConfig source) {
+    return WalChain.list(
+        services.store(source.repository()), source.name(), WalSegment.DEFAULT_SIZE);
+  }
+
+  @Override
+  public WalExpiry deleteExpiredWal(WalExpiryRequest request) {
+    return Activities.run(
+        () -> {
+          SourceConfig source = services.source(request.source());
+          List<PhysicalBackup> kept =
+              catalog.physicalBackups(source.name()).stream()
+                  .filter(PhysicalBackup::archived)
+                  .toList();
+          WalRetention.Expired expired =
+              WalRetention.expired(walChain(source), source.name(), kept);
+          ObjectStore store = services.store(source.repository());
+          long deleted = 0;
+          // Oldest first: a crash leaves the newest of them, and the next run lists and deletes
+          // exactly those; nothing at or after the kept start segment is ever touched.
+          for (ListedObject object : expired.objects()) {
+            store.delete(object.key());
+            deleted++;
+            if (deleted % 100 == 0) {
+              heartbeat(deleted);
+            }
+          }
+          log.info(
+              "retention {} ({}): deleted {}",
+              source.name(),
+              request.runId(),
+              expired.expiry().summary());
+          return expired.expiry();
+        });
   }
 
   private static RetainedBackup retained(CatalogBackup backup, RetentionConfig policy) {

@@ -2,6 +2,7 @@ package dev.vigil.activities.retention;
 
 import dev.vigil.activities.common.SqlErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.wal.PhysicalBackup;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.retention.RetentionDecision;
 import dev.vigil.workflows.retention.RowArchiveFile;
@@ -54,6 +55,41 @@ public final class RetentionCatalog {
       return backups;
     } catch (SQLException e) {
       throw failure("listing backups of source '" + source + "'", e);
+    }
+  }
+
+  /**
+   * The physical backups of {@code source} that are not PRUNED, with where their WAL starts, newest
+   * first: what WAL retention keeps WAL for.
+   */
+  public List<PhysicalBackup> physicalBackups(String source) {
+    String sql =
+        "SELECT backup_id, status, start_lsn::text AS start_lsn, timeline,"
+            + " COALESCE(consistent_at, started_at) AS at FROM vigil.backup"
+            + " WHERE source = ? AND backup_mode = 'physical' AND status <> 'PRUNED'"
+            + " ORDER BY COALESCE(consistent_at, started_at) DESC, backup_id DESC";
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, source);
+      List<PhysicalBackup> backups = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          int timeline = rows.getInt("timeline");
+          if (rows.wasNull()) {
+            timeline = 0;
+          }
+          backups.add(
+              new PhysicalBackup(
+                  rows.getString("backup_id"),
+                  rows.getString("status"),
+                  rows.getString("start_lsn"),
+                  timeline,
+                  instant(rows, "at")));
+        }
+      }
+      return backups;
+    } catch (SQLException e) {
+      throw failure("listing physical backups of source '" + source + "'", e);
     }
   }
 

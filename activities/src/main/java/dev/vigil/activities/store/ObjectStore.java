@@ -88,6 +88,12 @@ public interface ObjectStore {
   /** The full keys of every object under {@code keyPrefix}. */
   List<String> list(String keyPrefix);
 
+  /**
+   * Every object under {@code keyPrefix} with its size and last-modified time, in key order: what
+   * the listing itself returns, no request per object.
+   */
+  List<ListedObject> listObjects(String keyPrefix);
+
   /** The multipart uploads under {@code keyPrefix} that were started and never completed. */
   List<OpenUpload> openUploads(String keyPrefix);
 

@@ -37,7 +37,6 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 import software.amazon.awssdk.services.s3.model.Tier;
@@ -349,12 +348,17 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public List<String> list(String keyPrefix) {
+    return listObjects(keyPrefix).stream().map(ListedObject::key).toList();
+  }
+
+  @Override
+  public List<ListedObject> listObjects(String keyPrefix) {
     try {
       return s3
           .listObjectsV2Paginator(request -> request.bucket(config.bucket()).prefix(keyPrefix))
           .contents()
           .stream()
-          .map(S3Object::key)
+          .map(object -> new ListedObject(object.key(), object.size(), object.lastModified()))
           .toList();
     } catch (SdkException e) {
       throw failure("list", keyPrefix, e);

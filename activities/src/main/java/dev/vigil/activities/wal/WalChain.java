@@ -1,6 +1,8 @@
 package dev.vigil.activities.wal;
 
+import dev.vigil.activities.store.ListedObject;
 import dev.vigil.activities.store.ObjectStore;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,41 +15,126 @@ import java.util.TreeSet;
  * The WAL segments a source's archive holds, per timeline, from one listing of the repository
  * ({@code <prefix>/<source>/wal/}): what a point-in-time restore can replay from a base backup's
  * start segment, where the chain has gaps, and which segments no kept base backup needs. Partial
- * segments, history files and backup labels are not segments and are not counted here.
+ * segments, history files and backup labels are not segments and are not counted here; {@link
+ * #before} still finds partial segments and labels, which belong to the segment they name.
  */
 public final class WalChain {
   private final ObjectStore store;
   private final String source;
   private final long segmentSize;
   private final Map<Integer, NavigableSet<Long>> byTimeline;
+  private final List<ListedObject> objects;
+  private final Instant lastArchivedAt;
 
   private WalChain(
       ObjectStore store,
       String source,
       long segmentSize,
-      Map<Integer, NavigableSet<Long>> byTimeline) {
+      Map<Integer, NavigableSet<Long>> byTimeline,
+      List<ListedObject> objects,
+      Instant lastArchivedAt) {
     this.store = store;
     this.source = source;
     this.segmentSize = segmentSize;
     this.byTimeline = byTimeline;
+    this.objects = objects;
+    this.lastArchivedAt = lastArchivedAt;
   }
 
-  /** Lists the source's archive once. */
+  /**
+   * Lists the source's archive once. The prefix ends with a slash ({@code key()} trims it), so
+   * another directory whose name starts with {@code wal} is not listed.
+   */
   public static WalChain list(ObjectStore store, String source, long segmentSize) {
     Map<Integer, NavigableSet<Long>> byTimeline = new TreeMap<>();
-    for (String key : store.list(store.key(source + "/wal/"))) {
-      String file = key.substring(key.lastIndexOf('/') + 1);
-      if (!file.endsWith(".vgl")) {
+    List<ListedObject> objects = store.listObjects(store.key(source + "/wal") + "/");
+    Instant lastArchivedAt = null;
+    for (ListedObject object : objects) {
+      Optional<WalSegment> segment = segmentOf(fileName(object), segmentSize);
+      if (segment.isEmpty()) {
         continue;
       }
-      WalSegment.parse(file.substring(0, file.length() - ".vgl".length()), segmentSize)
-          .ifPresent(
-              segment ->
-                  byTimeline
-                      .computeIfAbsent(segment.timeline(), t -> new TreeSet<>())
-                      .add(segment.number()));
+      byTimeline
+          .computeIfAbsent(segment.get().timeline(), t -> new TreeSet<>())
+          .add(segment.get().number());
+      if (object.lastModified() != null
+          && (lastArchivedAt == null || object.lastModified().isAfter(lastArchivedAt))) {
+        lastArchivedAt = object.lastModified();
+      }
     }
-    return new WalChain(store, source, segmentSize, byTimeline);
+    return new WalChain(store, source, segmentSize, byTimeline, objects, lastArchivedAt);
+  }
+
+  /** The segment a stored object holds, or empty for labels, partials, history and other files. */
+  private static Optional<WalSegment> segmentOf(String file, long segmentSize) {
+    if (!file.endsWith(".vgl")) {
+      return Optional.empty();
+    }
+    return WalSegment.parse(file.substring(0, file.length() - ".vgl".length()), segmentSize);
+  }
+
+  private static String fileName(ListedObject object) {
+    return object.key().substring(object.key().lastIndexOf('/') + 1);
+  }
+
+  /** When the store last wrote a segment of this source (S3's LastModified); empty if none. */
+  public Optional<Instant> lastArchivedAt() {
+    return Optional.ofNullable(lastArchivedAt);
+  }
+
+  /** When the store wrote a segment (S3's LastModified), if the archive holds it. */
+  public Optional<Instant> archivedAt(WalSegment segment) {
+    String key = key(segment);
+    return objects.stream()
+        .filter(object -> object.key().equals(key))
+        .map(ListedObject::lastModified)
+        .findFirst();
+  }
+
+  /** How many segments the archive holds, all timelines together. */
+  public long segmentCount() {
+    return byTimeline.values().stream().mapToLong(NavigableSet::size).sum();
+  }
+
+  /** The newest archived segment: the last one of the highest timeline. */
+  public Optional<WalSegment> newest() {
+    return byTimeline.isEmpty()
+        ? Optional.empty()
+        : last(((TreeMap<Integer, NavigableSet<Long>>) byTimeline).lastKey());
+  }
+
+  /**
+   * The stored WAL files no replay from {@code start} reads: segments, partial segments and backup
+   * labels of {@code start}'s timeline or an earlier one whose segment number is below {@code
+   * start}'s, in key order. History files are never among them (a restore reads them to follow
+   * timelines), nor is anything of a later timeline or anything the listing did not recognise.
+   */
+  public List<ListedObject> before(WalSegment start) {
+    List<ListedObject> expired = new ArrayList<>();
+    for (ListedObject object : objects) {
+      String file = fileName(object);
+      if (!file.endsWith(".vgl") || file.length() < 24 + ".vgl".length()) {
+        continue;
+      }
+      String name = file.substring(0, file.length() - ".vgl".length());
+      boolean walFile;
+      try {
+        WalFileName parsed = WalFileName.parse(name);
+        walFile = parsed.isSegment() || name.endsWith(".partial") || name.endsWith(".backup");
+      } catch (RuntimeException notWal) {
+        walFile = false;
+      }
+      if (!walFile) {
+        continue;
+      }
+      Optional<WalSegment> segment = WalSegment.parse(name.substring(0, 24), segmentSize);
+      if (segment.isPresent()
+          && segment.get().timeline() <= start.timeline()
+          && segment.get().number() < start.number()) {
+        expired.add(object);
+      }
+    }
+    return expired;
   }
 
   public long segmentSize() {

@@ -21,6 +21,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -92,6 +93,28 @@ class S3ObjectStoreIT {
   @AfterAll
   static void closeCountingClient() {
     countingClient.close();
+  }
+
+  @Test
+  void aListingGivesEachObjectsSizeAndLastModifiedInKeyOrderUnderItsPrefixOnly()
+      throws IOException {
+    Instant before = Instant.now().minusSeconds(2);
+    store.putFile(randomFile("b.bin", 300, 7), store.key("listing/wal/b"), ATTRIBUTES);
+    store.putFile(randomFile("a.bin", 200, 8), store.key("listing/wal/a"), ATTRIBUTES);
+    store.putFile(randomFile("c.bin", 100, 9), store.key("listing/walx/c"), ATTRIBUTES);
+
+    List<ListedObject> listed = store.listObjects(store.key("listing/wal") + "/");
+
+    assertThat(listed)
+        .extracting(ListedObject::key, ListedObject::size)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(store.key("listing/wal/a"), 200L),
+            org.assertj.core.groups.Tuple.tuple(store.key("listing/wal/b"), 300L));
+    assertThat(listed)
+        .extracting(ListedObject::lastModified)
+        .allSatisfy(at -> assertThat(at).isBetween(before, Instant.now().plusSeconds(2)));
+    assertThat(store.list(store.key("listing/wal") + "/"))
+        .containsExactly(store.key("listing/wal/a"), store.key("listing/wal/b"));
   }
 
   @Test

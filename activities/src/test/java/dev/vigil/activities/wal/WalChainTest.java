@@ -3,7 +3,7 @@ package dev.vigil.activities.wal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.store.ObjectStore;
-import java.lang.reflect.Proxy;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,21 +15,7 @@ class WalChainTest {
   private static final long MIB16 = WalSegment.DEFAULT_SIZE;
 
   private static ObjectStore listing(List<String> names) {
-    return (ObjectStore)
-        Proxy.newProxyInstance(
-            ObjectStore.class.getClassLoader(),
-            new Class<?>[] {ObjectStore.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "key" -> "prod/" + args[0];
-                  case "list" -> {
-                    assertThat(args[0]).isEqualTo("prod/appdb/wal/");
-                    yield names.stream()
-                        .map(n -> "prod/appdb/wal/" + n.substring(0, 8) + "/" + n + ".vgl")
-                        .toList();
-                  }
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return WalListing.of(names);
   }
 
   @Test
@@ -80,5 +66,39 @@ class WalChainTest {
     assertThat(chain.gaps(new WalSegment(1, 3)))
         .containsExactly(new WalChain.Gap(new WalSegment(1, 3), new WalSegment(1, 4)));
     assertThat(chain.gaps(new WalSegment(1, 9))).isEmpty();
+  }
+
+  @Test
+  void beforeAStartSegmentAreOlderSegmentsLabelsAndPartialsButNeverHistoryOrLaterTimelines() {
+    WalChain chain =
+        WalChain.list(
+            listing(
+                List.of(
+                    "000000010000000000000001",
+                    "000000010000000000000002",
+                    "000000010000000000000002.00000028.backup",
+                    "000000010000000000000003.partial",
+                    "00000002.history",
+                    "000000020000000000000003",
+                    "000000020000000000000004",
+                    "000000020000000000000004.00000060.backup",
+                    "000000020000000000000005",
+                    "000000030000000000000001")),
+            "appdb",
+            MIB16);
+
+    assertThat(chain.before(new WalSegment(2, 4)))
+        .extracting(object -> object.key().substring(object.key().lastIndexOf('/') + 1))
+        .containsExactly(
+            "000000010000000000000001.vgl",
+            "000000010000000000000002.vgl",
+            "000000010000000000000002.00000028.backup.vgl",
+            "000000010000000000000003.partial.vgl",
+            "000000020000000000000003.vgl");
+    assertThat(chain.before(new WalSegment(1, 1))).isEmpty();
+    assertThat(chain.segmentCount()).isEqualTo(6);
+    assertThat(chain.newest().map(chain::name)).contains("000000030000000000000001");
+    // The last segment listed was written last; labels and history do not count as archived WAL.
+    assertThat(chain.lastArchivedAt()).contains(Instant.ofEpochSecond(1_009));
   }
 }

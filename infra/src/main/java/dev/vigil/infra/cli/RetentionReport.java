@@ -66,6 +66,9 @@ final class RetentionReport {
       } else {
         table(rows, out);
       }
+      if (source.plan().wal() != null) {
+        out.println("  " + source.plan().wal().summary());
+      }
       source.applied().forEach(line -> out.println("  done   " + line));
       source.failures().forEach(line -> out.println("  FAILED " + line));
       if (source.rowsArchived() > 0) {

@@ -45,6 +45,7 @@ import picocli.CommandLine.Command;
       SchedulesCommand.class,
       WorkerCommand.class,
       RepairCommand.class,
+      CheckCommand.class,
       ApiCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class

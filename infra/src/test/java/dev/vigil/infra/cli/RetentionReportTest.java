@@ -8,6 +8,7 @@ import dev.vigil.workflows.retention.RetentionDecision;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.SourcePlan;
 import dev.vigil.workflows.retention.SourceRetentionResult;
+import dev.vigil.workflows.retention.WalExpiry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -75,5 +76,31 @@ class RetentionReportTest {
         .containsPattern("models-2 +40d 0h +archive-after +ARCHIVE → GLACIER +40d 0h old")
         .containsPattern(
             "local run/checkpoint-1 +10d 0h +checkpoint +REMOVE LOCAL +held by models-3");
+  }
+
+  @Test
+  void aPlanOfAPhysicalSourceSaysHowMuchWalWouldGoAndForWhichBackup() {
+    SourcePlan plan =
+        new SourcePlan(
+            "appdb",
+            "database",
+            List.of(),
+            List.of(),
+            List.of(),
+            new WalExpiry("appdb", "000000010000000000000025", "appdb-7", 37, 2, 1 << 20, null));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    RetentionReport.print(
+        new RetentionResult(
+            "retention-dry-run-y",
+            true,
+            List.of(new SourceRetentionResult("appdb", plan, List.of(), List.of(), 0))),
+        1_700_000_000_000L,
+        new PrintStream(out, true, StandardCharsets.UTF_8));
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            "  WAL: 37 segments and 2 labels/partial files before 000000010000000000000025 (kept"
+                + " for backup appdb-7)");
   }
 }

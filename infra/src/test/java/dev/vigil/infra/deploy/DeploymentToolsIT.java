@@ -34,7 +34,7 @@ class DeploymentToolsIT {
     assertThat(check.exitCode()).as(check.output()).isZero();
     assertThat(check.output())
         .contains("prometheus.yml is valid prometheus config file syntax")
-        .contains("SUCCESS: 5 rules found");
+        .contains("SUCCESS: 7 rules found");
   }
 
   @Test

@@ -11,6 +11,8 @@ import dev.vigil.workflows.retention.RetentionPlanRequest;
 import dev.vigil.workflows.retention.RowArchiveFile;
 import dev.vigil.workflows.retention.RowMonth;
 import dev.vigil.workflows.retention.SourcePlan;
+import dev.vigil.workflows.retention.WalExpiry;
+import dev.vigil.workflows.retention.WalExpiryRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +56,11 @@ final class CrashingRetentionActivities implements RetentionActivities {
   @Override
   public SourcePlan plan(RetentionPlanRequest request) {
     return real.plan(request);
+  }
+
+  @Override
+  public WalExpiry deleteExpiredWal(WalExpiryRequest request) {
+    return crashOnce("deleteExpiredWal", request.source(), real.deleteExpiredWal(request));
   }
 
   @Override

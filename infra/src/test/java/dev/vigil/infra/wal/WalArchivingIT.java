@@ -467,50 +467,12 @@ class WalArchivingIT {
         .formatted(endpoint, bucket, PREFIX, keyFile, SOURCE);
   }
 
-  /**
-   * A shell wrapper around the packaged CLI (target/ jar and lib/, what ./vigil runs), readable and
-   * runnable by the postgres user. S3Mock ignores credentials; the SDK wants some.
-   */
   private static Path script(String verb, String arguments) throws IOException {
-    Path target = Path.of("target").toAbsolutePath();
-    Path jar;
-    try (Stream<Path> files = Files.list(target)) {
-      jar =
-          files
-              .filter(path -> path.getFileName().toString().matches("vigil-infra-.*\\.jar"))
-              .filter(path -> !path.getFileName().toString().contains("tests"))
-              .findFirst()
-              .orElseThrow(() -> new AssertionError("no packaged CLI jar in " + target));
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path script =
-        readable(
-            dir.resolve(verb + ".sh"),
-            "#!/bin/sh\n"
-                + "export AWS_ACCESS_KEY_ID=vigil-test AWS_SECRET_ACCESS_KEY=vigil-test-secret\n"
-                + "exec "
-                + java
-                + " -XX:TieredStopAtLevel=1 -cp '"
-                + jar
-                + ":"
-                + target.resolve("lib")
-                + "/*' dev.vigil.infra.cli.VigilMain "
-                + verb
-                + " "
-                + arguments
-                + " --config "
-                + config
-                + " --source "
-                + SOURCE
-                + "\n");
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return script;
+    return PackagedCli.script(dir, verb, arguments, config, SOURCE);
   }
 
   private static Path readable(Path file, String content) throws IOException {
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-    return file;
+    return PackagedCli.readable(file, content);
   }
 
   private record Run(int exit, String out, String err) {}

@@ -42,6 +42,14 @@ public interface RetentionActivities {
   /** PRUNING → PRUNED. */
   void markPruned(ActionRequest request);
 
+  /**
+   * Deletes the source's archived WAL that no ARCHIVED physical backup needs, as the catalog stands
+   * now (after this run's prunes): segments, labels and partial files before the start segment of
+   * the oldest kept base backup. Nothing when no physical backup is kept. A rerun finishes what a
+   * crash interrupted.
+   */
+  WalExpiry deleteExpiredWal(WalExpiryRequest request);
+
   /** Removes one local artifact after re-confirming that a verified backup holds all of it. */
   void removeLocalArtifact(LocalArtifactDecision decision);
 

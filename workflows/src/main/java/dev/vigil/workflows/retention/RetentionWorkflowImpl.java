@@ -41,6 +41,9 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
           .setHeartbeatTimeout(Duration.ofMinutes(1))
           .build();
 
+  /** Version 1: a source with physical backups also loses the WAL no kept backup needs. */
+  static final String WAL_RETENTION = "wal-retention";
+
   private final RetentionActivities shortSteps =
       Workflow.newActivityStub(RetentionActivities.class, SHORT);
   private final RetentionActivities longSteps =
@@ -94,6 +97,24 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
     for (RetentionDecision decision : plan.decisions()) {
       if (decision.action() == RetentionAction.PRUNE) {
         attempt("prune " + decision.backupId(), applied, failures, () -> prune(runId, decision));
+      }
+    }
+    // After the prunes: the WAL step reads the catalog as they left it, so a backup whose prune
+    // failed keeps its WAL.
+    if (plan.wal() != null
+        && Workflow.getVersion(WAL_RETENTION, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      try {
+        // A retry after a crash finds less (or nothing) left: the plan says what this run removed.
+        WalExpiry deleted = longSteps.deleteExpiredWal(new WalExpiryRequest(runId, plan.source()));
+        WalExpiry reported =
+            plan.wal().segments() + plan.wal().otherFiles() > 0 ? plan.wal() : deleted;
+        if (reported.segments() + reported.otherFiles() > 0) {
+          applied.add("delete " + reported.summary());
+        }
+      } catch (ActivityFailure failure) {
+        String line = "delete WAL: " + Failures.reason(failure);
+        log.warn("retention step failed: {}", line);
+        failures.add(line);
       }
     }
     for (LocalArtifactDecision artifact : plan.localArtifacts()) {

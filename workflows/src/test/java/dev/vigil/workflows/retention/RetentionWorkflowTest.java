@@ -20,6 +20,7 @@ class RetentionWorkflowTest {
 
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private volatile Set<String> failing = Set.of();
+  private volatile WalExpiry wal;
   private TestWorkflowEnvironment environment;
 
   @BeforeEach
@@ -80,6 +81,30 @@ class RetentionWorkflowTest {
             "archive rows of public.conversations 2024-01");
     assertThat(source.rowsArchived()).isEqualTo(42);
     assertThat(result.succeeded()).isFalse();
+  }
+
+  @Test
+  void aSourceWithArchivedWalLosesItsExpiredWalAfterThePrunesAndOnlyWhenNotADryRun() {
+    wal = new WalExpiry("models", "000000010000000000000025", "k", 37, 1, 1000, null);
+
+    RetentionResult applied = run(false);
+
+    assertThat(calls)
+        .containsSubsequence(
+            "markPruned p2", "deleteExpiredWal models", "removeLocalArtifact run/checkpoint-1");
+    assertThat(applied.sources().get(0).applied())
+        .contains(
+            "delete WAL: 37 segments and 1 labels/partial files before 000000010000000000000025"
+                + " (kept for backup k)");
+    calls.clear();
+
+    RetentionResult dryRun = run(true);
+
+    assertThat(calls).doesNotContain("deleteExpiredWal models");
+    assertThat(dryRun.sources().get(0).plan().wal().summary())
+        .isEqualTo(
+            "WAL: 37 segments and 1 labels/partial files before 000000010000000000000025"
+                + " (kept for backup k)");
   }
 
   @Test
@@ -159,7 +184,14 @@ class RetentionWorkflowTest {
                   "models", "production", "production", 1, 1, 10, false, null, "forever")),
           List.of(
               new RowMonth(
-                  "models", "main", "public.conversations", "2024-01", 5, "rows/2024-01", 42)));
+                  "models", "main", "public.conversations", "2024-01", 5, "rows/2024-01", 42)),
+          wal);
+    }
+
+    @Override
+    public WalExpiry deleteExpiredWal(WalExpiryRequest request) {
+      call("deleteExpiredWal " + request.source());
+      return wal;
     }
 
     private RetentionDecision decision(String id, RetentionAction action) {
