@@ -127,6 +127,7 @@ class WalStagingTest {
 
   /** An archive that can only be listed (null: not even that); nothing is ever fetched. */
   private static WalStaging staging(List<String> archived) {
+    ObjectStore listing = archived == null ? null : WalListing.of(archived);
     ObjectStore store =
         (ObjectStore)
             Proxy.newProxyInstance(
@@ -134,15 +135,12 @@ class WalStagingTest {
                 new Class<?>[] {ObjectStore.class},
                 (proxy, method, args) ->
                     switch (method.getName()) {
-                      case "key" -> "prod/" + args[0];
                       case "bucket" -> "bucket";
-                      case "list" -> {
-                        if (archived == null) {
+                      case "key", "listObjects" -> {
+                        if (listing == null && method.getName().equals("listObjects")) {
                           throw new AssertionError("the archive was listed");
                         }
-                        yield archived.stream()
-                            .map(n -> "prod/appdb/wal/" + n.substring(0, 8) + "/" + n + ".vgl")
-                            .toList();
+                        yield listing == null ? "prod/" + args[0] : method.invoke(listing, args);
                       }
                       default -> throw new AssertionError("unexpected " + method.getName());
                     });
