@@ -13,7 +13,8 @@
 #     archive_commands: `vigil wal-push` (sync), `vigil wal-push --spool` (async), `pgbackrest
 #     archive-push` (sync) and the same with --archive-async. Vigil pushes to an S3Mock started
 #     here. Workloads: pgbench's TPC-B, and a bulk-insert script (the WAL-heavy case).
-#     Archive lag = PostgreSQL's .ready files waiting in pg_wal/archive_status, sampled every 0.5 s.
+#     Archive lag = PostgreSQL's .ready files waiting in pg_wal/archive_status, sampled every 0.5 s,
+#     and of those the ones no async marker says are stored yet ("not stored").
 # (c) PITR restore timing: see measure_pitr_restore below.
 #
 # Environment: BENCH_DIR (default /tmp/vigil-pitr-bench), SCALE (pgbench scale of the backed-up
@@ -97,7 +98,8 @@ archive_command = ''
 max_wal_size = 4GB
 max_wal_senders = 10
 EOF
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$BENCH_DIR/logs/pg.log" -w start >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDATA_DIR/server.log" -w start >/dev/null \
+  || { cat "$PGDATA_DIR/server.log" >&2; die "the cluster did not start"; }
 PSQL=("$PGBIN/psql" -X -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt -v ON_ERROR_STOP=1)
 PG_VERSION="$("${PSQL[@]}" -c 'SHOW server_version')"
 log "PostgreSQL $PG_VERSION on port $PGPORT; loading pgbench -i -s $SCALE"
@@ -163,6 +165,21 @@ archive_with() { # variant
   sleep 1
 }
 ready_count() { find "$PGDATA_DIR/pg_wal/archive_status" -name '*.ready' 2>/dev/null | wc -l; }
+# Ready files whose bytes are not stored yet: an async push's marker (Vigil: vigil-spool/appdb/
+# <name>.ok; pgBackRest: its spool's archive/bench/out/<name>.ok) means stored, not yet acknowledged.
+unstored_count() { # variant
+  local markers="" n=0 f name
+  case $1 in
+    vigil-async) markers="$BENCH_DIR/vigil-spool/appdb" ;;
+    pgbackrest-async) markers="$BENCH_DIR/pgbr-spool/archive/bench/out" ;;
+  esac
+  for f in "$PGDATA_DIR"/pg_wal/archive_status/*.ready; do
+    [[ -e "$f" ]] || continue
+    name="${f##*/}"
+    [[ -n "$markers" && -e "$markers/${name%.ready}.ok" ]] || n=$((n + 1))
+  done
+  echo "$n"
+}
 wait_archived() { # timeout seconds; 0 when no .ready file is left
   local deadline=$(( $(date +%s) + $1 ))
   "${PSQL[@]}" -c 'SELECT pg_switch_wal()' >/dev/null
@@ -225,7 +242,7 @@ EOF
 RESULTS="$BENCH_DIR/wal-results.txt"
 : >"$RESULTS"
 under_load() { # variant workload
-  local variant=$1 workload=$2 max_lag=0 lag start elapsed catchup a0 f0 a1 f1 l0 l1 tps
+  local variant=$1 workload=$2 max_lag=0 max_unstored=0 lag unstored start elapsed catchup a0 f0 a1 f1 l0 l1 tps
   local -a args=(-c "$CLIENTS" -j "$CLIENTS" -T "$DURATION")
   [[ $workload == bulk ]] && args+=(-n -f "$BENCH_DIR/bulk.sql")
   "${PSQL[@]}" -d bench -c 'TRUNCATE bulk' >/dev/null
@@ -238,7 +255,9 @@ under_load() { # variant workload
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     lag="$(ready_count)"
+    unstored="$(unstored_count "$variant")"
     (( lag > max_lag )) && max_lag=$lag
+    (( unstored > max_unstored )) && max_unstored=$unstored
     sleep 0.5
   done
   wait "$pid" || die "pgbench failed (log: $BENCH_DIR/logs/pgbench-$variant-$workload.log)"
@@ -249,11 +268,11 @@ under_load() { # variant workload
   catchup="$(calc "$(now) - $start" 3)"
   read -r a1 f1 < <(archiver)
   tps="$(grep -E '^tps' "$BENCH_DIR/logs/pgbench-$variant-$workload.log" | head -1 | awk '{printf "%.0f", $3}')"
-  printf '%s %s %s %s %s %s %s %s\n' "$variant" "$workload" \
+  printf '%s %s %s %s %s %s %s %s %s\n' "$variant" "$workload" \
     "$(calc "($l1 - $l0) / 16777216 / $elapsed")" \
     "$(calc "($a1 - $a0) / ($elapsed + $catchup)")" \
-    "$max_lag" "$catchup" "$((f1 - f0))" "$tps" >>"$RESULTS"
-  log "(b) $variant $workload: max lag $max_lag, catch-up ${catchup}s, failures $((f1 - f0)), $tps tps"
+    "$max_lag" "$max_unstored" "$catchup" "$((f1 - f0))" "$tps" >>"$RESULTS"
+  log "(b) $variant $workload: max lag $max_lag ($max_unstored not stored), catch-up ${catchup}s, failures $((f1 - f0)), $tps tps"
 }
 for workload in tpcb bulk; do
   for variant in "${VARIANTS[@]}"; do
@@ -265,6 +284,7 @@ measure_pitr_restore
 
 # --- report ------------------------------------------------------------------------------------
 max_lag_of() { awk -v v="$1" '$1 == v && $5 > m { m = $5 } END { print m + 0 }' "$RESULTS"; }
+max_unstored_of() { awk -v v="$1" '$1 == v && $6 > m { m = $6 } END { print m + 0 }' "$RESULTS"; }
 verdict() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi; }
 TIME_RATIO="$(calc "$VIGIL_BACKUP_S / $PGBR_BACKUP_S")"
 SIZE_RATIO="$(calc "$VIGIL_BACKUP_BYTES / $PGBR_BACKUP_BYTES")"
@@ -279,10 +299,11 @@ SIZE_RATIO="$(calc "$VIGIL_BACKUP_BYTES / $PGBR_BACKUP_BYTES")"
   echo "    Vigil / pgBackRest: time $TIME_RATIO, size $SIZE_RATIO"
   echo "    Vigil steps: $VIGIL_STEPS"
   echo
-  echo "(b) WAL push under pgbench, ${DURATION} s per run, $CLIENTS clients (lag = .ready files, sampled every 0.5 s)"
-  printf '    %-18s %-9s %11s %12s %8s %10s %9s %7s\n' archive_command workload "WAL seg/s" "archived/s" "max lag" "catch-up" failures tps
-  while read -r variant workload written archived lag catchup failures tps; do
-    printf '    %-18s %-9s %11s %12s %8s %9ss %9s %7s\n' "$variant" "$workload" "$written" "$archived" "$lag" "$catchup" "$failures" "$tps"
+  echo "(b) WAL push under pgbench, ${DURATION} s per run, $CLIENTS clients, sampled every 0.5 s: max lag = .ready files"
+  echo "    waiting (PostgreSQL's view); not stored = of those, without an async marker (bytes not in the archive yet)"
+  printf '    %-18s %-9s %10s %11s %8s %11s %10s %9s %6s\n' archive_command workload "WAL seg/s" "archived/s" "max lag" "not stored" "catch-up" failures tps
+  while read -r variant workload written archived lag unstored catchup failures tps; do
+    printf '    %-18s %-9s %10s %11s %8s %11s %9ss %9s %6s\n' "$variant" "$workload" "$written" "$archived" "$lag" "$unstored" "$catchup" "$failures" "$tps"
   done <"$RESULTS"
   echo
   echo "(c) PITR restore: $PITR_RESULT"
@@ -290,7 +311,7 @@ SIZE_RATIO="$(calc "$VIGIL_BACKUP_BYTES / $PGBR_BACKUP_BYTES")"
   echo "Targets:"
   echo "  $(verdict "$TIME_RATIO <= 1.2")  base backup time <= 1.2x pgBackRest: Vigil ${VIGIL_BACKUP_S}s / pgBackRest ${PGBR_BACKUP_S}s = $TIME_RATIO"
   for variant in vigil-async vigil-sync; do
-    echo "  $(verdict "$(max_lag_of "$variant") < 3")  wal-push lag < 3 segments ($variant): largest lag $(max_lag_of "$variant") (pgbackrest-sync $(max_lag_of pgbackrest-sync), pgbackrest-async $(max_lag_of pgbackrest-async))"
+    echo "  $(verdict "$(max_lag_of "$variant") < 3")  wal-push lag < 3 segments ($variant): largest lag $(max_lag_of "$variant"), of which not stored $(max_unstored_of "$variant") (pgbackrest-sync $(max_lag_of pgbackrest-sync), pgbackrest-async $(max_lag_of pgbackrest-async)/$(max_unstored_of pgbackrest-async))"
   done
   if [[ -n "$PITR_RATIO" ]]; then
     echo "  $(verdict "$PITR_RATIO <= 1.5")  PITR restore <= 1.5x pgBackRest: $PITR_RATIO"
