@@ -2,9 +2,12 @@ package dev.vigil.activities.wal;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,22 +20,33 @@ import java.util.concurrent.Future;
  * calls for them succeed at once. A JVM start per segment is the cost this saves.
  */
 public final class AsyncWalPush {
+  /** The longest a lingering push keeps going; the next call starts a fresh one. */
+  private static final Duration MAX_RUN = Duration.ofMinutes(10);
+
+  private static final long POLL_MILLIS = 100;
+
   private final WalArchive archive;
   private final WalSpool spool;
   private final int parallel;
+  private final Duration linger;
 
   /**
    * @param archive where files go
    * @param spool where markers of stored files are kept
    * @param parallel how many files are pushed at once (at least 1)
+   * @param linger zero: return once the files ready at the start are pushed. Otherwise also write a
+   *     marker for the requested file, and keep pushing files that become ready until none has come
+   *     for this long (or a push failed): the launcher returns to PostgreSQL as soon as the
+   *     requested file's marker is there, while this JVM, warm, carries on with the next ones.
    */
-  public AsyncWalPush(WalArchive archive, WalSpool spool, int parallel) {
+  public AsyncWalPush(WalArchive archive, WalSpool spool, int parallel, Duration linger) {
     this.archive = Objects.requireNonNull(archive, "archive");
     this.spool = Objects.requireNonNull(spool, "spool");
     if (parallel < 1) {
       throw new IllegalArgumentException("parallel must be at least 1, not " + parallel);
     }
     this.parallel = parallel;
+    this.linger = Objects.requireNonNull(linger, "linger");
   }
 
   /**
@@ -56,43 +70,92 @@ public final class AsyncWalPush {
     }
     Path walDirectory = requested.toAbsolutePath().getParent();
     spool.removeOrphans(walDirectory);
-    List<WalFileName> others = new ArrayList<>();
-    for (WalFileName name : WalSpool.ready(walDirectory)) {
-      if (!name.equals(requestedName) && !spool.hasMarker(name)) {
-        others.add(name);
-      }
+    boolean lingering = !linger.isZero();
+    Set<WalFileName> attempted = new HashSet<>(Set.of(requestedName));
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    if (lingering) {
+      spool.claimPusher();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, 1 + others.size()));
     try {
-      Future<WalArchive.Pushed> mine = pool.submit(() -> archive.push(requested));
-      List<Future<WalArchive.Pushed>> theirs = new ArrayList<>();
-      for (WalFileName name : others) {
-        theirs.add(
-            pool.submit(
-                () -> {
-                  WalArchive.Pushed pushed = archive.push(walDirectory.resolve(name.name()));
+      Future<WalArchive.Pushed> mine =
+          pool.submit(
+              () -> {
+                WalArchive.Pushed pushed = archive.push(requested);
+                if (lingering) {
                   spool.markStored(pushed);
-                  return pushed;
-                }));
-      }
-      int stored = 0;
-      int failed = 0;
-      for (Future<WalArchive.Pushed> other : theirs) {
-        try {
-          other.get();
-          stored++;
-        } catch (ExecutionException e) {
-          // No marker: PostgreSQL asks for this file again, and its own push reports the error.
-          failed++;
+                }
+                return pushed;
+              });
+      int[] counts = new int[2];
+      pushRound(pool, walDirectory, fresh(walDirectory, attempted), counts);
+      if (lingering) {
+        awaitRequested(mine);
+        long started = System.nanoTime();
+        long lastWork = started;
+        while (counts[1] == 0
+            && System.nanoTime() - lastWork < linger.toNanos()
+            && System.nanoTime() - started < MAX_RUN.toNanos()) {
+          List<WalFileName> fresh = fresh(walDirectory, attempted);
+          if (fresh.isEmpty()) {
+            Thread.sleep(POLL_MILLIS);
+          } else {
+            pushRound(pool, walDirectory, fresh, counts);
+            lastWork = System.nanoTime();
+          }
         }
       }
       awaitRequested(mine);
-      return new Outcome(false, stored, failed);
+      return new Outcome(false, counts[0], counts[1]);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while pushing " + requestedName, e);
     } finally {
       pool.shutdownNow();
+      if (lingering) {
+        spool.releasePusher();
+      }
+    }
+  }
+
+  /**
+   * Ready files not tried yet by this call and without a marker; adds them to {@code attempted}.
+   */
+  private List<WalFileName> fresh(Path walDirectory, Set<WalFileName> attempted)
+      throws IOException {
+    List<WalFileName> fresh = new ArrayList<>();
+    for (WalFileName name : WalSpool.ready(walDirectory)) {
+      if (attempted.add(name) && !spool.hasMarker(name)) {
+        fresh.add(name);
+      }
+    }
+    return fresh;
+  }
+
+  /**
+   * Pushes {@code names} and waits for all of them; counts stored ones in {@code counts[0]} and
+   * failed ones in {@code counts[1]}. A failure writes no marker: PostgreSQL asks for that file
+   * again, and its own push reports the error.
+   */
+  private void pushRound(
+      ExecutorService pool, Path walDirectory, List<WalFileName> names, int[] counts)
+      throws InterruptedException {
+    List<Future<WalArchive.Pushed>> pushes = new ArrayList<>();
+    for (WalFileName name : names) {
+      pushes.add(
+          pool.submit(
+              () -> {
+                WalArchive.Pushed pushed = archive.push(walDirectory.resolve(name.name()));
+                spool.markStored(pushed);
+                return pushed;
+              }));
+    }
+    for (Future<WalArchive.Pushed> push : pushes) {
+      try {
+        push.get();
+        counts[0]++;
+      } catch (ExecutionException e) {
+        counts[1]++;
+      }
     }
   }
 

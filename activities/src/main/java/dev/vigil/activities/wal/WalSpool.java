@@ -43,6 +43,7 @@ public final class WalSpool {
 
   private static final Pattern MARKER_LINE = Pattern.compile("([0-9a-f]{64}) ([0-9]{1,19})\n?");
   private static final String READY_SUFFIX = ".ready";
+  private static final String PUSHER = ".pusher.pid";
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
   private final Path directory;
@@ -171,6 +172,34 @@ public final class WalSpool {
   }
 
   /**
+   * Announces this process as the spool's running pusher ({@code .pusher.pid}, which the launcher
+   * reads to wait for a marker instead of starting a second JVM for a file already being pushed).
+   */
+  public void claimPusher() throws IOException {
+    Path temporary = Files.createTempFile(directory, ".pusher.", ".tmp");
+    Files.writeString(temporary, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+    Files.move(
+        temporary,
+        directory.resolve(PUSHER),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Withdraws {@link #claimPusher()}, unless another process has claimed the spool since. */
+  public void releasePusher() throws IOException {
+    Path pid = directory.resolve(PUSHER);
+    try {
+      if (Files.readString(pid, StandardCharsets.US_ASCII)
+          .strip()
+          .equals(Long.toString(ProcessHandle.current().pid()))) {
+        Files.deleteIfExists(pid);
+      }
+    } catch (NoSuchFileException gone) {
+      // nothing to withdraw
+    }
+  }
+
+  /**
    * The files PostgreSQL has marked ready to archive ({@code archive_status/<name>.ready} next to
    * the WAL files of {@code walDirectory}), in name order (WAL order within a timeline); names that
    * are not WAL file names are skipped.
@@ -197,9 +226,9 @@ public final class WalSpool {
   }
 
   /**
-   * Removes markers whose file is no longer in {@code walDirectory} (PostgreSQL archived it
-   * otherwise, or recycled it: nobody will ask for it under this spool again) and temporary files a
-   * crash left behind.
+   * Removes markers nobody will ask for under this spool again: their file is no longer in {@code
+   * walDirectory} (recycled) or PostgreSQL has marked it done (archived by another command, e.g.
+   * after {@code archive_command} changed); and temporary files a crash left behind.
    */
   public void removeOrphans(Path walDirectory) throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
@@ -209,7 +238,8 @@ public final class WalSpool {
           Files.deleteIfExists(entry);
         } else if (file.endsWith(MARKER_SUFFIX)) {
           String name = file.substring(0, file.length() - MARKER_SUFFIX.length());
-          if (!Files.exists(walDirectory.resolve(name))) {
+          if (!Files.exists(walDirectory.resolve(name))
+              || Files.exists(walDirectory.resolve("archive_status").resolve(name + ".done"))) {
             Files.deleteIfExists(entry);
           }
         }

@@ -120,16 +120,22 @@ class WalSpoolTest {
   }
 
   @Test
-  void markersOfFilesNoLongerInPgWalAndLeftoverTemporaryFilesAreRemoved() throws IOException {
+  void markersOfFilesGoneOrDoneAndLeftoverTemporaryFilesAreRemoved() throws IOException {
     spool.markStored(pushedAs(segment));
     Path gone = spool.marker(WalFileName.parse("000000010000000000000001"));
     Files.writeString(gone, "x");
+    Path archivedOtherwise = pgWal.resolve("000000010000000000000002");
+    Files.writeString(archivedOtherwise, "wal");
+    Files.createFile(pgWal.resolve("archive_status/000000010000000000000002.done"));
+    Path done = spool.marker(WalFileName.parse("000000010000000000000002"));
+    Files.writeString(done, "x");
     Path leftover = dir.resolve("spool/appdb/." + SEGMENT + ".123.tmp");
     Files.writeString(leftover, "half");
 
     spool.removeOrphans(pgWal);
 
     assertThat(gone).doesNotExist();
+    assertThat(done).doesNotExist();
     assertThat(leftover).doesNotExist();
     assertThat(spool.hasMarker(WalFileName.parse(SEGMENT))).isTrue();
   }

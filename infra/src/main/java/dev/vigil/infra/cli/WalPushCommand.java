@@ -3,6 +3,7 @@ package dev.vigil.infra.cli;
 import dev.vigil.activities.wal.AsyncWalPush;
 import dev.vigil.activities.wal.WalSpool;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,6 +47,15 @@ final class WalPushCommand implements Callable<Integer> {
       description = "With --spool: how many files are pushed at once (default: ${DEFAULT-VALUE}).")
   int parallel = 4;
 
+  @Option(
+      names = "--linger",
+      paramLabel = "SECONDS",
+      description =
+          "With --spool: also mark the requested file, and keep pushing files that become ready"
+              + " until none came for SECONDS (the launcher passes 3 and returns to PostgreSQL"
+              + " as soon as the requested file is marked; default: ${DEFAULT-VALUE}).")
+  int linger = 0;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -54,6 +64,12 @@ final class WalPushCommand implements Callable<Integer> {
       spec.commandLine()
           .getErr()
           .println("vigil wal-push: --parallel must be between 1 and 64, not " + parallel);
+      return WalArchiveAccess.BAD_INPUT;
+    }
+    if (linger < 0 || linger > 600) {
+      spec.commandLine()
+          .getErr()
+          .println("vigil wal-push: --linger must be between 0 and 600 seconds, not " + linger);
       return WalArchiveAccess.BAD_INPUT;
     }
     try {
@@ -67,7 +83,8 @@ final class WalPushCommand implements Callable<Integer> {
         if (markers == null) {
           access.archive().push(path);
         } else {
-          new AsyncWalPush(access.archive(), markers, parallel).push(path);
+          new AsyncWalPush(access.archive(), markers, parallel, Duration.ofSeconds(linger))
+              .push(path);
         }
         return WalArchiveAccess.DONE;
       }

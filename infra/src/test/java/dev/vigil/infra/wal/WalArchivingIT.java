@@ -369,6 +369,7 @@ class WalArchivingIT {
   @Test
   void theAsyncPushStoresEveryReadySegmentInOneJavaStartAndTheLauncherAcceptsTheRestFromMarkers()
       throws Exception {
+    awaitNoPusher();
     long failedBefore = archiverCount("failed_count");
     List<String> segments = new ArrayList<>();
     setArchiveCommand("");
@@ -394,7 +395,7 @@ class WalArchivingIT {
     assertThat(Files.readAllLines(asyncCalls))
         .containsExactlyElementsOf(segments.stream().map(name -> "pg_wal/" + name).toList());
     assertThat(Files.readAllLines(javaStarts)).hasSize(1);
-    assertThat(markers()).isEmpty();
+    assertThat(markers(segments)).isEmpty();
     assertThat(archiverCount("failed_count")).isEqualTo(failedBefore);
     for (String segment : segments) {
       Path inPgWal = pgWal().resolve(segment);
@@ -409,8 +410,41 @@ class WalArchivingIT {
   }
 
   @Test
+  void segmentsThatBecomeReadyWhileThePusherLingersArePushedByTheSameWarmJvm() throws Exception {
+    awaitNoPusher();
+    long failedBefore = archiverCount("failed_count");
+    List<String> segments = new ArrayList<>();
+    Files.writeString(javaStarts, "");
+    setArchiveCommand(asyncPush + " %p");
+    try {
+      // One at a time: each segment becomes ready only after the previous one is archived, so
+      // no batch sees two; only the JVM that stays after answering PostgreSQL can push them all.
+      for (int i = 0; i < 3; i++) {
+        String segment = switchSegment();
+        segments.add(segment);
+        waitFor(
+            Duration.ofMinutes(3),
+            () -> archivedUpTo(segment),
+            "pg_stat_archiver reaches " + segment);
+      }
+    } finally {
+      resetArchiveCommand();
+    }
+
+    assertThat(Files.readAllLines(javaStarts)).hasSize(1);
+    assertThat(archiverCount("failed_count")).isEqualTo(failedBefore);
+    for (String segment : segments) {
+      assertThat(head(key(segment)).metadata())
+          .containsEntry(WalArchive.PLAIN_SHA256, sha256(pgWal().resolve(segment)));
+    }
+    awaitNoPusher();
+    assertThat(markers(segments)).isEmpty();
+  }
+
+  @Test
   void aMarkerThatDoesNotMatchTheSegmentIsNotTrustedAndTheSegmentIsPushedForReal()
       throws Exception {
+    awaitNoPusher();
     String segment;
     setArchiveCommand("");
     try {
@@ -442,6 +476,7 @@ class WalArchivingIT {
 
   @Test
   void anAsyncPushToAnUnreachableStoreLeavesNoMarkerAndExits3() throws Exception {
+    awaitNoPusher();
     int deadPort = FreePorts.find();
     List<String> segments = new ArrayList<>();
     setArchiveCommand("");
@@ -461,7 +496,7 @@ class WalArchivingIT {
       assertThat(failed.err())
           .startsWith("vigil wal-push: REPOSITORY_UNAVAILABLE: ")
           .contains("127.0.0.1:" + deadPort);
-      assertThat(markers()).isEmpty();
+      assertThat(markers(segments)).isEmpty();
       for (String segment : segments) {
         assertThat(archived(segment)).as(segment).isFalse();
       }
@@ -471,6 +506,14 @@ class WalArchivingIT {
     }
     String last = segments.get(segments.size() - 1);
     waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "the archiver catches up to " + last);
+  }
+
+  /** Waits until no pusher of an earlier async call lingers (it would push this test's files). */
+  private static void awaitNoPusher() throws InterruptedException {
+    waitFor(
+        Duration.ofSeconds(30),
+        () -> !Files.exists(spool.resolve(SOURCE).resolve(".pusher.pid")),
+        "the lingering pusher exits and withdraws its pid file");
   }
 
   private static Path pgWal() {
@@ -494,10 +537,11 @@ class WalArchivingIT {
     Thread.sleep(1000);
   }
 
-  private static List<String> markers() throws IOException {
-    try (Stream<Path> files = Files.list(spool.resolve(SOURCE))) {
-      return files.map(path -> path.getFileName().toString()).toList();
-    }
+  /** The markers the spool holds for {@code segments}. */
+  private static List<String> markers(List<String> segments) {
+    return segments.stream()
+        .filter(segment -> Files.exists(spool.resolve(SOURCE).resolve(segment + ".ok")))
+        .toList();
   }
 
   private static boolean archived(String segment) {
