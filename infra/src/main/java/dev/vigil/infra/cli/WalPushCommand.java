@@ -17,7 +17,9 @@ import picocli.CommandLine.Parameters;
  *
  * <p>With {@code --spool DIR} it pushes asynchronously ({@link AsyncWalPush}): a file an earlier
  * call already stored is accepted from its marker, otherwise this call also pushes every other file
- * PostgreSQL has marked ready, {@code --parallel} at a time, and leaves a marker for each.
+ * PostgreSQL has marked ready, {@code --parallel} at a time, and leaves a marker for each; with
+ * {@code --linger} (the launcher's default) it also marks the requested file, which the launcher
+ * waits for while this JVM keeps pushing newly ready files.
  */
 @Command(
     name = "wal-push",
