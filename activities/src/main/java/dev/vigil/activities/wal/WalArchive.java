@@ -76,10 +76,16 @@ public final class WalArchive {
   /**
    * What one push did.
    *
+   * @param sha256 SHA-256 of the bytes read from the file and stored (or found stored)
    * @param alreadyArchived the same bytes were archived before; nothing was uploaded
    */
   public record Pushed(
-      WalFileName name, String key, long bytes, long storedBytes, boolean alreadyArchived) {}
+      WalFileName name,
+      String key,
+      long bytes,
+      String sha256,
+      long storedBytes,
+      boolean alreadyArchived) {}
 
   /**
    * Archives {@code file} (PostgreSQL's {@code %p}) under its own name. Accepted without upload if
@@ -101,6 +107,7 @@ public final class WalArchive {
           OutputStream out = new BufferedOutputStream(Files.newOutputStream(sealed), BUFFER)) {
         outcome = sealer.seal(in, out, "zstd", context(name), bytes -> {});
       }
+      String sha256 = HexFormat.of().formatHex(plain.digest());
       store.putFile(
           sealed,
           key,
@@ -109,14 +116,14 @@ public final class WalArchive {
               Map.of("vigil-source", source, "vigil-kind", "wal"),
               Map.of(
                   PLAIN_SHA256,
-                  HexFormat.of().formatHex(plain.digest()),
+                  sha256,
                   PLAIN_SIZE,
                   Long.toString(outcome.rawBytes()),
                   "vigil-sha256",
                   outcome.sha256(),
                   "vigil-key-id",
                   sealer.keyId())));
-      return new Pushed(name, key, outcome.rawBytes(), outcome.storedBytes(), false);
+      return new Pushed(name, key, outcome.rawBytes(), sha256, outcome.storedBytes(), false);
     } finally {
       Files.deleteIfExists(sealed);
     }
@@ -133,7 +140,7 @@ public final class WalArchive {
     String archivedSha256 = archived.metadata().get(PLAIN_SHA256);
     String archivedSize = archived.metadata().get(PLAIN_SIZE);
     if (sha256.equals(archivedSha256) && Long.toString(size).equals(archivedSize)) {
-      return new Pushed(name, archived.key(), size, archived.size(), true);
+      return new Pushed(name, archived.key(), size, sha256, archived.size(), true);
     }
     throw new VigilException(
         ErrorType.WAL_CONFLICT,

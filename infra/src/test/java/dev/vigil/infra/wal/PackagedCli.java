@@ -31,28 +31,34 @@ public final class PackagedCli {
               .orElseThrow(() -> new AssertionError("no packaged CLI jar in " + target));
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path script =
-        readable(
-            dir.resolve(verb + ".sh"),
-            "#!/bin/sh\n"
-                + "export AWS_ACCESS_KEY_ID=vigil-test AWS_SECRET_ACCESS_KEY=vigil-test-secret\n"
-                + "exec "
-                + java
-                + " -XX:TieredStopAtLevel=1 -cp '"
-                + jar
-                + ":"
-                + target.resolve("lib")
-                + "/*' dev.vigil.infra.cli.VigilMain "
-                + verb
-                + " "
-                + arguments
-                + " --config "
-                + config
-                + " --source "
-                + source
-                + "\n");
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return script;
+    return executable(
+        dir.resolve(verb + ".sh"),
+        "exec "
+            + java
+            + " -XX:TieredStopAtLevel=1 -cp '"
+            + jar
+            + ":"
+            + target.resolve("lib")
+            + "/*' dev.vigil.infra.cli.VigilMain "
+            + verb
+            + " "
+            + arguments
+            + " --config "
+            + config
+            + " --source "
+            + source
+            + "\n");
+  }
+
+  /** A shell script with S3Mock's (ignored) credentials, runnable by the postgres user. */
+  public static Path executable(Path file, String body) throws IOException {
+    readable(
+        file,
+        "#!/bin/sh\n"
+            + "export AWS_ACCESS_KEY_ID=vigil-test AWS_SECRET_ACCESS_KEY=vigil-test-secret\n"
+            + body);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
   }
 
   /** Writes {@code content} readable by everyone (the postgres user runs the scripts). */

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Continuous WAL archiving end to end: a real PostgreSQL 15 cluster with {@code archive_mode = on}
@@ -53,6 +54,10 @@ class WalArchivingIT {
   private static Path config;
   private static Path push;
   private static Path fetch;
+  private static Path asyncPush;
+  private static Path spool;
+  private static Path javaStarts;
+  private static Path asyncCalls;
   private static String goodConfig;
   private static String bucket;
   private static String password;
@@ -71,6 +76,11 @@ class WalArchivingIT {
     config = readable(dir.resolve("vigil.yaml"), goodConfig);
     push = script("wal-push", "\"$1\"");
     fetch = script("wal-fetch", "\"$1\" \"$2\"");
+    spool = shared(dir.resolve("spool"));
+    shared(spool.resolve(SOURCE));
+    javaStarts = writableByAll(dir.resolve("java-starts.log"));
+    asyncCalls = writableByAll(dir.resolve("async-calls.log"));
+    asyncPush = launcherScript();
     byte[] secret = new byte[12];
     new SecureRandom().nextBytes(secret);
     password = "pw-" + HexFormat.of().formatHex(secret);
@@ -356,6 +366,196 @@ class WalArchivingIT {
     assertThat(head(key(segment)).metadata()).containsKey(WalArchive.PLAIN_SHA256);
   }
 
+  @Test
+  void theAsyncPushStoresEveryReadySegmentInOneJavaStartAndTheLauncherAcceptsTheRestFromMarkers()
+      throws Exception {
+    awaitNoPusher();
+    long failedBefore = archiverCount("failed_count");
+    List<String> segments = new ArrayList<>();
+    setArchiveCommand("");
+    try {
+      // With an empty archive_command PostgreSQL keeps marking segments ready without archiving.
+      for (int i = 0; i < 5; i++) {
+        segments.add(switchSegment());
+      }
+      for (String segment : segments) {
+        assertThat(pgWal().resolve("archive_status").resolve(segment + ".ready")).exists();
+      }
+      Files.writeString(javaStarts, "");
+      Files.writeString(asyncCalls, "");
+      setArchiveCommand(asyncPush + " %p");
+      String last = segments.get(segments.size() - 1);
+      waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
+    } finally {
+      resetArchiveCommand();
+    }
+
+    // PostgreSQL asked for each segment once; only the first call started Java: it stored all
+    // five, and the launcher accepted the other four from their markers.
+    assertThat(Files.readAllLines(asyncCalls))
+        .containsExactlyElementsOf(segments.stream().map(name -> "pg_wal/" + name).toList());
+    assertThat(Files.readAllLines(javaStarts)).hasSize(1);
+    assertThat(markers(segments)).isEmpty();
+    assertThat(archiverCount("failed_count")).isEqualTo(failedBefore);
+    for (String segment : segments) {
+      Path inPgWal = pgWal().resolve(segment);
+      assertThat(head(key(segment)).metadata())
+          .containsEntry(WalArchive.PLAIN_SHA256, sha256(inPgWal))
+          .containsEntry(WalArchive.PLAIN_SIZE, Long.toString(Files.size(inPgWal)));
+      Path restored = dir.resolve("async-restore-" + segment);
+      Run fetched = run(fetch, segment, restored.toString());
+      assertThat(fetched.exit()).as(fetched.err()).isZero();
+      assertThat(sha256(restored)).isEqualTo(sha256(inPgWal));
+    }
+  }
+
+  @Test
+  void segmentsThatBecomeReadyWhileThePusherLingersArePushedByTheSameWarmJvm() throws Exception {
+    awaitNoPusher();
+    long failedBefore = archiverCount("failed_count");
+    List<String> segments = new ArrayList<>();
+    Files.writeString(javaStarts, "");
+    setArchiveCommand(asyncPush + " %p");
+    try {
+      // One at a time: each segment becomes ready only after the previous one is archived, so
+      // no batch sees two; only the JVM that stays after answering PostgreSQL can push them all.
+      for (int i = 0; i < 3; i++) {
+        String segment = switchSegment();
+        segments.add(segment);
+        waitFor(
+            Duration.ofMinutes(3),
+            () -> archivedUpTo(segment),
+            "pg_stat_archiver reaches " + segment);
+      }
+    } finally {
+      resetArchiveCommand();
+    }
+
+    assertThat(Files.readAllLines(javaStarts)).hasSize(1);
+    assertThat(archiverCount("failed_count")).isEqualTo(failedBefore);
+    for (String segment : segments) {
+      assertThat(head(key(segment)).metadata())
+          .containsEntry(WalArchive.PLAIN_SHA256, sha256(pgWal().resolve(segment)));
+    }
+    awaitNoPusher();
+    assertThat(markers(segments)).isEmpty();
+  }
+
+  @Test
+  void aMarkerThatDoesNotMatchTheSegmentIsNotTrustedAndTheSegmentIsPushedForReal()
+      throws Exception {
+    awaitNoPusher();
+    String segment;
+    setArchiveCommand("");
+    try {
+      segment = switchSegment();
+      Path inPgWal = pgWal().resolve(segment);
+      // What a push of other bytes under this name left (another cluster archiving as 'appdb'
+      // into the same spool): the right size, another SHA-256.
+      byte[] other = Files.readAllBytes(inPgWal);
+      other[other.length / 3] ^= 1;
+      var digest = Digests.sha256();
+      Path marker = spool.resolve(SOURCE).resolve(segment + ".ok");
+      Files.writeString(
+          marker, HexFormat.of().formatHex(digest.digest(other)) + " " + other.length + "\n");
+      assertThat(archived(segment)).isFalse();
+
+      Run pushed = run(asyncPush, inPgWal.toString());
+
+      assertThat(pushed.exit()).as(pushed.err()).isZero();
+      assertThat(pushed.err()).isEmpty();
+      assertThat(head(key(segment)).metadata())
+          .containsEntry(WalArchive.PLAIN_SHA256, sha256(inPgWal));
+      assertThat(marker).doesNotExist();
+    } finally {
+      resetArchiveCommand();
+    }
+    String next = switchSegment();
+    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
+  }
+
+  @Test
+  void anAsyncPushToAnUnreachableStoreLeavesNoMarkerAndExits3() throws Exception {
+    awaitNoPusher();
+    int deadPort = FreePorts.find();
+    List<String> segments = new ArrayList<>();
+    setArchiveCommand("");
+    try {
+      for (int i = 0; i < 3; i++) {
+        segments.add(switchSegment());
+      }
+      readable(
+          config,
+          goodConfig.replace(
+              S3MockFixture.get().endpoint().toString(), "http://127.0.0.1:" + deadPort));
+
+      Run failed = run(asyncPush, pgWal().resolve(segments.get(0)).toString());
+
+      assertThat(failed.exit()).isEqualTo(3);
+      assertThat(failed.err().lines()).hasSize(1);
+      assertThat(failed.err())
+          .startsWith("vigil wal-push: REPOSITORY_UNAVAILABLE: ")
+          .contains("127.0.0.1:" + deadPort);
+      assertThat(markers(segments)).isEmpty();
+      for (String segment : segments) {
+        assertThat(archived(segment)).as(segment).isFalse();
+      }
+    } finally {
+      readable(config, goodConfig);
+      resetArchiveCommand();
+    }
+    String last = segments.get(segments.size() - 1);
+    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "the archiver catches up to " + last);
+  }
+
+  /** Waits until no pusher of an earlier async call lingers (it would push this test's files). */
+  private static void awaitNoPusher() throws InterruptedException {
+    waitFor(
+        Duration.ofSeconds(30),
+        () -> !Files.exists(spool.resolve(SOURCE).resolve(".pusher.pid")),
+        "the lingering pusher exits and withdraws its pid file");
+  }
+
+  private static Path pgWal() {
+    return cluster.dataDir().resolve("pg_wal");
+  }
+
+  /** Points the running cluster's archive_command elsewhere ('' keeps segments ready). */
+  private static void setArchiveCommand(String command) throws InterruptedException {
+    execute("ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'");
+    reload();
+  }
+
+  private static void resetArchiveCommand() throws InterruptedException {
+    execute("ALTER SYSTEM RESET archive_command");
+    reload();
+  }
+
+  private static void reload() throws InterruptedException {
+    execute("SELECT pg_reload_conf()");
+    // The archiver rereads its configuration on the signal, asynchronously.
+    Thread.sleep(1000);
+  }
+
+  /** The markers the spool holds for {@code segments}. */
+  private static List<String> markers(List<String> segments) {
+    return segments.stream()
+        .filter(segment -> Files.exists(spool.resolve(SOURCE).resolve(segment + ".ok")))
+        .toList();
+  }
+
+  private static boolean archived(String segment) {
+    try {
+      head(key(segment));
+      return true;
+    } catch (S3Exception absent) {
+      if (absent.statusCode() == 404) {
+        return false;
+      }
+      throw absent;
+    }
+  }
+
   /** Switches to a new segment and waits until the archiver has archived the one it closed. */
   private static String archivedSegment() throws SQLException, InterruptedException {
     String segment = switchSegment();
@@ -469,6 +669,48 @@ class WalArchivingIT {
 
   private static Path script(String verb, String arguments) throws IOException {
     return PackagedCli.script(dir, verb, arguments, config, SOURCE);
+  }
+
+  /**
+   * {@code ./vigil wal-push %p --spool …} as PostgreSQL runs it, through the real launcher. Each
+   * call is logged; so is each JVM start, through a {@code java} on the PATH that logs and runs the
+   * real one.
+   */
+  private static Path launcherScript() throws IOException {
+    Path launcher = Path.of("target").toAbsolutePath().getParent().getParent().resolve("vigil");
+    assertThat(launcher).isExecutable();
+    Path bin = shared(dir.resolve("bin"));
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    PackagedCli.executable(
+        bin.resolve("java"), "echo \"$$\" >> " + javaStarts + "\nexec " + java + " \"$@\"\n");
+    return PackagedCli.executable(
+        dir.resolve("wal-push-async.sh"),
+        "export PATH="
+            + bin
+            + ":$PATH\necho \"$1\" >> "
+            + asyncCalls
+            + "\nexec "
+            + launcher
+            + " wal-push \"$1\" --spool "
+            + spool
+            + " --config "
+            + config
+            + " --source "
+            + SOURCE
+            + "\n");
+  }
+
+  /** A directory the postgres user (the archiver) and the test both write into. */
+  private static Path shared(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return directory;
+  }
+
+  private static Path writableByAll(Path file) throws IOException {
+    Files.writeString(file, "");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+    return file;
   }
 
   private static Path readable(Path file, String content) throws IOException {
