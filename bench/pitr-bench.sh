@@ -15,7 +15,8 @@
 #     here. Workloads: pgbench's TPC-B, and a bulk-insert script (the WAL-heavy case).
 #     Archive lag = PostgreSQL's .ready files waiting in pg_wal/archive_status, sampled every 0.5 s,
 #     and of those the ones no async marker says are stored yet ("not stored").
-# (c) PITR restore timing: see measure_pitr_restore below.
+# (c) PITR restore to a time between two marker rows: `vigil restore --at` vs `pgbackrest restore
+#     --type=time` (see measure_pitr_restore).
 #
 # Environment: BENCH_DIR (default /tmp/vigil-pitr-bench), SCALE (pgbench scale of the backed-up
 # database, 20), DURATION (seconds per WAL workload, 20), CLIENTS (2), PARALLEL (vigil wal-push
@@ -52,6 +53,8 @@ cleanup() {
   set +e
   [[ -f "${PGDATA_DIR:-/nonexistent}/postmaster.pid" ]] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
   [[ -n "${S3PID:-}" ]] && kill "$S3PID" 2>/dev/null
+  [[ -n "${UPPID:-}" ]] && kill -INT "$UPPID" 2>/dev/null
+  [[ -f "$BENCH_DIR/pgbr-restored/postmaster.pid" ]] && as_pg "$PGBIN/pg_ctl" -D "$BENCH_DIR/pgbr-restored" -m immediate -w stop >/dev/null 2>&1
 }
 trap cleanup EXIT
 
@@ -227,12 +230,89 @@ VIGIL_STEPS="$(jq -r '.sources[0].stepMillis // {} | to_entries | map("\(.key) \
 rm -rf "$BENCH_DIR/vigil-work"
 
 # --- (c) PITR restore --------------------------------------------------------------------------
-# The place for `vigil restore --at` (physical) vs `pgbackrest restore --type=time`, both to the
-# same target time into fresh data directories, timed end to end. It sets PITR_RESULT (one
-# printable line) and PITR_RATIO (Vigil / pgBackRest, empty when not measured).
+# `vigil restore --at T --fresh-cluster` (physical) vs `pgbackrest restore --type=time`, both to
+# the same target time T between two marker rows, each from a full base backup taken before T with
+# the WAL after it archived to both (one archive_command runs both pushes). Vigil's time is the
+# whole command (select, fetch WAL, download, verify, decrypt, unpack, replay, promote, validate);
+# pgBackRest's is its restore plus starting a server on the result until it has promoted. Vigil
+# runs on an embedded stack (`vigil up --sources`) whose S3Mock holds its base backup and WAL.
+# Sets PITR_RESULT (one printable line) and PITR_RATIO (Vigil / pgBackRest).
 measure_pitr_restore() {
-  PITR_RESULT="not measured by this script: vigil restore --at for physical sources is a separate part of issue 10"
+  PITR_RESULT="not measured (see $BENCH_DIR/logs/pitr-*.log)"
   PITR_RATIO=""
+  local up="$BENCH_DIR/vigil-up" cfg="$BENCH_DIR/pitr-cfg" target_pg target_iso t0 port dir
+  log "(c) PITR restore: starting an embedded stack with the physical source"
+  cat >"$BENCH_DIR/pitr-sources.yaml" <<YAML
+sources:
+  bench-physical:
+    type: postgres
+    mode: physical
+    checkpoint: fast
+    host: 127.0.0.1
+    port: $PGPORT
+    database: bench
+    user: postgres
+    password-file: $BENCH_DIR/pg-password
+YAML
+  (cd "$ROOT" && VIGIL_JAVA_OPTS="-Xmx1g" exec ./vigil up --work-dir "$up" --sources "$BENCH_DIR/pitr-sources.yaml") \
+    >"$BENCH_DIR/logs/pitr-up.log" 2>&1 &
+  UPPID=$!
+  for _ in $(seq 240); do grep -q "embedded stack is up" "$BENCH_DIR/logs/pitr-up.log" && break; sleep 0.5; done
+  grep -q "embedded stack is up" "$BENCH_DIR/logs/pitr-up.log" || { tail -n 20 "$BENCH_DIR/logs/pitr-up.log" >&2; return 0; }
+  # The archiver runs as the server's user: a copy of the stack's config and secrets it can read.
+  rm -rf "$cfg" && mkdir -p "$cfg" && cp -r "$up/vigil.yaml" "$up/secrets" "$cfg/"
+  [[ $EUID -eq 0 ]] && chown -R postgres: "$cfg"
+  cat >"$BENCH_DIR/pitr-archive.sh" <<SCRIPT
+#!/bin/sh
+pgbackrest --config=$PGBR_CONF --stanza=bench archive-push "\$1" || exit \$?
+export VIGIL_JAVA_OPTS="-XX:SharedArchiveFile=$BENCH_DIR/cds/vigil.jsa -Xshare:auto"
+exec $ROOT/vigil wal-push "\$1" --config $cfg/vigil.yaml --source bench-physical --spool $BENCH_DIR/vigil-spool --parallel $PARALLEL
+SCRIPT
+  chmod 755 "$BENCH_DIR/pitr-archive.sh"
+  COMMANDS[pitr]="$BENCH_DIR/pitr-archive.sh %p"
+  archive_with pitr
+  wait_archived 300 || { log "(c) the archive does not drain"; return 0; }
+  log "(c) base backups: pgbackrest --type=full and vigil backup (physical)"
+  as_pg "${PGBR[@]}" backup --type=full >"$BENCH_DIR/logs/pitr-pgbr-backup.log" 2>&1 || return 0
+  (cd "$ROOT" && ./vigil backup --config "$up/vigil.yaml" --source bench-physical --quiet) \
+    >"$BENCH_DIR/logs/pitr-vigil-backup.log" 2>&1 || { tail -n 5 "$BENCH_DIR/logs/pitr-vigil-backup.log" >&2; return 0; }
+  log "(c) WAL after the backups: pgbench ${DURATION} s, marker A, target time, marker B"
+  "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c "$CLIENTS" -T "$DURATION" bench >"$BENCH_DIR/logs/pitr-pgbench.log" 2>&1
+  "${PSQL[@]}" -d bench -c 'CREATE TABLE IF NOT EXISTS pitr_marks (mark text)' -c "INSERT INTO pitr_marks VALUES ('A')" >/dev/null
+  sleep 1
+  target_pg="$("${PSQL[@]}" -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")"
+  target_iso="$("${PSQL[@]}" -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")"
+  sleep 1
+  "${PSQL[@]}" -d bench -c "INSERT INTO pitr_marks VALUES ('B')" >/dev/null
+  "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c "$CLIENTS" -T 5 bench >>"$BENCH_DIR/logs/pitr-pgbench.log" 2>&1
+  wait_archived 300 || { log "(c) the archive does not drain"; return 0; }
+  PITR_SEGMENTS="$(find "$up/s3" -name '*.vgl' -path '*/wal/*' 2>/dev/null | wc -l)"
+
+  log "(c) pgbackrest restore --type=time --target='$target_pg' + start until promoted"
+  dir="$BENCH_DIR/pgbr-restored"
+  rm -rf "$dir" && mkdir -p "$dir" && chmod 700 "$dir"
+  [[ $EUID -eq 0 ]] && chown postgres: "$dir"
+  port="$(free_port)"
+  t0="$(now)"
+  as_pg "${PGBR[@]}" restore "--pg1-path=$dir" --type=time "--target=$target_pg" --target-action=promote \
+    >"$BENCH_DIR/logs/pitr-pgbr-restore.log" 2>&1 || { cat "$BENCH_DIR/logs/pitr-pgbr-restore.log" >&2; return 0; }
+  as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$BENCH_DIR/logs/pitr-pgbr-server.log" -w -t 600 \
+    -o "-p $port -c archive_mode=off -c unix_socket_directories=$dir -c listen_addresses=127.0.0.1" start >/dev/null \
+    || { tail -n 5 "$BENCH_DIR/logs/pitr-pgbr-server.log" >&2; return 0; }
+  until [[ "$("$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$port" -U postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]]; do sleep 0.1; done
+  PGBR_PITR_S="$(calc "$(now) - $t0" 3)"
+  PGBR_MARKS="$("$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d bench -c "SELECT string_agg(mark, ',' ORDER BY mark) FROM pitr_marks")"
+  as_pg "$PGBIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+
+  log "(c) vigil restore --at $target_iso --fresh-cluster"
+  t0="$(now)"
+  (cd "$ROOT" && ./vigil restore --config "$up/vigil.yaml" --source bench-physical --at "$target_iso" --fresh-cluster --json) \
+    >"$BENCH_DIR/pitr-vigil-restore.json" 2>"$BENCH_DIR/logs/pitr-vigil-restore.log" || { tail -n 5 "$BENCH_DIR/logs/pitr-vigil-restore.log" >&2; return 0; }
+  VIGIL_PITR_S="$(calc "$(now) - $t0" 3)"
+  VIGIL_PITR_STATUS="$(jq -r '.status' "$BENCH_DIR/pitr-vigil-restore.json")"
+  kill -INT "$UPPID" 2>/dev/null; wait "$UPPID" 2>/dev/null || true
+  PITR_RATIO="$(calc "$VIGIL_PITR_S / $PGBR_PITR_S")"
+  PITR_RESULT="to $target_iso over $PITR_SEGMENTS archived WAL files: Vigil ${VIGIL_PITR_S}s ($VIGIL_PITR_STATUS), pgBackRest ${PGBR_PITR_S}s (marks present: $PGBR_MARKS), ratio $PITR_RATIO"
 }
 
 # --- (b) WAL push under pgbench ----------------------------------------------------------------

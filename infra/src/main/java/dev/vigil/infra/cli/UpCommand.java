@@ -22,10 +22,17 @@ final class UpCommand implements Callable<Integer> {
               + " by an earlier vigil up: it is wiped on start.")
   Path workDir = Path.of(".vigil", "up");
 
+  @Option(
+      names = "--sources",
+      description =
+          "Use the sources of this vigil.yaml instead of the seeded sample data (on the embedded"
+              + " S3, catalog and Temporal); nothing is backed up until you ask.")
+  Path sources;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     Path work = WorkDir.claim(workDir);
-    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err)) {
+    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err, sources)) {
       System.err.println("starting the HTTP API ...");
       ApiServer api = stack.startApi();
       Path secrets = work.resolve("secrets");
