@@ -2,7 +2,6 @@ package dev.vigil.activities.check;
 
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.common.VigilException;
-import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.retention.RetentionCatalog;
 import dev.vigil.activities.wal.WalChain;
@@ -29,17 +28,7 @@ public final class RepositoryChecks {
 
   /** The sources whose WAL is archived: postgres sources with {@code mode: physical}. */
   public List<String> physicalSources() {
-    List<String> names = new ArrayList<>();
-    services
-        .config()
-        .sources()
-        .forEach(
-            (name, source) -> {
-              if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
-                names.add(name);
-              }
-            });
-    return names;
+    return services.config().physicalSources();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.vigil.activities.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -30,4 +31,20 @@ public record VigilConfig(
     Map<String, DrillPlanConfig> drills,
     Map<String, ScheduleConfig> schedules,
     MetricsConfig metrics,
-    ApiConfig api) {}
+    ApiConfig api) {
+
+  /**
+   * The names of the sources whose backups are physical copies of a whole cluster (postgres with
+   * {@code mode: physical}, whose WAL is archived), in the file's order.
+   */
+  public List<String> physicalSources() {
+    List<String> names = new ArrayList<>();
+    sources.forEach(
+        (name, source) -> {
+          if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
+            names.add(name);
+          }
+        });
+    return names;
+  }
+}

@@ -22,7 +22,6 @@ import dev.vigil.workflows.drill.EnvironmentRequest;
 import io.temporal.activity.Activity;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -132,22 +131,7 @@ public final class DrillActivitiesImpl implements DrillActivities {
                 request.drillId(),
                 services.config().worker().hostId(),
                 request.sources(),
-                physicalSources()));
-  }
-
-  /** The configured sources whose backups are physical copies of a whole cluster. */
-  private Set<String> physicalSources() {
-    Set<String> physical = new HashSet<>();
-    services
-        .config()
-        .sources()
-        .forEach(
-            (name, source) -> {
-              if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
-                physical.add(name);
-              }
-            });
-    return physical;
+                Set.copyOf(services.config().physicalSources())));
   }
 
   @Override
