@@ -33,6 +33,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,7 @@ class PointInTimeRestoreIT {
   private static String segmentOfA;
   private static String lastSegment;
   private static Instant beforeC;
+  private static String pgbenchAtTarget;
 
   @BeforeAll
   static void archiveABaseBackupAndRowsAfterIt() throws Exception {
@@ -155,6 +157,11 @@ class PointInTimeRestoreIT {
     }
 
     switchSegment();
+    // pgbench at full speed while the archiver pushes: its tables and transactions fill several
+    // segments between the backup and the target, and its state at the target is known.
+    pgbench("-i", "-s", "2", "-q");
+    pgbench("-c", "2", "-T", "3", "-n");
+    pgbenchAtTarget = query("app", PGBENCH_STATE);
     execute("app", "INSERT INTO events VALUES (1001, 'A')");
     lsnAfterA = query("SELECT pg_current_wal_insert_lsn()::text");
     segmentOfA = query("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
@@ -166,6 +173,7 @@ class PointInTimeRestoreIT {
                 query("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint")));
     Thread.sleep(50);
     execute("app", "INSERT INTO events VALUES (1002, 'B')");
+    pgbench("-c", "2", "-T", "1", "-n");
     switchSegment();
     beforeC = Instant.now();
     execute("app", "INSERT INTO events VALUES (1003, 'C')");
@@ -200,6 +208,9 @@ class PointInTimeRestoreIT {
       assertThat(restored.status()).as(restored.failure()).isEqualTo("RESTORED");
       assertThat(restored.backupId()).isEqualTo(backupId);
       assertThat(rows(restored.target())).containsExactly("A");
+      // Every pgbench transaction committed before the target, none after it.
+      assertThat(query(restored.target(), PGBENCH_STATE)).isEqualTo(pgbenchAtTarget);
+      assertThat(query("app", PGBENCH_STATE)).isNotEqualTo(pgbenchAtTarget);
       assertThat(restored.recovered()).isNotNull();
       assertThat(restored.recovered().lastCommitMillis())
           .isLessThanOrEqualTo(target.toEpochMilli())
@@ -397,13 +408,43 @@ class PointInTimeRestoreIT {
     return Path.of(result.target().passwordFile()).getParent().getFileName().toString();
   }
 
-  private static List<String> rows(RestoreTarget target) throws Exception {
+  /** pgbench's history rows and balances: what its transactions changed. */
+  private static final String PGBENCH_STATE =
+      "SELECT (SELECT count(*) FROM pgbench_history) || ' transactions, balance '"
+          + " || (SELECT sum(abalance) FROM pgbench_accounts)";
+
+  private static void pgbench(String... arguments) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(source.binDir().resolve("pgbench").toString());
+    command.addAll(List.of(arguments));
+    command.addAll(
+        List.of("-h", "127.0.0.1", "-p", Integer.toString(source.port()), "-U", SUPERUSER, "app"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("PGPASSWORD", password);
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(output).isZero();
+  }
+
+  private static String query(RestoreTarget target, String sql) throws Exception {
+    try (Connection connection = connect(target);
+        Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery(sql)) {
+      row.next();
+      return row.getString(1);
+    }
+  }
+
+  private static Connection connect(RestoreTarget target) throws Exception {
     Properties login = new Properties();
     login.setProperty("user", target.user());
     login.setProperty("password", Files.readString(Path.of(target.passwordFile())).strip());
-    try (Connection connection =
-            DriverManager.getConnection(
-                "jdbc:postgresql://" + target.host() + ":" + target.port() + "/app", login);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + target.host() + ":" + target.port() + "/app", login);
+  }
+
+  private static List<String> rows(RestoreTarget target) throws Exception {
+    try (Connection connection = connect(target);
         Statement statement = connection.createStatement();
         ResultSet rows =
             statement.executeQuery("SELECT body FROM events WHERE id > 1000 ORDER BY id")) {
@@ -441,7 +482,11 @@ class PointInTimeRestoreIT {
   }
 
   private static String query(String sql) throws SQLException {
-    try (Connection connection = connect("postgres");
+    return query("postgres", sql);
+  }
+
+  private static String query(String database, String sql) throws SQLException {
+    try (Connection connection = connect(database);
         Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery(sql)) {
       row.next();
