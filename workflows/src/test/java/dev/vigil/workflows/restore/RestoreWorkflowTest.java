@@ -505,6 +505,13 @@ class RestoreWorkflowTest {
     public void stopFreshCluster(String restoreId) {
       calls.add("stopFreshCluster");
     }
+
+    @Override
+    public RestoreTarget finishDataDirectory(String restoreId) {
+      calls.add("finishDataDirectory");
+      return new RestoreTarget(
+          RestoreWorkflowImpl.DATA_DIRECTORY, null, 0, null, null, null, "/srv/restore/data");
+    }
   }
 
   private final class FakeHosts implements BackupActivities {
