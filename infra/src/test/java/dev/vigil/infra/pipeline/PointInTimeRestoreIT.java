@@ -456,6 +456,35 @@ class PointInTimeRestoreIT {
   }
 
   @Test
+  void aRecoveryThatFailsLeavesTheDataDirectoryTargetAsItWas() throws Exception {
+    Path dataDir = Files.createDirectories(harness.spool.resolve("restores/left-as-it-was"));
+    long start =
+        Long.parseLong(lastSegment.substring(8, 16), 16) << 32
+            | Long.parseLong(lastSegment.substring(16), 16) * 16L * 1024 * 1024;
+    String pastWritten =
+        String.format("%X/%X", start >>> 32, (start & 0xFFFFFFFFL) + 16L * 1024 * 1024 - 64);
+
+    WorkflowFailedException failed =
+        catchThrowableOfType(
+            WorkflowFailedException.class,
+            () ->
+                restore(
+                    new RestoreSelector("appdb", null, 0, RecoveryTarget.lsn(pastWritten)),
+                    RestoreTarget.directory(dataDir.toString())));
+
+    assertThat(Failures.type(failed)).isEqualTo("PITR_TARGET_UNREACHABLE");
+    assertThat(failed.getCause().getMessage()).contains("failed at restore: ");
+    // Still the empty directory it was; the staging copy beside it and the server are gone.
+    try (Stream<Path> inside = Files.list(dataDir)) {
+      assertThat(inside).isEmpty();
+    }
+    try (Stream<Path> beside = Files.list(dataDir.getParent())) {
+      assertThat(beside.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.contains("left-as-it-was.vigil-staging"));
+    }
+  }
+
+  @Test
   void aDataDirectoryTargetThatIsInUseOrOutsideTheRootsIsRefusedBeforeTheDownload()
       throws Exception {
     Path inUse = Files.createDirectories(harness.spool.resolve("restores/in-use"));
