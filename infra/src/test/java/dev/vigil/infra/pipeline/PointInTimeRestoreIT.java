@@ -456,6 +456,29 @@ class PointInTimeRestoreIT {
   }
 
   @Test
+  void backupOnlyIntoADataDirectoryHandsOverTheBaseBackupsEndPoint() throws Exception {
+    Path dataDir = harness.spool.resolve("restores/backup-only-data");
+
+    RestoreResult restored =
+        restore(
+            new RestoreSelector("appdb", null, 0, RecoveryTarget.backupOnly()),
+            RestoreTarget.directory(dataDir.toString()));
+
+    assertThat(restored.status()).as(restored.failure()).isEqualTo("RESTORED");
+    assertThat(restored.target().type()).isEqualTo("data-directory");
+    assertThat(restored.steps().stream().map(StepTiming::step))
+        .doesNotContain("fetch-wal")
+        .endsWith("validate", "stop-server", "record");
+    assertThat(dataDir.resolve("PG_VERSION")).exists();
+    assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+    assertThat(dataDir.resolve("postmaster.opts")).doesNotExist();
+    assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).contains(hbaMarker);
+    // Shut down cleanly: the operator's start needs no crash recovery.
+    assertThat(asPostgres(source.binDir().resolve("pg_controldata").toString(), dataDir.toString()))
+        .contains("Database cluster state:               shut down\n");
+  }
+
+  @Test
   void aRecoveryThatFailsLeavesTheDataDirectoryTargetAsItWas() throws Exception {
     Path dataDir = Files.createDirectories(harness.spool.resolve("restores/left-as-it-was"));
     long start =
