@@ -486,6 +486,10 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
             PointInTimeRecovery.removeRecoverySettings(staging);
             checkDataDirectory(into);
             staged.install(PosixFilePermissions.fromString("rwx------"));
+          } catch (VigilException e) {
+            // Someone put something into the target meanwhile: it stays as it is.
+            staged.discard();
+            throw e;
           } catch (IOException | RuntimeException e) {
             staged.discard();
             throw new VigilException(

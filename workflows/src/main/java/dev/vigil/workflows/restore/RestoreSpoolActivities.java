@@ -58,7 +58,10 @@ public interface RestoreSpoolActivities {
   /** Removes the restore's spool directory. Safe when it is already gone. */
   void cleanRestoreSpool(String restoreId);
 
-  /** Stops and deletes the fresh cluster a restore started on this host; absent is fine. */
+  /**
+   * Stops and deletes the fresh cluster a restore started on this host (or the temporary server of
+   * a data directory restore, with its staging copy; the target is left as it was); absent is fine.
+   */
   void stopFreshCluster(String restoreId);
 
   /**
