@@ -49,6 +49,12 @@ public final class PostgresCluster implements AutoCloseable {
   private static final int MAX_SOCKET_DIR_LENGTH = 90;
   private static final int START_ATTEMPTS = 3;
   private static final String LOG_FILE = "postgres.log";
+
+  /**
+   * Vigil's own client authentication for a restored server, beside (not in) its data directory.
+   */
+  private static final String VIGIL_HBA = "vigil-hba.conf";
+
   private static final long TOOL_TIMEOUT_SECONDS = 120;
 
   private final Path baseDir;
@@ -59,19 +65,23 @@ public final class PostgresCluster implements AutoCloseable {
   private final String password;
   private final int port;
   private final boolean asServiceUser;
+  private final KeptData kept;
   private boolean closed;
   private final Thread shutdownHook;
 
   private PostgresCluster(
       Path baseDir,
+      Path dataDir,
       Path socketDir,
       Path binDir,
       String superuser,
       String password,
       int port,
-      boolean asServiceUser) {
+      boolean asServiceUser,
+      KeptData kept) {
     this.baseDir = baseDir;
-    this.dataDir = baseDir.resolve("data");
+    this.dataDir = dataDir;
+    this.kept = kept;
     this.socketDir = socketDir;
     this.binDir = binDir;
     this.superuser = superuser;
@@ -95,19 +105,20 @@ public final class PostgresCluster implements AutoCloseable {
    */
   public static PostgresCluster start(
       Path baseDir, String superuser, String password, Map<String, String> settings) {
-    return start(baseDir, superuser, password, settings, false, null);
+    return start(baseDir, null, superuser, password, settings, false, null);
   }
 
   /**
    * Starts a server on a data directory a restore wrote into {@code baseDir/data} (a physical
-   * backup): no initdb. Its {@code pg_hba.conf} is replaced (local connections trusted, TCP with
-   * SCRAM) and {@code superuser}, a role of the restored cluster, gets {@code password}, so only
-   * Vigil can log in over TCP. Archiving is off: the copy must not push WAL as if it were the
-   * source. With the backup's {@code backup_label} and WAL in {@code pg_wal}, the server replays
-   * that WAL on startup and opens once it is consistent.
+   * backup): no initdb. The server reads Vigil's own client authentication ({@code -c hba_file},
+   * local connections trusted, TCP with SCRAM; the backup's {@code pg_hba.conf} is left as it was)
+   * and {@code superuser}, a role of the restored cluster, gets {@code password}, so only Vigil can
+   * log in over TCP. Archiving is off: the copy must not push WAL as if it were the source. With
+   * the backup's {@code backup_label} and WAL in {@code pg_wal}, the server replays that WAL on
+   * startup and opens once it is consistent.
    */
   public static PostgresCluster startRestored(Path baseDir, String superuser, String password) {
-    return start(baseDir, superuser, password, Map.of(), true, null);
+    return start(baseDir, null, superuser, password, Map.of(), true, null);
   }
 
   /**
@@ -118,7 +129,34 @@ public final class PostgresCluster implements AutoCloseable {
    */
   public static PostgresCluster startRecovering(
       Path baseDir, String superuser, String password, Duration timeout, Runnable progress) {
-    return start(baseDir, superuser, password, Map.of(), true, new RecoveryWait(timeout, progress));
+    return start(
+        baseDir, null, superuser, password, Map.of(), true, new RecoveryWait(timeout, progress));
+  }
+
+  /**
+   * As {@link #startRecovering} (or {@link #startRestored} when {@code timeout} is null), for a
+   * data directory an operator keeps: {@code dataDir} lies outside {@code baseDir} (which holds
+   * only the socket, log and Vigil's client authentication), the server runs with fsync on, and
+   * {@link #stopKeepingData} stops it cleanly, gives {@code superuser} back the password secret it
+   * had and leaves the data directory in place. {@link #close} still deletes both: a restore that
+   * did not finish is worth nothing. When the JVM is root the data directory belongs to the {@code
+   * postgres} user.
+   */
+  public static PostgresCluster startKeepingData(
+      Path baseDir,
+      Path dataDir,
+      String superuser,
+      String password,
+      Duration timeout,
+      Runnable progress) {
+    return start(
+        baseDir,
+        dataDir.toAbsolutePath().normalize(),
+        superuser,
+        password,
+        Map.of(),
+        true,
+        timeout == null ? null : new RecoveryWait(timeout, progress));
   }
 
   /** Recovery of a restored data directory stopped the server; the message is its FATAL line. */
@@ -132,8 +170,15 @@ public final class PostgresCluster implements AutoCloseable {
 
   private record RecoveryWait(Duration timeout, Runnable progress) {}
 
+  /**
+   * What a kept data directory had before the temporary start: the superuser's password secret
+   * (null for none) and whether Vigil added an empty postgresql.conf.
+   */
+  private record KeptData(String secret, boolean addedConf) {}
+
   private static PostgresCluster start(
       Path baseDir,
+      Path keptDataDir,
       String superuser,
       String password,
       Map<String, String> settings,
@@ -142,6 +187,7 @@ public final class PostgresCluster implements AutoCloseable {
     Path binDir = findBinDir();
     boolean asServiceUser = runningAsRoot();
     Path base = baseDir.toAbsolutePath().normalize();
+    Path dataDir = keptDataDir != null ? keptDataDir : base.resolve("data");
     try {
       Files.createDirectories(base);
       Path socketDir = base.resolve("socket");
@@ -161,18 +207,31 @@ public final class PostgresCluster implements AutoCloseable {
         chownToServiceUser(base);
         chownToServiceUser(socketDir);
       }
+      boolean addedConf = false;
       if (restored) {
-        prepareRestoredDataDir(base.resolve("data"));
+        addedConf = prepareRestoredDataDir(base, dataDir);
       }
       if (restored && asServiceUser) {
         // What the restore wrote and Vigil's pg_hba.conf belong to the server's user too.
         chownToServiceUser(base);
+        if (keptDataDir != null) {
+          makeParentsTraversable(dataDir);
+          chownToServiceUser(dataDir);
+        }
       }
       PostgresCluster cluster;
       try {
         cluster =
             restored
-                ? startServer(base, socketDir, binDir, superuser, password, asServiceUser, true)
+                ? startServer(
+                    base,
+                    dataDir,
+                    socketDir,
+                    binDir,
+                    superuser,
+                    password,
+                    asServiceUser,
+                    keptDataDir == null ? Restored.THROWAWAY : Restored.KEPT)
                 : initAndStart(
                     base, socketDir, binDir, superuser, password, asServiceUser, settings);
       } catch (IllegalStateException e) {
@@ -187,8 +246,11 @@ public final class PostgresCluster implements AutoCloseable {
       if (recovery != null) {
         cluster.awaitPromotion(recovery);
       }
+      if (keptDataDir != null) {
+        cluster = cluster.keeping(new KeptData(cluster.currentSecret(), addedConf));
+      }
       if (restored) {
-        cluster.setPasswordOverSocket();
+        cluster.setPasswordOverSocket(password);
       }
       Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
       LOG.info(
@@ -242,19 +304,30 @@ public final class PostgresCluster implements AutoCloseable {
           StandardCharsets.UTF_8,
           StandardOpenOption.APPEND);
     }
-    return startServer(base, socketDir, binDir, superuser, password, asServiceUser, false);
+    return startServer(
+        base, dataDir, socketDir, binDir, superuser, password, asServiceUser, Restored.NO);
+  }
+
+  /** How a server's data directory came about, for its start options. */
+  private enum Restored {
+    /** initdb made it. */
+    NO,
+    /** A restore wrote it into a cluster Vigil deletes later. */
+    THROWAWAY,
+    /** A restore wrote it for an operator to keep: it must be durable once Vigil stops it. */
+    KEPT
   }
 
   private static PostgresCluster startServer(
       Path base,
+      Path dataDir,
       Path socketDir,
       Path binDir,
       String superuser,
       String password,
       boolean asServiceUser,
-      boolean restored)
+      Restored restored)
       throws IOException {
-    Path dataDir = base.resolve("data");
     Path log = base.resolve(LOG_FILE);
     String lastFailure = "";
     // The free port is only free until someone takes it: try a new one if the bind loses.
@@ -267,9 +340,12 @@ public final class PostgresCluster implements AutoCloseable {
               + socketDir
               + " -c listen_addresses="
               + HOST
-              + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-              + (restored
-                  ? " -c archive_mode=off -c hba_file=" + dataDir.resolve("pg_hba.conf")
+              // A kept data directory must survive a power cut once Vigil hands it over.
+              + (restored == Restored.KEPT
+                  ? ""
+                  : " -c fsync=off -c full_page_writes=off -c synchronous_commit=off")
+              + (restored != Restored.NO
+                  ? " -c archive_mode=off -c hba_file=" + base.resolve(VIGIL_HBA)
                   : "");
       ToolResult result =
           tryRun(
@@ -289,7 +365,7 @@ public final class PostgresCluster implements AutoCloseable {
                   "start"));
       if (result.exitCode() == 0) {
         return new PostgresCluster(
-            base, socketDir, binDir, superuser, password, port, asServiceUser);
+            base, dataDir, socketDir, binDir, superuser, password, port, asServiceUser, null);
       }
       lastFailure = result.output().strip() + "\n" + tail(log);
       LOG.warn("PostgreSQL did not start on port {} (attempt {}): {}", port, attempt, lastFailure);
@@ -304,20 +380,110 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   /**
-   * Makes a restored data directory startable here: Vigil's own pg_hba.conf (the source's names its
-   * hosts), an empty postgresql.conf where the source kept it outside the data directory (Debian),
-   * mode 0700 as the server requires.
+   * Makes a restored data directory startable here: Vigil's own client authentication in {@code
+   * base} (the source's pg_hba.conf names its hosts; it stays as it was), an empty postgresql.conf
+   * where the source kept it outside the data directory (Debian), mode 0700 as the server requires.
+   * True if it added that postgresql.conf.
    */
-  private static void prepareRestoredDataDir(Path dataDir) throws IOException {
+  private static boolean prepareRestoredDataDir(Path base, Path dataDir) throws IOException {
     Files.writeString(
-        dataDir.resolve("pg_hba.conf"),
+        base.resolve(VIGIL_HBA),
         "local all all trust\nhost all all " + HOST + "/32 scram-sha-256\n",
         StandardCharsets.UTF_8);
     Path conf = dataDir.resolve("postgresql.conf");
-    if (!Files.exists(conf)) {
+    boolean added = !Files.exists(conf);
+    if (added) {
       Files.writeString(conf, "", StandardCharsets.UTF_8);
     }
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+    return added;
+  }
+
+  /** This cluster, remembering what its kept data directory had before the start. */
+  private PostgresCluster keeping(KeptData before) {
+    return new PostgresCluster(
+        baseDir, dataDir, socketDir, binDir, superuser, password, port, asServiceUser, before);
+  }
+
+  /** The superuser's stored password secret (SCRAM or MD5), null if it has none. */
+  private String currentSecret() {
+    try {
+      ToolResult secret =
+          tryRun(
+              asServiceUser,
+              baseDir,
+              psqlOverSocket(
+                  "-tA",
+                  "-c",
+                  "SELECT coalesce(rolpassword, '-') FROM pg_authid WHERE rolname = current_user"));
+      if (secret.exitCode() != 0) {
+        close();
+        throw new IllegalStateException(
+            "cannot read the password of '" + superuser + "': " + secret.output().strip());
+      }
+      String value = secret.output().strip();
+      return value.equals("-") ? null : value;
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot run psql on the restored cluster", e);
+    }
+  }
+
+  /**
+   * Stops a server started by {@link #startKeepingData} cleanly ({@code pg_ctl stop -m fast}: a
+   * shutdown checkpoint), after giving its superuser back the password secret it had, and removes
+   * the postgresql.conf Vigil added; the data directory stays. IllegalStateException if the server
+   * does not stop cleanly (the data directory is then deleted, as by {@link #close}).
+   */
+  public synchronized void stopKeepingData() {
+    if (kept == null) {
+      throw new IllegalStateException("the data directory of " + baseDir + " is not kept");
+    }
+    if (closed) {
+      throw new IllegalStateException("the server on " + dataDir + " is already stopped");
+    }
+    setPasswordOverSocket(kept.secret());
+    try {
+      ToolResult stop = tryRun(asServiceUser, baseDir, pgCtlStop());
+      if (stop.exitCode() != 0) {
+        throw new IllegalStateException(
+            "the server on " + dataDir + " did not stop cleanly: " + stop.output().strip());
+      }
+      closed = true;
+      // The temporary start's options (Vigil's hba_file, port): a pg_ctl restart would reuse them.
+      Files.deleteIfExists(dataDir.resolve("postmaster.opts"));
+      if (kept.addedConf()) {
+        Files.deleteIfExists(dataDir.resolve("postgresql.conf"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stop the server on " + dataDir, e);
+    } finally {
+      if (!closed) {
+        close();
+      }
+    }
+    deleteRecursively(baseDir);
+    if (!socketDir.startsWith(baseDir)) {
+      deleteRecursively(socketDir);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // The hook is running or has run; nothing left to unregister.
+    }
+  }
+
+  private List<String> pgCtlStop() {
+    return List.of(
+        binDir.resolve("pg_ctl").toString(),
+        "-D",
+        dataDir.toString(),
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+        "stop");
   }
 
   /**
@@ -407,8 +573,11 @@ public final class PostgresCluster implements AutoCloseable {
     }
   }
 
-  /** Gives the superuser this cluster's password, over the trusted local socket. */
-  private void setPasswordOverSocket() {
+  /**
+   * Gives the superuser {@code secret} (a password, or a stored SCRAM/MD5 secret, which PostgreSQL
+   * keeps as it is; null for none), over the trusted local socket.
+   */
+  private void setPasswordOverSocket(String secret) {
     List<String> command = new ArrayList<>();
     if (asServiceUser) {
       command.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
@@ -420,7 +589,9 @@ public final class PostgresCluster implements AutoCloseable {
       // On stdin, not the command line: other users of the host can read command lines.
       try (var stdin = process.getOutputStream()) {
         stdin.write(
-            ("ALTER ROLE CURRENT_USER PASSWORD '" + password + "';\n")
+            ("ALTER ROLE CURRENT_USER PASSWORD "
+                    + (secret == null ? "NULL" : "'" + secret.replace("'", "''") + "'")
+                    + ";\n")
                 .getBytes(StandardCharsets.UTF_8));
       }
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -507,20 +678,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
     closed = true;
     try {
-      ToolResult stop =
-          tryRun(
-              asServiceUser,
-              baseDir,
-              List.of(
-                  binDir.resolve("pg_ctl").toString(),
-                  "-D",
-                  dataDir.toString(),
-                  "-m",
-                  "fast",
-                  "-w",
-                  "-t",
-                  "60",
-                  "stop"));
+      ToolResult stop = tryRun(asServiceUser, baseDir, pgCtlStop());
       if (stop.exitCode() != 0) {
         LOG.warn("pg_ctl stop for {} failed: {}", dataDir, stop.output().strip());
       }
@@ -528,6 +686,9 @@ public final class PostgresCluster implements AutoCloseable {
       LOG.warn("pg_ctl stop for {} failed: {}", dataDir, e.getMessage());
     }
     deleteRecursively(baseDir);
+    if (!dataDir.startsWith(baseDir)) {
+      deleteRecursively(dataDir);
+    }
     if (!socketDir.startsWith(baseDir)) {
       deleteRecursively(socketDir);
     }

@@ -43,7 +43,7 @@ public final class FreshClusters {
    * started is stopped and replaced: what it holds is half a restore.
    */
   public Started start(String restoreId, Path baseDir, String superuser) {
-    return start(restoreId, baseDir, superuser, null, null);
+    return start(restoreId, baseDir, null, superuser, null, null);
   }
 
   /**
@@ -56,6 +56,7 @@ public final class FreshClusters {
     return start(
         restoreId,
         baseDir,
+        null,
         superuser,
         writer,
         (base, password) -> PostgresCluster.startRestored(base, superuser, password));
@@ -75,10 +76,49 @@ public final class FreshClusters {
     return start(
         restoreId,
         baseDir,
+        null,
         superuser,
         writer,
         (base, password) ->
             PostgresCluster.startRecovering(base, superuser, password, timeout, progress));
+  }
+
+  /**
+   * As {@link #startRecovering} ({@link #startRestored} when {@code timeout} is null), on {@code
+   * dataDir} outside {@code baseDir}: a data directory an operator keeps (see {@link
+   * PostgresCluster#startKeepingData}). {@link #stopKeepingData} hands it over; {@link #stop}
+   * deletes it with the rest.
+   */
+  public Started startKeepingData(
+      String restoreId,
+      Path baseDir,
+      Path dataDir,
+      String superuser,
+      DataDirWriter writer,
+      Duration timeout,
+      Runnable progress) {
+    return start(
+        restoreId,
+        baseDir,
+        dataDir,
+        superuser,
+        writer,
+        (base, password) ->
+            PostgresCluster.startKeepingData(
+                base, dataDir, superuser, password, timeout, progress));
+  }
+
+  /**
+   * Stops a restore's server started by {@link #startKeepingData} cleanly and leaves its data
+   * directory; returns it, or empty if this process has no server for that restore.
+   */
+  public Optional<Path> stopKeepingData(String restoreId) {
+    Started started = clusters.remove(restoreId);
+    if (started == null) {
+      return Optional.empty();
+    }
+    started.cluster().stopKeepingData();
+    return Optional.of(started.cluster().dataDir());
   }
 
   /** Starts the server on a filled data directory. */
@@ -93,7 +133,12 @@ public final class FreshClusters {
   }
 
   private Started start(
-      String restoreId, Path baseDir, String superuser, DataDirWriter writer, Starter starter) {
+      String restoreId,
+      Path baseDir,
+      Path keptDataDir,
+      String superuser,
+      DataDirWriter writer,
+      Starter starter) {
     stop(restoreId);
     try {
       if (Files.exists(baseDir)) {
@@ -110,7 +155,8 @@ public final class FreshClusters {
       if (writer == null) {
         cluster = PostgresCluster.start(baseDir, superuser, password);
       } else {
-        Path dataDir = Files.createDirectories(baseDir.resolve("data"));
+        Path dataDir =
+            Files.createDirectories(keptDataDir != null ? keptDataDir : baseDir.resolve("data"));
         try {
           writer.write(dataDir);
         } catch (IOException | RuntimeException e) {

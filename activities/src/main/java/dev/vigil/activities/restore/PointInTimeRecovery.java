@@ -52,6 +52,9 @@ final class PointInTimeRecovery {
   /** Beside the data directory: the fetched WAL the server's restore_command copies from. */
   static final String RESTORE_WAL = "restore-wal";
 
+  /** Where the settings Vigil appends to postgresql.auto.conf begin. */
+  private static final String SETTINGS_HEADER = "\n# Vigil point-in-time restore\n";
+
   /** Inside the activity's 12 h: how long replay may take. */
   private static final Duration RECOVERY_TIMEOUT = Duration.ofHours(11);
 
@@ -61,15 +64,25 @@ final class PointInTimeRecovery {
   private static final DateTimeFormatter TARGET_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
 
+  /**
+   * Recovers into a fresh cluster in {@code baseDir}, or, with {@code staged}, into its staging
+   * directory (the server's socket, log and Vigil's client authentication in {@code baseDir}),
+   * which {@code finishDataDirectory} moves into place once the server has been stopped. A failure
+   * leaves no staging directory behind.
+   */
   RecoveredPoint recover(
       RecoveryRequest request,
       Path plain,
       Path spoolWal,
       PostgresSourceConfig source,
       Path baseDir,
+      StagedDirectory staged,
       Consumer<Object> heartbeat) {
     SelectedBackup backup = request.backup();
-    RestoreTarget target = RestoreSpoolActivitiesImpl.requireFreshCluster(backup, request.target());
+    RestoreTarget target =
+        staged == null
+            ? RestoreSpoolActivitiesImpl.requireFreshCluster(backup, request.target())
+            : request.target();
     RecoveryTarget recovery = request.recovery();
     WalRange wal = request.wal();
     boolean replay = wal != null && wal.segments() > 0;
@@ -82,23 +95,25 @@ final class PointInTimeRecovery {
                   SafeTarExtractor.extract(
                       tar, into, SafeTarExtractor.NO_CHECKS, bytes -> heartbeat.accept(bytes)));
           if (replay) {
-            configureRecovery(dataDir, spoolWal, recovery);
+            configureRecovery(dataDir, baseDir.resolve(RESTORE_WAL), spoolWal, recovery);
           }
         };
     FreshClusters.Started started;
     try {
       started =
-          replay
-              ? FreshClusters.shared()
-                  .startRecovering(
-                      request.restoreId(),
-                      baseDir,
-                      source.user(),
-                      writer,
-                      RECOVERY_TIMEOUT,
-                      () -> heartbeat.accept("replaying WAL"))
-              : FreshClusters.shared()
-                  .startRestored(request.restoreId(), baseDir, source.user(), writer);
+          staged != null
+              ? startStaged(request, staged, baseDir, source, writer, replay, heartbeat)
+              : replay
+                  ? FreshClusters.shared()
+                      .startRecovering(
+                          request.restoreId(),
+                          baseDir,
+                          source.user(),
+                          writer,
+                          RECOVERY_TIMEOUT,
+                          () -> heartbeat.accept("replaying WAL"))
+                  : FreshClusters.shared()
+                      .startRestored(request.restoreId(), baseDir, source.user(), writer);
     } catch (PostgresCluster.RecoveryFailed failed) {
       throw recoveryFailed(backup, recovery, wal, failed.getMessage());
     }
@@ -106,29 +121,93 @@ final class PointInTimeRecovery {
     String name = target.database() != null ? target.database() : source.database();
     RestoreTarget restored =
         new RestoreTarget(
-            RestoreWorkflowImpl.FRESH_CLUSTER,
+            staged == null ? RestoreWorkflowImpl.FRESH_CLUSTER : RestoreWorkflowImpl.DATA_DIRECTORY,
             cluster.host(),
             cluster.port(),
             name,
             source.user(),
             started.passwordFile().toString(),
-            null);
+            staged == null ? null : staged.target().toString());
     try {
       FileTrees.delete(baseDir.resolve(RESTORE_WAL));
     } catch (IOException e) {
       log.warn("restore {}: {} left behind: {}", request.restoreId(), RESTORE_WAL, e.getMessage());
     }
-    Reached reached = reached(restored, started.passwordFile());
-    return point(backup, recovery, wal, replay, restored, reached);
+    try {
+      Reached reached = reached(restored, started.passwordFile());
+      return point(backup, recovery, wal, replay, restored, reached);
+    } catch (RuntimeException e) {
+      if (staged != null) {
+        // The workflow only knows the directory target, not this server: stop it here.
+        FreshClusters.shared().stop(request.restoreId());
+      }
+      throw e;
+    }
+  }
+
+  private static FreshClusters.Started startStaged(
+      RecoveryRequest request,
+      StagedDirectory staged,
+      Path baseDir,
+      PostgresSourceConfig source,
+      FreshClusters.DataDirWriter writer,
+      boolean replay,
+      Consumer<Object> heartbeat) {
+    try {
+      staged.recover();
+      Path dataDir = staged.create();
+      return FreshClusters.shared()
+          .startKeepingData(
+              request.restoreId(),
+              baseDir,
+              dataDir,
+              source.user(),
+              writer,
+              replay ? RECOVERY_TIMEOUT : null,
+              () -> heartbeat.accept("replaying WAL"));
+    } catch (IOException e) {
+      staged.discard();
+      throw new VigilException(
+          ErrorType.RESTORE_FAILED,
+          "cannot prepare the staging directory "
+              + staged.staging()
+              + " of restore "
+              + request.restoreId()
+              + ": "
+              + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      // The target is untouched; the half-written copy beside it goes.
+      staged.discard();
+      throw e;
+    }
   }
 
   /**
-   * Links the fetched WAL beside the data directory (same filesystem, so no copy) and writes the
-   * recovery settings into postgresql.auto.conf, which the server reads last.
+   * Removes the recovery settings {@link #configureRecovery} appended to postgresql.auto.conf, so a
+   * later start of the data directory does not look for Vigil's spool: the file is as the backup
+   * held it.
    */
-  private static void configureRecovery(Path dataDir, Path spoolWal, RecoveryTarget recovery)
-      throws IOException {
-    Path restoreWal = Files.createDirectories(dataDir.getParent().resolve(RESTORE_WAL));
+  static void removeRecoverySettings(Path dataDir) throws IOException {
+    Path autoConf = dataDir.resolve("postgresql.auto.conf");
+    if (!Files.exists(autoConf)) {
+      return;
+    }
+    String settings = Files.readString(autoConf, StandardCharsets.UTF_8);
+    int added = settings.lastIndexOf(SETTINGS_HEADER);
+    if (added >= 0) {
+      Files.writeString(autoConf, settings.substring(0, added), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Links the fetched WAL into {@code restoreWal} beside the data directory (same filesystem as the
+   * spool, so no copy) and writes the recovery settings into postgresql.auto.conf, which the server
+   * reads last.
+   */
+  private static void configureRecovery(
+      Path dataDir, Path restoreWalDir, Path spoolWal, RecoveryTarget recovery) throws IOException {
+    Path restoreWal = Files.createDirectories(restoreWalDir);
     try (Stream<Path> files = Files.list(spoolWal)) {
       for (Path file : files.toList()) {
         String fileName = file.getFileName().toString();
@@ -143,7 +222,7 @@ final class PointInTimeRecovery {
         }
       }
     }
-    StringBuilder settings = new StringBuilder("\n# Vigil point-in-time restore\n");
+    StringBuilder settings = new StringBuilder(SETTINGS_HEADER);
     setting(settings, "restore_command", restoreCommand(restoreWal));
     setting(settings, "recovery_target_timeline", "current");
     setting(settings, "recovery_target_action", "promote");

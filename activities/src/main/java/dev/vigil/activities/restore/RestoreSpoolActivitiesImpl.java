@@ -20,9 +20,11 @@ import dev.vigil.workflows.restore.DownloadRequest;
 import dev.vigil.workflows.restore.DownloadResult;
 import dev.vigil.workflows.restore.RecoveredPoint;
 import dev.vigil.workflows.restore.RecoveryRequest;
+import dev.vigil.workflows.restore.RecoveryTarget;
 import dev.vigil.workflows.restore.RestoreDataRequest;
 import dev.vigil.workflows.restore.RestoreSpoolActivities;
 import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.restore.RestoreWorkflowImpl;
 import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.UnsealRequest;
 import dev.vigil.workflows.restore.UnsealResult;
@@ -41,9 +43,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +71,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   static final String CLAIMED = "target.claimed";
 
   private static final String FRESH_CLUSTER = "fresh-cluster";
+
+  private static final String DIRECTORY = "directory";
 
   /** The directory under the spool root that fresh clusters live in. */
   public static final String CLUSTERS = "clusters";
@@ -98,7 +106,13 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
               request.force()
                   || Files.exists(services.spool().dir(request.restoreId()).resolve(CLAIMED));
           if (PgBaseBackup.FORMAT.equals(backup.format())) {
-            requireFreshCluster(backup, target);
+            if (DIRECTORY.equals(target.type())) {
+              Path into = dataDirectoryTarget(backup, target);
+              checkDataDirectory(into);
+              requireWritable(into);
+            } else {
+              requireFreshCluster(backup, target);
+            }
           } else if ("tar".equals(backup.format())) {
             Path into = directoryTarget(backup, target);
             directories.checkTarget(into, replace);
@@ -268,6 +282,15 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           boolean claimedBefore = Files.exists(claimed);
           RestoreTarget target = requireTarget(request.target());
           if (PgBaseBackup.FORMAT.equals(backup.format())) {
+            if (DIRECTORY.equals(target.type())) {
+              // The base backup's own end point, through the same staged start as a recovery.
+              return recover(
+                      new RecoveryRequest(
+                          request.restoreId(), backup, target, RecoveryTarget.backupOnly(), null),
+                      plain,
+                      context)
+                  .target();
+            }
             return restorePhysical(request, plain, context);
           }
           if ("tar".equals(backup.format())) {
@@ -414,14 +437,83 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
         () -> {
           ActivityExecutionContext context = Activity.getExecutionContext();
           Path plain = services.spool().existing(request.restoreId(), plainName(request.backup()));
-          return pointInTime.recover(
-              request,
-              plain,
-              services.spool().dir(request.restoreId()).resolve(WAL_DIR),
-              postgresSource(request.backup()),
-              services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
-              context::heartbeat);
+          return recover(request, plain, context);
         });
+  }
+
+  /**
+   * A physical backup recovered into a fresh cluster, or (a {@code directory} target) in a staging
+   * directory beside the data directory target, on a temporary server that {@link
+   * #finishDataDirectory} stops and moves into place. A data directory target is checked again
+   * here, on the host that writes: a request cannot skip the check step.
+   */
+  private RecoveredPoint recover(
+      RecoveryRequest request, Path plain, ActivityExecutionContext context) {
+    StagedDirectory staged = null;
+    if (request.target() != null && DIRECTORY.equals(request.target().type())) {
+      Path into = dataDirectoryTarget(request.backup(), request.target());
+      checkDataDirectory(into);
+      staged = new StagedDirectory(into, request.restoreId());
+    }
+    return pointInTime.recover(
+        request,
+        plain,
+        services.spool().dir(request.restoreId()).resolve(WAL_DIR),
+        postgresSource(request.backup()),
+        services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
+        staged,
+        context::heartbeat);
+  }
+
+  @Override
+  public RestoreTarget finishDataDirectory(String restoreId) {
+    return Activities.run(
+        () -> {
+          Path staging =
+              FreshClusters.shared()
+                  .stopKeepingData(restoreId)
+                  .orElseThrow(
+                      () ->
+                          new VigilException(
+                              ErrorType.RESTORE_FAILED,
+                              "restore "
+                                  + restoreId
+                                  + ": its temporary PostgreSQL server is not running on this"
+                                  + " worker (did the worker restart?); restore again"));
+          Path into = dataDirectoryOf(staging, restoreId);
+          StagedDirectory staged = new StagedDirectory(into, restoreId);
+          try {
+            PointInTimeRecovery.removeRecoverySettings(staging);
+            checkDataDirectory(into);
+            staged.install(PosixFilePermissions.fromString("rwx------"));
+          } catch (VigilException e) {
+            // Someone put something into the target meanwhile: it stays as it is.
+            staged.discard();
+            throw e;
+          } catch (IOException | RuntimeException e) {
+            staged.discard();
+            throw new VigilException(
+                ErrorType.RESTORE_FAILED,
+                "restore "
+                    + restoreId
+                    + ": cannot move the recovered data directory into "
+                    + into
+                    + ": "
+                    + e.getMessage()
+                    + "; the target is as it was",
+                e);
+          }
+          log.info("restore {}: data directory {} recovered and stopped", restoreId, into);
+          return new RestoreTarget(
+              RestoreWorkflowImpl.DATA_DIRECTORY, null, 0, null, null, null, into.toString());
+        });
+  }
+
+  /** The target a staging directory {@code .<name>.vigil-staging-<restore-id>} stands for. */
+  private static Path dataDirectoryOf(Path staging, String restoreId) {
+    String name = staging.getFileName().toString();
+    String suffix = ".vigil-staging-" + restoreId;
+    return staging.resolveSibling(name.substring(1, name.length() - suffix.length()));
   }
 
   @Override
@@ -507,9 +599,67 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           "backup '"
               + backup.backupId()
               + "' is a physical backup of a whole cluster; restore it into a fresh cluster"
-              + " (--fresh-cluster)");
+              + " (--fresh-cluster) or a data directory (--target-dir)");
     }
     return target;
+  }
+
+  /** The real path of a physical backup's data directory target, inside the restore roots. */
+  private Path dataDirectoryTarget(SelectedBackup backup, RestoreTarget target) {
+    if (target.directory() == null) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a physical backup; name the data directory to restore it into"
+              + " (--target-dir)");
+    }
+    return roots.check(target.directory());
+  }
+
+  /**
+   * TARGET_NOT_EMPTY unless a data directory target is absent or empty, naming a server's {@code
+   * postmaster.pid} if it holds one. --force does not apply: Vigil never empties a directory that
+   * may be a live server's data directory.
+   */
+  private static void checkDataDirectory(Path into) {
+    try {
+      if (!Files.exists(into, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      if (!Files.isDirectory(into, LinkOption.NOFOLLOW_LINKS)) {
+        throw new VigilException(
+            ErrorType.INVALID_CONFIG,
+            "restore target " + into + " exists and is not a directory; name a directory");
+      }
+      Path pid = into.resolve("postmaster.pid");
+      if (Files.exists(pid, LinkOption.NOFOLLOW_LINKS)) {
+        throw new VigilException(
+            ErrorType.TARGET_NOT_EMPTY,
+            "restore target "
+                + into
+                + " holds "
+                + pid
+                + ": a PostgreSQL server may be running on it; stop that server and move its"
+                + " data directory away, or restore into an empty or new directory");
+      }
+      try (Stream<Path> children = Files.list(into)) {
+        Optional<Path> present = children.sorted().findFirst();
+        if (present.isPresent()) {
+          throw new VigilException(
+              ErrorType.TARGET_NOT_EMPTY,
+              "restore target "
+                  + into
+                  + " is not empty (it holds "
+                  + present.get().getFileName()
+                  + "); a physical backup is restored only into an empty or new directory"
+                  + " (--force does not replace a data directory)");
+        }
+      }
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.RESTORE_FAILED, "cannot read restore target " + into + ": " + e, e);
+    }
   }
 
   /**

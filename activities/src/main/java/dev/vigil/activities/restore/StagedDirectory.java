@@ -60,6 +60,16 @@ public final class StagedDirectory {
     }
   }
 
+  /** The directory being restored. */
+  public Path target() {
+    return target;
+  }
+
+  /** The staging directory (it exists once {@link #create} made it). */
+  public Path staging() {
+    return staging;
+  }
+
   /** A new, empty staging directory (mode 0700 while it fills); an old attempt's is removed. */
   public Path create() throws IOException {
     Files.createDirectories(target.getParent());
@@ -75,10 +85,20 @@ public final class StagedDirectory {
    * an existing target's mode); a non-empty one is renamed aside first and removed afterwards.
    */
   public void install() throws IOException {
+    install(null);
+  }
+
+  /**
+   * As {@link #install()}, the target getting {@code mode} (e.g. 0700 for a PostgreSQL data
+   * directory) instead of the existing target's.
+   */
+  public void install(Set<PosixFilePermission> mode) throws IOException {
     boolean exists = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
     Files.setPosixFilePermissions(
         staging,
-        exists ? Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS) : DEFAULT);
+        mode != null
+            ? mode
+            : exists ? Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS) : DEFAULT);
     if (!exists || isEmpty(target)) {
       // rename(2) replaces an empty directory atomically.
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);

@@ -135,7 +135,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--fresh-cluster", description = "Restore into a new cluster Vigil starts.")
     boolean freshCluster;
 
-    @Option(names = "--target-dir", description = "Restore a directory backup here.")
+    @Option(
+        names = "--target-dir",
+        description =
+            "Restore a directory backup here, or a physical backup as a stopped PostgreSQL data"
+                + " directory (empty or new, inside worker.restore-roots).")
     Path directory;
   }
 
@@ -342,6 +346,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
     return switch (target.type()) {
       case "directory" -> target.directory();
+      case "data-directory" -> "data directory " + target.directory() + " (stopped)";
       case "fresh-cluster" ->
           "fresh cluster "
               + target.host()

@@ -73,6 +73,7 @@ class PointInTimeRestoreIT {
   private static String lastSegment;
   private static Instant beforeC;
   private static String pgbenchAtTarget;
+  private static String hbaMarker;
 
   @BeforeAll
   static void archiveABaseBackupAndRowsAfterIt() throws Exception {
@@ -93,6 +94,13 @@ class PointInTimeRestoreIT {
                 "wal_level", "replica",
                 "archive_mode", "on",
                 "archive_command", push + " %p"));
+    // The source's own client authentication: a data directory restore must bring it back as is.
+    hbaMarker = "# appdb's own pg_hba.conf " + Long.toHexString(System.nanoTime());
+    Files.writeString(
+        dir.resolve("source/data/pg_hba.conf"),
+        "\n" + hbaMarker + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
     execute("postgres", "CREATE DATABASE app");
     execute("app", "CREATE TABLE events (id int PRIMARY KEY, body text NOT NULL)");
     execute("app", "INSERT INTO events SELECT g, 'before ' || g FROM generate_series(1, 100) g");
@@ -383,19 +391,216 @@ class PointInTimeRestoreIT {
             drillStart - backupConsistentAt - (beforeC.toEpochMilli() - backupConsistentAt) / 2);
   }
 
+  @Test
+  void restoreToATimeIntoADataDirectoryLeavesAStoppedPromotedDirectoryTheOperatorStarts()
+      throws Exception {
+    Path dataDir = harness.spool.resolve("restores/appdb-data");
+
+    RestoreResult restored =
+        restore(
+            new RestoreSelector("appdb", null, target.toEpochMilli(), null),
+            RestoreTarget.directory(dataDir.toString()));
+
+    assertThat(restored.status()).as(restored.failure()).isEqualTo("RESTORED");
+    assertThat(restored.target().type()).isEqualTo("data-directory");
+    assertThat(restored.target().directory()).isEqualTo(dataDir.toString());
+    assertThat(restored.recovered().lastCommitMillis())
+        .isLessThanOrEqualTo(target.toEpochMilli())
+        .isGreaterThan(backupConsistentAt);
+    assertThat(restored.validation().checks().get(0))
+        .contains("target " + target + " reached, not in recovery");
+    assertThat(restored.steps().stream().map(StepTiming::step))
+        .containsSubsequence("check-target", "fetch-wal", "restore", "validate", "stop-server");
+    assertThat(restoreRecordType(restored)).isEqualTo("data-directory");
+    // Stopped, handed over: no server of Vigil's on it, no staging copy beside it.
+    assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+    assertThat(dataDir.resolve("recovery.signal")).doesNotExist();
+    try (Stream<Path> beside = Files.list(dataDir.getParent())) {
+      assertThat(beside.map(path -> path.getFileName().toString())).containsExactly("appdb-data");
+    }
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir)))
+        .isEqualTo("rwx------");
+    assertThat(Files.getOwner(dataDir).getName()).isEqualTo("postgres");
+    assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).contains(hbaMarker);
+    assertThat(Files.readString(dataDir.resolve("postgresql.auto.conf")))
+        .doesNotContain("restore_command")
+        .doesNotContain("recovery_target");
+
+    // The operator's own start: their port, their socket, the restored files' configuration.
+    Path socket = Files.createTempDirectory(Path.of("/tmp"), "pgsock");
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwxrwxrwx"));
+    int port = dev.vigil.activities.embedded.FreePorts.find();
+    Path bin = source.binDir();
+    asPostgres(
+        bin.resolve("pg_ctl").toString(),
+        "-D",
+        dataDir.toString(),
+        "-o",
+        "-p " + port + " -k " + socket + " -c listen_addresses='' -c archive_mode=off",
+        "-l",
+        socket.resolve("log").toString(),
+        "-w",
+        "start");
+    try {
+      List<String> psql =
+          List.of(
+              bin.resolve("psql").toString(),
+              "-X",
+              "-tA",
+              "-h",
+              socket.toString(),
+              "-p",
+              Integer.toString(port),
+              "-U",
+              SUPERUSER,
+              "-d",
+              "app",
+              "-c");
+      assertThat(asPostgres(append(psql, "SELECT pg_is_in_recovery()")).strip()).isEqualTo("f");
+      assertThat(
+              asPostgres(append(psql, "SELECT string_agg(body, ',') FROM events WHERE id > 1000"))
+                  .strip())
+          .isEqualTo("A");
+    } finally {
+      asPostgres(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-w", "stop");
+    }
+  }
+
+  @Test
+  void backupOnlyIntoADataDirectoryHandsOverTheBaseBackupsEndPoint() throws Exception {
+    Path dataDir = harness.spool.resolve("restores/backup-only-data");
+
+    RestoreResult restored =
+        restore(
+            new RestoreSelector("appdb", null, 0, RecoveryTarget.backupOnly()),
+            RestoreTarget.directory(dataDir.toString()));
+
+    assertThat(restored.status()).as(restored.failure()).isEqualTo("RESTORED");
+    assertThat(restored.target().type()).isEqualTo("data-directory");
+    assertThat(restored.steps().stream().map(StepTiming::step))
+        .doesNotContain("fetch-wal")
+        .endsWith("validate", "stop-server", "record");
+    assertThat(dataDir.resolve("PG_VERSION")).exists();
+    assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+    assertThat(dataDir.resolve("postmaster.opts")).doesNotExist();
+    assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).contains(hbaMarker);
+    // Shut down cleanly: the operator's start needs no crash recovery.
+    assertThat(asPostgres(source.binDir().resolve("pg_controldata").toString(), dataDir.toString()))
+        .contains("Database cluster state:               shut down\n");
+  }
+
+  @Test
+  void aRecoveryThatFailsLeavesTheDataDirectoryTargetAsItWas() throws Exception {
+    Path dataDir = Files.createDirectories(harness.spool.resolve("restores/left-as-it-was"));
+    long start =
+        Long.parseLong(lastSegment.substring(8, 16), 16) << 32
+            | Long.parseLong(lastSegment.substring(16), 16) * 16L * 1024 * 1024;
+    String pastWritten =
+        String.format("%X/%X", start >>> 32, (start & 0xFFFFFFFFL) + 16L * 1024 * 1024 - 64);
+
+    WorkflowFailedException failed =
+        catchThrowableOfType(
+            WorkflowFailedException.class,
+            () ->
+                restore(
+                    new RestoreSelector("appdb", null, 0, RecoveryTarget.lsn(pastWritten)),
+                    RestoreTarget.directory(dataDir.toString())));
+
+    assertThat(Failures.type(failed)).isEqualTo("PITR_TARGET_UNREACHABLE");
+    assertThat(failed.getCause().getMessage()).contains("failed at restore: ");
+    // Still the empty directory it was; the staging copy beside it and the server are gone.
+    try (Stream<Path> inside = Files.list(dataDir)) {
+      assertThat(inside).isEmpty();
+    }
+    try (Stream<Path> beside = Files.list(dataDir.getParent())) {
+      assertThat(beside.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.contains("left-as-it-was.vigil-staging"));
+    }
+  }
+
+  @Test
+  void aDataDirectoryTargetThatIsInUseOrOutsideTheRootsIsRefusedBeforeTheDownload()
+      throws Exception {
+    Path inUse = Files.createDirectories(harness.spool.resolve("restores/in-use"));
+    Files.writeString(inUse.resolve("postmaster.pid"), "4242\n");
+    Path outside = dir.resolve("elsewhere/appdb-data");
+
+    WorkflowFailedException running =
+        catchThrowableOfType(
+            WorkflowFailedException.class,
+            () ->
+                restore(
+                    new RestoreSelector("appdb", null, target.toEpochMilli(), null),
+                    RestoreTarget.directory(inUse.toString())));
+    WorkflowFailedException forbidden =
+        catchThrowableOfType(
+            WorkflowFailedException.class,
+            () ->
+                restore(
+                    new RestoreSelector("appdb", null, target.toEpochMilli(), null),
+                    RestoreTarget.directory(outside.toString())));
+
+    assertThat(Failures.type(running)).isEqualTo("TARGET_NOT_EMPTY");
+    assertThat(Failures.reason(running))
+        .contains("holds " + inUse.resolve("postmaster.pid"))
+        .contains("a PostgreSQL server may be running on it")
+        .doesNotContain("\n");
+    assertThat(running.getCause().getMessage()).contains("failed at check-target: ");
+    assertThat(Failures.type(forbidden)).isEqualTo("RESTORE_TARGET_FORBIDDEN");
+    assertThat(forbidden.getCause().getMessage()).contains("failed at check-target: ");
+    assertThat(inUse.resolve("postmaster.pid")).hasContent("4242\n");
+    assertThat(outside.getParent()).doesNotExist();
+  }
+
+  private static List<String> append(List<String> command, String last) {
+    List<String> full = new java.util.ArrayList<>(command);
+    full.add(last);
+    return full;
+  }
+
+  private static String asPostgres(String... command) throws Exception {
+    return asPostgres(List.of(command));
+  }
+
+  /** Runs a PostgreSQL tool as the postgres user (the JVM is root here), as an operator would. */
+  private static String asPostgres(List<String> command) throws Exception {
+    List<String> full = new java.util.ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
+    full.addAll(command);
+    Process process =
+        new ProcessBuilder(full)
+            .directory(new java.io.File("/tmp"))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+    return output;
+  }
+
+  private static String restoreRecordType(RestoreResult result) throws SQLException {
+    try (Connection catalog = harness.postgres.connect(harness.catalogDb);
+        Statement statement = catalog.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "SELECT target_type FROM vigil.restore WHERE status = 'RESTORED'"
+                    + " AND target->>'directory' = '"
+                    + result.target().directory()
+                    + "'")) {
+      assertThat(row.next()).isTrue();
+      return row.getString(1);
+    }
+  }
+
   private static RestoreResult restore(RestoreSelector selector) {
+    return restore(selector, new RestoreTarget("fresh-cluster", null, 0, null, null, null, null));
+  }
+
+  private static RestoreResult restore(RestoreSelector selector, RestoreTarget into) {
     RestoreClient client =
         new RestoreClient(
             harness.workflowClient(), harness.services().config().temporal().taskQueue());
     String id =
         client.start(
-            new RestoreRequest(
-                selector,
-                new RestoreTarget("fresh-cluster", null, 0, null, null, null, null),
-                false,
-                1,
-                "pitr-it"),
-            REQUESTED_AT.addAndGet(2_000));
+            new RestoreRequest(selector, into, false, 1, "pitr-it"), REQUESTED_AT.addAndGet(2_000));
     return client.await(id);
   }
 

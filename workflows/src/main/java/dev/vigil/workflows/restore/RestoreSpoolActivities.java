@@ -58,6 +58,17 @@ public interface RestoreSpoolActivities {
   /** Removes the restore's spool directory. Safe when it is already gone. */
   void cleanRestoreSpool(String restoreId);
 
-  /** Stops and deletes the fresh cluster a restore started on this host; absent is fine. */
+  /**
+   * Stops and deletes the fresh cluster a restore started on this host (or the temporary server of
+   * a data directory restore, with its staging copy; the target is left as it was); absent is fine.
+   */
   void stopFreshCluster(String restoreId);
+
+  /**
+   * Stops the temporary server of a physical backup restored into a data directory cleanly, removes
+   * the recovery settings Vigil added and moves the directory into place; returns the target as
+   * restored ({@code data-directory}, the directory only). RESTORE_FAILED if this worker has no
+   * such server for the restore.
+   */
+  RestoreTarget finishDataDirectory(String restoreId);
 }

@@ -5,7 +5,9 @@ package dev.vigil.workflows.restore;
  * carried.
  *
  * @param type {@code database} (a database on an existing server), {@code fresh-cluster} (a new
- *     cluster Vigil starts on a free port) or {@code directory}
+ *     cluster Vigil starts on a free port) or {@code directory} (a directory backup, or a physical
+ *     one as a data directory); as restored also {@code data-directory} (a physical backup's data
+ *     directory, while its temporary server runs with that server's host and port)
  * @param host server host for {@code database}; null means the source's own server
  * @param port server port for {@code database}; 0 means the source's own
  * @param database target database name for {@code database} and {@code fresh-cluster}

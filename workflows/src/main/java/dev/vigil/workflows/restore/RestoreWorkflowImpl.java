@@ -41,6 +41,19 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
   /** The target type of a restore into a new cluster Vigil starts. */
   public static final String FRESH_CLUSTER = "fresh-cluster";
 
+  /**
+   * Version change: a physical base backup restored into a data directory (a {@code directory}
+   * target) is recovered and validated on a temporary server, which a last step stops cleanly
+   * before the directory is moved into place.
+   */
+  static final String DATA_DIRECTORY_CHANGE = "physical-data-directory";
+
+  /**
+   * The target type of a physical backup restored into a data directory the operator starts: while
+   * the temporary server runs, its host and port; once stopped, only the directory.
+   */
+  public static final String DATA_DIRECTORY = "data-directory";
+
   /** Catalog calls: short, retried until the catalog comes back. */
   static final ActivityOptions SHARED_OPTIONS =
       ActivityOptions.newBuilder(ActivityProfiles.SHARED)
@@ -150,6 +163,17 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
               () -> target.validateRestore(new ValidateRequest(restoreId, selected, into)));
       ValidationResult validation =
           recovered == null ? validated : withCheck(validated, recovered.check());
+      RestoreTarget kept = into;
+      if (DATA_DIRECTORY.equals(into.type())
+          && Workflow.getVersion(DATA_DIRECTORY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        if (validation.passed()) {
+          // Stopped cleanly and moved into place only once it validated.
+          kept = step("stop-server", () -> target.finishDataDirectory(restoreId));
+        } else {
+          stopFreshCluster(cleaner, restoreId);
+        }
+      }
+      RestoreTarget finished = kept;
       String status = validation.passed() ? "RESTORED" : "FAILED";
       String failure =
           validation.passed() ? null : "validate: " + String.join("; ", validation.failures());
@@ -166,7 +190,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
                     Workflow.getInfo().getRunId(),
                     selected.backupId(),
                     selected.source().name(),
-                    into,
+                    finished,
                     status,
                     startedAt,
                     Workflow.currentTimeMillis(),
@@ -186,7 +210,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
           selected.storedBytes(),
           selected.rawBytes(),
           recovered != null ? recovered.consistentAtMillis() : selected.consistentAtMillis(),
-          into,
+          finished,
           validation,
           List.copyOf(steps),
           startedAt,
@@ -204,8 +228,11 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
       // Runs even when the workflow was cancelled: a cancelled restore is recorded, not forgotten.
       Workflow.newDetachedCancellationScope(
               () -> {
-                if (hostCleaner != null && FRESH_CLUSTER.equals(request.target().type())) {
-                  // A half-restored fresh cluster is worth nothing: do not leave it running.
+                if (hostCleaner != null
+                    && (FRESH_CLUSTER.equals(request.target().type())
+                        || (attempted != null && DATA_DIRECTORY.equals(attempted.type())))) {
+                  // A half-restored cluster is worth nothing: do not leave it running (a data
+                  // directory's staging copy goes with it; the target is as it was).
                   stopFreshCluster(hostCleaner, restoreId);
                 }
                 recordFailure(

@@ -94,6 +94,8 @@ class RestoreWorkflowTest {
   private volatile boolean blockRestore;
   private volatile boolean validationPasses = true;
   private volatile SelectedBackup selected = BACKUP;
+  private volatile RestoreTarget requested = FRESH;
+  private volatile RestoreTarget recoveredInto = RESTORED;
   private final List<Object> walRequests = new CopyOnWriteArrayList<>();
 
   private TestWorkflowEnvironment testEnv;
@@ -359,6 +361,75 @@ class RestoreWorkflowTest {
   }
 
   @Test
+  void aPhysicalBackupIntoADataDirectoryIsStoppedAndHandedOverOnceItValidates() {
+    selected = PHYSICAL;
+    requested = RestoreTarget.directory("/srv/restore/data");
+    recoveredInto = dataDirectoryOnTemporaryServer();
+
+    RestoreResult result =
+        workflow()
+            .restore(
+                new RestoreRequest(
+                    new RestoreSelector("orders-db", null, TARGET_MILLIS),
+                    requested,
+                    false,
+                    2,
+                    "t"));
+
+    assertThat(calls)
+        .containsSubsequence(
+            "recoverPhysical",
+            "validateRestore",
+            "finishDataDirectory",
+            "recordRestore",
+            "cleanRestoreSpool")
+        .doesNotContain("stopFreshCluster");
+    RestoreTarget handedOver =
+        new RestoreTarget(
+            RestoreWorkflowImpl.DATA_DIRECTORY, null, 0, null, null, null, "/srv/restore/data");
+    assertThat(result.status()).isEqualTo("RESTORED");
+    assertThat(result.target()).isEqualTo(handedOver);
+    assertThat(recorded.get(0).target()).isEqualTo(handedOver);
+    assertThat(result.recovered().lsn()).isEqualTo("0/7000160");
+    assertThat(result.steps().stream().map(StepTiming::step))
+        .endsWith("restore", "validate", "stop-server", "record");
+  }
+
+  @Test
+  void aDataDirectoryThatFailsValidationIsDiscardedNotHandedOver() {
+    selected = PHYSICAL;
+    requested = RestoreTarget.directory("/srv/restore/data");
+    recoveredInto = dataDirectoryOnTemporaryServer();
+    validationPasses = false;
+
+    RestoreResult result =
+        workflow()
+            .restore(
+                new RestoreRequest(
+                    new RestoreSelector("orders-db", null, TARGET_MILLIS),
+                    requested,
+                    false,
+                    2,
+                    "t"));
+
+    assertThat(result.status()).isEqualTo("FAILED");
+    assertThat(calls)
+        .containsSubsequence("validateRestore", "stopFreshCluster", "recordRestore")
+        .doesNotContain("finishDataDirectory");
+  }
+
+  private static RestoreTarget dataDirectoryOnTemporaryServer() {
+    return new RestoreTarget(
+        RestoreWorkflowImpl.DATA_DIRECTORY,
+        "127.0.0.1",
+        5998,
+        "orders",
+        "app",
+        "/spool/clusters/r/pw",
+        "/srv/restore/data");
+  }
+
+  @Test
   void aDumpIgnoresTheRecoveryTarget() {
     RestoreResult result =
         workflow()
@@ -425,7 +496,7 @@ class RestoreWorkflowTest {
       calls.add("recoverPhysical");
       walRequests.add(request);
       return new RecoveredPoint(
-          RESTORED,
+          recoveredInto,
           "0/7000160",
           LAST_COMMIT_MILLIS,
           LAST_COMMIT_MILLIS,
@@ -435,7 +506,7 @@ class RestoreWorkflowTest {
     @Override
     public void checkTarget(RestoreDataRequest request) {
       calls.add("checkTarget");
-      assertThat(request.target()).isEqualTo(FRESH);
+      assertThat(request.target()).isEqualTo(requested);
       if (targetFails != null) {
         throw targetFails.failure("target not empty");
       }
@@ -489,7 +560,7 @@ class RestoreWorkflowTest {
     @Override
     public ValidationResult validateRestore(ValidateRequest request) {
       calls.add("validateRestore");
-      assertThat(request.target()).isEqualTo(RESTORED);
+      assertThat(request.target()).isEqualTo(recoveredInto);
       return validationPasses
           ? new ValidationResult(true, List.of("public.orders: 10 rows as recorded"), List.of())
           : new ValidationResult(
@@ -504,6 +575,13 @@ class RestoreWorkflowTest {
     @Override
     public void stopFreshCluster(String restoreId) {
       calls.add("stopFreshCluster");
+    }
+
+    @Override
+    public RestoreTarget finishDataDirectory(String restoreId) {
+      calls.add("finishDataDirectory");
+      return new RestoreTarget(
+          RestoreWorkflowImpl.DATA_DIRECTORY, null, 0, null, null, null, "/srv/restore/data");
     }
   }
 

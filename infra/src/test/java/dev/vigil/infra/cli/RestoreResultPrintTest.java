@@ -1,0 +1,47 @@
+package dev.vigil.infra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.restore.RecoveredPoint;
+import dev.vigil.workflows.restore.RestoreResult;
+import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.restore.ValidationResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What {@code vigil restore} prints for a physical backup restored into a data directory. */
+class RestoreResultPrintTest {
+  @Test
+  void aDataDirectoryRestoreNamesTheStoppedDirectoryAndThePointRecovered() {
+    RestoreTarget directory =
+        new RestoreTarget("data-directory", null, 0, null, null, null, "/srv/restore/appdb-data");
+    RestoreResult result =
+        new RestoreResult(
+            "appdb-20261203T094000Z",
+            "appdb",
+            "postgres",
+            "RESTORED",
+            100,
+            200,
+            1_796_290_867_218L,
+            directory,
+            new ValidationResult(true, List.of("recovered to …: target reached"), List.of()),
+            List.of(new StepTiming("stop-server", 0, 1_200)),
+            0,
+            5_000,
+            null,
+            new RecoveredPoint(
+                directory, "0/5000150", 1_796_290_867_218L, 1_796_290_867_218L, "x"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    RestoreCommand.print(List.of(result), new PrintStream(out, true, StandardCharsets.UTF_8));
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("data directory /srv/restore/appdb-data (stopped)")
+        .contains("restored to 2026-12-03T09:41:07.218Z (last replayed commit), LSN 0/5000150");
+  }
+}
