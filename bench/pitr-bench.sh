@@ -260,7 +260,9 @@ YAML
   for _ in $(seq 240); do grep -q "embedded stack is up" "$BENCH_DIR/logs/pitr-up.log" && break; sleep 0.5; done
   grep -q "embedded stack is up" "$BENCH_DIR/logs/pitr-up.log" || { tail -n 20 "$BENCH_DIR/logs/pitr-up.log" >&2; return 0; }
   # The archiver runs as the server's user: a copy of the stack's config and secrets it can read.
-  rm -rf "$cfg" && mkdir -p "$cfg" && cp -r "$up/vigil.yaml" "$up/secrets" "$cfg/"
+  rm -rf "$cfg" && mkdir -p "$cfg" && cp -r "$up/secrets" "$cfg/" && cp "$BENCH_DIR/pg-password" "$cfg/secrets/"
+  sed -e "s#$up/secrets/#$cfg/secrets/#g" -e "s#$BENCH_DIR/pg-password#$cfg/secrets/pg-password#g" \
+    "$up/vigil.yaml" >"$cfg/vigil.yaml"
   [[ $EUID -eq 0 ]] && chown -R postgres: "$cfg"
   cat >"$BENCH_DIR/pitr-archive.sh" <<SCRIPT
 #!/bin/sh
