@@ -264,14 +264,15 @@ YAML
   sed -e "s#$up/secrets/#$cfg/secrets/#g" -e "s#$BENCH_DIR/pg-password#$cfg/secrets/pg-password#g" \
     "$up/vigil.yaml" >"$cfg/vigil.yaml"
   [[ $EUID -eq 0 ]] && chown -R postgres: "$cfg"
-  cat >"$BENCH_DIR/pitr-archive.sh" <<SCRIPT
+  # pgBackRest refuses to back up unless archive_command names it: the wrapper does.
+  cat >"$BENCH_DIR/pgbackrest-and-vigil-archive.sh" <<SCRIPT
 #!/bin/sh
 pgbackrest --config=$PGBR_CONF --stanza=bench archive-push "\$1" || exit \$?
 export VIGIL_JAVA_OPTS="-XX:SharedArchiveFile=$BENCH_DIR/cds/vigil.jsa -Xshare:auto"
 exec $ROOT/vigil wal-push "\$1" --config $cfg/vigil.yaml --source bench-physical --spool $BENCH_DIR/vigil-spool --parallel $PARALLEL
 SCRIPT
-  chmod 755 "$BENCH_DIR/pitr-archive.sh"
-  COMMANDS[pitr]="$BENCH_DIR/pitr-archive.sh %p"
+  chmod 755 "$BENCH_DIR/pgbackrest-and-vigil-archive.sh"
+  COMMANDS[pitr]="$BENCH_DIR/pgbackrest-and-vigil-archive.sh %p"
   archive_with pitr
   wait_archived 300 || { log "(c) the archive does not drain"; return 0; }
   log "(c) base backups: pgbackrest --type=full and vigil backup (physical)"
