@@ -299,9 +299,9 @@ SCRIPT
   t0="$(now)"
   as_pg "${PGBR[@]}" restore "--pg1-path=$dir" --type=time "--target=$target_pg" --target-action=promote \
     >"$BENCH_DIR/logs/pitr-pgbr-restore.log" 2>&1 || { cat "$BENCH_DIR/logs/pitr-pgbr-restore.log" >&2; return 0; }
-  as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$BENCH_DIR/logs/pitr-pgbr-server.log" -w -t 600 \
+  as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$BENCH_DIR/pgbr-log/restored-server.log" -w -t 600 \
     -o "-p $port -c archive_mode=off -c unix_socket_directories=$dir -c listen_addresses=127.0.0.1" start >/dev/null \
-    || { tail -n 5 "$BENCH_DIR/logs/pitr-pgbr-server.log" >&2; return 0; }
+    || { tail -n 5 "$BENCH_DIR/pgbr-log/restored-server.log" >&2; return 0; }
   until [[ "$("$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$port" -U postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]]; do sleep 0.1; done
   PGBR_PITR_S="$(calc "$(now) - $t0" 3)"
   PGBR_MARKS="$("$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d bench -c "SELECT string_agg(mark, ',' ORDER BY mark) FROM pitr_marks")"
