@@ -283,8 +283,10 @@ SCRIPT
   "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c "$CLIENTS" -T "$DURATION" bench >"$BENCH_DIR/logs/pitr-pgbench.log" 2>&1
   "${PSQL[@]}" -d bench -c 'CREATE TABLE IF NOT EXISTS pitr_marks (mark text)' -c "INSERT INTO pitr_marks VALUES ('A')" >/dev/null
   sleep 1
+  # One instant, written the way each tool takes it.
   target_pg="$("${PSQL[@]}" -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")"
-  target_iso="$("${PSQL[@]}" -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")"
+  target_iso="${target_pg% *}T${target_pg#* }"
+  target_iso="${target_iso%+00}Z"
   sleep 1
   "${PSQL[@]}" -d bench -c "INSERT INTO pitr_marks VALUES ('B')" >/dev/null
   "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c "$CLIENTS" -T 5 bench >>"$BENCH_DIR/logs/pitr-pgbench.log" 2>&1
@@ -312,7 +314,7 @@ SCRIPT
   (cd "$ROOT" && ./vigil restore --config "$up/vigil.yaml" --source bench-physical --at "$target_iso" --fresh-cluster --json) \
     >"$BENCH_DIR/pitr-vigil-restore.json" 2>"$BENCH_DIR/logs/pitr-vigil-restore.log" || { tail -n 5 "$BENCH_DIR/logs/pitr-vigil-restore.log" >&2; return 0; }
   VIGIL_PITR_S="$(calc "$(now) - $t0" 3)"
-  VIGIL_PITR_STATUS="$(jq -r '.status' "$BENCH_DIR/pitr-vigil-restore.json")"
+  VIGIL_PITR_STATUS="$(jq -r '.[0].status' "$BENCH_DIR/pitr-vigil-restore.json")"
   kill -INT "$UPPID" 2>/dev/null; wait "$UPPID" 2>/dev/null || true
   PITR_RATIO="$(calc "$VIGIL_PITR_S / $PGBR_PITR_S")"
   PITR_RESULT="to $target_iso over $PITR_SEGMENTS archived WAL files: Vigil ${VIGIL_PITR_S}s ($VIGIL_PITR_STATUS), pgBackRest ${PGBR_PITR_S}s (marks present: $PGBR_MARKS), ratio $PITR_RATIO"
