@@ -2,6 +2,7 @@ package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.activities.config.SecretRef;
 import dev.vigil.workflows.backup.UploadProgress;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.EOFException;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -74,6 +76,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3Client s3;
   private final String prefix;
   private final long progressEveryNanos;
+  private final S3Client owned;
 
   /**
    * @param config the repository
@@ -85,10 +88,33 @@ public final class S3ObjectStore implements ObjectStore {
 
   /** A store that reports progress within a part at most every {@code progressEvery}. */
   S3ObjectStore(S3RepositoryConfig config, S3Client s3, Duration progressEvery) {
+    this(config, s3, progressEvery, null);
+  }
+
+  private S3ObjectStore(
+      S3RepositoryConfig config, S3Client s3, Duration progressEvery, S3Client owned) {
+    this.owned = owned;
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
     this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
+  }
+
+  /**
+   * A store with its own client, closed by {@link #close()}.
+   *
+   * @param secrets as for {@link S3Clients#create(S3RepositoryConfig, Function)}
+   */
+  public static S3ObjectStore open(S3RepositoryConfig config, Function<SecretRef, String> secrets) {
+    S3Client client = S3Clients.create(config, secrets);
+    return new S3ObjectStore(config, client, PartProgress.EVERY, client);
+  }
+
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.close();
+    }
   }
 
   @Override
