@@ -90,6 +90,15 @@ public final class ConfigLoader {
     CatalogConfig catalog = catalog(top.child("catalog"));
     Map<String, RepositoryConfig> repositories =
         RepositoryConfigParser.parse(top.required("repositories"));
+    if (checkLocalPaths) {
+      repositories.forEach(
+          (name, repository) -> {
+            String problem = repository.localProblem();
+            if (problem != null) {
+              problems.add("repositories." + name, problem);
+            }
+          });
+    }
     EncryptionConfig encryption = encryption(top.required("encryption"));
     Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
     Map<String, RetentionConfig> retention = new LinkedHashMap<>();

@@ -66,6 +66,89 @@ class RepositoryConfigTest {
     assertThat(error.problems()).hasSize(1);
     assertThat(error.problems().get(0))
         .endsWith(
-            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [s3]");
+            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [filesystem, s3]");
+  }
+
+  @Test
+  void aFilesystemRepositoryHasItsPathOneClassAndNothingToArchiveTo() throws IOException {
+    Path backups = Files.createDirectories(dir.resolve("backups"));
+
+    VigilConfig config = load("  local:\n    type: filesystem\n    path: backups\n");
+
+    RepositoryConfig local = config.repositories().get("local");
+    assertThat(local).isEqualTo(new FilesystemRepositoryConfig("local", backups));
+    assertThat(local.storageClass()).isEqualTo("STANDARD");
+    assertThat(local.archiveStorageClasses()).isEmpty();
+  }
+
+  @Test
+  void aMissingFilesystemPathIsOneLineNamingTheRepositoryAndThePath() throws IOException {
+    Path missing = dir.resolve("nfs/backups");
+
+    ConfigException error =
+        failure("  local:\n    type: filesystem\n    path: " + missing + "\n", "");
+
+    assertThat(error.problems())
+        .containsExactly(
+            dir.resolve("vigil.yaml")
+                + ": repositories.local at line 2: "
+                + missing
+                + " does not exist; create it (mkdir -p "
+                + missing
+                + ") or mount it");
+  }
+
+  @Test
+  void aMissingFilesystemPathIsNotCheckedWhereLocalPathsAreNot() throws IOException {
+    Path file =
+        write("  local:\n    type: filesystem\n    path: " + dir.resolve("elsewhere") + "\n", "");
+
+    VigilConfig config = loader.withoutLocalPathChecks().load(file);
+
+    assertThat(config.repositories()).containsKey("local");
+  }
+
+  @Test
+  void aFilesystemRepositoryRefusesS3FieldsAndNeedsAPath() throws IOException {
+    ConfigException error = failure("  local:\n    type: filesystem\n    bucket: b\n", "");
+
+    assertThat(error.problems())
+        .containsExactly(
+            dir.resolve("vigil.yaml")
+                + ": repositories.local.bucket at line 4: unknown field; expected one of [type,"
+                + " path]",
+            dir.resolve("vigil.yaml")
+                + ": repositories.local.path: missing (in repositories.local"
+                + " at line 2)");
+  }
+
+  @Test
+  void archivingFromAFilesystemRepositoryIsRefusedWhenTheConfigIsLoaded() throws IOException {
+    Files.createDirectories(dir.resolve("backups"));
+
+    ConfigException error =
+        failure(
+            "  local:\n    type: filesystem\n    path: backups\n",
+            "    retention:\n      keep-last: 3\n      archive-after: 30d\n");
+
+    assertThat(error.problems())
+        .containsExactly(
+            dir.resolve("vigil.yaml")
+                + ": sources.files.retention at line 12: repository \"local\" (filesystem) keeps"
+                + " every object in one storage class and cannot archive; remove"
+                + " archive-after/archive-unused-after or use an s3 repository");
+  }
+
+  @Test
+  void aFilesystemRepositoryWithoutArchivingTakesARetentionPolicy() throws IOException {
+    Files.createDirectories(dir.resolve("backups"));
+
+    VigilConfig config =
+        loader.load(
+            write(
+                "  local:\n    type: filesystem\n    path: backups\n",
+                "    retention:\n      keep-last: 3\n"));
+
+    assertThat(config.retention().get("files").keepLast()).isEqualTo(3);
   }
 }
