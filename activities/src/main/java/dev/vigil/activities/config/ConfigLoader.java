@@ -365,7 +365,7 @@ public final class ConfigLoader {
             + repository.type()
             + ") "
             + (repository.archiveStorageClasses().isEmpty()
-                ? "keeps every object in one storage class and cannot archive"
+                ? "has no storage class retention can archive to"
                 : "has no storage class "
                     + policy.archiveStorageClass()
                     + "; it archives to "

@@ -21,6 +21,8 @@ final class RepositoryConfigParser {
       Map.of(
           "s3",
           repository -> S3RepositoryConfigParser.parse(repository, "s3"),
+          "gcs",
+          repository -> S3RepositoryConfigParser.parse(repository, "gcs"),
           "filesystem",
           FilesystemRepositoryConfigParser::parse);
 

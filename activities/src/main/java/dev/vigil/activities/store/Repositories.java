@@ -25,6 +25,8 @@ public final class Repositories {
   private static final Map<String, Opener> KINDS =
       Map.of(
           "s3", (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          // GCS through its S3-compatible XML API: the S3 store with GCS's settings.
+          "gcs", (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
           "filesystem",
               (config, secrets) -> new FilesystemObjectStore((FilesystemRepositoryConfig) config));
 

@@ -441,6 +441,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public CopyOutcome copy(String sourceKey, String targetKey, String storageClass) {
+    boolean gcs = "gcs".equals(config.type());
     try {
       HeadObjectResponse source =
           s3.headObject(request -> request.bucket(config.bucket()).key(sourceKey));
@@ -459,7 +460,8 @@ public final class S3ObjectStore implements ObjectStore {
                           .storageClass(storageClass)
                           .metadataDirective(MetadataDirective.COPY)
                           .taggingDirective(TaggingDirective.COPY)
-                          .checksumAlgorithm(ChecksumAlgorithm.SHA256))
+                          // GCS's XML API has no x-amz-checksum-algorithm: not asked there.
+                          .checksumAlgorithm(gcs ? null : ChecksumAlgorithm.SHA256))
               .copyObjectResult();
       return new CopyOutcome(
           targetKey,
