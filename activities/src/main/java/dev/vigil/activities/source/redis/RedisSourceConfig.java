@@ -2,6 +2,7 @@ package dev.vigil.activities.source.redis;
 
 import dev.vigil.activities.config.Objectives;
 import dev.vigil.activities.config.SecretRef;
+import dev.vigil.activities.config.SourceConfig;
 
 /**
  * A Redis server ({@code type: redis}), backed up as an RDB snapshot taken over the replication
@@ -20,15 +21,18 @@ public record RedisSourceConfig(
     SecretRef password,
     boolean tls,
     String compression,
-    Objectives objectives) {
+    Objectives objectives)
+    implements SourceConfig {
 
   /** The one kind of backup a Redis source has. */
   public static final String TYPE = "redis";
 
+  @Override
   public String type() {
     return TYPE;
   }
 
+  @Override
   public String kind() {
     return "database";
   }

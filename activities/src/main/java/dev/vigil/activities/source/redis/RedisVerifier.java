@@ -26,7 +26,11 @@ public final class RedisVerifier {
    * redis-check-rdb found, or naming both counts when they differ from {@code infoFile}'s.
    */
   public long verify(Path rdb, Path infoFile, LongConsumer heartbeat) {
-    RedisSnapshotInfo info = read(infoFile);
+    return verifyCount(rdb, read(infoFile).keysInFile(), heartbeat);
+  }
+
+  /** As {@link #verify}, against a recorded count of every key in the file. */
+  public long verifyCount(Path rdb, long recordedKeys, LongConsumer heartbeat) {
     Path output = rdb.resolveSibling("redis-check-rdb.out");
     String text;
     int exit;
@@ -56,7 +60,7 @@ public final class RedisVerifier {
           "snapshot " + rdb + " is not a valid RDB: redis-check-rdb says " + problem(text));
     }
     long keys = Long.parseLong(read.group(1));
-    if (keys != info.keysInFile()) {
+    if (keys != recordedKeys) {
       throw new VigilException(
           ErrorType.DUMP_INVALID,
           "snapshot "
@@ -64,8 +68,8 @@ public final class RedisVerifier {
               + " holds "
               + keys
               + " keys but "
-              + info.keysInFile()
-              + " were counted when it was taken");
+              + recordedKeys
+              + " were recorded when it was taken");
     }
     return keys;
   }
