@@ -162,6 +162,18 @@ public final class RedisCli {
               + (password == null ? " (no password is configured)" : "")
               + "; check the source's user and password");
     }
+    if (first != null && first.contains("NOPERM")) {
+      throw new VigilException(
+          ErrorType.DATABASE_PERMISSION_DENIED,
+          who
+              + ": Redis at "
+              + address()
+              + " refused a command to "
+              + (user == null ? "the default user" : "user '" + user + "'")
+              + " ("
+              + first.substring(first.indexOf("NOPERM"))
+              + "); a backup needs +info +ping +replconf +sync +psync");
+    }
     throw new VigilException(
         ErrorType.DUMP_FAILED,
         who
@@ -179,7 +191,7 @@ public final class RedisCli {
           || trimmed.startsWith("NOAUTH")
           || trimmed.startsWith("WRONGPASS")
           || trimmed.startsWith("ERR")
-          || trimmed.startsWith("NOPERM")
+          || trimmed.contains("NOPERM")
           || trimmed.startsWith("LOADING")
           || trimmed.startsWith("Error:")
           || trimmed.startsWith("(error)")) {

@@ -167,6 +167,71 @@ class RedisSnapshotterIT {
   }
 
   @Test
+  void aUserWithoutSyncIsRefusedNamingWhatItNeeds() {
+    redis.command(0, "ACL", "SETUSER", "reader", "on", ">reader-pw", "-@all", "+info", "+ping");
+    RedisSourceConfig source =
+        new RedisSourceConfig(
+            "cache",
+            "test-repo",
+            "127.0.0.1",
+            redis.port(),
+            "reader",
+            SecretRef.NONE,
+            false,
+            "zstd",
+            Objectives.NONE);
+
+    assertThatThrownBy(() -> snapshotter.dump(source, "reader-pw", spool, b -> {}))
+        .isInstanceOfSatisfying(
+            VigilException.class,
+            e -> {
+              assertThat(e.type()).isEqualTo(ErrorType.DATABASE_PERMISSION_DENIED);
+              assertThat(e.getMessage())
+                  .startsWith(
+                      "source 'cache': Redis at 127.0.0.1:"
+                          + redis.port()
+                          + " refused a command to user 'reader' (NOPERM")
+                  .endsWith("a backup needs +info +ping +replconf +sync +psync")
+                  .doesNotContain("\n");
+            });
+  }
+
+  @Test
+  void aLeastPrivilegeUserAndAnAppendOnlyServerAreEnough() {
+    redis.command(0, "CONFIG", "SET", "appendonly", "yes");
+    redis.fill(0, "k:", 10);
+    redis.command(
+        0,
+        "ACL",
+        "SETUSER",
+        "vigil",
+        "on",
+        ">vigil-pw",
+        "-@all",
+        "+info",
+        "+ping",
+        "+replconf",
+        "+sync",
+        "+psync");
+    RedisSourceConfig source =
+        new RedisSourceConfig(
+            "cache",
+            "test-repo",
+            "127.0.0.1",
+            redis.port(),
+            "vigil",
+            SecretRef.NONE,
+            false,
+            "zstd",
+            Objectives.NONE);
+
+    RedisDump dump = snapshotter.dump(source, "vigil-pw", spool, b -> {});
+
+    assertThat(dump.info().keys()).isEqualTo(Map.of(0, new DbKeys(10, 0)));
+    assertThat(verifier.verify(dump.rdb(), dump.infoFile(), b -> {})).isEqualTo(10);
+  }
+
+  @Test
   void missingPasswordSaysNoneIsConfigured() {
     assertThatThrownBy(() -> snapshotter.dump(redis.sourceConfig("cache"), null, spool, b -> {}))
         .isInstanceOfSatisfying(
