@@ -357,6 +357,14 @@ final class RestoreCommand implements Callable<Integer> {
               + " (password file "
               + target.passwordFile()
               + ")";
+      case "fresh-server" ->
+          "fresh redis-server "
+              + target.host()
+              + ":"
+              + target.port()
+              + " (RDB in "
+              + target.directory()
+              + ")";
       default -> target.host() + ":" + target.port() + "/" + target.database();
     };
   }
