@@ -3,6 +3,7 @@ package dev.vigil.worker;
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.check.CheckGauges;
 import dev.vigil.activities.check.RepositoryChecks;
 import dev.vigil.activities.check.WalGauges;
 import dev.vigil.activities.common.VigilException;
@@ -52,18 +53,21 @@ public final class VigilWorker implements AutoCloseable {
   private final String hostQueue;
   private final Readiness readiness;
   private final WorkerEndpoint endpoint;
+  private final CheckGauges checks;
 
   private VigilWorker(
       WorkerFactory factory,
       String sharedQueue,
       String hostQueue,
       Readiness readiness,
-      WorkerEndpoint endpoint) {
+      WorkerEndpoint endpoint,
+      CheckGauges checks) {
     this.factory = factory;
     this.sharedQueue = sharedQueue;
     this.hostQueue = hostQueue;
     this.readiness = readiness;
     this.endpoint = endpoint;
+    this.checks = checks;
   }
 
   /** Registers workflows and activities and starts polling, without an HTTP endpoint. */
@@ -86,12 +90,20 @@ public final class VigilWorker implements AutoCloseable {
     if (endpoint != null) {
       log.info("metrics and health on http://{}:{}/metrics", metrics.bind(), endpoint.port());
     }
+    CheckGauges checks = null;
     if (telemetry != null) {
       new WalGauges(new RepositoryChecks(services), Clock.systemUTC(), WalGauges.DEFAULT_REFRESH)
           .bindTo(telemetry.registry());
+      checks = new CheckGauges(new RepositoryChecks(services), Clock.systemUTC());
+      checks.bindTo(telemetry.registry());
     }
     try {
-      return startPolling(client, services, readiness, endpoint);
+      VigilWorker worker = startPolling(client, services, readiness, endpoint, checks);
+      if (checks != null) {
+        // After the schema migration in startPolling: the check reads the catalog.
+        checks.start(CheckGauges.DEFAULT_INTERVAL);
+      }
+      return worker;
     } catch (RuntimeException e) {
       if (endpoint != null) {
         endpoint.close();
@@ -101,7 +113,11 @@ public final class VigilWorker implements AutoCloseable {
   }
 
   private static VigilWorker startPolling(
-      WorkflowClient client, VigilServices services, Readiness readiness, WorkerEndpoint endpoint) {
+      WorkflowClient client,
+      VigilServices services,
+      Readiness readiness,
+      WorkerEndpoint endpoint,
+      CheckGauges checks) {
     String sharedQueue = services.config().temporal().taskQueue();
     String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
     readiness.notReady("waiting for the catalog (schema migration)");
@@ -143,7 +159,7 @@ public final class VigilWorker implements AutoCloseable {
     factory.start();
     readiness.ready();
     log.info("worker polling {} and {}", sharedQueue, hostQueue);
-    return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint);
+    return new VigilWorker(factory, sharedQueue, hostQueue, readiness, endpoint, checks);
   }
 
   /**
@@ -237,6 +253,9 @@ public final class VigilWorker implements AutoCloseable {
   @Override
   public void close() {
     readiness.notReady("stopping");
+    if (checks != null) {
+      checks.close();
+    }
     factory.shutdown();
     factory.awaitTermination(30, TimeUnit.SECONDS);
     if (endpoint != null) {

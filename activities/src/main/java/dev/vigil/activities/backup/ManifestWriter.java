@@ -109,14 +109,25 @@ public final class ManifestWriter {
   /** The hex HMAC-SHA256 of a manifest file under the backup key's manifest sub-key. */
   public String mac(Path manifest) throws IOException {
     try (InputStream in = Files.newInputStream(manifest)) {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key.subKey("vigil manifest mac"), "HmacSHA256"));
+      Mac mac = newMac();
       byte[] buffer = new byte[1 << 16];
       int read;
       while ((read = in.read(buffer)) >= 0) {
         mac.update(buffer, 0, read);
       }
       return HexFormat.of().formatHex(mac.doFinal());
+    }
+  }
+
+  /**
+   * A fresh HMAC-SHA256 under the manifest sub-key, for a reader that checks a manifest while it
+   * streams it (no file); {@link #mac(Path)} is its hex digest over a whole file.
+   */
+  public Mac newMac() {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.subKey("vigil manifest mac"), "HmacSHA256"));
+      return mac;
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }

@@ -308,7 +308,12 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
 
   /** Binds ciphertext to its backup: a sealed file moved under another backup fails to open. */
   public static String aeadContext(String backupId, SourceRef source) {
-    return "vigil/v1 backup=" + backupId + " source=" + source.name();
+    return aeadContext(backupId, source.name());
+  }
+
+  /** As {@link #aeadContext(String, SourceRef)}, from the source's name alone (a catalog row). */
+  public static String aeadContext(String backupId, String source) {
+    return "vigil/v1 backup=" + backupId + " source=" + source;
   }
 
   private static void writeJson(Path file, Object value, String step) {

@@ -1,5 +1,6 @@
 package dev.vigil.activities.common;
 
+import dev.vigil.workflows.common.ErrorType;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -7,6 +8,7 @@ import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -132,5 +134,27 @@ public final class SqlErrors {
 
   private static String oneLine(String text) {
     return text.replaceAll("\\s+", " ").strip();
+  }
+
+  /**
+   * CATALOG_UNAVAILABLE for a failed catalog statement: what was being done, the SQLSTATE, why (for
+   * a lost connection, the short reason) and what to check; the cause is kept.
+   */
+  public static VigilException catalogFailure(String action, SQLException error) {
+    String state = Objects.requireNonNullElse(error.getSQLState(), "");
+    String detail =
+        state.startsWith("08")
+            ? Objects.requireNonNullElse(unreachableReason(error), error.getMessage())
+            : error.getMessage();
+    return new VigilException(
+        ErrorType.CATALOG_UNAVAILABLE,
+        "catalog: "
+            + action
+            + " failed (SQLState "
+            + state
+            + "): "
+            + detail
+            + "; check catalog.jdbc-url and that the database is running",
+        error);
   }
 }

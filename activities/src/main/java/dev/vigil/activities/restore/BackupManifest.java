@@ -13,6 +13,7 @@ import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.VerifiedBackup;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -210,45 +211,67 @@ public final class BackupManifest {
     return false;
   }
 
-  private static Header header(Path file, String where) {
-    Header header = new Header();
-    try (JsonParser parser = Json.MAPPER.createParser(file.toFile())) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw invalid(where + " is not a JSON object");
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
-        JsonToken value = parser.nextToken();
-        if (name.equals("files")
-            || name.equals("tables")
-            || name.equals("warnings")
-            || name.equals("roles")) {
-          parser.skipChildren();
-          continue;
-        }
-        if (value == JsonToken.START_OBJECT) {
-          JsonNode node = parser.readValueAsTree();
-          switch (name) {
-            case "source" -> header.source = text(node, "name");
-            case "sealed" -> header.sha256 = text(node, "sha256");
-            case "object" -> header.objectKey = text(node, "key");
-            case "dump" -> {
-              header.format = text(node, "format");
-              header.entries = node.path("entries").asLong();
-              header.totalRows = node.path("totalRows").asLong();
-            }
-            default -> {
-              // Fields a restore does not need (tools, versions).
-            }
-          }
-        } else if (value == JsonToken.START_ARRAY) {
-          parser.skipChildren();
-        } else if (name.equals("backupId")) {
-          header.backupId = parser.getValueAsString();
-        }
-      }
+  /**
+   * The backup a manifest says it describes, parsed from {@code json} as it streams (a check reads
+   * manifests from the repository without writing them to disk). MANIFEST_INVALID, naming {@code
+   * where}, if it is not a JSON object. {@code json} is left open, positioned after the object.
+   */
+  public static Described describes(InputStream json, String where) {
+    try (JsonParser parser = Json.MAPPER.createParser(json)) {
+      parser.configure(JsonParser.Feature.AUTO_CLOSE_SOURCE, false);
+      Header header = header(parser, where);
+      return new Described(header.backupId, header.source, header.sha256, header.objectKey);
     } catch (IOException e) {
       throw invalid(where + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  /** The fields that tie a manifest to its backup: id, source, sealed SHA-256, data object key. */
+  public record Described(String backupId, String source, String sha256, String objectKey) {}
+
+  private static Header header(Path file, String where) {
+    try (JsonParser parser = Json.MAPPER.createParser(file.toFile())) {
+      return header(parser, where);
+    } catch (IOException e) {
+      throw invalid(where + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static Header header(JsonParser parser, String where) throws IOException {
+    Header header = new Header();
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      throw invalid(where + " is not a JSON object");
+    }
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (name.equals("files")
+          || name.equals("tables")
+          || name.equals("warnings")
+          || name.equals("roles")) {
+        parser.skipChildren();
+        continue;
+      }
+      if (value == JsonToken.START_OBJECT) {
+        JsonNode node = parser.readValueAsTree();
+        switch (name) {
+          case "source" -> header.source = text(node, "name");
+          case "sealed" -> header.sha256 = text(node, "sha256");
+          case "object" -> header.objectKey = text(node, "key");
+          case "dump" -> {
+            header.format = text(node, "format");
+            header.entries = node.path("entries").asLong();
+            header.totalRows = node.path("totalRows").asLong();
+          }
+          default -> {
+            // Fields a restore does not need (tools, versions).
+          }
+        }
+      } else if (value == JsonToken.START_ARRAY) {
+        parser.skipChildren();
+      } else if (name.equals("backupId")) {
+        header.backupId = parser.getValueAsString();
+      }
     }
     return header;
   }

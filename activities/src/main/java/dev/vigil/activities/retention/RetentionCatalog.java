@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -376,20 +375,6 @@ public final class RetentionCatalog {
   }
 
   private static VigilException failure(String action, SQLException error) {
-    String state = Objects.requireNonNullElse(error.getSQLState(), "");
-    String detail =
-        state.startsWith("08")
-            ? Objects.requireNonNullElse(SqlErrors.unreachableReason(error), error.getMessage())
-            : error.getMessage();
-    return new VigilException(
-        ErrorType.CATALOG_UNAVAILABLE,
-        "catalog: "
-            + action
-            + " failed (SQLState "
-            + state
-            + "): "
-            + detail
-            + "; check catalog.jdbc-url and that the database is running",
-        error);
+    return SqlErrors.catalogFailure(action, error);
   }
 }

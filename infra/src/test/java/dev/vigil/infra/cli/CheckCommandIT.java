@@ -125,13 +125,19 @@ class CheckCommandIT {
       after.add(postgres.switchSegment());
     }
     postgres.awaitArchived(after.get(after.size() - 1));
+    // The base backup's data object, empty as its row says (stored_bytes 0): the object check
+    // finds what the catalog claims.
+    s3.client()
+        .putObject(
+            request -> request.bucket(bucket).key("prod/appdb/appdb-base/data.vgl"),
+            software.amazon.awssdk.core.sync.RequestBody.empty());
     catalog.execute(
         catalogDb,
         ("INSERT INTO vigil.backup (backup_id, source, source_type, kind, repository, status,"
                 + " started_at, finished_at, consistent_at, object_key, format, backup_mode,"
                 + " start_lsn, timeline) VALUES ('appdb-base', '%s', 'postgres', 'database',"
-                + " 'main', 'ARCHIVED', now(), now(), now(), 'appdb/appdb-base/data.vgl', 'tar',"
-                + " 'physical', '%s', 1)")
+                + " 'main', 'ARCHIVED', now(), now(), now(), 'prod/appdb/appdb-base/data.vgl',"
+                + " 'tar', 'physical', '%s', 1)")
             .formatted(SOURCE, start));
   }
 
@@ -155,10 +161,13 @@ class CheckCommandIT {
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
         .matches(
-            "appdb: WAL complete from "
+            "appdb: 1 archived backup, 1 object \\(0 B\\) in repository 'main' with their"
+                + " recorded sizes, nothing else stored\n"
+                + "appdb: WAL complete from "
                 + segment(start)
                 + " \\(backup appdb-base\\) to [0-9A-F]{24}, \\d+ segments, last archived"
-                + " [0-9.]+s ago\n");
+                + " [0-9.]+s ago\n"
+                + "check: 1 archived backup, 1 object \\(0 B\\): no problem\n");
   }
 
   @Test
@@ -177,7 +186,10 @@ class CheckCommandIT {
     CliRun json = CliRun.of("check", "--config", config.toString(), "--json");
 
     assertThat(run.exit()).isEqualTo(VigilMain.FAILED);
-    assertThat(run.out())
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(2)).endsWith(": 1 problem (1 wal gap)");
+    assertThat(lines.get(1) + "\n")
         .startsWith(
             "appdb: WAL gap on timeline 1: "
                 + deleted
@@ -185,7 +197,6 @@ class CheckCommandIT {
                 + after.get(0)
                 + " (archived ")
         .endsWith("; take a new base backup with `vigil backup --source appdb`\n");
-    assertThat(run.out().lines()).hasSize(1);
     assertThat(json.exit()).isEqualTo(VigilMain.FAILED);
     assertThat(json.out()).contains("\"check\" : \"wal\"").contains(deleted);
   }

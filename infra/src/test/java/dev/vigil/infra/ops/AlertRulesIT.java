@@ -23,7 +23,7 @@ class AlertRulesIT {
     Result check = promtool("check", "rules", "alerts.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 7 rules found");
+    assertThat(check.output()).contains("SUCCESS: 10 rules found");
   }
 
   @Test

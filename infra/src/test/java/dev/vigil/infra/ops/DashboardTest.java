@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The Grafana dashboard is valid JSON and charts every series an alert rule watches. */
 class DashboardTest {
   private static final Pattern METRIC =
-      Pattern.compile("\\b(backup_[a-z_]+|drill_[a-z_]+|models_[a-z_]+|vigil_wal_[a-z_]+)\\b");
+      Pattern.compile(
+          "\\b(backup_[a-z_]+|drill_[a-z_]+|models_[a-z_]+|vigil_wal_[a-z_]+|vigil_check_[a-z_]+)\\b");
 
   @Test
   void dashboardChartsEverySeriesTheAlertsWatch() throws Exception {
