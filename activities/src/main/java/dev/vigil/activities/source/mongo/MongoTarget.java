@@ -1,0 +1,27 @@
+package dev.vigil.activities.source.mongo;
+
+/**
+ * Where a MongoDB backup is restored to.
+ *
+ * @param uri a connection string without a password
+ * @param user null for no credentials
+ * @param password the resolved password (never logged), or null
+ * @param database the database to restore into when the backup holds one database; null keeps the
+ *     backed-up name
+ * @param force drop target collections that hold documents (as {@code mongorestore --drop});
+ *     without it such a collection refuses the restore before anything is written
+ */
+public record MongoTarget(
+    String uri, String user, String password, String database, boolean force) {
+
+  /** The database a backed-up database lands in. */
+  public String databaseFor(String backedUp) {
+    return database == null ? backedUp : database;
+  }
+
+  @Override
+  public String toString() {
+    // Never the password.
+    return "MongoTarget[" + MongoConnections.hosts(uri) + "/" + database + "]";
+  }
+}
