@@ -13,6 +13,7 @@ import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.source.DirectoryDumper;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.source.PostgresDumper;
+import dev.vigil.activities.source.SourceDrivers;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.S3Clients;
 import dev.vigil.activities.store.S3ObjectStore;
@@ -93,6 +94,11 @@ public final class VigilServices implements AutoCloseable {
 
   public Spool spool() {
     return spool;
+  }
+
+  /** The source kinds this worker backs up and restores. */
+  public SourceDrivers drivers() {
+    return SourceDrivers.STANDARD;
   }
 
   public PostgresDumper postgresDumper() {

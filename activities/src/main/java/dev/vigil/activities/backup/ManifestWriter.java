@@ -1,12 +1,10 @@
 package dev.vigil.activities.backup;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
-import dev.vigil.activities.source.PgBaseBackup;
+import dev.vigil.activities.source.SourceDrivers;
 import dev.vigil.workflows.backup.UploadRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,9 +30,15 @@ public final class ManifestWriter {
   public static final String VIGIL_VERSION = "0.1.0";
 
   private final EncryptionKey key;
+  private final SourceDrivers drivers;
 
   public ManifestWriter(EncryptionKey key) {
+    this(key, SourceDrivers.STANDARD);
+  }
+
+  public ManifestWriter(EncryptionKey key, SourceDrivers drivers) {
     this.key = key;
+    this.drivers = drivers;
   }
 
   /** Writes the manifest to {@code target} and returns its hex HMAC-SHA256. */
@@ -93,29 +97,10 @@ public final class ManifestWriter {
         json.writeString(warning);
       }
       json.writeEndArray();
-      if (listFile.getFileName().toString().endsWith(".jsonl")) {
-        json.writeArrayFieldStart("files");
-        try (MappingIterator<JsonNode> files =
-            Json.MAPPER.readerFor(JsonNode.class).readValues(listFile.toFile())) {
-          while (files.hasNext()) {
-            json.writeTree(files.next());
-          }
-        }
-        json.writeEndArray();
-      } else if (PgBaseBackup.FORMAT.equals(meta.format())) {
-        // A physical backup: where its WAL starts and ends, for PITR and WAL retention.
-        json.writeFieldName("physical");
-        json.writeTree(Json.MAPPER.readTree(listFile.toFile()));
-      } else {
-        json.writeFieldName("tables");
-        json.writeTree(Json.MAPPER.readTree(listFile.toFile()));
-        // A database dump's roles lie beside its row counts (absent in spools of older versions).
-        Path roles = listFile.resolveSibling(Spool.ROLES);
-        if (Files.isRegularFile(roles)) {
-          json.writeFieldName("roles");
-          json.writeTree(Json.MAPPER.readTree(roles.toFile()));
-        }
-      }
+      drivers
+          .forFormat(meta.format())
+          .orElseThrow(() -> new IllegalStateException("no driver writes " + meta.format()))
+          .writeManifest(json, meta, listFile);
       json.writeEndObject();
     }
     return mac(target);

@@ -5,15 +5,10 @@ import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
-import dev.vigil.activities.config.DirectorySourceConfig;
-import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
-import dev.vigil.activities.source.DirDump;
-import dev.vigil.activities.source.DirectoryDumper;
-import dev.vigil.activities.source.PgBaseBackup;
-import dev.vigil.activities.source.PgDump;
-import dev.vigil.activities.source.PhysicalDump;
+import dev.vigil.activities.source.DumpStep;
+import dev.vigil.activities.source.SourceDump;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -98,76 +93,23 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     // A retried dump starts afresh: a half-written dump is worth nothing.
     Path dir = services.spool().fresh(backupId);
     log.info("dump {} of source {} into {}", backupId, source.name(), dir);
-    DumpResult result;
-    DumpMeta meta;
-    if (source instanceof PostgresSourceConfig postgres && postgres.physical()) {
-      String password = services.secret(postgres.password(), "source '" + source.name() + "'");
-      PhysicalDump dump =
-          services
-              .postgresDumper()
-              .baseBackup(postgres, password, dir, bytes -> context.heartbeat(bytes));
-      meta = new DumpMeta(PgBaseBackup.FORMAT, PgBaseBackup.ARCHIVE, Spool.PHYSICAL, List.of());
-      writeJson(
-          dir.resolve(Spool.PHYSICAL),
-          new PhysicalMeta(
-              dump.startLsn(),
-              dump.stopLsn(),
-              dump.timeline(),
-              dump.startedAt().toString(),
-              dump.stoppedAt().toString(),
-              postgres.fastCheckpoint() ? "fast" : "spread"),
-          "dump");
-      // Recorded now, while the row is RUNNING: ARCHIVED later keeps it.
-      services.catalog().recordPhysical(backupId, dump);
-      result =
-          new DumpResult(
-              backupId,
-              dir.toString(),
-              meta.format(),
-              dump.bytes(),
-              0,
-              0,
-              dump.stoppedAt().toEpochMilli(),
-              dump.toolVersion(),
-              null);
-    } else if (source instanceof PostgresSourceConfig postgres) {
-      String password = services.secret(postgres.password(), "source '" + source.name() + "'");
-      PgDump dump =
-          services
-              .postgresDumper()
-              .dump(postgres, password, dir, bytes -> context.heartbeat(bytes));
-      meta =
-          new DumpMeta(
-              "pg_dump-custom", dump.dumpFile().getFileName().toString(), Spool.TABLES, List.of());
-      result =
-          new DumpResult(
-              backupId,
-              dir.toString(),
-              meta.format(),
-              dump.bytes(),
-              dump.tables(),
-              dump.totalRows(),
-              dump.consistentAt().toEpochMilli(),
-              dump.pgDumpVersion(),
-              dump.serverVersion());
-    } else {
-      DirectorySourceConfig directory = (DirectorySourceConfig) source;
-      DirDump dump =
-          services.directoryDumper().dump(directory, dir, bytes -> context.heartbeat(bytes));
-      meta =
-          new DumpMeta("tar", DirectoryDumper.ARCHIVE, DirectoryDumper.FILE_LIST, dump.warnings());
-      result =
-          new DumpResult(
-              backupId,
-              dir.toString(),
-              meta.format(),
-              dump.archiveBytes(),
-              dump.entries(),
-              0,
-              dump.consistentAt().toEpochMilli(),
-              "vigil-tar " + ManifestWriter.VIGIL_VERSION,
-              null);
-    }
+    SourceDump dump =
+        services
+            .drivers()
+            .of(source)
+            .dump(source, new DumpStep(services, backupId, dir, context::heartbeat));
+    DumpMeta meta = dump.meta();
+    DumpResult result =
+        new DumpResult(
+            backupId,
+            dir.toString(),
+            meta.format(),
+            dump.rawBytes(),
+            dump.entries(),
+            dump.totalRows(),
+            dump.consistentAt().toEpochMilli(),
+            dump.toolVersion(),
+            dump.serverVersion());
     writeJson(dir.resolve(Spool.DUMP_META), meta, "dump");
     return result;
   }
@@ -177,17 +119,20 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     String backupId = dump.backupId();
     DumpMeta meta = readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
     Path raw = services.spool().existing(backupId, meta.rawFile());
-    long listed;
-    if ("tar".equals(meta.format())) {
-      listed =
-          services
-              .directoryDumper()
-              .verify(raw, services.spool().existing(backupId, meta.listFile()));
-    } else if (PgBaseBackup.FORMAT.equals(meta.format())) {
-      listed = PgBaseBackup.verify(raw, Activity.getExecutionContext()::heartbeat);
-    } else {
-      listed = services.postgresDumper().listEntries(raw);
-    }
+    long listed =
+        services
+            .drivers()
+            .forFormat(meta.format())
+            .orElseThrow(() -> new IllegalStateException("no driver writes " + meta.format()))
+            .verify(
+                meta,
+                raw,
+                services.spool().existing(backupId, meta.listFile()),
+                new DumpStep(
+                    services,
+                    backupId,
+                    services.spool().dir(backupId),
+                    Activity.getExecutionContext()::heartbeat));
     if (dump.rawBytes() <= 0 || listed <= 0) {
       throw new VigilException(
           ErrorType.DUMP_INVALID,

@@ -1,6 +1,9 @@
 package dev.vigil.activities.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.activities.source.SourceDriver;
+import dev.vigil.activities.source.SourceDrivers;
+import dev.vigil.activities.source.SourceSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -293,7 +296,7 @@ public final class ConfigLoader {
       if (!validName(source)) {
         continue;
       }
-      String type = source.oneOf("type", null, Set.of("postgres", "directory"));
+      String type = source.oneOf("type", null, SourceDrivers.STANDARD.types());
       String repository = source.text("repository", null);
       if (repository == null && repositories.size() == 1) {
         repository = repositories.keySet().iterator().next();
@@ -312,86 +315,18 @@ public final class ConfigLoader {
       if (policy != null) {
         retention.put(source.key, policy);
       }
-      if (type.equals("postgres")) {
-        source.allow(
-            "type",
-            "repository",
-            "compression",
-            "objectives",
-            "retention",
-            "validations",
-            "archive-rows",
-            "host",
-            "port",
-            "database",
-            "user",
-            "password-env",
-            "password-file",
-            "mode",
-            "checkpoint");
-        validations.put(source.key, ValidationConfigParser.parse(source));
-        RowArchivalConfig rows = RowArchivalConfigParser.parse(source);
-        if (rows != null) {
-          rowArchival.put(source.key, rows);
-        }
-        String mode =
-            source.oneOf(
-                "mode",
-                PostgresSourceConfig.LOGICAL,
-                Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL));
-        String checkpoint = source.oneOf("checkpoint", "fast", Set.of("fast", "spread"));
-        if (PostgresSourceConfig.LOGICAL.equals(mode) && source.text("checkpoint", null) != null) {
-          source.problem(
-              "checkpoint",
-              "applies only to mode: physical (pg_basebackup); remove it or set mode: physical");
-        }
-        sources.put(
-            source.key,
-            new PostgresSourceConfig(
-                source.key,
-                repository,
-                source.requiredText("host"),
-                source.integer("port", 5432, 1, 65535),
-                source.requiredText("database"),
-                source.requiredText("user"),
-                source.secret("password", false),
-                compression,
-                objectives,
-                mode,
-                "fast".equals(checkpoint)));
-      } else {
-        source.allow(
-            "type",
-            "repository",
-            "compression",
-            "objectives",
-            "retention",
-            "path",
-            "kind",
-            "include",
-            "exclude");
-        Path path = source.path("path", null);
-        if (path == null) {
-          source.problem("path", "missing; the directory to back up");
-        } else if (checkLocalPaths && !Files.isDirectory(path)) {
-          source.problem(
-              "path",
-              (Files.exists(path) ? "not a directory: " : "no such directory: ")
-                  + path
-                  + "; create it or fix the path");
-        }
-        sources.put(
-            source.key,
-            new DirectorySourceConfig(
-                source.key,
-                repository,
-                source.oneOf("kind", null, Set.of("model", "dataset", "config")),
-                path,
-                source.globs("include"),
-                source.globs("exclude"),
-                compression,
-                objectives));
-      }
+      SourceDriver driver = SourceDrivers.STANDARD.forType(type).orElseThrow();
+      sources.put(
+          source.key,
+          driver.parse(
+              new SourceSpec(
+                  source,
+                  repository,
+                  compression,
+                  objectives,
+                  checkLocalPaths,
+                  validations,
+                  rowArchival)));
     }
     if (sources.isEmpty() && !node.missing()) {
       node.problem("", "name at least one source");

@@ -15,14 +15,14 @@ import java.util.regex.Pattern;
  * A position in the YAML tree, with typed, validating accessors that record a problem (naming the
  * field path) instead of throwing, so one pass reports everything. Section parsers share it.
  */
-final class ConfigNode {
+public final class ConfigNode {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final ConfigProblems problems;
   private final Function<String, String> environment;
   private final String path;
-  final String key;
-  final JsonNode value;
+  public final String key;
+  public final JsonNode value;
   private final Path base;
 
   ConfigNode(
@@ -39,7 +39,7 @@ final class ConfigNode {
     this.base = base;
   }
 
-  boolean missing() {
+  public boolean missing() {
     return value == null || value.isMissingNode() || value.isNull();
   }
 
@@ -50,15 +50,15 @@ final class ConfigNode {
     return path.isEmpty() ? field : path + "." + field;
   }
 
-  void problem(String field, String message) {
+  public void problem(String field, String message) {
     problems.add(at(field), message);
   }
 
-  int problemCount() {
+  public int problemCount() {
     return problems.lines.size();
   }
 
-  void allow(String... fields) {
+  public void allow(String... fields) {
     if (missing() || !value.isObject()) {
       return;
     }
@@ -71,7 +71,7 @@ final class ConfigNode {
     }
   }
 
-  ConfigNode child(String field) {
+  public ConfigNode child(String field) {
     JsonNode child = missing() ? null : value.get(field);
     if (child != null && !child.isNull() && !child.isObject()) {
       problem(field, "expected a mapping, got " + given(child));
@@ -80,7 +80,7 @@ final class ConfigNode {
     return new ConfigNode(problems, environment, at(field), child, base);
   }
 
-  ConfigNode required(String field) {
+  public ConfigNode required(String field) {
     ConfigNode child = child(field);
     if (child.missing()) {
       problem(field, "missing");
@@ -88,7 +88,7 @@ final class ConfigNode {
     return child;
   }
 
-  List<ConfigNode> entries() {
+  public List<ConfigNode> entries() {
     List<ConfigNode> entries = new ArrayList<>();
     if (!missing()) {
       value
@@ -106,7 +106,7 @@ final class ConfigNode {
     return node == null || node.isNull() ? null : node;
   }
 
-  String text(String field, String fallback) {
+  public String text(String field, String fallback) {
     JsonNode node = field(field);
     if (node == null) {
       return fallback;
@@ -118,7 +118,7 @@ final class ConfigNode {
     return node.asText();
   }
 
-  String requiredText(String field) {
+  public String requiredText(String field) {
     String text = text(field, null);
     if (text == null && field(field) != null) {
       return null; // a list or mapping, already reported by text()
@@ -130,7 +130,7 @@ final class ConfigNode {
     return text;
   }
 
-  String oneOf(String field, String fallback, Set<String> allowed) {
+  public String oneOf(String field, String fallback, Set<String> allowed) {
     String text = text(field, fallback);
     if (text == null && field(field) != null) {
       return null; // a list or mapping, already reported by text()
@@ -146,7 +146,7 @@ final class ConfigNode {
     return text;
   }
 
-  int integer(String field, int fallback, int min, int max) {
+  public int integer(String field, int fallback, int min, int max) {
     JsonNode node = field(field);
     if (node == null) {
       return fallback;
@@ -161,7 +161,7 @@ final class ConfigNode {
     return node.asInt();
   }
 
-  boolean bool(String field, boolean fallback) {
+  public boolean bool(String field, boolean fallback) {
     JsonNode node = field(field);
     if (node == null) {
       return fallback;
@@ -173,7 +173,7 @@ final class ConfigNode {
     return node.asBoolean();
   }
 
-  long size(String field, long fallback) {
+  public long size(String field, long fallback) {
     String text = text(field, null);
     if (text == null) {
       return fallback;
@@ -186,7 +186,7 @@ final class ConfigNode {
     }
   }
 
-  Duration duration(String field) {
+  public Duration duration(String field) {
     String text = text(field, null);
     if (text == null) {
       return null;
@@ -203,7 +203,7 @@ final class ConfigNode {
     }
   }
 
-  Path path(String field, Path fallback) {
+  public Path path(String field, Path fallback) {
     String text = text(field, null);
     if (text == null) {
       return fallback;
@@ -212,7 +212,7 @@ final class ConfigNode {
     return path.isAbsolute() ? path : base.resolve(path).normalize();
   }
 
-  List<String> globs(String field) {
+  public List<String> globs(String field) {
     JsonNode node = field(field);
     if (node == null) {
       return List.of();
@@ -230,7 +230,7 @@ final class ConfigNode {
    * A list of absolute paths (normalized). Relative paths, {@code ..} segments and anything not a
    * string are problems naming the element: {@code worker.restore-roots[1]}.
    */
-  List<Path> absolutePaths(String field) {
+  public List<Path> absolutePaths(String field) {
     JsonNode node = field(field);
     if (node == null) {
       return List.of();
@@ -258,7 +258,7 @@ final class ConfigNode {
   }
 
   /** {@code <name>-env} or {@code <name>-file}; checks the env var is set and file readable. */
-  SecretRef secret(String name, boolean required) {
+  public SecretRef secret(String name, boolean required) {
     String env = text(name + "-env", null);
     String file = text(name + "-file", null);
     if (env != null && file != null) {
@@ -289,7 +289,7 @@ final class ConfigNode {
   }
 
   /** The value as the user wrote it, for "expected X, got ..." messages. */
-  static String given(JsonNode node) {
+  public static String given(JsonNode node) {
     if (node.isObject()) {
       return "a mapping";
     }

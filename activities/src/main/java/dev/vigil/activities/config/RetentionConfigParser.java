@@ -13,7 +13,7 @@ import java.util.Set;
  * runs: negative counts, unknown or non-cold storage classes, checkpoint rules on a source that is
  * not a model directory, cold copies deleted before they are made.
  */
-final class RetentionConfigParser {
+public final class RetentionConfigParser {
   /** Storage classes a copy can be archived to: cheaper than STANDARD to keep. */
   static final Set<String> COLD_CLASSES =
       Set.of("GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "STANDARD_IA", "ONEZONE_IA");
@@ -38,7 +38,7 @@ final class RetentionConfigParser {
   private RetentionConfigParser() {}
 
   /** The source's policy, or null when it has none. */
-  static RetentionConfig parse(ConfigNode source) {
+  public static RetentionConfig parse(ConfigNode source) {
     ConfigNode node = source.child("retention");
     if (node.missing()) {
       return null;

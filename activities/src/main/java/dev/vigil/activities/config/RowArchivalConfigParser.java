@@ -12,13 +12,13 @@ import java.util.regex.Pattern;
  * schema.table}) to its timestamp column, key column and age. Names become quoted SQL identifiers,
  * so they are checked here against a strict pattern.
  */
-final class RowArchivalConfigParser {
+public final class RowArchivalConfigParser {
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
   private RowArchivalConfigParser() {}
 
   /** The source's row archival, or null when it has none. */
-  static RowArchivalConfig parse(ConfigNode source) {
+  public static RowArchivalConfig parse(ConfigNode source) {
     ConfigNode node = source.child("archive-rows");
     if (node.missing()) {
       return null;

@@ -1,14 +1,17 @@
 package dev.vigil.activities.config;
 
-/** One thing Vigil protects: a PostgreSQL database or a directory. */
-public sealed interface SourceConfig permits PostgresSourceConfig, DirectorySourceConfig {
+/**
+ * One thing Vigil protects: a PostgreSQL database, a directory, … Each {@code type:} has its own
+ * record, read by its {@code SourceDriver}.
+ */
+public interface SourceConfig {
   String name();
 
   String repository();
 
   Objectives objectives();
 
-  /** {@code postgres} or {@code directory}. */
+  /** The {@code type:} of its driver: {@code postgres}, {@code directory}, … */
   String type();
 
   /** {@code database}, {@code model}, {@code dataset} or {@code config}. */

@@ -11,12 +11,12 @@ import java.util.Set;
  * Parses {@code sources.<name>.validations}: a list of {@code {name, query, expect}} run against a
  * restored copy of the database.
  */
-final class ValidationConfigParser {
+public final class ValidationConfigParser {
   private static final Set<String> FIELDS = Set.of("name", "query", "expect");
 
   private ValidationConfigParser() {}
 
-  static List<ValidationConfig> parse(ConfigNode source) {
+  public static List<ValidationConfig> parse(ConfigNode source) {
     JsonNode list = source.missing() ? null : source.value.get("validations");
     if (list == null || list.isNull()) {
       return List.of();

@@ -5,7 +5,6 @@ import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DrillPlanConfig;
 import dev.vigil.activities.config.Objectives;
-import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.workflows.backup.HostQueue;
 import dev.vigil.workflows.common.ErrorType;
@@ -41,7 +40,8 @@ public final class DrillActivitiesImpl implements DrillActivities {
   public DrillActivitiesImpl(VigilServices services) {
     this(
         services,
-        new DrillEnvironments(services.config().worker().spoolDir().resolve(ENVIRONMENTS)));
+        new DrillEnvironments(
+            services.config().worker().spoolDir().resolve(ENVIRONMENTS), services.drivers()));
   }
 
   /** With the environments of a given root (tests). */
@@ -74,7 +74,7 @@ public final class DrillActivitiesImpl implements DrillActivities {
                     name,
                     source.type(),
                     source.kind(),
-                    source instanceof PostgresSourceConfig postgres ? postgres.database() : null,
+                    services.drivers().of(source).databaseName(source),
                     objectives(source.objectives())));
           }
           if (sources.isEmpty()) {

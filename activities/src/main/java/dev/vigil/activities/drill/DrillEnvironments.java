@@ -6,6 +6,8 @@ import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.restore.FreshClusters;
+import dev.vigil.activities.source.DrillScratch;
+import dev.vigil.activities.source.SourceDrivers;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.drill.DrillEnvironment;
 import dev.vigil.workflows.drill.DrillSource;
@@ -47,11 +49,18 @@ public final class DrillEnvironments {
   private static final String DESCRIPTION = "environment.json";
 
   private final Path root;
+  private final SourceDrivers drivers;
   private final Map<String, PostgresCluster> clusters = new ConcurrentHashMap<>();
 
   /** Environments under {@code root} (created on first use). */
   public DrillEnvironments(Path root) {
+    this(root, SourceDrivers.STANDARD);
+  }
+
+  /** Environments under {@code root} for sources of the kinds {@code drivers} know. */
+  public DrillEnvironments(Path root, SourceDrivers drivers) {
     this.root = root.toAbsolutePath().normalize();
+    this.drivers = drivers;
   }
 
   /** The directory that holds every environment of this host. */
@@ -114,6 +123,34 @@ public final class DrillEnvironments {
       }
       Path files = Files.createDirectories(scratch.resolve("files"));
       Map<String, String> databases = databaseNames(sources);
+      PostgresCluster shared = cluster;
+      DrillScratch drill =
+          new DrillScratch() {
+            @Override
+            public String drillId() {
+              return drillId;
+            }
+
+            @Override
+            public Path filesOf(String sourceName) {
+              return files.resolve(sourceName);
+            }
+
+            @Override
+            public RestoreTarget sharedDatabase(String sourceName) {
+              if (shared == null) {
+                throw new IllegalStateException("drill " + drillId + " has no shared cluster");
+              }
+              return new RestoreTarget(
+                  "database",
+                  shared.host(),
+                  shared.port(),
+                  databases.get(sourceName),
+                  SUPERUSER,
+                  passwordFile.toString(),
+                  null);
+            }
+          };
       Map<String, RestoreTarget> targets = new LinkedHashMap<>();
       for (DrillSource source : sources) {
         if (physical.contains(source.name())) {
@@ -121,20 +158,23 @@ public final class DrillEnvironments {
               source.name(),
               new RestoreTarget(
                   "fresh-cluster", null, 0, databases.get(source.name()), null, null, null));
-        } else if (source.type().equals("postgres")) {
-          targets.put(
-              source.name(),
-              new RestoreTarget(
-                  "database",
-                  cluster.host(),
-                  cluster.port(),
-                  databases.get(source.name()),
-                  SUPERUSER,
-                  passwordFile.toString(),
-                  null));
         } else {
           targets.put(
-              source.name(), RestoreTarget.directory(files.resolve(source.name()).toString()));
+              source.name(),
+              drivers
+                  .forType(source.type())
+                  .orElseThrow(
+                      () ->
+                          new VigilException(
+                              ErrorType.INVALID_CONFIG,
+                              "drill "
+                                  + drillId
+                                  + ": source '"
+                                  + source.name()
+                                  + "' has type '"
+                                  + source.type()
+                                  + "', which this worker cannot restore"))
+                  .drillTarget(source, drill));
         }
       }
       log.info(
@@ -171,6 +211,8 @@ public final class DrillEnvironments {
     Path scratch = scratchDir(drillId);
     // Physical sources' clusters, started by the drill's restores (ids drill-…-restore-<source>).
     FreshClusters.shared().stopAll(drillId + "-restore-");
+    // Servers other kinds' drill restores started.
+    drivers.tearDownDrill(drillId);
     PostgresCluster cluster = clusters.remove(drillId);
     if (cluster != null) {
       cluster.close();

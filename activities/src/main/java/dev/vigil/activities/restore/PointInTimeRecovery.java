@@ -5,6 +5,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.source.PgBaseBackup;
+import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.activities.wal.WalSegment;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.RecoveredPoint;
@@ -81,7 +82,7 @@ final class PointInTimeRecovery {
     SelectedBackup backup = request.backup();
     RestoreTarget target =
         staged == null
-            ? RestoreSpoolActivitiesImpl.requireFreshCluster(backup, request.target())
+            ? PostgresDriver.requireFreshCluster(backup, request.target())
             : request.target();
     RecoveryTarget recovery = request.recovery();
     WalRange wal = request.wal();

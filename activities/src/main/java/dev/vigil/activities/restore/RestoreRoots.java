@@ -119,4 +119,21 @@ public final class RestoreRoots {
     Path real = existing.toRealPath();
     return real.resolve(existing.relativize(absolute)).normalize();
   }
+
+  /** INVALID_CONFIG unless the worker may write where the target is (or would be created). */
+  public static void requireWritable(Path target) {
+    Path existing = target;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || !Files.isWritable(existing)) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "restore target "
+              + target
+              + " is not writable by the worker ("
+              + existing
+              + "); fix its permissions or restore elsewhere");
+    }
+  }
 }

@@ -6,11 +6,8 @@ import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
-import dev.vigil.activities.config.PostgresSourceConfig;
-import dev.vigil.activities.config.SourceConfig;
-import dev.vigil.activities.config.ValidationConfig;
-import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.activities.source.PgTools;
+import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
 import dev.vigil.activities.wal.WalStaging;
@@ -41,15 +38,10 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,21 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities {
   private static final Logger log = LoggerFactory.getLogger(RestoreSpoolActivitiesImpl.class);
 
-  /** The decrypted PostgreSQL dump pg_restore reads (it needs a seekable file for -j). */
-  public static final String RESTORE_DUMP = "restore.pgc";
-
-  /** The decrypted tar of a directory backup. */
-  public static final String RESTORE_ARCHIVE = "archive.tar";
-
-  /** Written once the target was found empty: a retried attempt may replace what is there. */
-  static final String CLAIMED = "target.claimed";
-
-  private static final String FRESH_CLUSTER = "fresh-cluster";
-
   private static final String DIRECTORY = "directory";
-
-  /** The directory under the spool root that fresh clusters live in. */
-  public static final String CLUSTERS = "clusters";
 
   private static final int BUFFER = 1 << 20;
 
@@ -84,9 +62,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
 
   private final VigilServices services;
   private final BackupDownloader downloader = new BackupDownloader();
-  private final DirectoryRestorer directories = new DirectoryRestorer();
   private final PgTools tools = PgTools.locate();
-  private final PostgresRestorer postgres = new PostgresRestorer(tools);
   private final PointInTimeRecovery pointInTime = new PointInTimeRecovery();
 
   private final RestoreRoots roots;
@@ -100,28 +76,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   public void checkTarget(RestoreDataRequest request) {
     Activities.run(
         () -> {
-          SelectedBackup backup = request.backup();
-          RestoreTarget target = requireTarget(request.target());
-          boolean replace =
-              request.force()
-                  || Files.exists(services.spool().dir(request.restoreId()).resolve(CLAIMED));
-          if (PgBaseBackup.FORMAT.equals(backup.format())) {
-            if (DIRECTORY.equals(target.type())) {
-              Path into = dataDirectoryTarget(backup, target);
-              checkDataDirectory(into);
-              requireWritable(into);
-            } else {
-              requireFreshCluster(backup, target);
-            }
-          } else if ("tar".equals(backup.format())) {
-            Path into = directoryTarget(backup, target);
-            directories.checkTarget(into, replace);
-            requireWritable(into);
-          } else if ("database".equals(target.type())) {
-            postgres.checkTarget(database(backup, target), replace);
-          } else if (!FRESH_CLUSTER.equals(target.type())) {
-            throw notADumpTarget(backup, target);
-          }
+          RestoreStep step = step(request, null, Activity.getExecutionContext());
+          services.drivers().forBackup(step.backup()).checkTarget(step);
         });
   }
 
@@ -274,112 +230,11 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   public RestoreTarget restoreBackup(RestoreDataRequest request) {
     return Activities.run(
         () -> {
-          ActivityExecutionContext context = Activity.getExecutionContext();
           SelectedBackup backup = request.backup();
-          Path dir = services.spool().dir(request.restoreId());
+          requireTarget(request.target());
           Path plain = services.spool().existing(request.restoreId(), plainName(backup));
-          Path claimed = dir.resolve(CLAIMED);
-          boolean claimedBefore = Files.exists(claimed);
-          RestoreTarget target = requireTarget(request.target());
-          if (PgBaseBackup.FORMAT.equals(backup.format())) {
-            if (DIRECTORY.equals(target.type())) {
-              // The base backup's own end point, through the same staged start as a recovery.
-              return recover(
-                      new RecoveryRequest(
-                          request.restoreId(), backup, target, RecoveryTarget.backupOnly(), null),
-                      plain,
-                      context)
-                  .target();
-            }
-            return restorePhysical(request, plain, context);
-          }
-          if ("tar".equals(backup.format())) {
-            // Checked again here, on the host that writes: a request cannot skip the check step.
-            Path into = directoryTarget(backup, target);
-            boolean replace = request.force() || claimedBefore;
-            directories.checkTarget(into, replace);
-            mark(claimed);
-            BackupManifest manifest = manifest(request.restoreId());
-            try (InputStream in = Files.newInputStream(plain);
-                BackupManifest.FileList files = manifest.files()) {
-              directories.restore(
-                  in, into, request.restoreId(), replace, files, context::heartbeat);
-            } catch (IOException e) {
-              throw new VigilException(
-                  ErrorType.SPOOL_MISSING, "restore: cannot read " + plain + ": " + e, e);
-            }
-            return new RestoreTarget("directory", null, 0, null, null, null, into.toString());
-          }
-          int jobs =
-              request.parallelJobs() > 0
-                  ? request.parallelJobs()
-                  : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-          RestoreTarget restored;
-          PostgresRestorer.Database database;
-          boolean clean;
-          if (FRESH_CLUSTER.equals(target.type())) {
-            SourceConfig source = services.config().sources().get(backup.source().name());
-            String superuser =
-                source instanceof PostgresSourceConfig pg && pg.user() != null
-                    ? pg.user()
-                    : "vigil";
-            String name =
-                target.database() != null
-                    ? target.database()
-                    : source instanceof PostgresSourceConfig pg ? pg.database() : "restored";
-            FreshClusters.Started started =
-                FreshClusters.shared()
-                    .start(
-                        request.restoreId(),
-                        services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
-                        superuser);
-            database =
-                new PostgresRestorer.Database(
-                    started.cluster().host(),
-                    started.cluster().port(),
-                    name,
-                    superuser,
-                    read(started.passwordFile()));
-            started.cluster().createDatabase(name);
-            clean = false;
-            restored =
-                new RestoreTarget(
-                    "fresh-cluster",
-                    database.host(),
-                    database.port(),
-                    name,
-                    superuser,
-                    started.passwordFile().toString(),
-                    null);
-            log.info(
-                "restore {}: fresh cluster at {}:{} (data under {})",
-                request.restoreId(),
-                database.host(),
-                database.port(),
-                started.passwordFile().getParent());
-          } else if ("database".equals(target.type())) {
-            database = database(backup, target);
-            clean = postgres.prepare(database, request.force(), claimedBefore);
-            mark(claimed);
-            restored =
-                new RestoreTarget(
-                    "database",
-                    database.host(),
-                    database.port(),
-                    database.database(),
-                    database.user(),
-                    target.passwordFile(),
-                    null);
-          } else {
-            throw notADumpTarget(backup, target);
-          }
-          // GRANTs in the dump name the source's roles: create those the target lacks first.
-          postgres.createRoles(
-              database,
-              manifest(request.restoreId()).roles(),
-              "fresh-cluster".equals(target.type()));
-          postgres.restore(database, plain, jobs, clean, () -> context.heartbeat(null));
-          return restored;
+          RestoreStep step = step(request, plain, Activity.getExecutionContext());
+          return services.drivers().forBackup(backup).restore(step);
         });
   }
 
@@ -388,25 +243,46 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
     return Activities.run(
         () -> {
           ActivityExecutionContext context = Activity.getExecutionContext();
-          SelectedBackup backup = request.backup();
-          BackupManifest manifest = manifest(request.restoreId());
-          if ("tar".equals(backup.format())) {
-            try (BackupManifest.FileList files = manifest.files()) {
-              return directories.validate(
-                  Path.of(request.target().directory()), files, context::heartbeat);
-            } catch (IOException e) {
-              throw new VigilException(
-                  ErrorType.SPOOL_MISSING, "validate: cannot read the manifest: " + e, e);
-            }
-          }
-          List<ValidationConfig> queries =
-              services.config().validations().getOrDefault(backup.source().name(), List.of());
-          // A physical backup records no row counts (it copies files, not a snapshot's rows):
-          // the configured queries are its checks.
-          List<BackupManifest.TableCount> tables =
-              PgBaseBackup.FORMAT.equals(backup.format()) ? List.of() : manifest.tables();
-          return postgres.validate(database(backup, request.target()), tables, queries);
+          RestoreStep step =
+              new RestoreStep(
+                  services,
+                  roots,
+                  request.restoreId(),
+                  request.backup(),
+                  request.target(),
+                  false,
+                  0,
+                  null,
+                  context::heartbeat,
+                  this::recoverIntoDirectory);
+          return services.drivers().forBackup(request.backup()).validate(step);
         });
+  }
+
+  /** A restore step of {@code request} for the backup's driver. */
+  private RestoreStep step(
+      RestoreDataRequest request, Path plain, ActivityExecutionContext context) {
+    return new RestoreStep(
+        services,
+        roots,
+        request.restoreId(),
+        request.backup(),
+        requireTarget(request.target()),
+        request.force(),
+        request.parallelJobs(),
+        plain,
+        context::heartbeat,
+        this::recoverIntoDirectory);
+  }
+
+  /** A physical backup restored as a data directory: its own end point, staged like a PITR. */
+  private RestoreTarget recoverIntoDirectory(RestoreStep step) {
+    return recover(
+            new RecoveryRequest(
+                step.restoreId(), step.backup(), step.target(), RecoveryTarget.backupOnly(), null),
+            step.plain(),
+            Activity.getExecutionContext())
+        .target();
   }
 
   @Override
@@ -451,16 +327,17 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       RecoveryRequest request, Path plain, ActivityExecutionContext context) {
     StagedDirectory staged = null;
     if (request.target() != null && DIRECTORY.equals(request.target().type())) {
-      Path into = dataDirectoryTarget(request.backup(), request.target());
-      checkDataDirectory(into);
+      Path into = roots.check(requireDataDirectory(request));
+      DataDirectories.check(into);
       staged = new StagedDirectory(into, request.restoreId());
     }
     return pointInTime.recover(
         request,
         plain,
         services.spool().dir(request.restoreId()).resolve(WAL_DIR),
-        postgresSource(request.backup()),
-        services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
+        PostgresDriver.postgresSource(
+            services.config().sources().get(request.backup().source().name()), request.backup()),
+        services.spool().root().resolve(PostgresDriver.CLUSTERS).resolve(request.restoreId()),
         staged,
         context::heartbeat);
   }
@@ -484,7 +361,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           StagedDirectory staged = new StagedDirectory(into, restoreId);
           try {
             PointInTimeRecovery.removeRecoverySettings(staging);
-            checkDataDirectory(into);
+            DataDirectories.check(into);
             staged.install(PosixFilePermissions.fromString("rwx------"));
           } catch (VigilException e) {
             // Someone put something into the target meanwhile: it stays as it is.
@@ -534,147 +411,20 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
     if (FreshClusters.shared().stop(restoreId)) {
       log.info("fresh cluster of restore {} stopped and deleted", restoreId);
     }
+    services.drivers().stopFresh(restoreId);
   }
 
-  /**
-   * Unpacks a physical backup into a new data directory (base.tar, then pg_wal.tar into its pg_wal,
-   * both through {@link SafeTarExtractor}) and starts a cluster on it, which replays the backup's
-   * own WAL and opens. The source's roles and passwords come with the files; the source's user gets
-   * a new random password in the cluster, kept in a 0600 file beside it.
-   */
-  private RestoreTarget restorePhysical(
-      RestoreDataRequest request, Path plain, ActivityExecutionContext context) {
-    SelectedBackup backup = request.backup();
-    RestoreTarget target = requireFreshCluster(backup, request.target());
-    PostgresSourceConfig pg = postgresSource(backup);
-    String name = target.database() != null ? target.database() : pg.database();
-    FreshClusters.Started started =
-        FreshClusters.shared()
-            .startRestored(
-                request.restoreId(),
-                services.spool().root().resolve(CLUSTERS).resolve(request.restoreId()),
-                pg.user(),
-                dataDir ->
-                    PgBaseBackup.unpack(
-                        plain,
-                        dataDir,
-                        (tar, into) ->
-                            SafeTarExtractor.extract(
-                                tar, into, SafeTarExtractor.NO_CHECKS, context::heartbeat)));
-    log.info(
-        "restore {}: physical backup {} started at {}:{}",
-        request.restoreId(),
-        backup.backupId(),
-        started.cluster().host(),
-        started.cluster().port());
-    return new RestoreTarget(
-        FRESH_CLUSTER,
-        started.cluster().host(),
-        started.cluster().port(),
-        name,
-        pg.user(),
-        started.passwordFile().toString(),
-        null);
-  }
-
-  /** The postgres source a physical backup belongs to: its user logs in to the restored copy. */
-  private PostgresSourceConfig postgresSource(SelectedBackup backup) {
-    SourceConfig source = services.config().sources().get(backup.source().name());
-    if (!(source instanceof PostgresSourceConfig pg)) {
+  /** The data directory a physical backup's restore names, or one line saying to name one. */
+  private static String requireDataDirectory(RecoveryRequest request) {
+    if (request.target().directory() == null) {
       throw new VigilException(
           ErrorType.INVALID_CONFIG,
           "backup '"
-              + backup.backupId()
-              + "' is a physical backup of source '"
-              + backup.source().name()
-              + "', which is not a postgres source on this worker; its user is needed to log in");
-    }
-    return pg;
-  }
-
-  static RestoreTarget requireFreshCluster(SelectedBackup backup, RestoreTarget target) {
-    if (target == null || !FRESH_CLUSTER.equals(target.type())) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "backup '"
-              + backup.backupId()
-              + "' is a physical backup of a whole cluster; restore it into a fresh cluster"
-              + " (--fresh-cluster) or a data directory (--target-dir)");
-    }
-    return target;
-  }
-
-  /** The real path of a physical backup's data directory target, inside the restore roots. */
-  private Path dataDirectoryTarget(SelectedBackup backup, RestoreTarget target) {
-    if (target.directory() == null) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "backup '"
-              + backup.backupId()
+              + request.backup().backupId()
               + "' is a physical backup; name the data directory to restore it into"
               + " (--target-dir)");
     }
-    return roots.check(target.directory());
-  }
-
-  /**
-   * TARGET_NOT_EMPTY unless a data directory target is absent or empty, naming a server's {@code
-   * postmaster.pid} if it holds one. --force does not apply: Vigil never empties a directory that
-   * may be a live server's data directory.
-   */
-  private static void checkDataDirectory(Path into) {
-    try {
-      if (!Files.exists(into, LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-      if (!Files.isDirectory(into, LinkOption.NOFOLLOW_LINKS)) {
-        throw new VigilException(
-            ErrorType.INVALID_CONFIG,
-            "restore target " + into + " exists and is not a directory; name a directory");
-      }
-      Path pid = into.resolve("postmaster.pid");
-      if (Files.exists(pid, LinkOption.NOFOLLOW_LINKS)) {
-        throw new VigilException(
-            ErrorType.TARGET_NOT_EMPTY,
-            "restore target "
-                + into
-                + " holds "
-                + pid
-                + ": a PostgreSQL server may be running on it; stop that server and move its"
-                + " data directory away, or restore into an empty or new directory");
-      }
-      try (Stream<Path> children = Files.list(into)) {
-        Optional<Path> present = children.sorted().findFirst();
-        if (present.isPresent()) {
-          throw new VigilException(
-              ErrorType.TARGET_NOT_EMPTY,
-              "restore target "
-                  + into
-                  + " is not empty (it holds "
-                  + present.get().getFileName()
-                  + "); a physical backup is restored only into an empty or new directory"
-                  + " (--force does not replace a data directory)");
-        }
-      }
-    } catch (IOException e) {
-      throw new VigilException(
-          ErrorType.RESTORE_FAILED, "cannot read restore target " + into + ": " + e, e);
-    }
-  }
-
-  /**
-   * The real path of a directory backup's target, once it is known to be a directory target inside
-   * the worker's restore roots; INVALID_CONFIG or RESTORE_TARGET_FORBIDDEN otherwise.
-   */
-  private Path directoryTarget(SelectedBackup backup, RestoreTarget target) {
-    if (target == null || !"directory".equals(target.type()) || target.directory() == null) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "backup '"
-              + backup.backupId()
-              + "' is a directory; restore it into a directory (--target-dir)");
-    }
-    return roots.check(target.directory());
+    return request.target().directory();
   }
 
   private static RestoreTarget requireTarget(RestoreTarget target) {
@@ -682,70 +432,6 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       throw new VigilException(ErrorType.INVALID_CONFIG, "a restore needs a target");
     }
     return target;
-  }
-
-  private static VigilException notADumpTarget(SelectedBackup backup, RestoreTarget target) {
-    return new VigilException(
-        ErrorType.INVALID_CONFIG,
-        "backup '"
-            + backup.backupId()
-            + "' is a PostgreSQL dump; restore it into a database (--target-db) or a"
-            + " fresh cluster (--fresh-cluster), not a "
-            + target.type());
-  }
-
-  /** INVALID_CONFIG unless the worker may write where the target is (or would be created). */
-  private static void requireWritable(Path target) {
-    Path existing = target;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    if (existing == null || !Files.isWritable(existing)) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "restore target "
-              + target
-              + " is not writable by the worker ("
-              + existing
-              + "); fix its permissions or restore elsewhere");
-    }
-  }
-
-  /**
-   * The database a restore writes to or validates: the target's fields where given, the source's
-   * (host, port, user, password) otherwise.
-   */
-  private PostgresRestorer.Database database(SelectedBackup backup, RestoreTarget target) {
-    SourceConfig configured = services.config().sources().get(backup.source().name());
-    PostgresSourceConfig source = configured instanceof PostgresSourceConfig pg ? pg : null;
-    String host = target.host() != null ? target.host() : source == null ? null : source.host();
-    int port = target.port() > 0 ? target.port() : source == null ? 0 : source.port();
-    String user = target.user() != null ? target.user() : source == null ? null : source.user();
-    if (host == null || port <= 0 || user == null || target.database() == null) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "restore target for backup '"
-              + backup.backupId()
-              + "' needs a database name, host, port and user; source '"
-              + backup.source().name()
-              + "' is not configured on this worker to supply them");
-    }
-    String password;
-    if (target.passwordFile() != null) {
-      password = read(Path.of(target.passwordFile()));
-    } else if (source != null && source.password() != null && source.password().isSet()) {
-      password = services.secret(source.password(), "source '" + source.name() + "'");
-    } else {
-      password =
-          PgTools.pgpassPassword(PgTools.defaultPgpassFile(), host, port, target.database(), user)
-              .orElse(null);
-    }
-    return new PostgresRestorer.Database(host, port, target.database(), user, password);
-  }
-
-  private BackupManifest manifest(String restoreId) {
-    // Verified by the verify step on this host; the spool directory is private to the worker.
-    return BackupManifest.trusted(services.spool().existing(restoreId, Spool.MANIFEST));
   }
 
   private ObjectStore store(SelectedBackup backup) {
@@ -766,30 +452,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
     return store;
   }
 
-  private static String plainName(SelectedBackup backup) {
-    if (PgBaseBackup.FORMAT.equals(backup.format())) {
-      return PgBaseBackup.ARCHIVE;
-    }
-    return "tar".equals(backup.format()) ? RESTORE_ARCHIVE : RESTORE_DUMP;
-  }
-
-  private static void mark(Path claimed) {
-    try {
-      Files.writeString(claimed, "claimed\n");
-    } catch (IOException e) {
-      throw new VigilException(ErrorType.SPOOL_MISSING, "cannot write " + claimed + ": " + e, e);
-    }
-  }
-
-  private static String read(Path passwordFile) {
-    try {
-      return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "cannot read the restore target's password file " + passwordFile + ": " + e.getMessage(),
-          e);
-    }
+  private String plainName(SelectedBackup backup) {
+    return services.drivers().forBackup(backup).restoreFileName(backup.format());
   }
 
   private static long size(Path file) {

@@ -1,0 +1,180 @@
+package dev.vigil.activities.source.directory;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import dev.vigil.activities.backup.DumpMeta;
+import dev.vigil.activities.backup.ManifestWriter;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.ConfigNode;
+import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.restore.BackupManifest;
+import dev.vigil.activities.restore.DirectoryRestorer;
+import dev.vigil.activities.restore.RestoreRoots;
+import dev.vigil.activities.restore.RestoreStep;
+import dev.vigil.activities.source.DirDump;
+import dev.vigil.activities.source.DirectoryDumper;
+import dev.vigil.activities.source.DrillScratch;
+import dev.vigil.activities.source.DumpStep;
+import dev.vigil.activities.source.SourceDriver;
+import dev.vigil.activities.source.SourceDump;
+import dev.vigil.activities.source.SourceSpec;
+import dev.vigil.workflows.common.ErrorType;
+import dev.vigil.workflows.drill.DrillSource;
+import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.restore.SelectedBackup;
+import dev.vigil.workflows.restore.ValidationResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * A directory tree ({@code type: directory}: models, datasets, config), archived as one tar with
+ * every file's size and SHA-256 in the manifest, and restored into a directory through the safe
+ * extractor.
+ */
+public final class DirectoryDriver implements SourceDriver {
+
+  /** The format of a directory backup. */
+  public static final String FORMAT = "tar";
+
+  /** The decrypted tar of a directory backup in a restore's spool. */
+  public static final String RESTORE_ARCHIVE = "archive.tar";
+
+  private final DirectoryRestorer directories = new DirectoryRestorer();
+
+  @Override
+  public String type() {
+    return "directory";
+  }
+
+  @Override
+  public Set<String> formats() {
+    return Set.of(FORMAT);
+  }
+
+  @Override
+  public SourceConfig parse(SourceSpec spec) {
+    ConfigNode source = spec.node();
+    spec.allow("path", "kind", "include", "exclude");
+    Path path = source.path("path", null);
+    if (path == null) {
+      source.problem("path", "missing; the directory to back up");
+    } else if (spec.checkLocalPaths() && !Files.isDirectory(path)) {
+      source.problem(
+          "path",
+          (Files.exists(path) ? "not a directory: " : "no such directory: ")
+              + path
+              + "; create it or fix the path");
+    }
+    return new DirectorySourceConfig(
+        source.key,
+        spec.repository(),
+        source.oneOf("kind", null, Set.of("model", "dataset", "config")),
+        path,
+        source.globs("include"),
+        source.globs("exclude"),
+        spec.compression(),
+        spec.objectives());
+  }
+
+  @Override
+  public SourceDump dump(SourceConfig source, DumpStep step) {
+    DirDump dump =
+        step.services()
+            .directoryDumper()
+            .dump((DirectorySourceConfig) source, step.dir(), step.heartbeat()::accept);
+    return new SourceDump(
+        new DumpMeta(FORMAT, DirectoryDumper.ARCHIVE, DirectoryDumper.FILE_LIST, dump.warnings()),
+        dump.archiveBytes(),
+        dump.entries(),
+        0,
+        dump.consistentAt(),
+        "vigil-tar " + ManifestWriter.VIGIL_VERSION,
+        null);
+  }
+
+  @Override
+  public long verify(DumpMeta meta, Path raw, Path listFile, DumpStep step) {
+    return step.services().directoryDumper().verify(raw, listFile);
+  }
+
+  @Override
+  public void writeManifest(JsonGenerator json, DumpMeta meta, Path listFile) throws IOException {
+    json.writeArrayFieldStart("files");
+    try (MappingIterator<JsonNode> files =
+        Json.MAPPER.readerFor(JsonNode.class).readValues(listFile.toFile())) {
+      while (files.hasNext()) {
+        json.writeTree(files.next());
+      }
+    }
+    json.writeEndArray();
+  }
+
+  @Override
+  public String restoreFileName(String format) {
+    return RESTORE_ARCHIVE;
+  }
+
+  @Override
+  public void checkTarget(RestoreStep step) {
+    Path into = directoryTarget(step);
+    directories.checkTarget(into, step.force() || step.claimedBefore());
+    RestoreRoots.requireWritable(into);
+  }
+
+  @Override
+  public RestoreTarget restore(RestoreStep step) {
+    // Checked again here, on the host that writes: a request cannot skip the check step.
+    Path into = directoryTarget(step);
+    boolean replace = step.force() || step.claimedBefore();
+    directories.checkTarget(into, replace);
+    step.claim();
+    BackupManifest manifest = step.manifest();
+    try (InputStream in = Files.newInputStream(step.plain());
+        BackupManifest.FileList files = manifest.files()) {
+      directories.restore(in, into, step.restoreId(), replace, files, step.heartbeat()::accept);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "restore: cannot read " + step.plain() + ": " + e, e);
+    }
+    return RestoreTarget.directory(into.toString());
+  }
+
+  @Override
+  public ValidationResult validate(RestoreStep step) {
+    try (BackupManifest.FileList files = step.manifest().files()) {
+      return directories.validate(
+          Path.of(step.target().directory()), files, step.heartbeat()::accept);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "validate: cannot read the manifest: " + e, e);
+    }
+  }
+
+  @Override
+  public RestoreTarget drillTarget(DrillSource source, DrillScratch drill) {
+    return RestoreTarget.directory(drill.filesOf(source.name()).toString());
+  }
+
+  /**
+   * The real path of a directory backup's target, once it is known to be a directory target inside
+   * the worker's restore roots; INVALID_CONFIG or RESTORE_TARGET_FORBIDDEN otherwise.
+   */
+  private static Path directoryTarget(RestoreStep step) {
+    SelectedBackup backup = step.backup();
+    RestoreTarget target = step.target();
+    if (target == null || !"directory".equals(target.type()) || target.directory() == null) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + backup.backupId()
+              + "' is a directory; restore it into a directory (--target-dir)");
+    }
+    return step.roots().check(target.directory());
+  }
+}
