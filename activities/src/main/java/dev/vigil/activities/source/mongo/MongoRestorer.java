@@ -45,6 +45,15 @@ public final class MongoRestorer {
    * Restores {@code archive} into {@code target}; returns the documents restored per collection.
    */
   public List<CollectionDump> restore(Path archive, MongoTarget target, LongConsumer progress) {
+    return restore(archive, target, () -> {}, progress);
+  }
+
+  /**
+   * As {@link #restore(Path, MongoTarget, LongConsumer)}; {@code beforeWrite} runs once every
+   * target collection passed its check, before the first write (a restore claims its target then).
+   */
+  public List<CollectionDump> restore(
+      Path archive, MongoTarget target, Runnable beforeWrite, LongConsumer progress) {
     String what = "restore target MongoDB at " + MongoConnections.hosts(target.uri());
     try (TarFile tar = new TarFile(archive);
         MongoClient client = connections.open(target.uri(), target.user(), target.password())) {
@@ -56,6 +65,7 @@ public final class MongoRestorer {
       }
       List<MongoArchive.Namespace> namespaces = MongoArchive.namespaces(tar.getEntries());
       checkTargets(client, namespaces, target, what);
+      beforeWrite.run();
       List<CollectionDump> restored = new ArrayList<>();
       long documentsSoFar = 0;
       for (MongoArchive.Namespace namespace : namespaces) {

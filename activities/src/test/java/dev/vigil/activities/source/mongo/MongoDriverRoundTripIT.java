@@ -10,7 +10,6 @@ import com.mongodb.client.model.Indexes;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.vigil.activities.common.VigilException;
-import dev.vigil.activities.config.SecretRef;
 import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
@@ -112,7 +111,9 @@ class MongoDriverRoundTripIT {
     List<CollectionDump> restored =
         new MongoRestorer(connections)
             .restore(
-                dump.archive(), new MongoTarget(targetUri, null, null, "app_copy", false), n -> {});
+                dump.archive(),
+                new MongoTarget(targetUri, null, null, "app_copy", null, false),
+                n -> {});
 
     assertThat(restored).extracting(CollectionDump::documents).containsExactly(2500L, 3L);
     try (MongoClient from = connections.open(sourceUri, null, null);
@@ -163,7 +164,9 @@ class MongoDriverRoundTripIT {
     assertThatThrownBy(
             () ->
                 restorer.restore(
-                    dump.archive(), new MongoTarget(targetUri, null, null, null, false), n -> {}))
+                    dump.archive(),
+                    new MongoTarget(targetUri, null, null, null, null, false),
+                    n -> {}))
         .isInstanceOfSatisfying(
             VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.TARGET_NOT_EMPTY))
         .hasMessageContaining("collection app.users already holds 1 documents")
@@ -173,7 +176,8 @@ class MongoDriverRoundTripIT {
       assertThat(to.getDatabase("app").getCollection("events").countDocuments()).isZero();
     }
 
-    restorer.restore(dump.archive(), new MongoTarget(targetUri, null, null, null, true), n -> {});
+    restorer.restore(
+        dump.archive(), new MongoTarget(targetUri, null, null, null, null, true), n -> {});
 
     try (MongoClient to = connections.open(targetUri, null, null)) {
       assertThat(to.getDatabase("app").getCollection("users").countDocuments()).isEqualTo(3);
@@ -189,7 +193,7 @@ class MongoDriverRoundTripIT {
   void validationComparesCountsWithTheManifestAndRunsConfiguredQueries() {
     seed();
     MongoDump dump = dumper().dump(source(List.of("app")), null, spool, bytes -> {});
-    MongoTarget copy = new MongoTarget(targetUri, null, null, "app_copy", false);
+    MongoTarget copy = new MongoTarget(targetUri, null, null, "app_copy", null, false);
     new MongoRestorer(connections).restore(dump.archive(), copy, n -> {});
     MongoValidator validator = new MongoValidator(connections);
 
@@ -236,7 +240,10 @@ class MongoDriverRoundTripIT {
     assertThatThrownBy(
             () ->
                 new MongoRestorer(connections)
-                    .restore(corrupt, new MongoTarget(targetUri, null, null, null, false), n -> {}))
+                    .restore(
+                        corrupt,
+                        new MongoTarget(targetUri, null, null, null, null, false),
+                        n -> {}))
         .isInstanceOfSatisfying(
             VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.DUMP_INVALID))
         .hasMessageContaining("collection app.users: document 3");
@@ -246,17 +253,7 @@ class MongoDriverRoundTripIT {
   void anUnreachableServerIsOneLineNamingTheSourceAndHost() {
     int port = FreePorts.find();
     MongoSource unreachable =
-        new MongoSource(
-            "docs",
-            "mongodb://127.0.0.1:" + port + "/",
-            null,
-            SecretRef.NONE,
-            List.of(),
-            MongoSource.DRIVER,
-            null,
-            null,
-            List.of(),
-            null);
+        TestSources.source("docs", "mongodb://127.0.0.1:" + port + "/", null, List.of());
 
     assertThatThrownBy(() -> dumper().dump(unreachable, null, spool, bytes -> {}))
         .isInstanceOfSatisfying(
@@ -271,17 +268,7 @@ class MongoDriverRoundTripIT {
   void aRefusedLoginNamesTheUserButNeverThePassword() {
     seed();
     MongoSource withUser =
-        new MongoSource(
-            "docs",
-            sourceUri + "?authSource=admin",
-            "backup",
-            SecretRef.NONE,
-            List.of("app"),
-            MongoSource.DRIVER,
-            null,
-            null,
-            List.of(),
-            null);
+        TestSources.source("docs", sourceUri + "?authSource=admin", "backup", List.of("app"));
 
     assertThatThrownBy(() -> dumper().dump(withUser, "s3cr3t-Pa55", spool, bytes -> {}))
         .isInstanceOfSatisfying(
@@ -311,17 +298,7 @@ class MongoDriverRoundTripIT {
   }
 
   private MongoSource source(List<String> databases) {
-    return new MongoSource(
-        "docs",
-        sourceUri,
-        null,
-        SecretRef.NONE,
-        databases,
-        MongoSource.DRIVER,
-        null,
-        null,
-        List.of(),
-        null);
+    return TestSources.source("docs", sourceUri, null, databases);
   }
 
   private void seed() {
