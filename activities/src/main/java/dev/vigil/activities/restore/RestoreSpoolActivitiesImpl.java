@@ -327,7 +327,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       RecoveryRequest request, Path plain, ActivityExecutionContext context) {
     StagedDirectory staged = null;
     if (request.target() != null && DIRECTORY.equals(request.target().type())) {
-      Path into = roots.check(requireDataDirectory(request));
+      Path into = PostgresDriver.dataDirectoryTarget(roots, request.backup(), request.target());
       DataDirectories.check(into);
       staged = new StagedDirectory(into, request.restoreId());
     }
@@ -412,19 +412,6 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       log.info("fresh cluster of restore {} stopped and deleted", restoreId);
     }
     services.drivers().stopFresh(restoreId);
-  }
-
-  /** The data directory a physical backup's restore names, or one line saying to name one. */
-  private static String requireDataDirectory(RecoveryRequest request) {
-    if (request.target().directory() == null) {
-      throw new VigilException(
-          ErrorType.INVALID_CONFIG,
-          "backup '"
-              + request.backup().backupId()
-              + "' is a physical backup; name the data directory to restore it into"
-              + " (--target-dir)");
-    }
-    return request.target().directory();
   }
 
   private static RestoreTarget requireTarget(RestoreTarget target) {

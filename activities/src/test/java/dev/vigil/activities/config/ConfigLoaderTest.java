@@ -205,6 +205,22 @@ class ConfigLoaderTest {
         .containsExactly(file + ": no such file; pass --config PATH");
   }
 
+  @Test
+  void unknownSourceTypeListsTheTypesThisVigilKnows() throws IOException {
+    Path file = write(VALID.replace("type: postgres", "type: cassandra"));
+
+    ConfigException error = catchConfig(file);
+
+    assertThat(error.problems())
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .contains("sources.appdb.type")
+                    .contains("got \"cassandra\"")
+                    .contains("directory")
+                    .contains("postgres"));
+  }
+
   private ConfigException catchConfig(Path file) {
     try {
       loader.load(file);

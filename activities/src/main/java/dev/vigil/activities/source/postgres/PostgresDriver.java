@@ -204,7 +204,7 @@ public final class PostgresDriver implements SourceDriver {
     RestoreTarget target = step.target();
     if (PgBaseBackup.FORMAT.equals(backup.format())) {
       if (DIRECTORY.equals(target.type())) {
-        Path into = dataDirectoryTarget(step);
+        Path into = dataDirectoryTarget(step.roots(), backup, target);
         DataDirectories.check(into);
         RestoreRoots.requireWritable(into);
       } else {
@@ -387,16 +387,17 @@ public final class PostgresDriver implements SourceDriver {
   }
 
   /** The real path of a physical backup's data directory target, inside the restore roots. */
-  public static Path dataDirectoryTarget(RestoreStep step) {
-    if (step.target().directory() == null) {
+  public static Path dataDirectoryTarget(
+      RestoreRoots roots, SelectedBackup backup, RestoreTarget target) {
+    if (target.directory() == null) {
       throw new VigilException(
           ErrorType.INVALID_CONFIG,
           "backup '"
-              + step.backup().backupId()
+              + backup.backupId()
               + "' is a physical backup; name the data directory to restore it into"
               + " (--target-dir)");
     }
-    return step.roots().check(step.target().directory());
+    return roots.check(target.directory());
   }
 
   private static VigilException notADumpTarget(SelectedBackup backup, RestoreTarget target) {
