@@ -189,6 +189,38 @@ class MongoPipelineIT {
         .containsExactly("users {\"active\":true} >= 50: 2 documents");
   }
 
+  @Test
+  void aBackupRestoredIntoADirectoryIsTheMongodumpLayoutForMongorestore() throws Exception {
+    harness.startWorker(harness.load(config(2)));
+    Path into = dir.resolve("mongo-files");
+
+    RestoreResult result = restore(RestoreTarget.directory(into.toString()), false);
+
+    assertThat(result.status()).as(result.failure()).isEqualTo("RESTORED");
+    assertThat(result.validation().checks())
+        .containsExactly(
+            "app.events: 2500 documents (backup: 2500)", "app.users: 3 documents (backup: 3)");
+    assertThat(into.resolve("app/users.bson")).isRegularFile();
+    BsonDocument metadata =
+        BsonDocument.parse(java.nio.file.Files.readString(into.resolve("app/users.metadata.json")));
+    assertThat(metadata.getString("collectionName").getValue()).isEqualTo("users");
+    // The .bson file is the documents end to end: decoding it gives the source's documents.
+    List<BsonDocument> decoded = new ArrayList<>();
+    java.nio.ByteBuffer bytes =
+        java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(into.resolve("app/events.bson")))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    while (bytes.hasRemaining()) {
+      byte[] document = new byte[bytes.getInt(bytes.position())];
+      bytes.get(document);
+      decoded.add(new org.bson.RawBsonDocument(document).toBsonDocument());
+    }
+    try (MongoClient from = client(sourcePort)) {
+      assertThat(decoded)
+          .isEqualTo(
+              documents(from.getDatabase("app").getCollection("events", BsonDocument.class)));
+    }
+  }
+
   private RestoreResult restore(RestoreTarget into, boolean force) {
     RestoreClient client =
         new RestoreClient(

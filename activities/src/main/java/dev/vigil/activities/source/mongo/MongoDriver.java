@@ -11,6 +11,8 @@ import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigNode;
 import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.restore.DirectoryRestorer;
+import dev.vigil.activities.restore.RestoreRoots;
 import dev.vigil.activities.restore.RestoreStep;
 import dev.vigil.activities.source.DrillScratch;
 import dev.vigil.activities.source.DumpStep;
@@ -58,10 +60,12 @@ public final class MongoDriver implements SourceDriver {
   static final String DRILL_TARGET = "mongodb-drill";
 
   private static final String DATABASE = "database";
+  private static final String DIRECTORY = "directory";
   private static final Logger log = LoggerFactory.getLogger(MongoDriver.class);
 
   private final MongoConnections connections;
   private final MongoTools tools;
+  private final DirectoryRestorer directories = new DirectoryRestorer();
 
   /** Drill databases restored on this worker, by restore id, dropped on the drill's teardown. */
   private final Map<String, MongoTarget> drillDatabases = new ConcurrentHashMap<>();
@@ -223,6 +227,10 @@ public final class MongoDriver implements SourceDriver {
 
   @Override
   public void checkTarget(RestoreStep step) {
+    if (isDirectory(step.target())) {
+      directoryTarget(step);
+      return;
+    }
     target(step, step.target());
     if (MongoLayout.ARCHIVE_FORMAT.equals(step.backup().format())) {
       mongorestore(step);
@@ -231,6 +239,18 @@ public final class MongoDriver implements SourceDriver {
 
   @Override
   public RestoreTarget restore(RestoreStep step) {
+    if (isDirectory(step.target())) {
+      Path into = directoryTarget(step);
+      step.claim();
+      try {
+        Files.createDirectories(into);
+      } catch (IOException e) {
+        throw new VigilException(ErrorType.RESTORE_FAILED, "cannot create " + into + ": " + e, e);
+      }
+      MongoFiles.unpack(
+          step.plain(), step.backup().format(), into, bytes -> step.heartbeat().accept(bytes));
+      return RestoreTarget.directory(into.toString());
+    }
     boolean replace = step.force() || step.claimedBefore();
     MongoTarget target = target(step, step.target()).forced(replace);
     if (DRILL_TARGET.equals(step.target().type())) {
@@ -267,6 +287,10 @@ public final class MongoDriver implements SourceDriver {
 
   @Override
   public ValidationResult validate(RestoreStep step) {
+    if (isDirectory(step.target())) {
+      return MongoFiles.validate(
+          Path.of(step.target().directory()), step.backup().format(), collections(step));
+    }
     MongoTarget target = target(step, step.target());
     List<MongoValidation> queries =
         step.source() instanceof MongoSource source ? source.validations() : List.of();
@@ -347,8 +371,8 @@ public final class MongoDriver implements SourceDriver {
           ErrorType.INVALID_CONFIG,
           what
               + " is a MongoDB backup; restore it into a MongoDB (--target-db, and --target-host"
-              + " and --target-port for another server than the source's): Vigil cannot start a"
-              + " mongod");
+              + " and --target-port for another server than the source's) or as files for"
+              + " mongorestore (--target-dir): Vigil cannot start a mongod");
     }
     if (target.host() == null) {
       if (source == null) {
@@ -383,6 +407,29 @@ public final class MongoDriver implements SourceDriver {
         target.database(),
         null,
         step.force());
+  }
+
+  private static boolean isDirectory(RestoreTarget target) {
+    return target != null && DIRECTORY.equals(target.type()) && target.directory() != null;
+  }
+
+  /**
+   * A directory target inside the worker's restore roots, empty or new (a retry may find its own
+   * earlier files): the backup is written there as files for mongorestore by hand.
+   */
+  private Path directoryTarget(RestoreStep step) {
+    Path into = step.roots().check(step.target().directory());
+    if (step.force() && !step.claimedBefore()) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "backup '"
+              + step.backup().backupId()
+              + "': a MongoDB backup is written as files into an empty or new directory only;"
+              + " leave out --force and name a new directory");
+    }
+    directories.checkTarget(into, step.claimedBefore());
+    RestoreRoots.requireWritable(into);
+    return into;
   }
 
   private Path mongorestore(RestoreStep step) {
