@@ -115,18 +115,7 @@ class MongoDrillIT {
 
   private static String config(boolean withScratch) {
     return harness.config()
-        + """
-          docs:
-            type: mongodb
-            uri: mongodb://127.0.0.1:%d/
-            databases: [app]
-            tools: driver
-            validations:
-              - collection: users
-                filter: {active: true}
-                min-count: 20
-        """
-            .formatted(sourcePort)
+        + MongoSources.docs(sourcePort, 20)
         + (withScratch ? "    drill-uri: mongodb://127.0.0.1:%d/\n".formatted(scratchPort) : "")
         + """
         drills:

@@ -7,11 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.vigil.activities.common.Json;
+import dev.vigil.activities.testing.MongoSeed;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
@@ -237,43 +236,12 @@ class MongoPipelineIT {
   }
 
   private static String config(int minActive) {
-    return harness.config()
-        + """
-          docs:
-            type: mongodb
-            uri: mongodb://127.0.0.1:%d/
-            databases: [app]
-            tools: driver
-            validations:
-              - collection: users
-                filter: {active: true}
-                min-count: %d
-        """
-            .formatted(sourcePort, minActive);
+    return harness.config() + MongoSources.docs(sourcePort, minActive);
   }
 
   private static void seed() {
     try (MongoClient client = client(sourcePort)) {
-      MongoCollection<Document> users = client.getDatabase("app").getCollection("users");
-      users.insertOne(
-          new Document("_id", new ObjectId())
-              .append("name", "ada")
-              .append("email", "ada@example.org")
-              .append("active", true)
-              .append("joined", Date.from(Instant.parse("2024-02-29T12:00:00Z")))
-              .append("avatar", new Binary(new byte[] {0, 1, 2, (byte) 255}))
-              .append("balance", new Decimal128(new BigDecimal("1234.5678")))
-              .append("address", new Document("city", "Zürich").append("zip", 8001)));
-      users.insertOne(
-          new Document("name", "grace").append("email", "g@example.org").append("active", true));
-      users.insertOne(
-          new Document("name", "linus").append("email", "l@example.org").append("active", false));
-      users.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true));
-      List<Document> events = new ArrayList<>();
-      for (int i = 0; i < 2500; i++) {
-        events.add(new Document("seq", i).append("at", new Date(1_700_000_000_000L + i)));
-      }
-      client.getDatabase("app").getCollection("events").insertMany(events);
+      MongoSeed.seed(client);
     }
   }
 
@@ -282,8 +250,6 @@ class MongoPipelineIT {
   }
 
   private static List<BsonDocument> documents(MongoCollection<BsonDocument> collection) {
-    List<BsonDocument> documents = new ArrayList<>();
-    collection.find().sort(new Document("_id", 1)).into(documents);
-    return documents;
+    return MongoSeed.documents(collection);
   }
 }

@@ -4,7 +4,6 @@ import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
-import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.workflows.common.ErrorType;
@@ -111,22 +110,14 @@ public final class MongoDriverDumper {
         // the spool is cleaned with the backup
       }
     }
-    Path list = spoolDir.resolve(MongoLayout.COLLECTIONS);
-    try {
-      Json.MAPPER.writeValue(list.toFile(), collections);
-      return new MongoDump(
-          archive,
-          list,
-          MongoLayout.DRIVER_FORMAT,
-          Files.size(archive),
-          collections,
-          consistentAt,
-          "vigil-mongo-driver " + driverVersion(),
-          serverVersion,
-          warnings);
-    } catch (IOException e) {
-      throw new VigilException(ErrorType.SPOOL_MISSING, "cannot write " + list + ": " + e, e);
-    }
+    return MongoDump.record(
+        archive,
+        MongoLayout.DRIVER_FORMAT,
+        collections,
+        consistentAt,
+        "vigil-mongo-driver " + driverVersion(),
+        serverVersion,
+        warnings);
   }
 
   private static List<String> databases(MongoClient client, MongoSource source) {

@@ -1,5 +1,10 @@
 package dev.vigil.activities.source.mongo;
 
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +28,36 @@ public record MongoDump(
     String toolVersion,
     String serverVersion,
     List<String> warnings) {
+
+  /**
+   * Writes the per-collection counts beside {@code archive} ({@link MongoLayout#COLLECTIONS}) and
+   * returns the dump they describe.
+   */
+  static MongoDump record(
+      Path archive,
+      String format,
+      List<CollectionDump> collections,
+      Instant consistentAt,
+      String toolVersion,
+      String serverVersion,
+      List<String> warnings) {
+    Path list = archive.resolveSibling(MongoLayout.COLLECTIONS);
+    try {
+      Json.MAPPER.writeValue(list.toFile(), collections);
+      return new MongoDump(
+          archive,
+          list,
+          format,
+          Files.size(archive),
+          collections,
+          consistentAt,
+          toolVersion,
+          serverVersion,
+          warnings);
+    } catch (IOException e) {
+      throw new VigilException(ErrorType.SPOOL_MISSING, "cannot write " + list + ": " + e, e);
+    }
+  }
 
   public long documents() {
     return collections.stream().mapToLong(CollectionDump::documents).sum();

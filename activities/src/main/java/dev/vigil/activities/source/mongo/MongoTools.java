@@ -185,22 +185,14 @@ public final class MongoTools {
                         0));
               }
             });
-    Path list = spoolDir.resolve(MongoLayout.COLLECTIONS);
-    try {
-      Json.MAPPER.writeValue(list.toFile(), collections);
-      return new MongoDump(
-          archive,
-          list,
-          MongoLayout.ARCHIVE_FORMAT,
-          Files.size(archive),
-          collections,
-          startedAt,
-          "mongodump" + (source.useOplog() ? " --oplog" : ""),
-          null,
-          warnings);
-    } catch (IOException e) {
-      throw new VigilException(ErrorType.SPOOL_MISSING, "cannot write " + list + ": " + e, e);
-    }
+    return MongoDump.record(
+        archive,
+        MongoLayout.ARCHIVE_FORMAT,
+        collections,
+        startedAt,
+        "mongodump" + (source.useOplog() ? " --oplog" : ""),
+        null,
+        warnings);
   }
 
   /** Runs mongorestore of {@code archive} into {@code target}. */

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.embedded.FreePorts;
+import dev.vigil.activities.testing.MongoSeed;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
 import java.io.OutputStream;
@@ -303,40 +302,13 @@ class MongoDriverRoundTripIT {
 
   private void seed() {
     try (MongoClient client = connections.open(sourceUri, null, null)) {
-      MongoCollection<Document> users = client.getDatabase("app").getCollection("users");
-      users.insertOne(
-          new Document("_id", new ObjectId())
-              .append("name", "ada")
-              .append("email", "ada@example.org")
-              .append("active", true)
-              .append("joined", Date.from(Instant.parse("2024-02-29T12:00:00Z")))
-              .append("avatar", new Binary(new byte[] {0, 1, 2, (byte) 255}))
-              .append("balance", new Decimal128(new BigDecimal("1234.5678")))
-              .append("address", new Document("city", "Zürich").append("zip", 8001))
-              .append("tags", List.of("a", "b", new Document("nested", List.of(1, 2.5, 3L)))));
-      users.insertOne(
-          new Document("name", "grace")
-              .append("email", "grace@example.org")
-              .append("active", true));
-      users.insertOne(
-          new Document("name", "linus")
-              .append("email", "linus@example.org")
-              .append("active", false));
-      users.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true));
-      MongoCollection<Document> events = client.getDatabase("app").getCollection("events");
-      List<Document> batch = new ArrayList<>();
-      for (int i = 0; i < 2500; i++) {
-        batch.add(new Document("seq", i).append("at", new Date(1_700_000_000_000L + i)));
-      }
-      events.insertMany(batch);
+      MongoSeed.seed(client);
       client.getDatabase("other").getCollection("ignored").insertOne(new Document("x", 1));
     }
   }
 
   private static List<BsonDocument> documents(MongoCollection<BsonDocument> collection) {
-    List<BsonDocument> documents = new ArrayList<>();
-    collection.find().sort(new Document("_id", 1)).into(documents);
-    return documents;
+    return MongoSeed.documents(collection);
   }
 
   private static Map<String, byte[]> entries(Path archive) throws Exception {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.common.VigilException;
-import dev.vigil.activities.config.Objectives;
-import dev.vigil.activities.config.SecretRef;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -231,23 +229,7 @@ class MongoToolsTest {
   }
 
   private static MongoSource source(String uri, List<String> databases, String user) {
-    return new MongoSource(
-        "docs",
-        "main",
-        "auto",
-        Objectives.NONE,
-        uri,
-        user,
-        SecretRef.NONE,
-        databases,
-        MongoSource.MONGODUMP,
-        null,
-        null,
-        null,
-        List.of(),
-        null,
-        null,
-        SecretRef.NONE);
+    return TestSources.source("docs", uri, user, databases, MongoSource.MONGODUMP);
   }
 
   private static void script(Path file, String body) throws Exception {

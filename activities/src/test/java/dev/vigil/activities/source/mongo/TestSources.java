@@ -9,6 +9,11 @@ final class TestSources {
   private TestSources() {}
 
   static MongoSource source(String name, String uri, String user, List<String> databases) {
+    return source(name, uri, user, databases, MongoSource.DRIVER);
+  }
+
+  static MongoSource source(
+      String name, String uri, String user, List<String> databases, String tools) {
     return new MongoSource(
         name,
         "main",
@@ -18,7 +23,7 @@ final class TestSources {
         user,
         SecretRef.NONE,
         databases,
-        MongoSource.DRIVER,
+        tools,
         null,
         null,
         null,
