@@ -2,6 +2,7 @@ package dev.vigil.activities.source;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.directory.DirectoryDriver;
+import dev.vigil.activities.source.mongo.MongoDriver;
 import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.activities.source.redis.RedisDriver;
 import dev.vigil.workflows.common.ErrorType;
@@ -21,7 +22,9 @@ public final class SourceDrivers {
 
   /** Every kind, in the order `vigil.yaml` errors list them. */
   public static final SourceDrivers STANDARD =
-      new SourceDrivers(List.of(new PostgresDriver(), new DirectoryDriver(), new RedisDriver()));
+      new SourceDrivers(
+          List.of(
+              new PostgresDriver(), new DirectoryDriver(), new RedisDriver(), new MongoDriver()));
 
   private final Map<String, SourceDriver> byType = new LinkedHashMap<>();
   private final Map<String, SourceDriver> byFormat = new LinkedHashMap<>();
