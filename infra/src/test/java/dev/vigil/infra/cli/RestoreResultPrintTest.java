@@ -44,4 +44,14 @@ class RestoreResultPrintTest {
         .contains("data directory /srv/restore/appdb-data (stopped)")
         .contains("restored to 2026-12-03T09:41:07.218Z (last replayed commit), LSN 0/5000150");
   }
+
+  @Test
+  void aFreshRedisServerIsNamedByItsAddressAndTheDirectoryOfItsRdb() {
+    RestoreTarget server =
+        new RestoreTarget(
+            "fresh-server", "127.0.0.1", 40123, null, null, null, "/spool/redis-servers/r1");
+
+    assertThat(RestoreCommand.describe(server))
+        .isEqualTo("fresh redis-server 127.0.0.1:40123 (RDB in /spool/redis-servers/r1)");
+  }
 }

@@ -213,7 +213,7 @@ public final class LocalRedis implements AutoCloseable {
 
   private static String read(Path file) {
     try {
-      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+      return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
       return "";
     }

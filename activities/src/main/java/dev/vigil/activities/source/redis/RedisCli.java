@@ -112,7 +112,7 @@ public final class RedisCli {
                 + COMMAND_TIMEOUT.toSeconds()
                 + " s; check the host, port and firewall");
       }
-      String text = Files.readString(output, StandardCharsets.UTF_8);
+      String text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
       failOn(text, process.exitValue());
       return text;
     } catch (IOException e) {

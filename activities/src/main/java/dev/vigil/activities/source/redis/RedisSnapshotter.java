@@ -80,8 +80,9 @@ public final class RedisSnapshotter {
   private static void transfer(
       RedisSourceConfig source, RedisCli cli, Path rdb, LongConsumer progress) {
     Path log = rdb.resolveSibling("redis-cli.log");
+    Process process = null;
     try {
-      Process process =
+      process =
           cli.command(List.of("--rdb", rdb.toString()))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
@@ -89,7 +90,7 @@ public final class RedisSnapshotter {
       while (!process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
         progress.accept(Files.exists(rdb) ? Files.size(rdb) : 0);
       }
-      String output = Files.readString(log, StandardCharsets.UTF_8);
+      String output = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
       if (process.exitValue() != 0 || !output.contains("Transfer finished with success")) {
         cli.failOn(output, process.exitValue() == 0 ? 1 : process.exitValue());
       }
@@ -115,6 +116,11 @@ public final class RedisSnapshotter {
       Thread.currentThread().interrupt();
       throw new VigilException(
           ErrorType.DUMP_FAILED, "source '" + source.name() + "': snapshot interrupted");
+    } finally {
+      // A cancelled activity leaves through a heartbeat's exception: redis-cli goes with it.
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly();
+      }
     }
   }
 

@@ -34,8 +34,9 @@ public final class RedisVerifier {
     Path output = rdb.resolveSibling("redis-check-rdb.out");
     String text;
     int exit;
+    Process process = null;
     try {
-      Process process =
+      process =
           new ProcessBuilder("redis-check-rdb", rdb.toString())
               .redirectErrorStream(true)
               .redirectOutput(output.toFile())
@@ -44,7 +45,8 @@ public final class RedisVerifier {
         heartbeat.accept(Files.size(output));
       }
       exit = process.exitValue();
-      text = Files.readString(output, StandardCharsets.UTF_8);
+      // Decoded leniently: a damaged RDB makes redis-check-rdb print key names of any bytes.
+      text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
       Files.deleteIfExists(output);
     } catch (IOException e) {
       throw new VigilException(
@@ -52,6 +54,10 @@ public final class RedisVerifier {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new VigilException(ErrorType.DUMP_FAILED, "redis-check-rdb interrupted");
+    } finally {
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly();
+      }
     }
     Matcher read = KEYS_READ.matcher(text);
     if (exit != 0 || !text.contains("RDB looks OK") || !read.find()) {

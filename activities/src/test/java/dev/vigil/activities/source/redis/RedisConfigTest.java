@@ -8,6 +8,7 @@ import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.SecretRef;
 import dev.vigil.activities.config.ValidationConfig;
 import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.source.SourceDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,6 +97,13 @@ class RedisConfigTest {
                 + ": sources.cache.port at line 13: expected a whole number from 1 to 65535, got"
                 + " \"70000\"",
             file + ": sources.cache.tls at line 14: expected true or false, got \"maybe\"");
+  }
+
+  @Test
+  void theRegistryFindsRedisByTypeAndByTheFormatItsBackupsHave() {
+    assertThat(SourceDrivers.STANDARD.forType("redis")).containsInstanceOf(RedisDriver.class);
+    assertThat(SourceDrivers.STANDARD.forFormat(RedisDriver.FORMAT))
+        .containsInstanceOf(RedisDriver.class);
   }
 
   private Path write(String yaml) throws IOException {

@@ -72,6 +72,29 @@ class RedisSnapshotterIT {
   }
 
   @Test
+  void aCancelledSnapshotStopsRedisCli() {
+    redis.fill(0, "key:", 100);
+    // A cancelled activity's heartbeat throws: the first progress report does the same here.
+    assertThatThrownBy(
+            () ->
+                snapshotter.dump(
+                    redis.sourceConfig("cache"),
+                    redis.password(),
+                    spool,
+                    bytes -> {
+                      throw new IllegalStateException("cancelled");
+                    }))
+        .hasMessage("cancelled");
+
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .filter(
+                    process -> process.info().commandLine().orElse("").contains(spool.toString())))
+        .isEmpty();
+  }
+
+  @Test
   void corruptSnapshotIsInvalidInOneLine() throws Exception {
     redis.fill(0, "key:", 500);
     RedisDump dump =
@@ -97,6 +120,29 @@ class RedisSnapshotterIT {
                   .startsWith(
                       "snapshot " + dump.rdb() + " is not a valid RDB: redis-check-rdb says")
                   .doesNotContain("\n");
+            });
+  }
+
+  @Test
+  void aDamagedKeyNameOfAnyBytesStillGivesOneLine() throws Exception {
+    // A string key whose name is not UTF-8, then a value of an encoding that does not exist.
+    Path rdb = spool.resolve("binary.rdb");
+    byte[] header = "REDIS0010".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] records = {(byte) 0xfe, 0, 0, 2, (byte) 0xff, (byte) 0xfe, (byte) 0xff};
+    Files.write(rdb, header);
+    Files.write(rdb, records, java.nio.file.StandardOpenOption.APPEND);
+
+    assertThatThrownBy(() -> verifier.verifyCount(rdb, 1, b -> {}))
+        .isInstanceOfSatisfying(
+            VigilException.class,
+            e -> {
+              assertThat(e.type()).isEqualTo(ErrorType.DUMP_INVALID);
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "snapshot "
+                          + rdb
+                          + " is not a valid RDB: redis-check-rdb says Unknown RDB string"
+                          + " encoding type 63");
             });
   }
 
