@@ -7,7 +7,7 @@ import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.config.VigilConfig;
-import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Keyring;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.store.S3Clients;
 import dev.vigil.activities.store.S3ObjectStore;
@@ -86,11 +86,11 @@ final class WalArchiveAccess implements AutoCloseable {
               + " source; WAL archiving is for postgres sources");
     }
     S3RepositoryConfig repository = loaded.repositories().get(source.repository());
-    EncryptionKey key = EncryptionKey.load(loaded.encryption(), System::getenv);
+    Keyring keys = Keyring.load(loaded.encryption(), System::getenv);
     S3Client client = S3Clients.create(repository);
     // One zstd thread: PostgreSQL runs one archive_command at a time, the CPU belongs to the
     // server.
-    Sealer sealer = new Sealer(key, 3, 1);
+    Sealer sealer = new Sealer(keys, 3, 1);
     return new WalArchiveAccess(
         client,
         new WalArchive(
