@@ -8,7 +8,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.Secrets;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.config.VigilConfig;
-import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Keyring;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.source.DirectoryDumper;
 import dev.vigil.activities.source.PgTools;
@@ -30,7 +30,7 @@ public final class VigilServices implements AutoCloseable {
   private final VigilConfig config;
   private final Function<String, String> environment;
   private final PostgresCatalog catalog;
-  private final EncryptionKey key;
+  private final Keyring keys;
   private final Sealer sealer;
   private final ManifestWriter manifests;
   private final Spool spool;
@@ -48,9 +48,9 @@ public final class VigilServices implements AutoCloseable {
     }
     this.catalog =
         PostgresCatalog.create(config.catalog(), secret(config.catalog().password(), "catalog"));
-    this.key = EncryptionKey.load(config.encryption(), environment);
-    this.sealer = new Sealer(key);
-    this.manifests = new ManifestWriter(key);
+    this.keys = Keyring.load(config.encryption(), environment);
+    this.sealer = new Sealer(keys);
+    this.manifests = new ManifestWriter(keys);
     this.spool = new Spool(config.worker().spoolDir());
     this.postgresDumper = new PostgresDumper(PgTools.locate());
     config
@@ -79,8 +79,9 @@ public final class VigilServices implements AutoCloseable {
     return sealer;
   }
 
-  public EncryptionKey key() {
-    return key;
+  /** Every configured key; the current one seals new backups. */
+  public Keyring keys() {
+    return keys;
   }
 
   public ManifestWriter manifests() {

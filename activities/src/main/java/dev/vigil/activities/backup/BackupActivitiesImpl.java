@@ -232,14 +232,11 @@ public final class BackupActivitiesImpl implements BackupActivities {
     try {
       file = Files.createTempFile("vigil-set-", ".json");
       Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), manifest);
-      String mac = services.manifests().mac(file);
+      ManifestMac mac = services.manifests().mac(file);
       store.putFile(
           file,
           key,
-          new ObjectAttributes(
-              null,
-              Map.of("vigil-set-id", request.setId()),
-              Map.of("vigil-hmac-sha256", mac, "vigil-key-id", services.key().keyId())));
+          new ObjectAttributes(null, Map.of("vigil-set-id", request.setId()), mac.metadata()));
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.REPOSITORY_UNAVAILABLE,

@@ -2,14 +2,18 @@ package dev.vigil.activities.backup;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Keyring;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.source.SourceDrivers;
 import dev.vigil.workflows.backup.UploadRequest;
+import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -20,7 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  * cluster's roles, or every file with size and SHA-256), how it was sealed (compression, key id,
  * stored SHA-256), where it is stored, and the tool versions. The file list is streamed from the
  * spool, so a million files do not become a million objects in memory. Its HMAC (a sub-key of the
- * backup key) is stored as object metadata so a tampered manifest is refused on restore.
+ * backup key) is stored as object metadata, with the key's id, so a tampered manifest is refused on
+ * restore and a manifest written before a key rotation is checked with the key it was written with.
  */
 public final class ManifestWriter {
   /** The manifest format identifier. */
@@ -29,20 +34,20 @@ public final class ManifestWriter {
   /** The Vigil version written into manifests. */
   public static final String VIGIL_VERSION = "0.1.0";
 
-  private final EncryptionKey key;
+  private final Keyring keys;
   private final SourceDrivers drivers;
 
-  public ManifestWriter(EncryptionKey key) {
-    this(key, SourceDrivers.STANDARD);
+  public ManifestWriter(Keyring keys) {
+    this(keys, SourceDrivers.STANDARD);
   }
 
-  public ManifestWriter(EncryptionKey key, SourceDrivers drivers) {
-    this.key = key;
+  public ManifestWriter(Keyring keys, SourceDrivers drivers) {
+    this.keys = keys;
     this.drivers = drivers;
   }
 
-  /** Writes the manifest to {@code target} and returns its hex HMAC-SHA256. */
-  public String write(
+  /** Writes the manifest to {@code target} and returns its HMAC under the current key. */
+  public ManifestMac write(
       Path target,
       UploadRequest request,
       DumpMeta meta,
@@ -106,10 +111,46 @@ public final class ManifestWriter {
     return mac(target);
   }
 
-  /** The hex HMAC-SHA256 of a manifest file under the backup key's manifest sub-key. */
-  public String mac(Path manifest) throws IOException {
+  /** The HMAC of a manifest file under the current key, to store beside it. */
+  public ManifestMac mac(Path manifest) throws IOException {
+    EncryptionKey key = keys.current();
+    return new ManifestMac(key.keyId(), mac(manifest, key));
+  }
+
+  /**
+   * Checks a manifest file against the HMAC stored beside it. The key is the one {@code keyId}
+   * names ({@code fallbackKeyId}, then the current key, for a manifest stored without one).
+   * ENCRYPTION_KEY_INVALID naming {@code what} and the key id if that key is not configured;
+   * MANIFEST_INVALID naming {@code what} and the key if the HMAC is missing or does not match.
+   */
+  public void check(
+      Path manifest, String storedMac, String keyId, String fallbackKeyId, String what)
+      throws IOException {
+    if (storedMac == null || storedMac.isBlank()) {
+      throw new VigilException(
+          ErrorType.MANIFEST_INVALID,
+          what + " carries no " + ManifestMac.HMAC_METADATA + "; it cannot be trusted");
+    }
+    String id = keyId != null ? keyId : fallbackKeyId;
+    EncryptionKey key = id != null ? keys.require(id, what) : keys.current();
+    String actual = mac(manifest, key);
+    if (!MessageDigest.isEqual(
+        actual.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        storedMac
+            .toLowerCase(java.util.Locale.ROOT)
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+      throw new VigilException(
+          ErrorType.MANIFEST_INVALID,
+          what
+              + " fails its HMAC check under key '"
+              + (id != null ? id : key.keyId())
+              + "' (altered after the backup, or forged); do not trust it");
+    }
+  }
+
+  private static String mac(Path manifest, EncryptionKey key) throws IOException {
     try (InputStream in = Files.newInputStream(manifest)) {
-      Mac mac = newMac();
+      Mac mac = newMac(key);
       byte[] buffer = new byte[1 << 16];
       int read;
       while ((read = in.read(buffer)) >= 0) {
@@ -120,10 +161,15 @@ public final class ManifestWriter {
   }
 
   /**
-   * A fresh HMAC-SHA256 under the manifest sub-key, for a reader that checks a manifest while it
-   * streams it (no file); {@link #mac(Path)} is its hex digest over a whole file.
+   * A fresh HMAC-SHA256 under the manifest sub-key of the key {@code keyId} names (the current key
+   * when null), for a reader that checks a manifest while it streams it (no file).
+   * ENCRYPTION_KEY_INVALID naming {@code what} when that key is not configured.
    */
-  public Mac newMac() {
+  public Mac newMac(String keyId, String what) {
+    return newMac(keyId != null ? keys.require(keyId, what) : keys.current());
+  }
+
+  private static Mac newMac(EncryptionKey key) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key.subKey("vigil manifest mac"), "HmacSHA256"));

@@ -270,7 +270,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     try {
       DumpMeta meta =
           readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
-      String mac =
+      ManifestMac mac =
           services
               .manifests()
               .write(
@@ -282,12 +282,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
                   dataKey,
                   storageClass);
       store.putFile(
-          manifest,
-          manifestKey,
-          new ObjectAttributes(
-              storageClass,
-              tags,
-              Map.of("vigil-hmac-sha256", mac, "vigil-key-id", sealed.keyId())));
+          manifest, manifestKey, new ObjectAttributes(storageClass, tags, mac.metadata()));
     } catch (IOException e) {
       throw SpoolErrors.translate(
           e,

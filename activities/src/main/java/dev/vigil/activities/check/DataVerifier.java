@@ -1,6 +1,7 @@
 package dev.vigil.activities.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.Digests;
@@ -101,7 +102,12 @@ final class DataVerifier {
     if (head.isEmpty()) {
       return Optional.empty();
     }
-    Mac mac = manifests.newMac();
+    Mac mac;
+    try {
+      mac = manifests.newMac(head.get().metadata().get(ManifestMac.KEY_ID_METADATA), where);
+    } catch (VigilException e) {
+      return Optional.of(problem(CheckProblem.UNREADABLE, "-", setId, key, e.getMessage()));
+    }
     JsonNode manifest = null;
     String unreadable = null;
     try (InputStream raw = store.open(key);
@@ -231,7 +237,15 @@ final class DataVerifier {
       // Reported missing by the object check.
       return new ManifestRead(0, false, Optional.empty());
     }
-    Mac mac = manifests.newMac();
+    Mac mac;
+    try {
+      mac =
+          manifests.newMac(
+              head.get().metadata().get(ManifestMac.KEY_ID_METADATA), "manifest " + key);
+    } catch (VigilException e) {
+      return new ManifestRead(
+          0, true, Optional.of(problem(CheckProblem.UNREADABLE, backup, key, e.getMessage())));
+    }
     long[] count = new long[1];
     BackupManifest.Described described = null;
     String invalid = null;

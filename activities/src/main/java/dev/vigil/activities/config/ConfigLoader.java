@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,14 +176,58 @@ public final class ConfigLoader {
   }
 
   private EncryptionConfig encryption(ConfigNode node) {
-    node.allow("key-env", "key-file", "key-id");
+    node.allow("key-env", "key-file", "key-id", "keys", "current");
+    ConfigNode keys = node.child("keys");
+    if (keys.missing()) {
+      if (node.text("current", null) != null) {
+        node.problem("current", "names a key of encryption.keys, but there is no keys mapping");
+      }
+      String keyId = node.text("key-id", null);
+      if (keyId != null && !KEY_ID.matcher(keyId).matches()) {
+        node.problem("key-id", "use 1-64 letters, digits, '.', '_' or '-'");
+      }
+      return EncryptionConfig.single(checkedKey(node), keyId);
+    }
+    for (String single : List.of("key-env", "key-file", "key-id")) {
+      if (node.text(single, null) != null) {
+        node.problem(
+            single,
+            "set either one key (key-env/key-file/key-id) or several under keys with current,"
+                + " not both; move this key under keys");
+      }
+    }
+    List<EncryptionConfig.Key> configured = new ArrayList<>();
+    for (ConfigNode entry : keys.entries()) {
+      if (!KEY_ID.matcher(entry.key).matches()) {
+        keys.problem(entry.key, "a key id uses 1-64 letters, digits, '.', '_' or '-'");
+      }
+      if (entry.missing() || !entry.value.isObject()) {
+        keys.problem(entry.key, "expected a mapping with key-env or key-file");
+        continue;
+      }
+      entry.allow("key-env", "key-file");
+      configured.add(new EncryptionConfig.Key(entry.key, checkedKey(entry)));
+    }
+    if (configured.isEmpty()) {
+      node.problem("keys", "name at least one key");
+    }
+    List<String> ids = configured.stream().map(EncryptionConfig.Key::id).toList();
+    String current = node.text("current", configured.size() == 1 ? ids.get(0) : null);
+    if (current == null && configured.size() > 1) {
+      node.problem("current", "missing; name the key of " + ids + " that seals new backups");
+    } else if (current != null && !ids.isEmpty() && !ids.contains(current)) {
+      node.problem(
+          "current",
+          "\"" + current + "\" is not one of the keys " + ids + " under encryption.keys");
+    }
+    return new EncryptionConfig(configured, current);
+  }
+
+  /** The key reference at {@code node}, its key read and length-checked now. */
+  private SecretRef checkedKey(ConfigNode node) {
     int before = node.problemCount();
     SecretRef key = node.secret("key", true);
     boolean referenceOk = node.problemCount() == before;
-    String keyId = node.text("key-id", null);
-    if (keyId != null && !KEY_ID.matcher(keyId).matches()) {
-      node.problem("key-id", "use 1-64 letters, digits, '.', '_' or '-'");
-    }
     if (key.isSet() && referenceOk) {
       byte[] material = readKey(node, key);
       if (material != null && material.length != 32) {
@@ -196,7 +241,7 @@ public final class ConfigLoader {
                 + " base64");
       }
     }
-    return new EncryptionConfig(key, keyId);
+    return key;
   }
 
   private byte[] readKey(ConfigNode node, SecretRef key) {

@@ -24,15 +24,17 @@ public final class EncryptionKey {
     this.keyId = keyId;
   }
 
-  /** Loads the key from its env var or file; ENCRYPTION_KEY_INVALID if absent or not 32 bytes. */
-  public static EncryptionKey load(EncryptionConfig config, Function<String, String> environment) {
+  /** Loads one key from its env var or file; ENCRYPTION_KEY_INVALID if absent or not 32 bytes. */
+  public static EncryptionKey load(
+      EncryptionConfig.Key config, Function<String, String> environment) {
     byte[] material;
+    String where = config.id() == null ? "encryption" : "encryption.keys." + config.id();
     try {
-      material = KeyText.read(config.key(), environment);
+      material = KeyText.read(config.ref(), environment);
     } catch (IllegalArgumentException e) {
-      throw new VigilException(ErrorType.ENCRYPTION_KEY_INVALID, "encryption: " + e.getMessage());
+      throw new VigilException(ErrorType.ENCRYPTION_KEY_INVALID, where + ": " + e.getMessage());
     }
-    return of(material, config.keyId());
+    return of(material, config.id());
   }
 
   /** A key from raw bytes; {@code keyId} null derives a fingerprint. */
@@ -46,9 +48,19 @@ public final class EncryptionKey {
               + " base64");
     }
     byte[] copy = material.clone();
-    String id =
-        keyId != null ? keyId : "k-" + HexFormat.of().formatHex(derive(copy, "vigil key id"), 0, 6);
-    return new EncryptionKey(copy, id);
+    return new EncryptionKey(copy, keyId != null ? keyId : fingerprint(copy));
+  }
+
+  /**
+   * The id a key configured without one records: {@code k-} and 12 hex digits derived from the key.
+   * Every key answers to it, so backups sealed before a key got a name stay restorable.
+   */
+  public String fingerprint() {
+    return fingerprint(material);
+  }
+
+  private static String fingerprint(byte[] material) {
+    return "k-" + HexFormat.of().formatHex(derive(material, "vigil key id"), 0, 6);
   }
 
   /** The id recorded on every backup; safe to show. */

@@ -33,7 +33,9 @@ import java.util.function.LongConsumer;
  * <p>Stored format: {@code "VGL1"}, a version byte, a compression byte, the key id
  * (length-prefixed), then Tink's ciphertext. The header and the caller's context (backup id,
  * source) are the AEAD's associated data, so a header edit, a swapped object or another key all
- * fail authentication.
+ * fail authentication. New files are sealed with the keyring's current key; a file is opened with
+ * the key its header names, so files sealed before a key rotation stay readable. The format did not
+ * change with rotation: version 1 headers always carried the key id.
  */
 public final class Sealer {
   /** The streaming AEAD format name recorded on backups. */
@@ -48,23 +50,32 @@ public final class Sealer {
   /** Below this compressed/raw ratio on a sample, compression is worth its CPU. */
   private static final double WORTHWHILE_RATIO = 0.9;
 
-  private final EncryptionKey key;
+  private final Keyring keys;
   private final int zstdLevel;
   private final int zstdWorkers;
 
+  /** A sealer with one key. */
   public Sealer(EncryptionKey key) {
-    this(key, 3, Math.max(1, Runtime.getRuntime().availableProcessors()));
+    this(Keyring.of(key));
+  }
+
+  public Sealer(Keyring keys) {
+    this(keys, 3, Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   public Sealer(EncryptionKey key, int zstdLevel, int zstdWorkers) {
-    this.key = key;
+    this(Keyring.of(key), zstdLevel, zstdWorkers);
+  }
+
+  public Sealer(Keyring keys, int zstdLevel, int zstdWorkers) {
+    this.keys = keys;
     this.zstdLevel = zstdLevel;
     this.zstdWorkers = zstdWorkers;
   }
 
-  /** The key id sealed files carry. */
+  /** The key id newly sealed files carry: the current key's. */
   public String keyId() {
-    return key.keyId();
+    return keys.current().keyId();
   }
 
   /**
@@ -108,13 +119,14 @@ public final class Sealer {
       String context,
       LongConsumer rawBytesRead)
       throws IOException {
-    byte[] header = header(compression);
+    EncryptionKey key = keys.current();
+    byte[] header = header(key.keyId(), compression);
     MessageDigest sha256 = Digests.sha256();
     long rawBytes = 0;
     CountingOutputStream stored = new CountingOutputStream(new DigestOutputStream(sealed, sha256));
     try {
       stored.write(header);
-      try (OutputStream plain = plaintextSink(stored, header, compression, context)) {
+      try (OutputStream plain = plaintextSink(key, stored, header, compression, context)) {
         byte[] buffer = new byte[BUFFER];
         int read;
         long reported = 0;
@@ -137,10 +149,20 @@ public final class Sealer {
   }
 
   /**
-   * Streams the plaintext of a sealed stream into {@code out}. ENCRYPTION_KEY_INVALID if the file
-   * was sealed with another key; DUMP_INVALID if it was altered or truncated.
+   * Streams the plaintext of a sealed stream into {@code out}, opened with the key its header
+   * names. ENCRYPTION_KEY_INVALID if that key is not configured; DUMP_INVALID if it was altered or
+   * truncated.
    */
   public long unseal(InputStream sealed, OutputStream out, String context) throws IOException {
+    return unseal(sealed, out, context, "the data");
+  }
+
+  /**
+   * {@link #unseal(InputStream, OutputStream, String)}, naming the sealed file as {@code what}
+   * (e.g. {@code archived WAL file …}) when the key it was sealed with is not configured.
+   */
+  public long unseal(InputStream sealed, OutputStream out, String context, String what)
+      throws IOException {
     DataInputStream in = new DataInputStream(sealed);
     byte[] magic = new byte[MAGIC.length];
     int version;
@@ -159,15 +181,13 @@ public final class Sealer {
     if (!Arrays.equals(magic, MAGIC) || version != VERSION || compressionCode > 1) {
       throw new VigilException(ErrorType.DUMP_INVALID, "not a Vigil sealed file (bad header)");
     }
-    if (!storedKeyId.equals(key.keyId())) {
-      throw new VigilException(
-          ErrorType.ENCRYPTION_KEY_INVALID,
-          "sealed with key '" + storedKeyId + "' but the configured key is '" + key.keyId() + "'");
-    }
+    EncryptionKey key = keys.require(storedKeyId, what);
     String compression = compressionCode == 1 ? "zstd" : "none";
-    byte[] header = header(compression);
+    // The header as stored: a key found by its fingerprint keeps the id it was sealed under.
+    byte[] header = header(storedKeyId, compression);
     long total = 0;
-    try (InputStream decrypted = aead().newDecryptingStream(in, associatedData(header, context));
+    try (InputStream decrypted =
+            aead(key).newDecryptingStream(in, associatedData(header, context));
         InputStream plain = compressionCode == 1 ? new ZstdInputStream(decrypted) : decrypted) {
       byte[] buffer = new byte[BUFFER];
       int read;
@@ -189,10 +209,10 @@ public final class Sealer {
   }
 
   private OutputStream plaintextSink(
-      OutputStream stored, byte[] header, String compression, String context)
+      EncryptionKey key, OutputStream stored, byte[] header, String compression, String context)
       throws IOException, GeneralSecurityException {
     OutputStream encrypted =
-        aead()
+        aead(key)
             .newEncryptingStream(
                 new NonClosingOutputStream(stored), associatedData(header, context));
     if (!"zstd".equals(compression)) {
@@ -205,12 +225,12 @@ public final class Sealer {
     return new BufferedOutputStream(zstd, BUFFER);
   }
 
-  private AesGcmHkdfStreaming aead() throws GeneralSecurityException {
+  private static AesGcmHkdfStreaming aead(EncryptionKey key) throws GeneralSecurityException {
     return new AesGcmHkdfStreaming(key.streamingIkm(), "HmacSha256", 32, SEGMENT_SIZE, 0);
   }
 
-  private byte[] header(String compression) {
-    byte[] keyId = key.keyId().getBytes(StandardCharsets.UTF_8);
+  private static byte[] header(String storedKeyId, String compression) {
+    byte[] keyId = storedKeyId.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream header = new ByteArrayOutputStream();
     header.writeBytes(MAGIC);
     header.write(VERSION);

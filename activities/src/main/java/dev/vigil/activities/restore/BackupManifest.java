@@ -3,6 +3,7 @@ package dev.vigil.activities.restore;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
@@ -15,9 +16,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -30,7 +29,7 @@ import java.util.NoSuchElementException;
  */
 public final class BackupManifest {
   /** The manifest's HMAC in the object's user metadata. */
-  public static final String HMAC_METADATA = "vigil-hmac-sha256";
+  public static final String HMAC_METADATA = ManifestMac.HMAC_METADATA;
 
   private final Path file;
 
@@ -40,29 +39,19 @@ public final class BackupManifest {
 
   /**
    * Checks the downloaded manifest {@code file}: its HMAC must equal {@code storedMac} under the
-   * configured key, and it must describe {@code backup} (id, source, stored SHA-256, object key).
-   * MANIFEST_INVALID otherwise, naming the manifest's key.
+   * key {@code storedKeyId} names (the backup's key for a manifest stored without one), and it must
+   * describe {@code backup} (id, source, stored SHA-256, object key). MANIFEST_INVALID otherwise,
+   * naming the manifest's key; ENCRYPTION_KEY_INVALID naming the backup and the key id when that
+   * key is not configured.
    */
   public static BackupManifest verify(
-      Path file, String storedMac, ManifestWriter macs, SelectedBackup backup) {
+      Path file, String storedMac, String storedKeyId, ManifestWriter macs, SelectedBackup backup) {
     String where = "manifest '" + backup.manifestKey() + "' of backup '" + backup.backupId() + "'";
-    if (storedMac == null || storedMac.isBlank()) {
-      throw invalid(where + " carries no " + HMAC_METADATA + "; it cannot be trusted");
-    }
-    String actual;
     try {
-      actual = macs.mac(file);
+      macs.check(file, storedMac, storedKeyId, backup.keyId(), where);
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.SPOOL_MISSING, "cannot read the downloaded manifest " + file + ": " + e, e);
-    }
-    if (!MessageDigest.isEqual(
-        actual.getBytes(StandardCharsets.US_ASCII),
-        storedMac.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-      throw invalid(
-          where
-              + " fails its HMAC check (altered after the backup, or written with another key);"
-              + " do not trust this backup, restore another one (--id)");
     }
     Header header = header(file, where);
     List<String> mismatches = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.vigil.activities.restore;
 
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.Activities;
@@ -87,6 +88,10 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
         () -> {
           ActivityExecutionContext context = Activity.getExecutionContext();
           SelectedBackup backup = request.backup();
+          // No key, no restore: say so before downloading what cannot be opened.
+          if (backup.keyId() != null) {
+            services.keys().require(backup.keyId(), "backup '" + backup.backupId() + "'");
+          }
           ObjectStore store = store(backup);
           Path file = services.spool().dir(request.restoreId()).resolve(Spool.SEALED);
           DownloadProgress resume =
@@ -123,17 +128,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                     + backup.sha256()
                     + " (bit rot or tampering); nothing was decrypted, restore another backup");
           }
-          String keyId = services.key().keyId();
-          if (backup.keyId() != null && !backup.keyId().equals(keyId)) {
-            throw new VigilException(
-                ErrorType.ENCRYPTION_KEY_INVALID,
-                "backup '"
-                    + backup.backupId()
-                    + "' was sealed with key '"
-                    + backup.keyId()
-                    + "' but this worker's key is '"
-                    + keyId
-                    + "'; configure the key it was sealed with (encryption.key-env or key-file)");
+          if (backup.keyId() != null) {
+            services.keys().require(backup.keyId(), "backup '" + backup.backupId() + "'");
           }
           ObjectStore store = store(backup);
           StoredObject head =
@@ -161,7 +157,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           }
           return BackupManifest.verify(
                   manifest,
-                  head.metadata().get(BackupManifest.HMAC_METADATA),
+                  head.metadata().get(ManifestMac.HMAC_METADATA),
+                  head.metadata().get(ManifestMac.KEY_ID_METADATA),
                   services.manifests(),
                   backup)
               .summary();
@@ -200,8 +197,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                       + backup.backupId()
                       + "' is intact (SHA-256 verified) but does not decrypt with the configured"
                       + " key '"
-                      + services.key().keyId()
-                      + "'; configure the key it was sealed with",
+                      + backup.keyId()
+                      + "'; configure the key it was sealed with under that id",
                   e);
             }
             throw e;

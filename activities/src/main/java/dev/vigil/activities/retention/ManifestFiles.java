@@ -3,6 +3,7 @@ package dev.vigil.activities.retention;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
@@ -43,16 +44,12 @@ public final class ManifestFiles {
       try (InputStream in = store.open(key)) {
         Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
       }
-      String expected = head.metadata().get("vigil-hmac-sha256");
-      if (expected == null || !expected.equals(manifests.mac(file))) {
-        throw new VigilException(
-            ErrorType.MANIFEST_INVALID,
-            "manifest s3://"
-                + store.bucket()
-                + "/"
-                + key
-                + " does not match its MAC; it was altered or written with another key");
-      }
+      manifests.check(
+          file,
+          head.metadata().get(ManifestMac.HMAC_METADATA),
+          head.metadata().get(ManifestMac.KEY_ID_METADATA),
+          null,
+          "manifest s3://" + store.bucket() + "/" + key);
       return files(file);
     } catch (IOException e) {
       throw new VigilException(

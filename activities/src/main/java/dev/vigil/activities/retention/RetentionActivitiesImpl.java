@@ -496,7 +496,7 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   }
 
   /** {@code …/<backup-id>/data.vgl} → {@code …/<backup-id>/cold/data.vgl}. */
-  static String coldKey(String hotKey) {
+  public static String coldKey(String hotKey) {
     int slash = hotKey.lastIndexOf('/');
     return hotKey.substring(0, slash + 1) + "cold/" + hotKey.substring(slash + 1);
   }

@@ -217,7 +217,7 @@ public final class RowArchiver {
     }
     try (InputStream in = Files.newInputStream(sealed);
         OutputStream out = Files.newOutputStream(plain)) {
-      sealer.unseal(in, out, context(file.month()));
+      sealer.unseal(in, out, context(file.month()), "archived row file '" + file.objectKey() + "'");
     }
     Files.deleteIfExists(sealed);
     long changed = 0;

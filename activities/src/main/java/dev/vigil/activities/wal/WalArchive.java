@@ -239,7 +239,8 @@ public final class WalArchive {
             public void close() {}
           },
           out,
-          context(name));
+          context(name),
+          "archived WAL file " + name + " at '" + key + "'");
     } catch (VigilException e) {
       if (e.type() != ErrorType.DUMP_INVALID) {
         throw e;

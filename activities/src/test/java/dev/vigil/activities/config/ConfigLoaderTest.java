@@ -152,6 +152,62 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void severalKeysByIdWithTheCurrentOneNamed() throws IOException {
+    Files.writeString(dir.resolve("old.key"), KEY);
+    Path file =
+        write(
+            VALID.replace(
+                "  key-env: VIGIL_KEY\n",
+                "  current: k2\n  keys:\n    k1:\n      key-file: old.key\n    k2:\n"
+                    + "      key-env: VIGIL_KEY\n"));
+
+    EncryptionConfig encryption = loader.load(file).encryption();
+
+    assertThat(encryption.current()).isEqualTo("k2");
+    assertThat(encryption.keys())
+        .containsExactly(
+            new EncryptionConfig.Key("k1", new SecretRef(null, dir.resolve("old.key"))),
+            new EncryptionConfig.Key("k2", new SecretRef("VIGIL_KEY", null)));
+    assertThat(encryption.key()).isEqualTo(new SecretRef("VIGIL_KEY", null));
+  }
+
+  @Test
+  void theSingleKeyFormIsOneKeyWithoutAnIdOfItsOwn() throws IOException {
+    EncryptionConfig encryption = loader.load(write(VALID)).encryption();
+
+    assertThat(encryption.keys())
+        .containsExactly(new EncryptionConfig.Key(null, new SecretRef("VIGIL_KEY", null)));
+    assertThat(encryption.current()).isNull();
+  }
+
+  @Test
+  void severalKeysNeedACurrentOneThatExistsAndNoSingleKeyBesideThem() throws IOException {
+    String keys = "  keys:\n    k1:\n      key-env: VIGIL_KEY\n    k2:\n      key-env: VIGIL_KEY\n";
+    Path noCurrent = write(VALID.replace("  key-env: VIGIL_KEY\n", keys));
+    assertThat(catchConfig(noCurrent).problems())
+        .containsExactly(
+            noCurrent
+                + ": encryption.current: missing; name the key of [k1, k2] that seals new"
+                + " backups (in encryption at line 14)");
+
+    Path unknown = write(VALID.replace("  key-env: VIGIL_KEY\n", "  current: k3\n" + keys));
+    assertThat(catchConfig(unknown).problems())
+        .containsExactly(
+            unknown
+                + ": encryption.current at line 15: \"k3\" is not one of the keys [k1, k2] under"
+                + " encryption.keys");
+
+    Path both =
+        write(
+            VALID.replace(
+                "  key-env: VIGIL_KEY\n", "  key-env: VIGIL_KEY\n  current: k1\n" + keys));
+    assertThat(catchConfig(both).problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("encryption.key-env at line 15: set either one key")
+        .contains("not both");
+  }
+
+  @Test
   void missingEncryptionSectionAndUnknownTopLevelField() throws IOException {
     Path file = write(VALID.replace("encryption:\n  key-env: VIGIL_KEY\n", "") + "alerting: {}\n");
 

@@ -127,6 +127,75 @@ class SealerTest {
   }
 
   @Test
+  void afterARotationNewFilesUseTheCurrentKeyAndOlderFilesOpenWithTheirOwn() throws Exception {
+    EncryptionKey k1 = key(1, "k1");
+    EncryptionKey k2 = key(2, "k2");
+    Path raw = dir.resolve("raw");
+    Files.writeString(raw, "rows before and after the rotation\n".repeat(1000));
+    Path before = dir.resolve("before");
+    new Sealer(Keyring.of(k1)).seal(raw, before, "zstd", CONTEXT, bytes -> {});
+    Sealer rotated = new Sealer(Keyring.of(k2, k1));
+    Path after = dir.resolve("after");
+
+    rotated.seal(raw, after, "zstd", CONTEXT, bytes -> {});
+
+    assertThat(rotated.keyId()).isEqualTo("k2");
+    assertThat(headerKeyId(after)).isEqualTo("k2");
+    assertThat(headerKeyId(before)).isEqualTo("k1");
+    assertThat(unseal(rotated, before, CONTEXT)).isEqualTo(Files.readAllBytes(raw));
+    assertThat(unseal(rotated, after, CONTEXT)).isEqualTo(Files.readAllBytes(raw));
+  }
+
+  @Test
+  void aFileSealedWithARemovedKeyIsRefusedNamingTheKeyIdBeforeAnythingIsWritten() throws Exception {
+    Path raw = dir.resolve("raw");
+    Files.writeString(raw, "secret rows");
+    Path sealed = dir.resolve("sealed");
+    new Sealer(key(1, "k1")).seal(raw, sealed, "zstd", CONTEXT, bytes -> {});
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    assertThatThrownBy(
+            () -> {
+              try (InputStream in = Files.newInputStream(sealed)) {
+                new Sealer(Keyring.of(key(2, "k2"), key(3, "k3"))).unseal(in, out, CONTEXT);
+              }
+            })
+        .isInstanceOf(VigilException.class)
+        .hasMessage(
+            "the data was sealed with key 'k1', which is not configured (configured keys: k2,"
+                + " k3); add it under encryption.keys to read it")
+        .extracting(e -> ((VigilException) e).type())
+        .isEqualTo(ErrorType.ENCRYPTION_KEY_INVALID);
+    assertThat(out.size()).isZero();
+  }
+
+  /**
+   * {@code sealed/vgl1-single-key.vgl} was written by the sealer before key rotation existed, with
+   * a single key configured without an id (key material: 32 bytes of 7), so its header carries the
+   * key's fingerprint. It must open with that key alone, and with the same key configured under a
+   * name beside a newer current key.
+   */
+  @Test
+  void aFileSealedBeforeRotationExistedStillOpensAlsoWithItsKeyUnderANewName() throws Exception {
+    byte[] material = new byte[32];
+    java.util.Arrays.fill(material, (byte) 7);
+    String expected = "a row sealed by Vigil before key rotation\n".repeat(1000);
+    String context = "vigil/v1 backup=appdb-20261201T000000Z source=appdb";
+    Path fixture = dir.resolve("old.vgl");
+    try (InputStream in = getClass().getResourceAsStream("/sealed/vgl1-single-key.vgl")) {
+      Files.copy(in, fixture);
+    }
+
+    assertThat(headerKeyId(fixture)).isEqualTo("k-45b960d96cee");
+    Sealer single = new Sealer(EncryptionKey.of(material, null));
+    assertThat(new String(unseal(single, fixture, context), StandardCharsets.UTF_8))
+        .isEqualTo(expected);
+    Sealer renamed = new Sealer(Keyring.of(key(2, "k2"), EncryptionKey.of(material, "legacy")));
+    assertThat(new String(unseal(renamed, fixture, context), StandardCharsets.UTF_8))
+        .isEqualTo(expected);
+  }
+
+  @Test
   void keyIdIsAFingerprintThatDoesNotRevealTheKey() {
     EncryptionKey key = key(1, null);
 
@@ -157,6 +226,12 @@ class SealerTest {
       sealer.unseal(in, out, context);
     }
     return out.toByteArray();
+  }
+
+  /** The key id in a sealed file's header: after "VGL1", version and compression bytes. */
+  private static String headerKeyId(Path sealed) throws IOException {
+    byte[] bytes = Files.readAllBytes(sealed);
+    return new String(bytes, 7, bytes[6], StandardCharsets.UTF_8);
   }
 
   private static EncryptionKey key(int seed, String id) {

@@ -46,6 +46,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       RepairCommand.class,
       CheckCommand.class,
+      CatalogCommand.class,
       ApiCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class

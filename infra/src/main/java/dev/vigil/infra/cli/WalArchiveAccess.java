@@ -8,7 +8,7 @@ import dev.vigil.activities.config.RepositoryConfig;
 import dev.vigil.activities.config.Secrets;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.config.VigilConfig;
-import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Keyring;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.Repositories;
@@ -86,11 +86,11 @@ final class WalArchiveAccess implements AutoCloseable {
               + " source; WAL archiving is for postgres sources");
     }
     RepositoryConfig repository = loaded.repositories().get(source.repository());
-    EncryptionKey key = EncryptionKey.load(loaded.encryption(), System::getenv);
+    Keyring keys = Keyring.load(loaded.encryption(), System::getenv);
     ObjectStore store = Repositories.open(repository, ref -> Secrets.resolve(ref, System::getenv));
     // One zstd thread: PostgreSQL runs one archive_command at a time, the CPU belongs to the
     // server.
-    Sealer sealer = new Sealer(key, 3, 1);
+    Sealer sealer = new Sealer(keys, 3, 1);
     return new WalArchiveAccess(
         store,
         new WalArchive(store, sealer, sourceName, Path.of(System.getProperty("java.io.tmpdir"))));

@@ -5,8 +5,8 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** One {@code vigil ...} invocation through the real command line: its exit code and output. */
-record CliRun(int exit, String out, String err) {
-  static CliRun of(String... args) {
+public record CliRun(int exit, String out, String err) {
+  public static CliRun of(String... args) {
     CommandLine commandLine = VigilMain.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -26,8 +26,17 @@ import java.util.function.Function;
  */
 final class PipelineHarness implements AutoCloseable {
   static final String KEY_ENV = "VIGIL_TEST_KEY";
+
+  /** A second key, for key rotation. */
+  static final String SECOND_KEY_ENV = "VIGIL_TEST_KEY_2";
+
   static final Function<String, String> ENVIRONMENT =
-      Map.of(KEY_ENV, Base64.getEncoder().encodeToString(key()))::get;
+      Map.of(
+              KEY_ENV,
+              Base64.getEncoder().encodeToString(key(11)),
+              SECOND_KEY_ENV,
+              Base64.getEncoder().encodeToString(key(12)))
+          ::get;
 
   final PostgresFixture postgres = PostgresFixture.get();
   final S3MockFixture s3 = S3MockFixture.get();
@@ -224,9 +233,9 @@ final class PipelineHarness implements AutoCloseable {
             default -> ENVIRONMENT.apply(name);
           };
 
-  private static byte[] key() {
+  private static byte[] key(int seed) {
     byte[] key = new byte[32];
-    new Random(11).nextBytes(key);
+    new Random(seed).nextBytes(key);
     return key;
   }
 }

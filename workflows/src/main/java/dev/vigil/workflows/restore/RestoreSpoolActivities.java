@@ -17,13 +17,16 @@ public interface RestoreSpoolActivities {
    */
   void checkTarget(RestoreDataRequest request);
 
-  /** Downloads the stored object into the spool, resuming at the heartbeat's byte offset. */
+  /**
+   * Downloads the stored object into the spool, resuming at the heartbeat's byte offset;
+   * ENCRYPTION_KEY_INVALID first if the key the backup was sealed with is not configured.
+   */
   DownloadResult downloadBackup(DownloadRequest request);
 
   /**
    * OBJECT_CORRUPT unless the download has the catalog's size and SHA-256; MANIFEST_INVALID unless
-   * the manifest's HMAC verifies and it describes this backup; ENCRYPTION_KEY_INVALID if the backup
-   * was sealed with another key.
+   * the manifest's HMAC verifies and it describes this backup; ENCRYPTION_KEY_INVALID if the key
+   * the backup was sealed with is not configured.
    */
   VerifiedBackup verifyBackup(VerifyRequest request);
 
