@@ -18,7 +18,11 @@ final class RepositoryConfigParser {
 
   /** Every repository kind by its {@code type:}. */
   private static final Map<String, KindParser> KINDS =
-      Map.of("s3", repository -> S3RepositoryConfigParser.parse(repository, "s3"));
+      Map.of(
+          "s3",
+          repository -> S3RepositoryConfigParser.parse(repository, "s3"),
+          AzureRepositoryConfig.TYPE,
+          AzureRepositoryConfigParser::parse);
 
   private RepositoryConfigParser() {}
 

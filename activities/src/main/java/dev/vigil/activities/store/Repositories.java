@@ -1,6 +1,7 @@
 package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.AzureRepositoryConfig;
 import dev.vigil.activities.config.RepositoryConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SecretRef;
@@ -22,7 +23,11 @@ public final class Repositories {
   }
 
   private static final Map<String, Opener> KINDS =
-      Map.of("s3", (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets));
+      Map.of(
+          "s3",
+          (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          AzureRepositoryConfig.TYPE,
+          (config, secrets) -> AzureObjectStore.open((AzureRepositoryConfig) config, secrets));
 
   private Repositories() {}
 

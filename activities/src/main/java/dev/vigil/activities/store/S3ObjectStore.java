@@ -11,8 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -96,7 +94,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.owned = owned;
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
-    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.prefix = SpoolFiles.trimSlashes(config.prefix() == null ? "" : config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
   }
 
@@ -129,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    String relative = trimSlashes(relativeKey);
+    String relative = SpoolFiles.trimSlashes(relativeKey);
     return prefix.isEmpty() ? relative : prefix + "/" + relative;
   }
 
@@ -177,7 +175,7 @@ public final class S3ObjectStore implements ObjectStore {
       UploadProgress resumeFrom,
       Consumer<UploadProgress> onPart,
       Consumer<UploadProgress> whilePart) {
-    long size = sizeOf(file);
+    long size = SpoolFiles.sizeOf(file);
     if (size == 0) {
       // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
       putFile(file, key, attributes);
@@ -219,7 +217,7 @@ public final class S3ObjectStore implements ObjectStore {
           parts.add(alreadyUploaded);
           continue;
         }
-        requireUnchanged(file, size, key);
+        SpoolFiles.requireUnchanged(file, size, key);
         // A part takes seconds on a slow link: progress within it keeps a display moving.
         UploadProgress before =
             new UploadProgress(key, uploadId, partSize, partNumber - 1, offset, size);
@@ -253,7 +251,9 @@ public final class S3ObjectStore implements ObjectStore {
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
       VigilException failure =
-          spoolChanged(file, size) ? spoolChangedFailure(file, key) : failure("upload", key, e);
+          SpoolFiles.changed(file, size)
+              ? SpoolFiles.changedFailure(file, key)
+              : failure("upload", key, e);
       if (!failure.type().retryable()) {
         // No retry can finish this upload; do not leave its parts to be billed.
         abortQuietly(key, uploadId);
@@ -269,7 +269,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public void putFile(Path file, String key, ObjectAttributes attributes) {
-    long size = sizeOf(file);
+    long size = SpoolFiles.sizeOf(file);
     try {
       s3.putObject(
           request ->
@@ -834,54 +834,6 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static Map<String, String> metadata(ObjectAttributes attributes) {
     return attributes == null || attributes.metadata() == null ? Map.of() : attributes.metadata();
-  }
-
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (NoSuchFileException e) {
-      throw new VigilException(
-          ErrorType.SPOOL_MISSING, "spool file " + file + " to upload does not exist", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the size of spool file " + file, e);
-    }
-  }
-
-  /** Fails if the spool file is gone or has changed size since the upload began. */
-  private static void requireUnchanged(Path file, long size, String key) {
-    if (spoolChanged(file, size)) {
-      throw spoolChangedFailure(file, key);
-    }
-  }
-
-  private static boolean spoolChanged(Path file, long size) {
-    try {
-      return Files.size(file) != size;
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  private static VigilException spoolChangedFailure(Path file, String key) {
-    return new VigilException(
-        ErrorType.SPOOL_MISSING,
-        "spool file "
-            + file
-            + " disappeared or changed size while it was uploaded to '"
-            + key
-            + "'; the backup must be dumped again");
-  }
-
-  private static String trimSlashes(String value) {
-    int start = 0;
-    int end = value.length();
-    while (start < end && value.charAt(start) == '/') {
-      start++;
-    }
-    while (end > start && value.charAt(end - 1) == '/') {
-      end--;
-    }
-    return value.substring(start, end);
   }
 
   /**

@@ -66,6 +66,6 @@ class RepositoryConfigTest {
     assertThat(error.problems()).hasSize(1);
     assertThat(error.problems().get(0))
         .endsWith(
-            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [s3]");
+            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [azure, s3]");
   }
 }
