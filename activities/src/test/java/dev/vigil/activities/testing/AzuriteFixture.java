@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +29,8 @@ import java.util.stream.Stream;
  * One Azurite blob server (Microsoft's Azure Storage emulator, npm {@code azurite}) per test JVM,
  * started on first use on a free loopback port with a temporary location, and stopped when the JVM
  * exits. Azurite is installed with npm into {@code ~/.cache/vigil/azurite-<version>} (or {@code
- * -Dvigil.azurite.home}) when it is not there yet. Tests isolate themselves by their own
- * containers.
+ * $VIGIL_AZURITE_HOME}, as {@code run-tests} sets it) when it is not there yet. Tests isolate
+ * themselves by their own containers.
  */
 public final class AzuriteFixture {
 
@@ -157,29 +158,47 @@ public final class AzuriteFixture {
   }
 
   /**
-   * Flips one bit of the first copy Azurite holds on disk of {@code needle} (bytes of a blob that
-   * occur nowhere else), behind its metadata, as bit rot or tampering would: the size stays, the
-   * content changes.
+   * Flips one bit in every copy Azurite holds on disk of {@code needle} (bytes of a blob that occur
+   * nowhere else), behind its metadata, as bit rot or tampering would: the size stays, the content
+   * changes. Every copy, because Azurite keeps the extents of deleted and overwritten blobs for a
+   * while. Flipping the returned spots again undoes it.
    */
-  public void flipBitOnDisk(byte[] needle) throws IOException {
+  public List<DiskSpot> flipBitOnDisk(byte[] needle) throws IOException {
+    List<DiskSpot> spots = new ArrayList<>();
     try (Stream<Path> files = Files.walk(location())) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         byte[] content = Files.readAllBytes(file);
-        int at = indexOf(content, needle);
-        if (at >= 0) {
-          try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {(byte) (content[at] ^ 1)}), at);
-          }
-          return;
+        for (int at = indexOf(content, needle, 0); at >= 0; at = indexOf(content, needle, at + 1)) {
+          spots.add(new DiskSpot(file, at));
         }
       }
     }
-    throw new IOException("Azurite holds no copy of the given bytes under " + location());
+    if (spots.isEmpty()) {
+      throw new IOException("Azurite holds no copy of the given bytes under " + location());
+    }
+    for (DiskSpot spot : spots) {
+      spot.flip();
+    }
+    return spots;
   }
 
-  private static int indexOf(byte[] haystack, byte[] needle) {
+  /** One byte of a file Azurite keeps. */
+  public record DiskSpot(Path file, long offset) {
+    /** Flips the lowest bit of the byte. */
+    public void flip() throws IOException {
+      try (FileChannel channel =
+          FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        channel.read(one, offset);
+        one.put(0, (byte) (one.get(0) ^ 1)).rewind();
+        channel.write(one, offset);
+      }
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle, int from) {
     outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
+    for (int i = from; i + needle.length <= haystack.length; i++) {
       for (int j = 0; j < needle.length; j++) {
         if (haystack[i + j] != needle[j]) {
           continue outer;
@@ -195,12 +214,11 @@ public final class AzuriteFixture {
    * when missing (the same place {@code run-tests} installs it).
    */
   static Path install() throws IOException {
+    String configured = System.getenv("VIGIL_AZURITE_HOME");
     Path home =
-        Path.of(
-            System.getProperty(
-                "vigil.azurite.home",
-                Path.of(System.getProperty("user.home"), ".cache", "vigil", "azurite-" + VERSION)
-                    .toString()));
+        configured != null && !configured.isBlank()
+            ? Path.of(configured)
+            : Path.of(System.getProperty("user.home"), ".cache", "vigil", "azurite-" + VERSION);
     Path executable = home.resolve("node_modules").resolve(".bin").resolve("azurite-blob");
     if (Files.isExecutable(executable)) {
       return executable;
