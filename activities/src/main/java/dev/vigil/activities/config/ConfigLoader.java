@@ -90,6 +90,15 @@ public final class ConfigLoader {
     CatalogConfig catalog = catalog(top.child("catalog"));
     Map<String, RepositoryConfig> repositories =
         RepositoryConfigParser.parse(top.required("repositories"));
+    if (checkLocalPaths) {
+      repositories.forEach(
+          (name, repository) -> {
+            String problem = repository.localProblem();
+            if (problem != null) {
+              problems.add("repositories." + name, problem);
+            }
+          });
+    }
     EncryptionConfig encryption = encryption(top.required("encryption"));
     Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
     Map<String, RetentionConfig> retention = new LinkedHashMap<>();
@@ -356,7 +365,7 @@ public final class ConfigLoader {
             + repository.type()
             + ") "
             + (repository.archiveStorageClasses().isEmpty()
-                ? "keeps every object in one storage class and cannot archive"
+                ? "has no storage class retention can archive to"
                 : "has no storage class "
                     + policy.archiveStorageClass()
                     + "; it archives to "

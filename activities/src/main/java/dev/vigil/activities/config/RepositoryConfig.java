@@ -24,4 +24,13 @@ public interface RepositoryConfig {
    * is loaded, not when retention runs.
    */
   Set<String> archiveStorageClasses();
+
+  /**
+   * Why this host cannot use the repository as configured (a filesystem path that is missing or not
+   * writable), or null. Checked when the config is loaded, unless local paths are not checked
+   * (verbs that never touch the repository's storage).
+   */
+  default String localProblem() {
+    return null;
+  }
 }

@@ -21,6 +21,10 @@ final class RepositoryConfigParser {
       Map.of(
           "s3",
           repository -> S3RepositoryConfigParser.parse(repository, "s3"),
+          "gcs",
+          repository -> S3RepositoryConfigParser.parse(repository, "gcs"),
+          "filesystem",
+          FilesystemRepositoryConfigParser::parse,
           AzureRepositoryConfig.TYPE,
           AzureRepositoryConfigParser::parse);
 

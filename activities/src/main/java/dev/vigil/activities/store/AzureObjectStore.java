@@ -107,7 +107,7 @@ public final class AzureObjectStore implements ObjectStore {
       AzureRepositoryConfig config, BlobContainerClient container, Duration progressEvery) {
     this.config = Objects.requireNonNull(config, "config");
     this.container = Objects.requireNonNull(container, "container");
-    this.prefix = SpoolFiles.trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
   }
 
@@ -174,7 +174,7 @@ public final class AzureObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    String relative = SpoolFiles.trimSlashes(relativeKey);
+    String relative = trimSlashes(relativeKey);
     return prefix.isEmpty() ? relative : prefix + "/" + relative;
   }
 
@@ -303,8 +303,8 @@ public final class AzureObjectStore implements ObjectStore {
               progress);
     } catch (RuntimeException e) {
       // A spool file that vanished while a block was read fails inside the HTTP client.
-      throw SpoolFiles.changed(file, size)
-          ? SpoolFiles.changedFailure(file, key)
+      throw SpoolFiles.spoolChanged(file, size)
+          ? SpoolFiles.spoolChangedFailure(file, key)
           : failure("upload", key, e);
     }
   }
@@ -635,6 +635,10 @@ public final class AzureObjectStore implements ObjectStore {
     return properties.getArchiveStatus() == null
         ? ColdRestoreState.ARCHIVED
         : ColdRestoreState.IN_PROGRESS;
+  }
+
+  private static String trimSlashes(String value) {
+    return value.replaceAll("^/+|/+$", "");
   }
 
   private BlockBlobClient blockBlob(String key) {

@@ -2,6 +2,7 @@ package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.AzureRepositoryConfig;
+import dev.vigil.activities.config.FilesystemRepositoryConfig;
 import dev.vigil.activities.config.RepositoryConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SecretRef;
@@ -26,6 +27,11 @@ public final class Repositories {
       Map.of(
           "s3",
           (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          // GCS through its S3-compatible XML API: the S3 store with GCS's settings.
+          "gcs",
+          (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          "filesystem",
+          (config, secrets) -> new FilesystemObjectStore((FilesystemRepositoryConfig) config),
           AzureRepositoryConfig.TYPE,
           (config, secrets) -> AzureObjectStore.open((AzureRepositoryConfig) config, secrets));
 

@@ -94,7 +94,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.owned = owned;
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
-    this.prefix = SpoolFiles.trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
   }
 
@@ -127,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    String relative = SpoolFiles.trimSlashes(relativeKey);
+    String relative = trimSlashes(relativeKey);
     return prefix.isEmpty() ? relative : prefix + "/" + relative;
   }
 
@@ -251,8 +251,8 @@ public final class S3ObjectStore implements ObjectStore {
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
       VigilException failure =
-          SpoolFiles.changed(file, size)
-              ? SpoolFiles.changedFailure(file, key)
+          SpoolFiles.spoolChanged(file, size)
+              ? SpoolFiles.spoolChangedFailure(file, key)
               : failure("upload", key, e);
       if (!failure.type().retryable()) {
         // No retry can finish this upload; do not leave its parts to be billed.
@@ -441,6 +441,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public CopyOutcome copy(String sourceKey, String targetKey, String storageClass) {
+    boolean gcs = "gcs".equals(config.type());
     try {
       HeadObjectResponse source =
           s3.headObject(request -> request.bucket(config.bucket()).key(sourceKey));
@@ -459,7 +460,8 @@ public final class S3ObjectStore implements ObjectStore {
                           .storageClass(storageClass)
                           .metadataDirective(MetadataDirective.COPY)
                           .taggingDirective(TaggingDirective.COPY)
-                          .checksumAlgorithm(ChecksumAlgorithm.SHA256))
+                          // GCS's XML API has no x-amz-checksum-algorithm: not asked there.
+                          .checksumAlgorithm(gcs ? null : ChecksumAlgorithm.SHA256))
               .copyObjectResult();
       return new CopyOutcome(
           targetKey,
@@ -834,6 +836,18 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static Map<String, String> metadata(ObjectAttributes attributes) {
     return attributes == null || attributes.metadata() == null ? Map.of() : attributes.metadata();
+  }
+
+  private static String trimSlashes(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && value.charAt(start) == '/') {
+      start++;
+    }
+    while (end > start && value.charAt(end - 1) == '/') {
+      end--;
+    }
+    return value.substring(start, end);
   }
 
   /**

@@ -8,11 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** What every store checks of the spool file it uploads, and how it names keys. */
+/** The spool file an upload reads: every store fails alike when it is gone or changes. */
 final class SpoolFiles {
   private SpoolFiles() {}
 
-  /** The spool file's size; SPOOL_MISSING if it is gone. */
   static long sizeOf(Path file) {
     try {
       return Files.size(file);
@@ -26,12 +25,12 @@ final class SpoolFiles {
 
   /** Fails if the spool file is gone or has changed size since the upload began. */
   static void requireUnchanged(Path file, long size, String key) {
-    if (changed(file, size)) {
-      throw changedFailure(file, key);
+    if (spoolChanged(file, size)) {
+      throw spoolChangedFailure(file, key);
     }
   }
 
-  static boolean changed(Path file, long size) {
+  static boolean spoolChanged(Path file, long size) {
     try {
       return Files.size(file) != size;
     } catch (IOException e) {
@@ -39,7 +38,7 @@ final class SpoolFiles {
     }
   }
 
-  static VigilException changedFailure(Path file, String key) {
+  static VigilException spoolChangedFailure(Path file, String key) {
     return new VigilException(
         ErrorType.SPOOL_MISSING,
         "spool file "
@@ -47,18 +46,5 @@ final class SpoolFiles {
             + " disappeared or changed size while it was uploaded to '"
             + key
             + "'; the backup must be dumped again");
-  }
-
-  /** {@code value} without leading and trailing slashes. */
-  static String trimSlashes(String value) {
-    int start = 0;
-    int end = value.length();
-    while (start < end && value.charAt(start) == '/') {
-      start++;
-    }
-    while (end > start && value.charAt(end - 1) == '/') {
-      end--;
-    }
-    return value.substring(start, end);
   }
 }
