@@ -181,7 +181,12 @@ public final class AzureObjectStore implements ObjectStore {
   @Override
   public void checkBucket() {
     try {
-      container.getProperties();
+      // A one-blob listing, not Get Container Properties: a container SAS may list but not read
+      // the container's properties.
+      container
+          .listBlobs(new ListBlobsOptions().setMaxResultsPerPage(1), null)
+          .streamByPage()
+          .findFirst();
     } catch (RuntimeException e) {
       throw failure("reach", null, e);
     }

@@ -411,6 +411,53 @@ class AzureObjectStoreIT {
   }
 
   @Test
+  void aSasTokenAndAConnectionStringWorkInsteadOfTheAccountKey() throws IOException {
+    String sas =
+        azurite
+            .client(container)
+            .generateSas(
+                new com.azure.storage.blob.sas.BlobServiceSasSignatureValues(
+                    java.time.OffsetDateTime.now().plusHours(1),
+                    com.azure.storage.blob.sas.BlobContainerSasPermission.parse("racwdlt")));
+    String connectionString =
+        "DefaultEndpointsProtocol=http;AccountName="
+            + AzuriteFixture.ACCOUNT
+            + ";AccountKey="
+            + AzuriteFixture.ACCOUNT_KEY
+            + ";BlobEndpoint="
+            + azurite.endpoint()
+            + ";";
+    AzureRepositoryConfig base = azurite.config(container);
+    Path file = randomFile("credentials.bin", 2L * 1024 * 1024 + 7, 17);
+    for (boolean withSas : List.of(true, false)) {
+      AzureObjectStore other =
+          AzureObjectStore.open(
+              new AzureRepositoryConfig(
+                  base.name(),
+                  withSas ? base.account() : null,
+                  container,
+                  withSas ? base.endpoint() : null,
+                  "",
+                  "Hot",
+                  SecretRef.NONE,
+                  withSas ? new SecretRef("SAS", null) : SecretRef.NONE,
+                  withSas ? SecretRef.NONE : new SecretRef("CONNECTION", null),
+                  AzuriteFixture.BLOCK_SIZE),
+              ref -> withSas ? sas : connectionString);
+      String key = "credentials/" + (withSas ? "sas" : "connection-string") + ".bin";
+
+      other.checkBucket();
+      other.uploadFile(file, key, ATTRIBUTES, null, progress -> {});
+
+      assertThat(other.head(key).orElseThrow().metadata())
+          .containsEntry("vigil-backup-id", "backup-orders-1");
+      assertThat(other.tags(key)).containsEntry("vigil-kind", "full");
+      assertThat(other.list("credentials/")).contains(key);
+      assertThat(sha256(other.open(key))).isEqualTo(sha256(Files.newInputStream(file)));
+    }
+  }
+
+  @Test
   void anUnsetKeyVariableIsNamedButNoValue() {
     assertThatThrownBy(
             () ->
