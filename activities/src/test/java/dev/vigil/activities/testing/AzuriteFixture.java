@@ -22,6 +22,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -285,7 +288,19 @@ public final class AzuriteFixture {
   }
 
   private void stop() {
-    processes().forEach(ProcessHandle::destroy);
+    List<ProcessHandle> processes = processes();
+    processes.forEach(ProcessHandle::destroy);
+    // Azurite's graceful shutdown can wait on open connections: it gets a few seconds, no more.
+    for (ProcessHandle process : processes) {
+      try {
+        process.onExit().get(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // Still running: forced below.
+      }
+      process.destroyForcibly();
+    }
     try (Stream<Path> paths = Files.walk(directory)) {
       paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException | UncheckedIOException e) {
