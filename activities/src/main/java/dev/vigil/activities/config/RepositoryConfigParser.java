@@ -24,7 +24,9 @@ final class RepositoryConfigParser {
           "gcs",
           repository -> S3RepositoryConfigParser.parse(repository, "gcs"),
           "filesystem",
-          FilesystemRepositoryConfigParser::parse);
+          FilesystemRepositoryConfigParser::parse,
+          AzureRepositoryConfig.TYPE,
+          AzureRepositoryConfigParser::parse);
 
   private RepositoryConfigParser() {}
 

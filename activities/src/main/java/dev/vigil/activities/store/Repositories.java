@@ -1,6 +1,7 @@
 package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.AzureRepositoryConfig;
 import dev.vigil.activities.config.FilesystemRepositoryConfig;
 import dev.vigil.activities.config.RepositoryConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
@@ -24,11 +25,15 @@ public final class Repositories {
 
   private static final Map<String, Opener> KINDS =
       Map.of(
-          "s3", (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          "s3",
+          (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
           // GCS through its S3-compatible XML API: the S3 store with GCS's settings.
-          "gcs", (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
+          "gcs",
+          (config, secrets) -> S3ObjectStore.open((S3RepositoryConfig) config, secrets),
           "filesystem",
-              (config, secrets) -> new FilesystemObjectStore((FilesystemRepositoryConfig) config));
+          (config, secrets) -> new FilesystemObjectStore((FilesystemRepositoryConfig) config),
+          AzureRepositoryConfig.TYPE,
+          (config, secrets) -> AzureObjectStore.open((AzureRepositoryConfig) config, secrets));
 
   private Repositories() {}
 

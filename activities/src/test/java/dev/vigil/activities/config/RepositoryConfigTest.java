@@ -66,7 +66,7 @@ class RepositoryConfigTest {
     assertThat(error.problems()).hasSize(1);
     assertThat(error.problems().get(0))
         .endsWith(
-            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [filesystem, gcs, s3]");
+            ": repositories.main.type at line 3: unknown repository type \"ftp\"; known: [azure, filesystem, gcs, s3]");
   }
 
   @Test

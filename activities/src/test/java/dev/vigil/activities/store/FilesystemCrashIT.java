@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.config.FilesystemRepositoryConfig;
 import dev.vigil.workflows.backup.UploadProgress;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,36 +34,16 @@ class FilesystemCrashIT {
     new Random(42).nextBytes(bytes);
     Path spool = Files.write(temp.resolve("data.vgl"), bytes);
     Process child = start(root, spool);
-    UploadProgress last;
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      last = null;
-      String line;
-      while ((line = out.readLine()) != null) {
-        String[] fields = line.split(" ");
-        assertThat(fields[0]).as("the child finished before it was killed").isEqualTo("PART");
-        last =
-            new UploadProgress(
-                KEY,
-                fields[1],
-                Long.parseLong(fields[2]),
-                Integer.parseInt(fields[3]),
-                Long.parseLong(fields[4]),
-                bytes.length);
-        assertThat(visibleObjects(root)).as("nothing visible while it writes").isEmpty();
-        if (last.partsDone() == 5) {
-          // Mid-part: the child sleeps inside every part, so it is writing part 6 now.
-          Thread.sleep(100);
-          child.destroyForcibly();
-          break;
-        }
-      }
-    } finally {
-      child.destroyForcibly();
-    }
-    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(child.exitValue()).as("killed by SIGKILL (128 + 9)").isEqualTo(137);
-    assertThat(last).isNotNull();
+    // Mid-part: the child sleeps inside every part, so it is writing part 6 when killed.
+    UploadProgress last =
+        UploadChildren.killAfter(
+            child,
+            KEY,
+            bytes.length,
+            5,
+            100,
+            beat ->
+                assertThat(visibleObjects(root)).as("nothing visible while it writes").isEmpty());
 
     FilesystemObjectStore store =
         new FilesystemObjectStore(
@@ -98,23 +74,13 @@ class FilesystemCrashIT {
   }
 
   private static Process start(Path root, Path spool) throws IOException {
-    String classPath = System.getProperty("surefire.test.class.path");
-    if (classPath == null || classPath.isBlank()) {
-      classPath = System.getProperty("java.class.path");
-    }
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    return new ProcessBuilder(
-            java.toString(),
-            "-Xmx128m",
-            "-cp",
-            classPath,
-            FilesystemUploadChild.class.getName(),
-            root.toString(),
-            spool.toString(),
-            KEY,
-            Long.toString(PART_SIZE))
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    return UploadChildren.start(
+        FilesystemUploadChild.class,
+        Map.of(),
+        root.toString(),
+        spool.toString(),
+        KEY,
+        Long.toString(PART_SIZE));
   }
 
   /** Files a reader could take for an object: neither partial uploads nor sidecars. */

@@ -24,18 +24,7 @@ public final class FilesystemUploadChild {
         args[2],
         new ObjectAttributes(null, Map.of("vigil-source", "crash"), Map.of()),
         null,
-        progress -> {
-          System.out.println(
-              "PART "
-                  + progress.uploadId()
-                  + " "
-                  + progress.partSize()
-                  + " "
-                  + progress.partsDone()
-                  + " "
-                  + progress.bytesDone());
-          System.out.flush();
-        },
+        UploadChildren::print,
         // Slow inside each part, so the kill lands while bytes are being written.
         progress -> sleep());
     System.out.println("DONE");

@@ -4,6 +4,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.testing.AzuriteFixture;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.starter.BackupClient;
@@ -230,6 +231,7 @@ final class PipelineHarness implements AutoCloseable {
           switch (name) {
             case "AWS_TEST_ID" -> "test";
             case "AWS_TEST_SECRET" -> "test-secret";
+            case AzuriteFixture.KEY_ENV -> AzuriteFixture.ACCOUNT_KEY;
             default -> ENVIRONMENT.apply(name);
           };
 
