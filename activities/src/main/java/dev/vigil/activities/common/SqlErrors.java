@@ -37,6 +37,20 @@ public final class SqlErrors {
   private SqlErrors() {}
 
   /**
+   * CATALOG_UNAVAILABLE for a catalog statement that failed: {@code catalog: <what> failed:
+   * <reason>}, the reason being why the server cannot be reached when that is it.
+   */
+  public static VigilException catalogFailure(String what, SQLException error) {
+    String reason =
+        java.util.Objects.requireNonNullElse(
+            unreachableReason(error), String.valueOf(error.getMessage()));
+    return new VigilException(
+        dev.vigil.workflows.common.ErrorType.CATALOG_UNAVAILABLE,
+        "catalog: " + what + " failed: " + reason,
+        error);
+  }
+
+  /**
    * "connection refused", "unknown host", "timed out", "no route to host", or null when the cause
    * chain holds none of those.
    */

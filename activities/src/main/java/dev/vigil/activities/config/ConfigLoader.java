@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,8 +107,9 @@ public final class ConfigLoader {
     Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
     Map<String, RetentionConfig> retention = new LinkedHashMap<>();
     Map<String, RowArchivalConfig> rowArchival = new LinkedHashMap<>();
+    Map<String, List<String>> copies = new LinkedHashMap<>();
     Map<String, SourceConfig> sources =
-        sources(top.required("sources"), repositories, validations, retention, rowArchival);
+        sources(top.required("sources"), repositories, validations, retention, rowArchival, copies);
     Map<String, DrillPlanConfig> drills = DrillConfigParser.parse(top.child("drills"), sources);
     Map<String, ScheduleConfig> schedules =
         ScheduleConfigParser.parse(
@@ -131,6 +133,7 @@ public final class ConfigLoader {
         validations,
         retention,
         rowArchival,
+        copies,
         drills,
         schedules,
         metrics,
@@ -287,7 +290,8 @@ public final class ConfigLoader {
       Map<String, S3RepositoryConfig> repositories,
       Map<String, List<ValidationConfig>> validations,
       Map<String, RetentionConfig> retention,
-      Map<String, RowArchivalConfig> rowArchival) {
+      Map<String, RowArchivalConfig> rowArchival,
+      Map<String, List<String>> copies) {
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
     for (ConfigNode source : node.entries()) {
       if (!validName(source)) {
@@ -303,6 +307,10 @@ public final class ConfigLoader {
         source.problem(
             "repository", "no repository \"" + repository + "\"; known: " + repositories.keySet());
       }
+      List<String> copyTargets = copyTargets(source, repository, repositories);
+      if (!copyTargets.isEmpty()) {
+        copies.put(source.key, copyTargets);
+      }
       String compression = source.oneOf("compression", "auto", Set.of("auto", "zstd", "none"));
       Objectives objectives = objectives(source.child("objectives"));
       if (type == null) {
@@ -316,6 +324,7 @@ public final class ConfigLoader {
         source.allow(
             "type",
             "repository",
+            "copies",
             "compression",
             "objectives",
             "retention",
@@ -340,6 +349,12 @@ public final class ConfigLoader {
                 PostgresSourceConfig.LOGICAL,
                 Set.of(PostgresSourceConfig.LOGICAL, PostgresSourceConfig.PHYSICAL));
         String checkpoint = source.oneOf("checkpoint", "fast", Set.of("fast", "spread"));
+        if (PostgresSourceConfig.PHYSICAL.equals(mode) && !copyTargets.isEmpty()) {
+          source.problem(
+              "copies",
+              "copies do not include archived WAL yet, so a copy of a physical base backup could"
+                  + " not be recovered; remove copies: or use mode: logical");
+        }
         if (PostgresSourceConfig.LOGICAL.equals(mode) && source.text("checkpoint", null) != null) {
           source.problem(
               "checkpoint",
@@ -363,6 +378,7 @@ public final class ConfigLoader {
         source.allow(
             "type",
             "repository",
+            "copies",
             "compression",
             "objectives",
             "retention",
@@ -397,6 +413,37 @@ public final class ConfigLoader {
       node.problem("", "name at least one source");
     }
     return sources;
+  }
+
+  /**
+   * The repositories a source's backups are copied to: each one configured, none its own
+   * repository, none twice.
+   */
+  private static List<String> copyTargets(
+      ConfigNode source, String repository, Map<String, S3RepositoryConfig> repositories) {
+    List<String> targets = new ArrayList<>();
+    List<String> named = source.names("copies", "[offsite]");
+    for (int i = 0; i < named.size(); i++) {
+      String target = named.get(i);
+      String at = "copies[" + i + "]";
+      if (!repositories.containsKey(target)) {
+        source.problem(
+            at,
+            "no repository \""
+                + target
+                + "\" to copy to; known: "
+                + repositories.keySet()
+                + " (add it under repositories:)");
+      } else if (target.equals(repository)) {
+        source.problem(
+            at, "\"" + target + "\" is the source's own repository; a copy must go to another one");
+      } else if (targets.contains(target)) {
+        source.problem(at, "\"" + target + "\" is named twice");
+      } else {
+        targets.add(target);
+      }
+    }
+    return targets;
   }
 
   private static String duplicateMessage(YamlTree.Duplicate duplicate) {
