@@ -356,7 +356,15 @@ class CopiesIT {
     String id =
         client.start(
             new RestoreRequest(selector, target, false, 0, "copies-it"), CLOCK.addAndGet(1000));
-    return client.await(id);
+    try {
+      // Bounded: a restore stuck retrying an unreachable repository would otherwise wait a day.
+      return harness
+          .workflowClient()
+          .newUntypedWorkflowStub(id)
+          .getResult(3, java.util.concurrent.TimeUnit.MINUTES, RestoreResult.class);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("restore " + id + " did not end within 3 minutes", e);
+    }
   }
 
   private CopyCatalog catalog() {
