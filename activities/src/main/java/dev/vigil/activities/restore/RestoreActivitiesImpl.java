@@ -5,14 +5,20 @@ import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.copy.CopyCatalog;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.copy.CopyTask;
 import dev.vigil.workflows.restore.RestoreActivities;
 import dev.vigil.workflows.restore.RestoreRecord;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.SelectedBackup;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestoreActivitiesImpl implements RestoreActivities {
   private static final Logger log = LoggerFactory.getLogger(RestoreActivitiesImpl.class);
+
+  /** How long the primary (or a copy) may take to answer the HEAD that decides a fallback. */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
 
   private final RestoreCatalog catalog;
 
@@ -128,18 +137,48 @@ public final class RestoreActivitiesImpl implements RestoreActivities {
     return selected;
   }
 
-  /** Why the object cannot be read from {@code store}, or empty if it is there. */
+  /**
+   * Why the object cannot be read from {@code store}, or empty if it is there. A store that takes
+   * longer than {@link #PROBE_TIMEOUT} to answer (a host that accepts connections and never
+   * replies) counts as unreachable: the SDK alone would retry it for minutes.
+   */
   private static Optional<String> unreadable(ObjectStore store, String key) {
+    // A thread of its own: a probe left hanging must not hold a shared pool's only thread.
+    CompletableFuture<Optional<StoredObject>> head =
+        CompletableFuture.supplyAsync(
+            () -> store.head(key),
+            probe -> {
+              Thread thread = new Thread(probe, "vigil-probe-" + store.repository());
+              thread.setDaemon(true);
+              thread.start();
+            });
     try {
-      return store.head(key).isPresent()
+      return head.get(PROBE_TIMEOUT.toSeconds(), TimeUnit.SECONDS).isPresent()
           ? Optional.empty()
           : Optional.of("object '" + key + "' is missing from bucket '" + store.bucket() + "'");
-    } catch (VigilException e) {
-      if (e.type() == ErrorType.REPOSITORY_UNAVAILABLE
-          || e.type() == ErrorType.REPOSITORY_NOT_FOUND) {
-        return Optional.of(e.getMessage());
+    } catch (TimeoutException e) {
+      head.cancel(true);
+      return Optional.of(
+          "repository '"
+              + store.repository()
+              + "' did not answer a HEAD of '"
+              + key
+              + "' within "
+              + PROBE_TIMEOUT.toSeconds()
+              + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VigilException(ErrorType.REPOSITORY_UNAVAILABLE, "interrupted probing " + key);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof VigilException failure
+          && (failure.type() == ErrorType.REPOSITORY_UNAVAILABLE
+              || failure.type() == ErrorType.REPOSITORY_NOT_FOUND)) {
+        return Optional.of(failure.getMessage());
       }
-      throw e;
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      throw new IllegalStateException(e.getCause());
     }
   }
 

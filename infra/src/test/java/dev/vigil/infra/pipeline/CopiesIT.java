@@ -267,6 +267,37 @@ class CopiesIT {
   }
 
   @Test
+  void restoreFallsBackWhenThePrimaryAcceptsConnectionsAndNeverAnswers() throws IOException {
+    backUp(config(true, null));
+    try (java.net.ServerSocket silent =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      // Connections complete in the kernel's backlog; nothing ever reads or answers them.
+      String hung = "http://127.0.0.1:" + silent.getLocalPort();
+      harness.startWorker(
+          harness.load(
+              config(true, null)
+                  .replaceFirst("endpoint: " + harness.s3.endpoint(), "endpoint: " + hung)));
+      Path target = dir.resolve("fallback-hung");
+      long started = System.nanoTime();
+
+      RestoreResult result =
+          restore(RestoreSelector.latest("models"), RestoreTarget.directory(target.toString()));
+
+      assertThat(result.status()).isEqualTo("RESTORED");
+      assertThat(result.repository()).isEqualTo("offsite");
+      assertThat(result.readNote())
+          .isEqualTo(
+              "primary repository 'main' cannot be read (repository 'main' did not answer a HEAD"
+                  + " of '"
+                  + only(harness.catalog()).objectKey()
+                  + "' within 20 s); reading the verified copy in repository 'offsite'");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
+          .isLessThan(java.time.Duration.ofSeconds(90));
+      assertSameModels(target);
+    }
+  }
+
+  @Test
   void retentionInOneRepositoryLeavesTheOthersCopy() throws IOException {
     String keepLast = "    retention:\n      keep-last: 1\n";
     String first = backUp(config(true, keepLast)).results().get(0).backupId();
