@@ -14,18 +14,16 @@ import dev.vigil.activities.source.DirectoryDumper;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.source.PostgresDumper;
 import dev.vigil.activities.store.ObjectStore;
-import dev.vigil.activities.store.S3Clients;
-import dev.vigil.activities.store.S3ObjectStore;
+import dev.vigil.activities.store.Repositories;
 import dev.vigil.workflows.common.ErrorType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import javax.sql.DataSource;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The plain services one worker process uses, built once from a validated config: one S3 client per
- * repository, one catalog, one sealer. Activities are thin adapters over these.
+ * The plain services one worker process uses, built once from a validated config: one store (and
+ * its client) per repository, one catalog, one sealer. Activities are thin adapters over these.
  */
 public final class VigilServices implements AutoCloseable {
   private final VigilConfig config;
@@ -37,7 +35,6 @@ public final class VigilServices implements AutoCloseable {
   private final Spool spool;
   private final PostgresDumper postgresDumper;
   private final DirectoryDumper directoryDumper = new DirectoryDumper();
-  private final Map<String, S3Client> clients = new LinkedHashMap<>();
   private final Map<String, ObjectStore> stores = new LinkedHashMap<>();
 
   /** Builds every service; fails with a VigilException naming what is wrong. */
@@ -59,10 +56,8 @@ public final class VigilServices implements AutoCloseable {
         .repositories()
         .forEach(
             (name, repository) -> {
-              S3Client client =
-                  S3Clients.create(repository, ref -> Secrets.resolve(ref, environment));
-              clients.put(name, client);
-              stores.put(name, new S3ObjectStore(repository, client));
+              stores.put(
+                  name, Repositories.open(repository, ref -> Secrets.resolve(ref, environment)));
             });
   }
 
@@ -141,6 +136,6 @@ public final class VigilServices implements AutoCloseable {
 
   @Override
   public void close() {
-    clients.values().forEach(S3Client::close);
+    stores.values().forEach(ObjectStore::close);
   }
 }

@@ -3,8 +3,6 @@ package dev.vigil.activities.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -23,19 +22,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-  private static final Set<String> STORAGE_CLASSES =
-      Set.of(
-          "STANDARD",
-          "REDUCED_REDUNDANCY",
-          "STANDARD_IA",
-          "ONEZONE_IA",
-          "INTELLIGENT_TIERING",
-          "GLACIER",
-          "GLACIER_IR",
-          "DEEP_ARCHIVE");
-  private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
   private final Function<String, String> environment;
   private final boolean checkLocalPaths;
@@ -102,7 +89,17 @@ public final class ConfigLoader {
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
-    Map<String, S3RepositoryConfig> repositories = repositories(top.required("repositories"));
+    Map<String, RepositoryConfig> repositories =
+        RepositoryConfigParser.parse(top.required("repositories"));
+    if (checkLocalPaths) {
+      repositories.forEach(
+          (name, repository) -> {
+            String problem = repository.localProblem();
+            if (problem != null) {
+              problems.add("repositories." + name, problem);
+            }
+          });
+    }
     EncryptionConfig encryption = encryption(top.required("encryption"));
     Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
     Map<String, RetentionConfig> retention = new LinkedHashMap<>();
@@ -177,80 +174,6 @@ public final class ConfigLoader {
     return new CatalogConfig(url, node.requiredText("user"), node.secret("password", false));
   }
 
-  private Map<String, S3RepositoryConfig> repositories(ConfigNode node) {
-    Map<String, S3RepositoryConfig> repositories = new LinkedHashMap<>();
-    for (ConfigNode repo : node.entries()) {
-      if (!validName(repo)) {
-        continue;
-      }
-      repo.allow(
-          "type",
-          "endpoint",
-          "region",
-          "bucket",
-          "prefix",
-          "storage-class",
-          "path-style-access",
-          "checksum-mode",
-          "access-key-id-env",
-          "access-key-id-file",
-          "secret-access-key-env",
-          "secret-access-key-file",
-          "part-size");
-      repo.oneOf("type", "s3", Set.of("s3"));
-      URI endpoint = null;
-      String endpointText = repo.text("endpoint", null);
-      if (endpointText != null) {
-        try {
-          endpoint = new URI(endpointText);
-          if (endpoint.getScheme() == null || endpoint.getHost() == null) {
-            repo.problem("endpoint", "expected a URL such as http://127.0.0.1:9090");
-          }
-        } catch (URISyntaxException e) {
-          repo.problem("endpoint", "expected a URL such as http://127.0.0.1:9090");
-        }
-      }
-      String bucket = repo.requiredText("bucket");
-      if (bucket != null && !BUCKET.matcher(bucket).matches()) {
-        repo.problem("bucket", "not a valid S3 bucket name: \"" + bucket + "\"");
-      }
-      String prefix = repo.text("prefix", "").replaceAll("^/+|/+$", "");
-      String storageClass = repo.oneOf("storage-class", "STANDARD", STORAGE_CLASSES);
-      String checksumMode =
-          repo.oneOf("checksum-mode", "when-supported", Set.of("when-supported", "when-required"));
-      SecretRef accessKey = repo.secret("access-key-id", false);
-      SecretRef secretKey = repo.secret("secret-access-key", false);
-      if (accessKey.isSet() != secretKey.isSet()) {
-        repo.problem(
-            "",
-            "set both access-key-id-env/-file and secret-access-key-env/-file, or neither (then"
-                + " the AWS default credential chain applies)");
-      }
-      long partSize = repo.size("part-size", 16L * 1024 * 1024);
-      if (partSize < MIN_PART_SIZE) {
-        repo.problem("part-size", "must be at least 5MiB (S3's minimum part size)");
-      }
-      repositories.put(
-          repo.key,
-          new S3RepositoryConfig(
-              repo.key,
-              endpoint,
-              repo.text("region", "us-east-1"),
-              bucket,
-              prefix,
-              storageClass,
-              repo.bool("path-style-access", false),
-              checksumMode,
-              accessKey,
-              secretKey,
-              partSize));
-    }
-    if (repositories.isEmpty() && !node.missing()) {
-      node.problem("", "name at least one repository");
-    }
-    return repositories;
-  }
-
   private EncryptionConfig encryption(ConfigNode node) {
     node.allow("key-env", "key-file", "key-id");
     int before = node.problemCount();
@@ -287,7 +210,7 @@ public final class ConfigLoader {
 
   private Map<String, SourceConfig> sources(
       ConfigNode node,
-      Map<String, S3RepositoryConfig> repositories,
+      Map<String, RepositoryConfig> repositories,
       Map<String, List<ValidationConfig>> validations,
       Map<String, RetentionConfig> retention,
       Map<String, RowArchivalConfig> rowArchival,
@@ -319,6 +242,7 @@ public final class ConfigLoader {
       RetentionConfig policy = RetentionConfigParser.parse(source);
       if (policy != null) {
         retention.put(source.key, policy);
+        archiveClassAvailable(source, policy, repositories.get(repository));
       }
       if (type.equals("postgres")) {
         source.allow(
@@ -420,7 +344,7 @@ public final class ConfigLoader {
    * repository, none twice.
    */
   private static List<String> copyTargets(
-      ConfigNode source, String repository, Map<String, S3RepositoryConfig> repositories) {
+      ConfigNode source, String repository, Map<String, RepositoryConfig> repositories) {
     List<String> targets = new ArrayList<>();
     List<String> named = source.names("copies", "[offsite]");
     for (int i = 0; i < named.size(); i++) {
@@ -469,7 +393,34 @@ public final class ConfigLoader {
     return new Objectives(node.duration("rpo"), node.duration("rto"));
   }
 
-  private static boolean validName(ConfigNode node) {
+  /**
+   * An archiving policy needs its class in the source's repository: a repository that keeps one
+   * class (a filesystem) cannot archive, and that is said now rather than when retention runs.
+   */
+  private static void archiveClassAvailable(
+      ConfigNode source, RetentionConfig policy, RepositoryConfig repository) {
+    if (repository == null
+        || (policy.archiveAfter() == null && policy.archiveUnusedAfter() == null)
+        || repository.archiveStorageClasses().contains(policy.archiveStorageClass())) {
+      return;
+    }
+    source.problem(
+        "retention",
+        "repository \""
+            + repository.name()
+            + "\" ("
+            + repository.type()
+            + ") "
+            + (repository.archiveStorageClasses().isEmpty()
+                ? "has no storage class retention can archive to"
+                : "has no storage class "
+                    + policy.archiveStorageClass()
+                    + "; it archives to "
+                    + new TreeSet<>(repository.archiveStorageClasses()))
+            + "; remove archive-after/archive-unused-after or use an s3 repository");
+  }
+
+  static boolean validName(ConfigNode node) {
     if (!NAME.matcher(node.key).matches()) {
       node.problem("", "name \"" + node.key + "\" must be lower-case letters, digits, '-' or '_'");
       return false;

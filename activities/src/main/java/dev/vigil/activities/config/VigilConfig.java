@@ -24,7 +24,7 @@ public record VigilConfig(
     TemporalConfig temporal,
     WorkerConfig worker,
     CatalogConfig catalog,
-    Map<String, S3RepositoryConfig> repositories,
+    Map<String, RepositoryConfig> repositories,
     EncryptionConfig encryption,
     Map<String, SourceConfig> sources,
     Map<String, List<ValidationConfig>> validations,

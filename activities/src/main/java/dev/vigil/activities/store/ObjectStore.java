@@ -16,9 +16,11 @@ import java.util.function.LongConsumer;
 /**
  * A bucket (and key prefix) backups are stored in. Thread-safe. Failures are {@code
  * VigilException}s: REPOSITORY_NOT_FOUND for a missing bucket or denied access,
- * REPOSITORY_UNAVAILABLE for what a retry can fix.
+ * REPOSITORY_UNAVAILABLE for what a retry can fix. Each kind of repository ({@link Repositories})
+ * is one implementation; what a kind cannot do (cold restore, storage classes it lacks) it answers
+ * per method, as documented there.
  */
-public interface ObjectStore {
+public interface ObjectStore extends AutoCloseable {
 
   /** The bucket name, for references and messages. */
   String bucket();
@@ -153,4 +155,8 @@ public interface ObjectStore {
 
   /** Whether the object can be read now: not in an archive class, or restored. */
   ColdRestoreState restoreState(String key);
+
+  /** Releases the store's client, if it owns one; the store is not used afterwards. */
+  @Override
+  default void close() {}
 }

@@ -6,6 +6,7 @@ import dev.vigil.activities.config.SecretRef;
 import dev.vigil.activities.config.Secrets;
 import dev.vigil.workflows.common.ErrorType;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -13,6 +14,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,6 +54,14 @@ public final class S3Clients {
    *     reference (never the value); that becomes an INVALID_CONFIG failure.
    */
   public static S3Client create(S3RepositoryConfig config, Function<SecretRef, String> secrets) {
+    return create(config, secrets, List.of());
+  }
+
+  /** As {@link #create(S3RepositoryConfig, Function)}, with interceptors that see each request. */
+  static S3Client create(
+      S3RepositoryConfig config,
+      Function<SecretRef, String> secrets,
+      List<ExecutionInterceptor> interceptors) {
     var builder =
         S3Client.builder()
             .httpClientBuilder(ApacheHttpClient.builder().maxConnections(MAX_CONNECTIONS))
@@ -70,7 +80,12 @@ public final class S3Clients {
                     override
                         .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
                         .apiCallTimeout(API_CALL_TIMEOUT)
-                        .retryStrategy(retry -> retry.maxAttempts(MAX_ATTEMPTS)));
+                        .retryStrategy(retry -> retry.maxAttempts(MAX_ATTEMPTS))
+                        .executionInterceptors(interceptors));
+    if ("gcs".equals(config.type())) {
+      // GCS's XML API knows no aws-chunked bodies: a plain body with its length, as before 2.30.
+      builder.serviceConfiguration(service -> service.chunkedEncodingEnabled(false));
+    }
     if (config.region() != null && !config.region().isBlank()) {
       builder.region(Region.of(config.region()));
     } else if (config.endpoint() != null) {

@@ -2,6 +2,7 @@ package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.activities.config.SecretRef;
 import dev.vigil.workflows.backup.UploadProgress;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.EOFException;
@@ -10,8 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -23,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -75,6 +75,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3Client s3;
   private final String prefix;
   private final long progressEveryNanos;
+  private final S3Client owned;
 
   /**
    * @param config the repository
@@ -86,10 +87,33 @@ public final class S3ObjectStore implements ObjectStore {
 
   /** A store that reports progress within a part at most every {@code progressEvery}. */
   S3ObjectStore(S3RepositoryConfig config, S3Client s3, Duration progressEvery) {
+    this(config, s3, progressEvery, null);
+  }
+
+  private S3ObjectStore(
+      S3RepositoryConfig config, S3Client s3, Duration progressEvery, S3Client owned) {
+    this.owned = owned;
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
     this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
+  }
+
+  /**
+   * A store with its own client, closed by {@link #close()}.
+   *
+   * @param secrets as for {@link S3Clients#create(S3RepositoryConfig, Function)}
+   */
+  public static S3ObjectStore open(S3RepositoryConfig config, Function<SecretRef, String> secrets) {
+    S3Client client = S3Clients.create(config, secrets);
+    return new S3ObjectStore(config, client, PartProgress.EVERY, client);
+  }
+
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.close();
+    }
   }
 
   @Override
@@ -152,7 +176,7 @@ public final class S3ObjectStore implements ObjectStore {
       UploadProgress resumeFrom,
       Consumer<UploadProgress> onPart,
       Consumer<UploadProgress> whilePart) {
-    long size = sizeOf(file);
+    long size = SpoolFiles.sizeOf(file);
     if (size == 0) {
       // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
       putFile(file, key, attributes);
@@ -194,7 +218,7 @@ public final class S3ObjectStore implements ObjectStore {
           parts.add(alreadyUploaded);
           continue;
         }
-        requireUnchanged(file, size, key);
+        SpoolFiles.requireUnchanged(file, size, key);
         // A part takes seconds on a slow link: progress within it keeps a display moving.
         UploadProgress before =
             new UploadProgress(key, uploadId, partSize, partNumber - 1, offset, size);
@@ -228,7 +252,9 @@ public final class S3ObjectStore implements ObjectStore {
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
       VigilException failure =
-          spoolChanged(file, size) ? spoolChangedFailure(file, key) : failure("upload", key, e);
+          SpoolFiles.spoolChanged(file, size)
+              ? SpoolFiles.spoolChangedFailure(file, key)
+              : failure("upload", key, e);
       if (!failure.type().retryable()) {
         // No retry can finish this upload; do not leave its parts to be billed.
         abortQuietly(key, uploadId);
@@ -244,7 +270,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public void putFile(Path file, String key, ObjectAttributes attributes) {
-    long size = sizeOf(file);
+    long size = SpoolFiles.sizeOf(file);
     putObject(key, attributes, region(file, 0, size), size, "upload");
   }
 
@@ -484,6 +510,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public CopyOutcome copy(String sourceKey, String targetKey, String storageClass) {
+    boolean gcs = "gcs".equals(config.type());
     try {
       HeadObjectResponse source =
           s3.headObject(request -> request.bucket(config.bucket()).key(sourceKey));
@@ -502,7 +529,8 @@ public final class S3ObjectStore implements ObjectStore {
                           .storageClass(storageClass)
                           .metadataDirective(MetadataDirective.COPY)
                           .taggingDirective(TaggingDirective.COPY)
-                          .checksumAlgorithm(ChecksumAlgorithm.SHA256))
+                          // GCS's XML API has no x-amz-checksum-algorithm: not asked there.
+                          .checksumAlgorithm(gcs ? null : ChecksumAlgorithm.SHA256))
               .copyObjectResult();
       return new CopyOutcome(
           targetKey,
@@ -881,42 +909,6 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static Map<String, String> metadata(ObjectAttributes attributes) {
     return attributes == null || attributes.metadata() == null ? Map.of() : attributes.metadata();
-  }
-
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (NoSuchFileException e) {
-      throw new VigilException(
-          ErrorType.SPOOL_MISSING, "spool file " + file + " to upload does not exist", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the size of spool file " + file, e);
-    }
-  }
-
-  /** Fails if the spool file is gone or has changed size since the upload began. */
-  private static void requireUnchanged(Path file, long size, String key) {
-    if (spoolChanged(file, size)) {
-      throw spoolChangedFailure(file, key);
-    }
-  }
-
-  private static boolean spoolChanged(Path file, long size) {
-    try {
-      return Files.size(file) != size;
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  private static VigilException spoolChangedFailure(Path file, String key) {
-    return new VigilException(
-        ErrorType.SPOOL_MISSING,
-        "spool file "
-            + file
-            + " disappeared or changed size while it was uploaded to '"
-            + key
-            + "'; the backup must be dumped again");
   }
 
   private static String trimSlashes(String value) {

@@ -67,7 +67,7 @@ class ConfigLoaderTest {
     DirectorySourceConfig models = (DirectorySourceConfig) config.sources().get("models");
     assertThat(models.path()).isEqualTo(dir.resolve("data/models"));
     assertThat(models.compression()).isEqualTo("none");
-    S3RepositoryConfig main = config.repositories().get("main");
+    S3RepositoryConfig main = (S3RepositoryConfig) config.repositories().get("main");
     assertThat(main.prefix()).isEqualTo("prod");
     assertThat(main.partSizeBytes()).isEqualTo(8L * 1024 * 1024);
     assertThat(main.checksumMode()).isEqualTo("when-required");

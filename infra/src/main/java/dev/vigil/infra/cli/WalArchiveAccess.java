@@ -4,13 +4,14 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.PostgresSourceConfig;
-import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.activities.config.RepositoryConfig;
+import dev.vigil.activities.config.Secrets;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
-import dev.vigil.activities.store.S3Clients;
-import dev.vigil.activities.store.S3ObjectStore;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.Repositories;
 import dev.vigil.activities.wal.WalArchive;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * What {@code wal-push} and {@code wal-fetch} share: a source's WAL archive built from vigil.yaml
@@ -43,11 +43,11 @@ final class WalArchiveAccess implements AutoCloseable {
   static final int UNAVAILABLE = 3;
   static final int FATAL = 128;
 
-  private final S3Client client;
+  private final ObjectStore store;
   private final WalArchive archive;
 
-  private WalArchiveAccess(S3Client client, WalArchive archive) {
-    this.client = client;
+  private WalArchiveAccess(ObjectStore store, WalArchive archive) {
+    this.store = store;
     this.archive = archive;
   }
 
@@ -85,19 +85,15 @@ final class WalArchiveAccess implements AutoCloseable {
               + source.type()
               + " source; WAL archiving is for postgres sources");
     }
-    S3RepositoryConfig repository = loaded.repositories().get(source.repository());
+    RepositoryConfig repository = loaded.repositories().get(source.repository());
     EncryptionKey key = EncryptionKey.load(loaded.encryption(), System::getenv);
-    S3Client client = S3Clients.create(repository);
+    ObjectStore store = Repositories.open(repository, ref -> Secrets.resolve(ref, System::getenv));
     // One zstd thread: PostgreSQL runs one archive_command at a time, the CPU belongs to the
     // server.
     Sealer sealer = new Sealer(key, 3, 1);
     return new WalArchiveAccess(
-        client,
-        new WalArchive(
-            new S3ObjectStore(repository, client),
-            sealer,
-            sourceName,
-            Path.of(System.getProperty("java.io.tmpdir"))));
+        store,
+        new WalArchive(store, sealer, sourceName, Path.of(System.getProperty("java.io.tmpdir"))));
   }
 
   WalArchive archive() {
@@ -106,7 +102,7 @@ final class WalArchiveAccess implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    store.close();
   }
 
   /**

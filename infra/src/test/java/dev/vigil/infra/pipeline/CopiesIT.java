@@ -204,6 +204,41 @@ class CopiesIT {
   }
 
   @Test
+  void copyIntoAFilesystemRepositoryIsVerifiedAndRestores() throws IOException {
+    Path disk = Files.createDirectories(dir.resolve("offsite-disk"));
+    String yaml =
+        config(true, null)
+            .replace(
+                """
+                  offsite:
+                    endpoint: %s
+                    bucket: %s
+                    path-style-access: true
+                    access-key-id-env: AWS_TEST_ID
+                    secret-access-key-env: AWS_TEST_SECRET
+                """
+                    .formatted(harness.s3.endpoint(), offsite),
+                "  offsite:\n    type: filesystem\n    path: " + disk + "\n");
+
+    PlanResult run = backUp(yaml);
+
+    BackupRecord backup = only(harness.catalog());
+    assertThat(run.copies()).extracting(CopyReport::status).containsOnly("VERIFIED").hasSize(2);
+    assertThat(copy(backup.backupId()).sha256()).isEqualTo(backup.sha256());
+    harness.s3.flipBitOnDisk(harness.bucket, backup.objectKey(), 100);
+    Path target = dir.resolve("from-disk");
+
+    RestoreResult result =
+        restore(
+            new RestoreSelector("models", null, 0, null, "offsite"),
+            RestoreTarget.directory(target.toString()));
+
+    assertThat(result.status()).isEqualTo("RESTORED");
+    assertThat(result.repository()).isEqualTo("offsite");
+    assertSameModels(target);
+  }
+
+  @Test
   void restoreReadsTheNamedRepository() throws IOException {
     backUp(config(true, null));
     BackupRecord backup = only(harness.catalog());

@@ -29,6 +29,8 @@ public enum ErrorType {
   REPOSITORY_UNAVAILABLE(true),
   /** The bucket does not exist or Vigil may not write to it. */
   REPOSITORY_NOT_FOUND(false),
+  /** An object key that would leave its repository ({@code ..}, absolute) or is reserved. */
+  OBJECT_KEY_INVALID(false),
   /** The encryption key is missing, unreadable, of the wrong length, or not the one used. */
   ENCRYPTION_KEY_INVALID(false),
   /** The spool filesystem on the worker host is full. */

@@ -1,0 +1,22 @@
+package dev.vigil.activities.store;
+
+import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.activities.testing.S3MockFixture;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The {@link ObjectStoreContract} for S3, against S3Mock over HTTP. */
+class S3ObjectStoreContractIT extends ObjectStoreContract {
+  private static S3ObjectStore store;
+
+  @BeforeAll
+  static void startS3Mock() {
+    S3MockFixture s3mock = S3MockFixture.get();
+    S3RepositoryConfig base = s3mock.repositoryConfig(s3mock.newBucket("contract"));
+    store = new S3ObjectStore(base, s3mock.client());
+  }
+
+  @Override
+  ObjectStore store() {
+    return store;
+  }
+}
