@@ -8,6 +8,7 @@ import dev.vigil.activities.check.RepositoryChecks;
 import dev.vigil.activities.check.WalGauges;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
+import dev.vigil.activities.copy.CopyActivitiesImpl;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
 import dev.vigil.activities.repair.OrphanSweeper;
 import dev.vigil.activities.repair.SweepReport;
@@ -153,7 +154,8 @@ public final class VigilWorker implements AutoCloseable {
         new BackupActivitiesImpl(services),
         new RestoreActivitiesImpl(services),
         drills,
-        new RetentionActivitiesImpl(services));
+        new RetentionActivitiesImpl(services),
+        new CopyActivitiesImpl(services));
     host.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();

@@ -74,8 +74,13 @@ public final class BackupActivitiesImpl implements BackupActivities {
           for (String name : new LinkedHashSet<>(names)) {
             sources.add(ref(services.source(name)));
           }
+          List<String> copied =
+              sources.stream()
+                  .map(SourceRef::name)
+                  .filter(name -> !services.config().copiesOf(name).isEmpty())
+                  .toList();
           return new ResolvedPlan(
-              request.plan(), sources, services.config().worker().maxParallelSources());
+              request.plan(), sources, services.config().worker().maxParallelSources(), copied);
         });
   }
 

@@ -118,6 +118,37 @@ final class CheckCatalog {
     }
   }
 
+  /** A copy in a second repository that accounts for a stored object there. */
+  record CopyClaim(String source, String itemId) {}
+
+  /**
+   * Per copy repository, the object keys its copies hold (backups' data and manifest objects, set
+   * manifests): copied, verified, failed (the next run writes it again) or being pruned. A pruned
+   * copy claims nothing.
+   */
+  Map<String, Map<String, CopyClaim>> copies() {
+    String sql =
+        "SELECT repository, source, item_id, object_key, manifest_key FROM vigil.backup_copy"
+            + " WHERE state IN ('COPIED', 'VERIFIED', 'FAILED', 'PRUNING')";
+    Map<String, Map<String, CopyClaim>> copies = new LinkedHashMap<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement query = connection.prepareStatement(sql);
+        ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        Map<String, CopyClaim> keys =
+            copies.computeIfAbsent(rows.getString("repository"), name -> new LinkedHashMap<>());
+        CopyClaim claim = new CopyClaim(rows.getString("source"), rows.getString("item_id"));
+        keys.put(rows.getString("object_key"), claim);
+        if (rows.getString("manifest_key") != null) {
+          keys.put(rows.getString("manifest_key"), claim);
+        }
+      }
+      return copies;
+    } catch (SQLException e) {
+      throw failure("listing copies", e);
+    }
+  }
+
   private static VigilException failure(String action, SQLException error) {
     return SqlErrors.catalogFailure(action, error);
   }

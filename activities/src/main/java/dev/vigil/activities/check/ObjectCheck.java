@@ -88,6 +88,7 @@ final class ObjectCheck {
     Map<String, Listing> listings = list(sources);
     Map<String, CheckCatalog.Backup> backups = catalog.backups();
     Map<String, CheckCatalog.BackupSet> sets = all ? catalog.sets() : Map.of();
+    Map<String, Map<String, CheckCatalog.CopyClaim>> copies = catalog.copies();
     Map<String, Tally> tallies = new TreeMap<>();
     for (String source : all ? sourceRepositories.keySet() : sources) {
       tallies.put(source, new Tally());
@@ -145,7 +146,15 @@ final class ObjectCheck {
     }
 
     for (Map.Entry<String, Listing> entry : listings.entrySet()) {
-      orphans(entry.getKey(), entry.getValue(), backups, sets, all, tallies, setTally);
+      orphans(
+          entry.getKey(),
+          entry.getValue(),
+          backups,
+          sets,
+          copies.getOrDefault(entry.getKey(), Map.of()),
+          all,
+          tallies,
+          setTally);
     }
 
     if (readData) {
@@ -308,13 +317,14 @@ final class ObjectCheck {
       Listing listing,
       Map<String, CheckCatalog.Backup> backups,
       Map<String, CheckCatalog.BackupSet> sets,
+      Map<String, CheckCatalog.CopyClaim> copied,
       boolean all,
       Map<String, Tally> tallies,
       Tally setTally) {
     ObjectStore store = listing.store();
     String root = store.key("");
     for (ListedObject object : listing.objects().values()) {
-      Owner owner = owner(store, root, object.key(), backups, sets);
+      Owner owner = owner(store, root, object.key(), backups, sets, copied);
       if (owner.why() == null || store.head(object.key()).isEmpty()) {
         // Accounted for, or deleted since the listing (a prune in flight).
         continue;
@@ -346,7 +356,7 @@ final class ObjectCheck {
                   + ") unless something other than Vigil owns it"));
     }
     for (OpenUpload upload : listing.uploads()) {
-      Owner owner = owner(store, root, upload.key(), backups, sets);
+      Owner owner = owner(store, root, upload.key(), backups, sets, copied);
       if (owner.running()
           || store.openUploads(upload.key()).stream()
               .noneMatch(open -> open.uploadId().equals(upload.uploadId()))) {
@@ -396,7 +406,13 @@ final class ObjectCheck {
       String root,
       String key,
       Map<String, CheckCatalog.Backup> backups,
-      Map<String, CheckCatalog.BackupSet> sets) {
+      Map<String, CheckCatalog.BackupSet> sets,
+      Map<String, CheckCatalog.CopyClaim> copied) {
+    CheckCatalog.CopyClaim copy = copied.get(key);
+    if (copy != null) {
+      // A copy of a backup or set manifest of another repository, kept under its original key.
+      return Owner.accounted(copy.source(), copy.itemId(), false);
+    }
     String relative = key.startsWith(root) ? key.substring(root.length()) : key;
     String[] parts = relative.split("/", -1);
     if (parts.length == 2 && parts[0].equals("sets")) {

@@ -107,8 +107,9 @@ public final class ConfigLoader {
     Map<String, List<ValidationConfig>> validations = new LinkedHashMap<>();
     Map<String, RetentionConfig> retention = new LinkedHashMap<>();
     Map<String, RowArchivalConfig> rowArchival = new LinkedHashMap<>();
+    Map<String, List<String>> copies = new LinkedHashMap<>();
     Map<String, SourceConfig> sources =
-        sources(top.required("sources"), repositories, validations, retention, rowArchival);
+        sources(top.required("sources"), repositories, validations, retention, rowArchival, copies);
     Map<String, DrillPlanConfig> drills = DrillConfigParser.parse(top.child("drills"), sources);
     Map<String, ScheduleConfig> schedules =
         ScheduleConfigParser.parse(
@@ -132,6 +133,7 @@ public final class ConfigLoader {
         validations,
         retention,
         rowArchival,
+        copies,
         drills,
         schedules,
         metrics,
@@ -258,7 +260,8 @@ public final class ConfigLoader {
       Map<String, RepositoryConfig> repositories,
       Map<String, List<ValidationConfig>> validations,
       Map<String, RetentionConfig> retention,
-      Map<String, RowArchivalConfig> rowArchival) {
+      Map<String, RowArchivalConfig> rowArchival,
+      Map<String, List<String>> copies) {
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
     for (ConfigNode source : node.entries()) {
       if (!validName(source)) {
@@ -274,6 +277,10 @@ public final class ConfigLoader {
         source.problem(
             "repository", "no repository \"" + repository + "\"; known: " + repositories.keySet());
       }
+      List<String> copyTargets = copyTargets(source, repository, repositories);
+      if (!copyTargets.isEmpty()) {
+        copies.put(source.key, copyTargets);
+      }
       String compression = source.oneOf("compression", "auto", Set.of("auto", "zstd", "none"));
       Objectives objectives = objectives(source.child("objectives"));
       if (type == null) {
@@ -285,8 +292,7 @@ public final class ConfigLoader {
         archiveClassAvailable(source, policy, repositories.get(repository));
       }
       SourceDriver driver = SourceDrivers.STANDARD.forType(type).orElseThrow();
-      sources.put(
-          source.key,
+      SourceConfig parsed =
           driver.parse(
               new SourceSpec(
                   source,
@@ -295,12 +301,52 @@ public final class ConfigLoader {
                   objectives,
                   checkLocalPaths,
                   validations,
-                  rowArchival)));
+                  rowArchival));
+      if (parsed instanceof PostgresSourceConfig postgres
+          && postgres.physical()
+          && !copyTargets.isEmpty()) {
+        source.problem(
+            "copies",
+            "copies do not include archived WAL yet, so a copy of a physical base backup could"
+                + " not be recovered; remove copies: or use mode: logical");
+      }
+      sources.put(source.key, parsed);
     }
     if (sources.isEmpty() && !node.missing()) {
       node.problem("", "name at least one source");
     }
     return sources;
+  }
+
+  /**
+   * The repositories a source's backups are copied to: each one configured, none its own
+   * repository, none twice.
+   */
+  private static List<String> copyTargets(
+      ConfigNode source, String repository, Map<String, RepositoryConfig> repositories) {
+    List<String> targets = new ArrayList<>();
+    List<String> named = source.names("copies", "[offsite]");
+    for (int i = 0; i < named.size(); i++) {
+      String target = named.get(i);
+      String at = "copies[" + i + "]";
+      if (!repositories.containsKey(target)) {
+        source.problem(
+            at,
+            "no repository \""
+                + target
+                + "\" to copy to; known: "
+                + repositories.keySet()
+                + " (add it under repositories:)");
+      } else if (target.equals(repository)) {
+        source.problem(
+            at, "\"" + target + "\" is the source's own repository; a copy must go to another one");
+      } else if (targets.contains(target)) {
+        source.problem(at, "\"" + target + "\" is named twice");
+      } else {
+        targets.add(target);
+      }
+    }
+    return targets;
   }
 
   private static String duplicateMessage(YamlTree.Duplicate duplicate) {

@@ -227,6 +227,31 @@ public final class ConfigNode {
   }
 
   /**
+   * A list of names (such as repository names); anything not a non-blank string is a problem naming
+   * the element: {@code sources.appdb.copies[1]}.
+   */
+  List<String> names(String field, String example) {
+    JsonNode node = field(field);
+    if (node == null) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      problem(field, "expected a list such as " + example + ", got " + given(node));
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode element = node.get(i);
+      if (!element.isTextual() || element.asText().isBlank()) {
+        problem(field + "[" + i + "]", "expected a name, got " + element);
+      } else {
+        names.add(element.asText());
+      }
+    }
+    return names;
+  }
+
+  /**
    * A list of absolute paths (normalized). Relative paths, {@code ..} segments and anything not a
    * string are problems naming the element: {@code worker.restore-roots[1]}.
    */

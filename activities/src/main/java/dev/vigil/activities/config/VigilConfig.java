@@ -11,6 +11,8 @@ import java.util.Map;
  * @param validations per source name: queries a restored database must pass
  * @param retention per source name: its retention policy (sources without one are absent)
  * @param rowArchival per source name: its row archival (sources without one are absent)
+ * @param copies per source name: the repositories its archived backups are copied to, besides its
+ *     own (sources without copies are absent)
  * @param drills per drill plan name
  * @param schedules per schedule name: the declared ones, else the defaults
  * @param metrics the worker's metrics and health endpoint
@@ -28,6 +30,7 @@ public record VigilConfig(
     Map<String, List<ValidationConfig>> validations,
     Map<String, RetentionConfig> retention,
     Map<String, RowArchivalConfig> rowArchival,
+    Map<String, List<String>> copies,
     Map<String, DrillPlanConfig> drills,
     Map<String, ScheduleConfig> schedules,
     MetricsConfig metrics,
@@ -46,5 +49,10 @@ public record VigilConfig(
           }
         });
     return names;
+  }
+
+  /** The repositories {@code source}'s backups are copied to; empty for none. */
+  public List<String> copiesOf(String source) {
+    return copies.getOrDefault(source, List.of());
   }
 }

@@ -19,7 +19,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -148,6 +147,107 @@ public final class RestoreCatalog {
             + "', ending at LSN "
             + oldest.get().stopLsn
             + "; pick a later --lsn");
+  }
+
+  /**
+   * The backup {@code selector} names among those with a VERIFIED copy in {@code repository} (a
+   * copy repository, not the source's own), read from there: by id, else the newest of its source
+   * consistent at or before {@code atMillis}. The backup's primary may be pruned meanwhile; the
+   * copy stands on its own. BACKUP_NOT_FOUND when there is no such copy.
+   */
+  public SelectedBackup selectCopy(RestoreSelector selector, String repository) {
+    String verified =
+        " backup_id IN (SELECT item_id FROM vigil.backup_copy WHERE item_kind = 'backup'"
+            + " AND repository = ? AND state = 'VERIFIED')";
+    Optional<Row> chosen;
+    if (selector.backupId() != null && !selector.backupId().isBlank()) {
+      chosen =
+          first(
+              "SELECT " + COLUMNS + " FROM vigil.backup WHERE backup_id = ? AND" + verified,
+              selector.backupId(),
+              repository);
+      if (chosen.isEmpty()) {
+        throw new VigilException(
+            ErrorType.BACKUP_NOT_FOUND,
+            "backup '"
+                + selector.backupId()
+                + "' has no verified copy in repository '"
+                + repository
+                + "'; run a backup of its source to copy it, or leave out --repository");
+      }
+    } else if (selector.source() == null || selector.source().isBlank()) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG, "a restore names a source or a backup id; it named neither");
+    } else if (selector.recovery() != null
+        && RecoveryTarget.LSN.equals(selector.recovery().kind())) {
+      throw new VigilException(
+          ErrorType.INVALID_CONFIG,
+          "--lsn needs archived WAL, which copies do not hold; leave out --repository");
+    } else {
+      chosen =
+          selector.atMillis() > 0
+              ? first(
+                  "SELECT "
+                      + COLUMNS
+                      + " FROM vigil.backup WHERE source = ? AND consistent_at <= ? AND"
+                      + verified
+                      + " ORDER BY consistent_at DESC LIMIT 1",
+                  selector.source(),
+                  new Timestamp(selector.atMillis()),
+                  repository)
+              : first(
+                  "SELECT "
+                      + COLUMNS
+                      + " FROM vigil.backup WHERE source = ? AND"
+                      + verified
+                      + " ORDER BY consistent_at DESC LIMIT 1",
+                  selector.source(),
+                  repository);
+      if (chosen.isEmpty()) {
+        throw new VigilException(
+            ErrorType.BACKUP_NOT_FOUND,
+            "source '"
+                + selector.source()
+                + "' has no verified copy in repository '"
+                + repository
+                + "'"
+                + (selector.atMillis() > 0
+                    ? " consistent at or before " + Instant.ofEpochMilli(selector.atMillis())
+                    : "")
+                + "; check copies: of the source, or leave out --repository");
+      }
+    }
+    Row row = chosen.get();
+    if (selector.source() != null
+        && !selector.source().isBlank()
+        && !selector.source().equals(row.source)) {
+      throw new VigilException(
+          ErrorType.BACKUP_NOT_FOUND,
+          "backup '"
+              + row.backupId
+              + "' is of source '"
+              + row.source
+              + "', not '"
+              + selector.source()
+              + "'");
+    }
+    return row.selected().readFrom(repository, copyBucket(row.backupId, repository), null);
+  }
+
+  private String copyBucket(String backupId, String repository) {
+    String sql =
+        "SELECT bucket FROM vigil.backup_copy WHERE item_kind = 'backup' AND item_id = ?"
+            + " AND repository = ?";
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, backupId);
+      query.setString(2, repository);
+      try (ResultSet row = query.executeQuery()) {
+        return row.next() ? row.getString(1) : null;
+      }
+    } catch (SQLException e) {
+      throw failure("looking up the copy of " + backupId, e);
+    }
   }
 
   /** The archived backups of a backup set (one per source), in source order. */
@@ -326,10 +426,7 @@ public final class RestoreCatalog {
   }
 
   private static VigilException failure(String what, SQLException e) {
-    String reason =
-        Objects.requireNonNullElse(SqlErrors.unreachableReason(e), String.valueOf(e.getMessage()));
-    return new VigilException(
-        ErrorType.CATALOG_UNAVAILABLE, "catalog: " + what + " failed: " + reason, e);
+    return SqlErrors.catalogFailure(what, e);
   }
 
   /** One row of {@code vigil.restore}, as stored. */

@@ -196,7 +196,13 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
       }
     }
     WalExpiry wal = policy == null ? null : planWal(source, decisions);
-    return new SourcePlan(source.name(), source.kind(), decisions, local, months, wal);
+    // Copies are pruned by the same keep rules, in each copy repository on its own.
+    List<String> copyRepositories =
+        policy != null && policy.hasKeepRule()
+            ? services.config().copiesOf(source.name())
+            : List.of();
+    return new SourcePlan(
+        source.name(), source.kind(), decisions, local, months, wal, copyRepositories);
   }
 
   /**

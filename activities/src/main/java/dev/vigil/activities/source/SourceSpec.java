@@ -29,7 +29,7 @@ public record SourceSpec(
 
   /** Keys every source may have, whatever its type. */
   public static final List<String> SHARED_KEYS =
-      List.of("type", "repository", "compression", "objectives", "retention");
+      List.of("type", "repository", "copies", "compression", "objectives", "retention");
 
   /** The source's name. */
   public String name() {

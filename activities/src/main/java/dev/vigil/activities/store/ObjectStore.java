@@ -1,12 +1,17 @@
 package dev.vigil.activities.store;
 
 import dev.vigil.workflows.backup.UploadProgress;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * A bucket (and key prefix) backups are stored in. Thread-safe. Failures are {@code
@@ -63,6 +68,39 @@ public interface ObjectStore extends AutoCloseable {
 
   /** Uploads a small file (a manifest) in one request. */
   void putFile(Path file, String key, ObjectAttributes attributes);
+
+  /**
+   * Writes an object of {@code size} bytes read from {@code content}, typically another
+   * repository's object (a copy: GET → PUT). {@code content} may be opened more than once for the
+   * same range (a signed or retried request reads its body again). {@code progress} hears the bytes
+   * written so far, for heartbeats. This default stages the content in a temporary file and uploads
+   * that; stores that can stream ranges straight through override it.
+   */
+  default void putFrom(
+      RangeSource content,
+      long size,
+      String key,
+      ObjectAttributes attributes,
+      LongConsumer progress) {
+    Path staged = null;
+    try {
+      staged = Files.createTempFile("vigil-copy-", ".part");
+      try (InputStream in = content.open(0)) {
+        Files.copy(in, staged, StandardCopyOption.REPLACE_EXISTING);
+      }
+      uploadFile(staged, key, attributes, null, part -> progress.accept(part.bytesDone()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stage the copy of " + key + ": " + e.getMessage(), e);
+    } finally {
+      if (staged != null) {
+        try {
+          Files.deleteIfExists(staged);
+        } catch (IOException e) {
+          // Only disk space in the temporary directory; nothing refers to it.
+        }
+      }
+    }
+  }
 
   /** Streams an object's content; the caller closes the stream. */
   InputStream open(String key);

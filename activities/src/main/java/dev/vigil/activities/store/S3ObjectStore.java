@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -270,6 +271,12 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public void putFile(Path file, String key, ObjectAttributes attributes) {
     long size = SpoolFiles.sizeOf(file);
+    putObject(key, attributes, region(file, 0, size), size, "upload");
+  }
+
+  /** One PUT of {@code size} bytes with the object's class, tags and metadata. */
+  private void putObject(
+      String key, ObjectAttributes attributes, ContentStreamProvider body, long size, String verb) {
     try {
       s3.putObject(
           request ->
@@ -280,10 +287,72 @@ public final class S3ObjectStore implements ObjectStore {
                   .storageClass(storageClass(attributes))
                   .tagging(tagging(attributes))
                   .metadata(metadata(attributes)),
-          RequestBody.fromContentProvider(region(file, 0, size), size, CONTENT_TYPE));
+          RequestBody.fromContentProvider(body, size, CONTENT_TYPE));
     } catch (SdkException e) {
-      throw failure("upload", key, e);
+      throw failure(verb, key, e);
     }
+  }
+
+  /**
+   * Streams {@code content} in: one PUT, or a multipart upload whose every part reads its own range
+   * of {@code content} (a ranged GET of the source object), so neither memory nor disk holds the
+   * object and a part the SDK sends again re-reads its range.
+   */
+  @Override
+  public void putFrom(
+      RangeSource content,
+      long size,
+      String key,
+      ObjectAttributes attributes,
+      LongConsumer progress) {
+    long partSize = partSizeFor(size);
+    if (size <= partSize) {
+      putObject(key, attributes, range(content, 0, size), size, "copy into");
+      progress.accept(size);
+      return;
+    }
+    abortOpenUploads(key);
+    String uploadId = createUpload(key, attributes);
+    int partCount = (int) ((size + partSize - 1) / partSize);
+    try {
+      List<CompletedPart> parts = new ArrayList<>(partCount);
+      for (int partNumber = 1; partNumber <= partCount; partNumber++) {
+        long offset = (partNumber - 1) * partSize;
+        long length = Math.min(partSize, size - offset);
+        int number = partNumber;
+        UploadPartResponse response =
+            s3.uploadPart(
+                request ->
+                    request
+                        .bucket(config.bucket())
+                        .key(key)
+                        .uploadId(uploadId)
+                        .partNumber(number)
+                        .contentLength(length),
+                RequestBody.fromContentProvider(
+                    range(content, offset, length), length, CONTENT_TYPE));
+        parts.add(completed(partNumber, response));
+        progress.accept(offset + length);
+      }
+      s3.completeMultipartUpload(
+          request ->
+              request
+                  .bucket(config.bucket())
+                  .key(key)
+                  .uploadId(uploadId)
+                  .multipartUpload(upload -> upload.parts(parts)));
+    } catch (SdkException e) {
+      abortQuietly(key, uploadId);
+      throw failure("copy into", key, e);
+    } catch (RuntimeException e) {
+      abortQuietly(key, uploadId);
+      throw e;
+    }
+  }
+
+  /** {@code length} bytes of {@code content} from {@code offset}, opened anew on every read. */
+  private static ContentStreamProvider range(RangeSource content, long offset, long length) {
+    return () -> new BoundedInputStream(content.open(offset), length);
   }
 
   @Override
@@ -626,7 +695,11 @@ public final class S3ObjectStore implements ObjectStore {
                     .contentLength(length),
             RequestBody.fromContentProvider(
                 region(file, offset, length, progress), length, CONTENT_TYPE));
-    // The checksums the SDK sent (CRC32 by default) must be repeated on completion.
+    return completed(partNumber, response);
+  }
+
+  /** The checksums the SDK sent (CRC32 by default) must be repeated on completion. */
+  private static CompletedPart completed(int partNumber, UploadPartResponse response) {
     return CompletedPart.builder()
         .partNumber(partNumber)
         .eTag(response.eTag())
@@ -930,6 +1003,44 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() throws IOException {
       channel.close();
+    }
+  }
+
+  /** The first {@code length} bytes of a stream; closing it closes the stream (ends the GET). */
+  private static final class BoundedInputStream extends InputStream {
+    private final InputStream in;
+    private long remaining;
+
+    BoundedInputStream(InputStream in, long length) {
+      this.in = in;
+      this.remaining = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] single = new byte[1];
+      return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int off, int len) throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      if (len == 0) {
+        return 0;
+      }
+      int read = in.read(buffer, off, (int) Math.min(len, remaining));
+      if (read < 0) {
+        throw new EOFException(remaining + " bytes short: the object being copied ended early");
+      }
+      remaining -= read;
+      return read;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 }

@@ -108,7 +108,7 @@ class ConfigLoaderTest {
                 + " or PT1H, got \"soon\"",
             file
                 + ": sources.appdb.hostname at line 19: unknown field; expected one of [type, repository,"
-                + " compression, objectives, retention, validations, archive-rows, host, port, database, user, password-env,"
+                + " copies, compression, objectives, retention, validations, archive-rows, host, port, database, user, password-env,"
                 + " password-file, mode, checkpoint]",
             file + ": sources.appdb.host: missing (in sources.appdb at line 17)",
             file
@@ -235,6 +235,68 @@ class ConfigLoaderTest {
             file
                 + ": sources.models.repository: missing; name one of [main, cold] (in sources.models at"
                 + " line 27)");
+  }
+
+  @Test
+  void copiesNameOtherConfiguredRepositories() throws IOException {
+    VigilConfig config =
+        loader.load(
+            write(
+                VALID
+                    .replace("encryption:", "  offsite:\n    bucket: vigil-offsite\nencryption:")
+                    .replace(
+                        "type: postgres",
+                        "type: postgres\n    repository: main\n    copies: [offsite]")
+                    .replace("kind: model", "kind: model\n    repository: main")));
+
+    assertThat(config.copiesOf("appdb")).containsExactly("offsite");
+    assertThat(config.copiesOf("models")).isEmpty();
+  }
+
+  @Test
+  void copyTargetMustBeAnotherConfiguredRepository() throws IOException {
+    Path file =
+        write(
+            VALID
+                .replace("encryption:", "  offsite:\n    bucket: vigil-offsite\nencryption:")
+                .replace(
+                    "type: postgres",
+                    "type: postgres\n    repository: main\n    copies: [nowhere, main, offsite,"
+                        + " offsite]")
+                .replace("kind: model", "kind: model\n    repository: main\n    copies: offsite"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactlyInAnyOrder(
+            file
+                + ": sources.appdb.copies[0] at line 22: no repository \"nowhere\" to copy to;"
+                + " known: [main, offsite] (add it under repositories:)",
+            file
+                + ": sources.appdb.copies[1] at line 22: \"main\" is the source's own repository; a"
+                + " copy must go to another one",
+            file + ": sources.appdb.copies[3] at line 22: \"offsite\" is named twice",
+            file
+                + ": sources.models.copies at line 32: expected a list such as [offsite], got"
+                + " \"offsite\"");
+  }
+
+  @Test
+  void physicalSourceCannotBeCopiedWithoutItsWal() throws IOException {
+    Path file =
+        write(
+            VALID
+                .replace("encryption:", "  offsite:\n    bucket: vigil-offsite\nencryption:")
+                .replace(
+                    "type: postgres",
+                    "type: postgres\n    mode: physical\n    repository: main\n    copies:"
+                        + " [offsite]")
+                .replace("kind: model", "kind: model\n    repository: main"));
+
+    assertThat(catchConfig(file).problems())
+        .containsExactly(
+            file
+                + ": sources.appdb.copies at line 23: copies do not include archived WAL yet, so a"
+                + " copy of a physical base backup could not be recovered; remove copies: or use"
+                + " mode: logical");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.vigil.activities.config.Sizes;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
 import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.copy.CopyReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -69,6 +70,23 @@ public final class PlanReport {
         out.println("warning: " + backup.source().name() + ": " + warning);
       }
     }
+    for (CopyReport copy : copies(result)) {
+      out.println(
+          "copy: "
+              + copy.itemKind()
+              + " "
+              + copy.itemId()
+              + " → "
+              + copy.repository()
+              + ": "
+              + copy.status()
+              + (copy.failure() == null ? "" : " (" + copy.failure() + ")"));
+    }
+  }
+
+  /** The run's copies; none in results from before copies. */
+  private static List<CopyReport> copies(PlanResult result) {
+    return result.copies() == null ? List.of() : result.copies();
   }
 
   /** The run as JSON. */
@@ -109,6 +127,15 @@ public final class PlanReport {
       backup.warnings().forEach(warnings::add);
       source.put("failureType", backup.failureType());
       source.put("failure", backup.failure());
+    }
+    ArrayNode copies = root.putArray("copies");
+    for (CopyReport copy : copies(result)) {
+      ObjectNode node = copies.addObject();
+      node.put("item", copy.itemKind());
+      node.put("id", copy.itemId());
+      node.put("repository", copy.repository());
+      node.put("status", copy.status());
+      node.put("failure", copy.failure());
     }
     return root;
   }

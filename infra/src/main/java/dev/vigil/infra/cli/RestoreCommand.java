@@ -99,6 +99,14 @@ final class RestoreCommand implements Callable<Integer> {
   @ArgGroup(multiplicity = "1")
   Target target;
 
+  @Option(
+      names = "--repository",
+      description =
+          "Read the backup from this repository: the source's own, or one it is copied to"
+              + " (copies:), where only verified copies count. Default: the source's own, falling"
+              + " back to a verified copy when it cannot be reached.")
+  String repository;
+
   @Option(names = "--force", description = "Restore into a target that is not empty.")
   boolean force;
 
@@ -200,7 +208,8 @@ final class RestoreCommand implements Callable<Integer> {
         throw new picocli.CommandLine.ParameterException(
             new picocli.CommandLine(this), "name --source, --id or --set");
       }
-      RestoreSelector selector = new RestoreSelector(source, backupId, atMillis, recovery);
+      RestoreSelector selector =
+          new RestoreSelector(source, backupId, atMillis, recovery, repository);
       RestoreTarget into = target(target.directory, target.database);
       return List.of(new RestoreRequest(selector, into, force, jobs, requestedBy));
     }
@@ -222,7 +231,7 @@ final class RestoreCommand implements Callable<Integer> {
               : databases > 1 ? target.database + "_" + name : target.database;
       requests.add(
           new RestoreRequest(
-              new RestoreSelector(name, member.backupId(), 0),
+              new RestoreSelector(name, member.backupId(), 0, null, repository),
               target(directory, database),
               force,
               jobs,
@@ -318,6 +327,11 @@ final class RestoreCommand implements Callable<Integer> {
           describe(result.target()),
           Instant.ofEpochMilli(result.consistentAtMillis()),
           steps);
+      if (result.readNote() != null) {
+        out.println("    " + result.readNote());
+      } else if (result.repository() != null) {
+        out.println("    read from repository '" + result.repository() + "'");
+      }
       RecoveredPoint recovered = result.recovered();
       if (recovered != null) {
         out.println(

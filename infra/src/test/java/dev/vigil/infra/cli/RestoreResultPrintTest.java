@@ -54,4 +54,41 @@ class RestoreResultPrintTest {
     assertThat(RestoreCommand.describe(server))
         .isEqualTo("fresh redis-server 127.0.0.1:40123 (RDB in /spool/redis-servers/r1)");
   }
+
+  @Test
+  void aRestoreThatFellBackToACopySaysSoAndOneFromAGivenRepositoryNamesIt() {
+    RestoreTarget directory = RestoreTarget.directory("/srv/restore/models");
+    String note =
+        "primary repository 'main' cannot be read (connection refused); reading the verified copy"
+            + " in repository 'offsite'";
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    RestoreCommand.print(
+        List.of(result(directory, "offsite", note), result(directory, "main", null)),
+        new PrintStream(out, true, StandardCharsets.UTF_8));
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("    " + note + "\n")
+        .contains("    read from repository 'main'\n");
+  }
+
+  private static RestoreResult result(RestoreTarget target, String repository, String note) {
+    return new RestoreResult(
+        "models-20261203T094000Z",
+        "models",
+        "model",
+        "RESTORED",
+        100,
+        200,
+        1_796_290_867_218L,
+        target,
+        new ValidationResult(true, List.of("no extra files"), List.of()),
+        List.of(new StepTiming("restore", 0, 1_200)),
+        0,
+        5_000,
+        null,
+        null,
+        repository,
+        note);
+  }
 }

@@ -30,6 +30,8 @@ final class RunRequests {
    * @param backupOnly physical sources: the base backup's own end, no archived WAL
    * @param force restore into a target that is not empty
    * @param jobs pg_restore parallel jobs (default up to 4)
+   * @param repository read from this repository (the source's own or a copy repository); default
+   *     the source's own, falling back to a verified copy when it cannot be reached
    */
   @Serdeable
   record RestoreRun(
@@ -41,7 +43,8 @@ final class RunRequests {
       @Nullable Boolean backupOnly,
       @Nullable Target target,
       @Nullable Boolean force,
-      @Nullable Integer jobs) {}
+      @Nullable Integer jobs,
+      @Nullable String repository) {}
 
   /**
    * Where a restore goes.

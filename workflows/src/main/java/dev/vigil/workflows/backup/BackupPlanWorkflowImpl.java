@@ -3,6 +3,8 @@ package dev.vigil.workflows.backup;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
+import dev.vigil.workflows.copy.CopyReport;
+import dev.vigil.workflows.copy.CopySteps;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -26,6 +28,12 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
 
   /** The change that names the source and says a duplicate's backup is not part of the set. */
   static final String DUPLICATE_NOT_IN_SET = "duplicate-run-not-in-set";
+
+  /**
+   * The change that copies the run's archived backups (and what earlier runs left uncopied) to the
+   * sources' second repositories once the set is recorded.
+   */
+  static final String COPIES = "copies-to-second-repository";
 
   private final BackupActivities activities =
       Workflow.newActivityStub(BackupActivities.class, SourceBackupWorkflowImpl.SHARED_OPTIONS);
@@ -74,8 +82,20 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
         activities.recordBackupSet(
             new BackupSetRequest(
                 setId, plan.plan(), request.triggeredBy(), startedAt, finishedAt, results));
+    // After the set is recorded: a copy, failed or not, never changes what the primary holds.
+    List<CopyReport> copies =
+        plan.copies() && Workflow.getVersion(COPIES, Workflow.DEFAULT_VERSION, 1) >= 1
+            ? CopySteps.run(plan.copySources())
+            : List.of();
     return new PlanResult(
-        setId, plan.plan(), set.status(), set.manifestKey(), startedAt, finishedAt, results);
+        setId,
+        plan.plan(),
+        set.status(),
+        set.manifestKey(),
+        startedAt,
+        finishedAt,
+        results,
+        copies);
   }
 
   @Override

@@ -10,9 +10,17 @@ package dev.vigil.workflows.restore;
  * @param recovery how far a physical backup replays the archived WAL; null for the default (to
  *     {@code atMillis} if given, else to the end of the archive). An LSN target also chooses the
  *     newest base backup that ends at or before it.
+ * @param repository the repository to read from: the source's own (null: the primary, falling back
+ *     to a verified copy when the primary cannot be reached) or one of its copy repositories, where
+ *     only backups with a VERIFIED copy count
  */
 public record RestoreSelector(
-    String source, String backupId, long atMillis, RecoveryTarget recovery) {
+    String source, String backupId, long atMillis, RecoveryTarget recovery, String repository) {
+
+  /** A selector that reads from the primary repository (or its fallback). */
+  public RestoreSelector(String source, String backupId, long atMillis, RecoveryTarget recovery) {
+    this(source, backupId, atMillis, recovery, null);
+  }
 
   /** A selector without an explicit recovery target. */
   public RestoreSelector(String source, String backupId, long atMillis) {

@@ -94,6 +94,9 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
     try {
       SelectedBackup selected = step("select", () -> catalog.selectBackup(request.selector()));
       backup = selected;
+      if (selected.readNote() != null) {
+        log.warn("restore {}: {}", restoreId, selected.readNote());
+      }
       boolean replaysWal =
           Workflow.getVersion(POINT_IN_TIME, Workflow.DEFAULT_VERSION, 1) >= 1
               && RecoveryTarget.PHYSICAL_FORMAT.equals(selected.format())
@@ -216,7 +219,9 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
           startedAt,
           Workflow.currentTimeMillis(),
           failure,
-          recovered);
+          recovered,
+          selected.source().repository(),
+          selected.readNote());
     } catch (ActivityFailure | CanceledFailure failure) {
       String reason = Failures.reason(failure);
       String type = Failures.type(failure);

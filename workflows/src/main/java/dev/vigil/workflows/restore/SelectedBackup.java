@@ -11,6 +11,8 @@ import dev.vigil.workflows.backup.SourceRef;
  * @param startLsn where a base backup's WAL replay starts; null for other backups
  * @param stopLsn where a base backup is consistent; null for other backups
  * @param timeline a base backup's timeline; 0 for other backups
+ * @param readNote why the backup is read from {@code source.repository()} rather than its primary
+ *     repository (a fallback to a verified copy); null when it is read where it was asked for
  */
 public record SelectedBackup(
     String backupId,
@@ -27,7 +29,65 @@ public record SelectedBackup(
     String format,
     String startLsn,
     String stopLsn,
-    int timeline) {
+    int timeline,
+    String readNote) {
+
+  /** A backup read from the repository it was asked for. */
+  public SelectedBackup(
+      String backupId,
+      String setId,
+      SourceRef source,
+      String bucket,
+      String objectKey,
+      String manifestKey,
+      String sha256,
+      long storedBytes,
+      long rawBytes,
+      long consistentAtMillis,
+      String keyId,
+      String format,
+      String startLsn,
+      String stopLsn,
+      int timeline) {
+    this(
+        backupId,
+        setId,
+        source,
+        bucket,
+        objectKey,
+        manifestKey,
+        sha256,
+        storedBytes,
+        rawBytes,
+        consistentAtMillis,
+        keyId,
+        format,
+        startLsn,
+        stopLsn,
+        timeline,
+        null);
+  }
+
+  /** The same backup read from another repository's copy (same keys), saying why. */
+  public SelectedBackup readFrom(String repository, String copyBucket, String note) {
+    return new SelectedBackup(
+        backupId,
+        setId,
+        new SourceRef(source.name(), source.type(), source.kind(), repository),
+        copyBucket,
+        objectKey,
+        manifestKey,
+        sha256,
+        storedBytes,
+        rawBytes,
+        consistentAtMillis,
+        keyId,
+        format,
+        startLsn,
+        stopLsn,
+        timeline,
+        note);
+  }
 
   /** A backup that is not a physical base backup. */
   public SelectedBackup(

@@ -4,6 +4,8 @@ import dev.vigil.workflows.backup.BackupIds;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
+import dev.vigil.workflows.copy.CopyActivities;
+import dev.vigil.workflows.copy.CopyRetentionRequest;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -43,6 +45,11 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
 
   /** Version 1: a source with physical backups also loses the WAL no kept backup needs. */
   static final String WAL_RETENTION = "wal-retention";
+
+  /**
+   * Version 1: each copy repository of a source has its copies pruned by the source's keep rules.
+   */
+  static final String COPY_RETENTION = "copy-retention";
 
   private final RetentionActivities shortSteps =
       Workflow.newActivityStub(RetentionActivities.class, SHORT);
@@ -139,6 +146,23 @@ public final class RetentionWorkflowImpl implements RetentionWorkflow {
             marked[0] = longSteps.markRowsArchived(file);
           });
       rows += marked[0];
+    }
+    if (plan.copyRepositories() != null
+        && !plan.copyRepositories().isEmpty()
+        && Workflow.getVersion(COPY_RETENTION, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      CopyActivities copies = Workflow.newActivityStub(CopyActivities.class, LONG);
+      for (String repository : plan.copyRepositories()) {
+        // Each repository on its own: a prune here deletes nothing anywhere else.
+        attempt(
+            "retention of copies in " + repository,
+            new ArrayList<>(),
+            failures,
+            () ->
+                applied.addAll(
+                    copies.pruneCopies(
+                        new CopyRetentionRequest(
+                            runId, plan.source(), repository, Workflow.currentTimeMillis()))));
+      }
     }
     return new SourceRetentionResult(plan.source(), plan, applied, failures, rows);
   }

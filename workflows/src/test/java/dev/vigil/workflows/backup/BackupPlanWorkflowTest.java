@@ -2,16 +2,24 @@ package dev.vigil.workflows.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.common.TestSearchAttributes;
+import dev.vigil.workflows.copy.CopiedItem;
+import dev.vigil.workflows.copy.CopyActivities;
+import dev.vigil.workflows.copy.CopyReport;
+import dev.vigil.workflows.copy.CopyRetentionRequest;
+import dev.vigil.workflows.copy.CopyTask;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +48,7 @@ class BackupPlanWorkflowTest {
           new SourceRef("clicks-dataset", "directory", "dataset", "primary"),
           new SourceRef("platform-config", "directory", "config", "primary"));
   private static final String MODELS_PLAN = "models";
+  private static final String COPIED_PLAN = "copied";
   private static final int MAX_PARALLEL = 2;
 
   private final List<BackupStart> begun = new CopyOnWriteArrayList<>();
@@ -58,7 +67,8 @@ class BackupPlanWorkflowTest {
     Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
     sharedWorker.registerWorkflowImplementationTypes(
         BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
-    sharedWorker.registerActivitiesImplementations(new FakeBackupActivities());
+    sharedWorker.registerActivitiesImplementations(
+        new FakeBackupActivities(), new FakeCopyActivities());
     testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeSpoolActivities());
     testEnv.start();
     client = testEnv.getWorkflowClient();
@@ -196,6 +206,32 @@ class BackupPlanWorkflowTest {
         .startsWith("Backup of " + SOURCES.get(0).name() + " (");
   }
 
+  @Test
+  void copiesRunAfterTheSetIsRecordedAndAFailedCopyLeavesTheSetComplete() throws Exception {
+    String workflowId = BackupPlanWorkflow.workflowId(COPIED_PLAN, TIMESTAMP);
+
+    PlanResult result =
+        newPlanWorkflow(workflowId)
+            .run(new PlanRequest(COPIED_PLAN, List.of(), REQUESTED_AT, "schedule:copied"));
+
+    assertThat(pendingAsked).containsExactly(List.of("orders-db"));
+    assertThat(result.status()).isEqualTo("COMPLETE");
+    assertThat(result.copies())
+        .extracting(
+            CopyReport::itemKind, CopyReport::itemId, CopyReport::repository, CopyReport::status)
+        .containsExactly(
+            tuple("backup", "orders-db-old", "offsite", "FAILED"),
+            tuple("backup", "orders-db-" + TIMESTAMP, "offsite", "VERIFIED"),
+            tuple("set", SET_ID.replace(PLAN, COPIED_PLAN), "offsite", "VERIFIED"));
+    assertThat(result.copies().get(0).failure())
+        .isEqualTo("bucket 'vigil-offsite' of repository 'offsite' does not exist");
+    // Read back only what was written.
+    assertThat(verified)
+        .containsExactly("orders-db-" + TIMESTAMP, SET_ID.replace(PLAN, COPIED_PLAN));
+    WorkflowReplayer.replayWorkflowExecution(
+        client.fetchHistory(workflowId), BackupPlanWorkflowImpl.class);
+  }
+
   private io.temporal.common.SearchAttributes attributesOf(String workflowId) {
     return client.newUntypedWorkflowStub(workflowId).describe().getTypedSearchAttributes();
   }
@@ -237,11 +273,53 @@ class BackupPlanWorkflowTest {
     }
   }
 
+  private final List<List<String>> pendingAsked = new CopyOnWriteArrayList<>();
+  private final List<String> verified = new CopyOnWriteArrayList<>();
+
+  private final class FakeCopyActivities implements CopyActivities {
+    @Override
+    public List<CopyTask> pendingCopies(List<String> sources) {
+      pendingAsked.add(sources);
+      String setId = SET_ID.replace(PLAN, COPIED_PLAN);
+      return List.of(
+          task(CopyTask.BACKUP, "orders-db-old"),
+          task(CopyTask.BACKUP, "orders-db-" + TIMESTAMP),
+          task(CopyTask.SET, setId));
+    }
+
+    private CopyTask task(String kind, String id) {
+      return new CopyTask(kind, id, "orders-db", "primary", "offsite", id, null, 10, "ab");
+    }
+
+    @Override
+    public CopiedItem copy(CopyTask task) {
+      if (task.itemId().endsWith("-old")) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "bucket 'vigil-offsite' of repository 'offsite' does not exist",
+            ErrorType.REPOSITORY_NOT_FOUND.name());
+      }
+      return new CopiedItem(task, 10, "ab", -1, null);
+    }
+
+    @Override
+    public void verifyCopy(CopiedItem copied) {
+      verified.add(copied.task().itemId());
+    }
+
+    @Override
+    public List<String> pruneCopies(CopyRetentionRequest request) {
+      throw new UnsupportedOperationException("not part of a backup");
+    }
+  }
+
   private final class FakeBackupActivities implements BackupActivities {
     @Override
     public ResolvedPlan resolvePlan(PlanRequest request) {
       List<SourceRef> sources =
           request.plan().equals(MODELS_PLAN) ? List.of(SOURCES.get(1)) : SOURCES;
+      if (request.plan().equals(COPIED_PLAN)) {
+        return new ResolvedPlan(request.plan(), sources, MAX_PARALLEL, List.of("orders-db"));
+      }
       return new ResolvedPlan(request.plan(), sources, MAX_PARALLEL);
     }
 
