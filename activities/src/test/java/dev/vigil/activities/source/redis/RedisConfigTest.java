@@ -90,7 +90,7 @@ class RedisConfigTest {
         .containsExactlyInAnyOrder(
             file
                 + ": sources.cache.hostname at line 12: unknown field; expected one of [type,"
-                + " repository, compression, objectives, retention, validations, host, port, user,"
+                + " repository, copies, compression, objectives, retention, validations, host, port, user,"
                 + " password-env, password-file, tls]",
             file + ": sources.cache.host: missing (in sources.cache at line 10)",
             file
