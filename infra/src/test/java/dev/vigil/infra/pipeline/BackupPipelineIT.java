@@ -92,6 +92,8 @@ class BackupPipelineIT {
         harness.sourceDb,
         "INSERT INTO conversations SELECT g, now(), repeat('more data ', 20) FROM"
             + " generate_series(5001, 15000) g");
+    // Backup ids are to the second: the second backup must not share the first one's id.
+    Thread.sleep(1_050 - System.currentTimeMillis() % 1_000);
 
     PlanResult second = harness.run(config, List.of("appdb"));
 
