@@ -169,7 +169,8 @@ public final class BackupActivitiesImpl implements BackupActivities {
         () -> {
           // Read before the move, so a catalog error after it cannot lose the count on retry.
           var backup = services.catalog().find(request.backupId());
-          if (services.catalog().markFailed(request)) {
+          String runId = Activity.getExecutionContext().getInfo().getRunId();
+          if (services.catalog().markFailed(request, runId)) {
             // Counted on the move only: a retried markFailed finds the backup FAILED already.
             backup.ifPresent(found -> metrics.failed(found.source(), found.kind(), request.step()));
           }

@@ -18,7 +18,10 @@ public interface Catalog {
   /** Creates or upgrades the schema. */
   void migrate();
 
-  /** Inserts the backup as RUNNING; a retry of the same start changes nothing. */
+  /**
+   * Inserts the backup as RUNNING; a retry of the same start (same workflow run) changes nothing.
+   * DUPLICATE_RUN when another run already holds the backup id.
+   */
   void beginBackup(BackupStart start);
 
   /** Raw size of the newest ARCHIVED backup of {@code source} other than {@code backupId}. */
@@ -38,6 +41,12 @@ public interface Catalog {
    * made the move, so a retry is not counted twice.
    */
   boolean markFailed(FailRequest request);
+
+  /**
+   * As {@link #markFailed(FailRequest)}, only if the backup's row was begun by workflow run {@code
+   * runId} (any run when null): a run refused as a duplicate of another's id never fails that one.
+   */
+  boolean markFailed(FailRequest request, String runId);
 
   /**
    * Records a backup set and links the backups it ran to it: never a {@code DUPLICATE_RUN} result

@@ -139,9 +139,38 @@ public final class PostgresCatalog implements Catalog {
       insert.setString(9, start.runId());
       insert.setString(10, start.hostId());
       insert.setString(11, start.triggeredBy());
-      insert.executeUpdate();
+      if (insert.executeUpdate() == 0) {
+        requireSameRun(connection, start);
+      }
     } catch (SQLException e) {
       throw failure("recording the start of backup " + start.backupId(), e);
+    }
+  }
+
+  /**
+   * A begin that finds its row already there is a retry of the same run, or another run that got
+   * the same id (ids are to the second; a second Temporal history, e.g. a re-created server, does
+   * not know the first run). The other run's backup is never taken over: its objects would be
+   * overwritten under an ARCHIVED row.
+   */
+  private static void requireSameRun(Connection connection, BackupStart start) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT workflow_id, run_id, status FROM vigil.backup WHERE backup_id = ?")) {
+      query.setString(1, start.backupId());
+      try (ResultSet row = query.executeQuery()) {
+        if (row.next() && !java.util.Objects.equals(row.getString(2), start.runId())) {
+          throw new VigilException(
+              ErrorType.DUPLICATE_RUN,
+              "catalog: backup id "
+                  + start.backupId()
+                  + " is already taken by another run (workflow "
+                  + row.getString(1)
+                  + ", "
+                  + row.getString(3)
+                  + "); backup ids are to the second, start the backup again");
+        }
+      }
     }
   }
 
@@ -313,15 +342,24 @@ public final class PostgresCatalog implements Catalog {
 
   @Override
   public boolean markFailed(FailRequest request) {
+    return markFailed(request, null);
+  }
+
+  @Override
+  public boolean markFailed(FailRequest request, String runId) {
     // Only RUNNING moves: a FAILED retry changes nothing and an ARCHIVED backup stays archived.
+    // With a run id, only that run's row: a run refused as a duplicate never fails the other one.
     String sql =
         "UPDATE vigil.backup SET status = 'FAILED', failure_type = ?, failure_reason = ?,"
-            + " finished_at = clock_timestamp() WHERE backup_id = ? AND status = 'RUNNING'";
+            + " finished_at = clock_timestamp() WHERE backup_id = ? AND status = 'RUNNING'"
+            + " AND (CAST(? AS text) IS NULL OR run_id = ?)";
     try (Connection connection = dataSource.getConnection();
         PreparedStatement update = connection.prepareStatement(sql)) {
       update.setString(1, request.failureType());
       update.setString(2, request.reason());
       update.setString(3, request.backupId());
+      update.setString(4, runId);
+      update.setString(5, runId);
       return update.executeUpdate() == 1;
     } catch (SQLException e) {
       throw failure("recording the failure of backup " + request.backupId(), e);

@@ -151,6 +151,40 @@ final class PostgresCatalogIT {
   }
 
   @Test
+  void anotherRunWithTheSameBackupIdIsRefusedAndNeverTakesTheBackupOver() {
+    catalog.beginBackup(start("b1", APPDB, T0));
+    catalog.markArchived(archive("b1", 3_000, T0 + 1_000, SHA));
+    BackupStart other =
+        new BackupStart(
+            "b1", "set-2", APPDB, "backup-b1", "another-run", "host-b", "api", T0 + 500);
+
+    assertThatThrownBy(() -> catalog.beginBackup(other))
+        .isInstanceOf(VigilException.class)
+        .hasMessage(
+            "catalog: backup id b1 is already taken by another run (workflow backup-b1,"
+                + " ARCHIVED); backup ids are to the second, start the backup again")
+        .extracting(e -> ((VigilException) e).type())
+        .isEqualTo(ErrorType.DUPLICATE_RUN);
+    BackupRecord record = catalog.find("b1").orElseThrow();
+    assertThat(record.status()).isEqualTo("ARCHIVED");
+    assertThat(record.setId()).isEqualTo("set-1");
+  }
+
+  @Test
+  void aRefusedRunsFailureNeverFailsTheRunThatHoldsTheId() {
+    catalog.beginBackup(start("b1", APPDB, T0));
+
+    boolean moved =
+        catalog.markFailed(
+            new FailRequest("b1", "DUPLICATE_RUN", "begin: taken", "begin"), "another-run");
+
+    assertThat(moved).isFalse();
+    assertThat(catalog.find("b1").orElseThrow().status()).isEqualTo("RUNNING");
+    assertThat(catalog.markFailed(new FailRequest("b1", "DUMP_FAILED", "own"), "run-b1")).isTrue();
+    assertThat(catalog.find("b1").orElseThrow().status()).isEqualTo("FAILED");
+  }
+
+  @Test
   void beginBackupTwiceKeepsTheFirstStart() {
     catalog.beginBackup(start("b1", APPDB, T0));
     catalog.markArchived(archive("b1", 3_000, T0 + 1_000, SHA));

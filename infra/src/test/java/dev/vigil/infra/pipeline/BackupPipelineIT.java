@@ -92,7 +92,7 @@ class BackupPipelineIT {
         harness.sourceDb,
         "INSERT INTO conversations SELECT g, now(), repeat('more data ', 20) FROM"
             + " generate_series(5001, 15000) g");
-    // Backup ids are to the second: the second backup must not share the first one's id.
+    // Backup ids are to the second: a second backup with the first one's id would be refused.
     Thread.sleep(1_050 - System.currentTimeMillis() % 1_000);
 
     PlanResult second = harness.run(config, List.of("appdb"));
@@ -105,6 +105,37 @@ class BackupPipelineIT {
         .asString()
         .matches("size \\d+ bytes is \\+\\d+% from the previous backup's \\d+ bytes");
     assertThat(harness.catalog().get(0).warnings()).isEqualTo(grown.warnings());
+  }
+
+  @Test
+  void aSecondRunWithTheSameBackupIdIsRefusedAndLeavesTheFirstBackupIntact() throws Exception {
+    var config = harness.load(harness.config());
+    long sameSecond = System.currentTimeMillis();
+    var client = harness.startWorker(config);
+    PlanResult first = client.await(client.start("test", List.of("appdb"), sameSecond, "test"));
+    SourceBackupResult archived = first.results().get(0);
+    assertThat(archived.archived()).isTrue();
+    harness.postgres.execute(
+        harness.sourceDb,
+        "INSERT INTO conversations SELECT g, now(), 'changed' FROM generate_series(90001, 90100) g");
+
+    // A fresh Temporal history (a re-created server) does not know the first run: the catalog does.
+    client = harness.startWorker(config);
+    PlanResult second = client.await(client.start("test", List.of("appdb"), sameSecond, "test"));
+
+    SourceBackupResult refused = second.results().get(0);
+    assertThat(refused.backupId()).isEqualTo(archived.backupId());
+    assertThat(refused.archived()).isFalse();
+    assertThat(refused.failureType()).isEqualTo("DUPLICATE_RUN");
+    assertThat(refused.failure()).contains("is already taken by another run");
+    BackupRecord record = harness.catalog().get(0);
+    assertThat(harness.catalog()).hasSize(1);
+    assertThat(record.status()).isEqualTo("ARCHIVED");
+    assertThat(record.setId()).isEqualTo(first.setId());
+    assertThat(storedSha256(archived.objectKey()))
+        .as("the first backup's object was not overwritten")
+        .isEqualTo(archived.sha256())
+        .isEqualTo(record.sha256());
   }
 
   @Test
