@@ -107,7 +107,7 @@ public final class AzureObjectStore implements ObjectStore {
       AzureRepositoryConfig config, BlobContainerClient container, Duration progressEvery) {
     this.config = Objects.requireNonNull(config, "config");
     this.container = Objects.requireNonNull(container, "container");
-    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.prefix = KeyPrefix.of(config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
   }
 
@@ -174,8 +174,7 @@ public final class AzureObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    String relative = trimSlashes(relativeKey);
-    return prefix.isEmpty() ? relative : prefix + "/" + relative;
+    return KeyPrefix.join(prefix, relativeKey);
   }
 
   @Override
@@ -640,10 +639,6 @@ public final class AzureObjectStore implements ObjectStore {
     return properties.getArchiveStatus() == null
         ? ColdRestoreState.ARCHIVED
         : ColdRestoreState.IN_PROGRESS;
-  }
-
-  private static String trimSlashes(String value) {
-    return value.replaceAll("^/+|/+$", "");
   }
 
   private BlockBlobClient blockBlob(String key) {

@@ -97,7 +97,7 @@ public final class FilesystemObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    return trimSlashes(relativeKey);
+    return KeyPrefix.trim(relativeKey);
   }
 
   @Override
@@ -680,9 +680,5 @@ public final class FilesystemObjectStore implements ObjectStore {
         ErrorType.REPOSITORY_UNAVAILABLE,
         where(action, key) + ": " + reason.replaceAll("\\s+", " ") + "; it may recover",
         e);
-  }
-
-  private static String trimSlashes(String value) {
-    return value.replaceAll("^/+|/+$", "");
   }
 }

@@ -95,7 +95,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.owned = owned;
     this.config = Objects.requireNonNull(config, "config");
     this.s3 = Objects.requireNonNull(s3, "s3");
-    this.prefix = trimSlashes(config.prefix() == null ? "" : config.prefix());
+    this.prefix = KeyPrefix.of(config.prefix());
     this.progressEveryNanos = progressEvery.toNanos();
   }
 
@@ -128,8 +128,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public String key(String relativeKey) {
-    String relative = trimSlashes(relativeKey);
-    return prefix.isEmpty() ? relative : prefix + "/" + relative;
+    return KeyPrefix.join(prefix, relativeKey);
   }
 
   @Override
@@ -909,18 +908,6 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static Map<String, String> metadata(ObjectAttributes attributes) {
     return attributes == null || attributes.metadata() == null ? Map.of() : attributes.metadata();
-  }
-
-  private static String trimSlashes(String value) {
-    int start = 0;
-    int end = value.length();
-    while (start < end && value.charAt(start) == '/') {
-      start++;
-    }
-    while (end > start && value.charAt(end - 1) == '/') {
-      end--;
-    }
-    return value.substring(start, end);
   }
 
   /**
