@@ -11,7 +11,7 @@
 #   find_pgbin             sets PGBIN (newest /usr/lib/postgresql/*/bin unless set) and checks tools
 #   as_server CMD...       runs CMD as the PostgreSQL server's user ('postgres' when we are root)
 #   pg_cluster_init DIR PORT USER [CONF_LINES]   initdb (trust on loopback) + a postgresql.conf tail
-#   pg_cluster_start DIR PORT / pg_cluster_stop DIR   pg_ctl start (log DIR.server.log) / fast stop
+#   pg_cluster_start DIR PORT / pg_cluster_stop DIR   pg_ctl start (log DIR/server.log) / fast stop
 
 : "${BENCH_NAME:=bench}"
 
@@ -75,8 +75,8 @@ EOF
 }
 
 pg_cluster_start() { # DIR PORT: the port may differ from the one initdb got (a cached cluster)
-  as_server "$PGBIN/pg_ctl" -D "$1" -o "-p $2" -l "$1.server.log" -w -t 120 start >/dev/null \
-    || { tail -n 20 "$1.server.log" >&2 || true; die "the cluster in $1 did not start (log: $1.server.log)"; }
+  as_server "$PGBIN/pg_ctl" -D "$1" -o "-p $2" -l "$1/server.log" -w -t 120 start >/dev/null \
+    || { tail -n 20 "$1/server.log" >&2 || true; die "the cluster in $1 did not start (log: $1/server.log)"; }
 }
 
 pg_cluster_stop() {
