@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by the bench/ scripts. Source it after setting BENCH_NAME (the prefix of
 # error lines); it defines no traps and starts nothing by itself.
 #
@@ -23,8 +24,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) 
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 mib() { awk -v b="$1" 'BEGIN { if (b < 0) print "n/a"; else printf "%.1f MiB", b / 1048576 }'; }
 free_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p _
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 40000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"

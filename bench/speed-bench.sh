@@ -133,7 +133,7 @@ full_page_writes = off
 wal_level = replica
 archive_mode = on
 archive_command = '/bin/true'
-max_wal_size = 8GB
+max_wal_size = 2GB
 max_wal_senders = 4"
 
 TEXT_PORT="$(free_port)"
@@ -243,10 +243,14 @@ EOF
 chmod 644 "$PGBR_CONF"
 chmod 755 "$RUN"
 [[ $EUID -eq 0 ]] && chown -R postgres: "$RUN/pgbr-repo" "$RUN/pgbr-log" "$RUN/pgbr-lock" "$RUN/pgbr-spool"
+# WAL goes to pgBackRest's archive only while pgBackRest backs up (its backup needs its own WAL);
+# otherwise it is dropped, so the restores' WAL is not compressed and pushed in the background
+# of other tools' measurements.
+archive_to() { # PORT COMMAND
+  psql_at "$1" postgres -c "ALTER SYSTEM SET archive_command = '$2'" -c 'SELECT pg_reload_conf()' >/dev/null
+}
 for spec in "$TEXT_PORT:chat" "$PGB_PORT:pgbench"; do
-  psql_at "${spec%%:*}" postgres \
-    -c "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$PGBR_CONF --stanza=${spec#*:} archive-push %p'" \
-    -c 'SELECT pg_reload_conf()' >/dev/null
+  archive_to "${spec%%:*}" /bin/true
   as_server pgbackrest "--config=$PGBR_CONF" "--stanza=${spec#*:}" stanza-create >"$LOGS/pgbr-stanza-${spec#*:}.log" 2>&1 \
     || { cat "$LOGS/pgbr-stanza-${spec#*:}.log" >&2; die "pgbackrest stanza-create failed for ${spec#*:}"; }
 done
@@ -498,7 +502,10 @@ db_steps() { # PREFIX PORT DATABASE: defines step_PREFIX_* for one database
     rm -f \"\$RUN/files/$db-r\$1.pgc.zst\"
   }"
   eval "step_${p}_pgbackrest_backup() {
+    archive_to $port \"pgbackrest --config=\$PGBR_CONF --stanza=$db archive-push %p\"
+    sleep 1
     timed \"\$1\" $p.backup.pgbackrest pgbackrest_full $db
+    archive_to $port /bin/true
     record \"\$1\" $p.backup.pgbackrest.stored \"\$(pgbackrest_last_size $db)\"
   }"
   eval "step_${p}_vigil_restore() {
