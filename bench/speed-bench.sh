@@ -22,7 +22,7 @@
 # durationMillis, restore finished-started), the others' wall time.
 #
 # Environment: BENCH_DIR (/tmp/vigil-speed-bench), ROUNDS (3), SMALL=1 (tiny sizes), WEIGHTS (10),
-# WEIGHT_MIB (140), TEXT_FILES (20000), CHAT_ROWS (3400000), PGBENCH_SCALE (50), RSS_TOLERANCE
+# WEIGHT_MIB (140), TEXT_FILES (20000), CHAT_ROWS (3000000), PGBENCH_SCALE (50), RSS_TOLERANCE
 # (1.25), VIGIL_WORKER_JAVA_OPTS (-Xmx512m), VIGIL_REPO_EXTRA / VIGIL_DIR_SOURCE_EXTRA /
 # VIGIL_DB_SOURCE_EXTRA (YAML lines appended to every bench repository / directory source /
 # database source, e.g. VIGIL_REPO_EXTRA='part-size: 32MiB'), PGBIN, VIGIL_HOME, KEEP_WORK=1.
@@ -46,7 +46,7 @@ fi
 WEIGHTS="${WEIGHTS:-10}"
 WEIGHT_MIB="${WEIGHT_MIB:-140}"
 TEXT_FILES="${TEXT_FILES:-20000}"
-CHAT_ROWS="${CHAT_ROWS:-3400000}"
+CHAT_ROWS="${CHAT_ROWS:-3000000}"
 PGBENCH_SCALE="${PGBENCH_SCALE:-50}"
 # the RSS probes: weight-sized files, ~0.5 GiB and ~2 GiB at the default sizes
 RSS_SMALL_FILES="${RSS_SMALL_FILES:-4}"
