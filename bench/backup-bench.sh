@@ -31,8 +31,9 @@ RSS_TOLERANCE="${RSS_TOLERANCE:-1.25}"
 KEEP_CLUSTER="${KEEP_CLUSTER:-0}"
 if [[ $# -gt 0 ]]; then SCALES=("$@"); else SCALES=(10 50); fi
 
-die() { echo "backup-bench: $*" >&2; exit 2; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+BENCH_NAME=backup-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for s in "${SCALES[@]}"; do [[ "$s" =~ ^[1-9][0-9]*$ ]] || die "scale '$s' is not a positive integer"; done
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT='$REPEAT' is not a positive integer"
@@ -40,22 +41,10 @@ command -v jq >/dev/null || die "jq is needed (apt-get install -y jq)"
 command -v java >/dev/null || die "java is needed (a JDK 17 or newer)"
 
 # --- PostgreSQL binaries ---------------------------------------------------------------------
-if [[ -z "${PGBIN:-}" ]]; then
-  PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-  if [[ -z "$PGBIN" || ! -x "$PGBIN/initdb" ]]; then
-    PGBIN="$(dirname "$(command -v initdb || echo /nonexistent/initdb)")"
-  fi
-fi
-for tool in initdb pg_ctl psql pgbench pg_dump; do
-  [[ -x "$PGBIN/$tool" ]] || die "$PGBIN/$tool not found; install PostgreSQL (apt-get install -y postgresql) or set PGBIN"
-done
-
-# The server must not run as root: as root, initdb/pg_ctl run as 'postgres' on a dir it owns.
+find_pgbin
+# The server must not run as root: as root, initdb/pg_ctl run as 'postgres' (lib.sh's as_server).
 if [[ $EUID -eq 0 ]]; then
   id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user for the server"
-  as_server() { runuser -u postgres -- "$@"; }
-else
-  as_server() { "$@"; }
 fi
 
 # --- directories -----------------------------------------------------------------------------
@@ -107,25 +96,6 @@ if [[ $EUID -eq 0 ]]; then
     chown postgres: "$CLUSTER"
   fi
 fi
-
-# --- helpers ---------------------------------------------------------------------------------
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# median of numbers given as arguments
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-mib() { awk -v b="$1" 'BEGIN { if (b < 0) print "n/a"; else printf "%.1f MiB", b / 1048576 }'; }
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free TCP port found"
-}
 
 # --- the cluster -----------------------------------------------------------------------------
 PORT="$(free_port)"

@@ -33,13 +33,10 @@ PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 S3MOCK="$ROOT/infra/target/embedded/s3mock.jar"
 JAVA="$(command -v java)"
 
-die() { echo "pitr-bench: $*" >&2; exit 2; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-if [[ $EUID -eq 0 ]]; then as_pg() { runuser -u postgres -- "$@"; }; else as_pg() { "$@"; }; fi
+BENCH_NAME=pitr-bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+as_pg() { as_server "$@"; }
 
 [[ -x "$PGBIN/initdb" ]] || die "$PGBIN/initdb not found; apt-get install -y postgresql-15 (or set PGBIN)"
 command -v jq >/dev/null || die "jq is needed (apt-get install -y jq)"
@@ -90,19 +87,12 @@ chmod 644 "$BENCH_DIR/vigil.key" "$BENCH_DIR/vigil.yaml"
 # --- the cluster -------------------------------------------------------------------------------
 PGPORT="$(free_port)"
 PGDATA_DIR="$BENCH_DIR/pg"
-as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -N >"$BENCH_DIR/logs/initdb.log" 2>&1
-as_pg tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
-port = $PGPORT
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PGDATA_DIR'
-wal_level = replica
+pg_cluster_init "$PGDATA_DIR" "$PGPORT" postgres "wal_level = replica
 archive_mode = on
 archive_command = ''
 max_wal_size = 4GB
-max_wal_senders = 10
-EOF
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDATA_DIR/server.log" -w start >/dev/null \
-  || { cat "$PGDATA_DIR/server.log" >&2; die "the cluster did not start"; }
+max_wal_senders = 10"
+pg_cluster_start "$PGDATA_DIR" "$PGPORT"
 PSQL=("$PGBIN/psql" -X -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt -v ON_ERROR_STOP=1)
 PG_VERSION="$("${PSQL[@]}" -c 'SHOW server_version')"
 log "PostgreSQL $PG_VERSION on port $PGPORT; loading pgbench -i -s $SCALE"

@@ -31,10 +31,11 @@ LIB="$ROOT/infra/target/lib"
 S3MOCK="$ROOT/infra/target/embedded/s3mock.jar"
 JAVA="$(command -v java)"
 
-as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+BENCH_NAME=wal-push-bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+as_pg() { as_server "$@"; }
 segno() { echo $(( 16#${1:8:8} * 256 + 16#${1:16:8} )); }
-now() { date +%s.%N; }
 
 cleanup() {
   [[ -n "${PGDATA_DIR:-}" ]] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
@@ -71,25 +72,17 @@ ARGS=(--config "$BENCH_DIR/vigil.yaml" --source appdb)
 # A cluster with real WAL: its segments are what gets pushed in part 1.
 PGPORT=$(free_port)
 PGDATA_DIR="$BENCH_DIR/pg"
-mkdir -p "$PGDATA_DIR" && chown postgres: "$PGDATA_DIR" 2>/dev/null || true
-as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust --no-sync >/dev/null
 cat >"$BENCH_DIR/push.sh" <<EOF
 #!/bin/sh
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
 exec $JAVA -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$BENCH_DIR/vigil.jsa -Xshare:auto -cp '$JAR:$LIB/*' dev.vigil.infra.cli.VigilMain wal-push "\$1" ${ARGS[*]}
 EOF
 chmod 755 "$BENCH_DIR/push.sh"
-cat >>"$PGDATA_DIR/postgresql.conf" <<EOF
-port = $PGPORT
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PGDATA_DIR'
-wal_level = replica
+pg_cluster_init "$PGDATA_DIR" "$PGPORT" postgres "wal_level = replica
 archive_mode = on
 archive_command = '$BENCH_DIR/push.sh %p'
-wal_keep_size = 4GB
-EOF
-touch "$BENCH_DIR/pg.log" && chown postgres: "$BENCH_DIR/pg.log" 2>/dev/null || true
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$BENCH_DIR/pg.log" -w start >/dev/null
+wal_keep_size = 4GB"
+pg_cluster_start "$PGDATA_DIR" "$PGPORT"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt)
 "${PSQL[@]}" -c "SELECT pg_switch_wal()" >/dev/null
 as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
