@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.LongConsumer;
 
 /**
  * Opens sealed files ({@link Sealer}'s format) with their 1 MiB AEAD segments decrypted on several
@@ -37,9 +38,18 @@ public final class ParallelUnsealer {
    * header names is not configured.
    */
   public UnsealedStream open(InputStream sealed, String context, String what) throws IOException {
+    return open(sealed, context, what, bytes -> {});
+  }
+
+  /**
+   * As {@link #open(InputStream, String, String)}, {@code progress} getting the decrypted bytes
+   * handed on so far every 16 MiB (a heartbeat while one large file is extracted).
+   */
+  public UnsealedStream open(InputStream sealed, String context, String what, LongConsumer progress)
+      throws IOException {
     DataInputStream in = new DataInputStream(sealed);
     Sealer.Opened opened = sealer.open(in, context, what);
-    return new UnsealedStream(in, opened, threads, what);
+    return new UnsealedStream(in, opened, threads, what, progress);
   }
 
   /**

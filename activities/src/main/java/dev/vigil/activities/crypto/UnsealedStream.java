@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 /**
  * The plaintext of one sealed stream, opened by {@link ParallelUnsealer}. The reading thread reads
@@ -30,6 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UnsealedStream extends InputStream {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
+  /** Progress is reported after this many segments (16 MiB) handed on. */
+  private static final int REPORT_EVERY = 16;
+
   private final InputStream ciphertext;
   private final AesGcmHkdfStreaming aead;
   private final byte[] tinkHeader;
@@ -40,8 +44,11 @@ public final class UnsealedStream extends InputStream {
   private final Queue<StreamSegmentDecrypter> decrypters = new ConcurrentLinkedQueue<>();
   private final Deque<Future<ByteBuffer>> inFlight = new ArrayDeque<>();
   private final InputStream plain;
+  private final LongConsumer progress;
 
   private int nextSegment;
+  private int handedOn;
+  private long decrypted;
   private boolean endOfCiphertext;
   private boolean lookahead;
   private byte lookaheadByte;
@@ -49,9 +56,11 @@ public final class UnsealedStream extends InputStream {
   private long total;
   private boolean finished;
 
-  UnsealedStream(InputStream ciphertext, Sealer.Opened opened, int threads, String what)
+  UnsealedStream(
+      InputStream ciphertext, Sealer.Opened opened, int threads, String what, LongConsumer progress)
       throws IOException {
     this.ciphertext = ciphertext;
+    this.progress = progress;
     this.aead = opened.aead();
     this.associatedData = opened.associatedData();
     this.what = what;
@@ -130,6 +139,11 @@ public final class UnsealedStream extends InputStream {
           return -1;
         }
         current = next;
+        decrypted += next.remaining();
+        if (++handedOn % REPORT_EVERY == 0) {
+          // A single large file extracted from the stream still shows progress.
+          progress.accept(decrypted);
+        }
       }
       int read = Math.min(length, current.remaining());
       current.get(buffer, offset, read);

@@ -70,7 +70,8 @@ public record RestoreStep(
    * The unsealed backup as a stream: the decrypt step's plain spool file if it wrote one, or else
    * the sealed spool file decrypted as it is read, on {@link ParallelUnsealer}'s threads. Such a
    * stream is proven whole only when read to its end (an altered or missing segment throws
-   * DUMP_INVALID when reached): write into a place that becomes the target only after that.
+   * DUMP_INVALID when reached): write into a place that becomes the target only after that. While
+   * it is read, the decrypted bytes so far are heartbeat every 16 MiB.
    */
   public InputStream openPlaintext() throws IOException {
     if (plain != null && Files.exists(plain)) {
@@ -83,7 +84,8 @@ public record RestoreStep(
           .open(
               in,
               SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()),
-              "backup '" + backup.backupId() + "' (spool file " + sealed + ")");
+              "backup '" + backup.backupId() + "' (spool file " + sealed + ")",
+              heartbeat::accept);
     } catch (IOException | RuntimeException e) {
       in.close();
       throw e;

@@ -9,7 +9,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -122,6 +124,23 @@ class ParallelUnsealerTest {
           .isInstanceOf(VigilException.class)
           .hasMessageStartingWith("backup 'x' failed authentication at segment 3 (its last)");
     }
+  }
+
+  @Test
+  void progressIsReportedWhileOneLongStreamIsRead() throws Exception {
+    byte[] raw = new byte[40 * SEGMENT];
+    new Random(10).nextBytes(raw);
+    byte[] sealed = seal(raw, "none");
+    List<Long> reported = new ArrayList<>();
+
+    try (UnsealedStream plain =
+        new ParallelUnsealer(sealer, 2)
+            .open(new ByteArrayInputStream(sealed), CONTEXT, "sealed data", reported::add)) {
+      assertThat(plain.finish()).isEqualTo(raw.length);
+    }
+
+    assertThat(reported).hasSize(2).isSorted();
+    assertThat(reported.get(0)).isBetween(15L * SEGMENT, 16L * SEGMENT);
   }
 
   @Test
