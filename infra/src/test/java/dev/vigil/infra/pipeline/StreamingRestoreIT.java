@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.restore.RestoreCatalog;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
 import dev.vigil.starter.RestoreClient;
@@ -24,6 +25,9 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +36,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +52,11 @@ class StreamingRestoreIT {
   @TempDir static Path dir;
 
   private static PipelineHarness harness;
+
+  private VigilServices services;
+  private SelectedBackup selected;
+  private String restoreId;
+  private TestActivityEnvironment activities;
 
   @BeforeAll
   static void backUpOnce() throws Exception {
@@ -101,78 +111,104 @@ class StreamingRestoreIT {
   @Test
   void aSealedSpoolFileAlteredOrCutAfterVerificationFailsTheRestoreAndLeavesNoTarget()
       throws Exception {
-    VigilServices services = harness.services(harness.load(harness.config()));
-    SelectedBackup selected =
+    RestoreSpoolActivities stub = downloadedAndVerified();
+    stub.unsealBackup(new UnsealRequest(restoreId, selected));
+    Path spool = services.spool().dir(restoreId);
+    Path sealedFile = spool.resolve("data.vgl");
+    assertThat(sealedFile).exists();
+    assertThat(spool.resolve("archive.tar")).doesNotExist();
+    byte[] sealed = Files.readAllBytes(sealedFile);
+    int header = 7 + (sealed[6] & 0xff);
+    assertThat(sealed.length).isGreaterThan(header + 4 * SEGMENT);
+
+    // Bit rot on the spool disk in the middle of the stream: segments before it were extracted.
+    byte[] flipped = sealed.clone();
+    flipped[header + 3 * SEGMENT + 100] ^= 0x04;
+    Files.write(sealedFile, flipped);
+    Path altered = dir.resolve("altered-target");
+    assertRestoreFails(
+        stub,
+        altered,
+        "backup '"
+            + selected.backupId()
+            + "' (spool file "
+            + sealedFile
+            + ") failed authentication at segment 3: altered, truncated, or sealed for another"
+            + " backup or key; nothing was restored, "
+            + altered
+            + " is as it was");
+
+    // Cut at a segment boundary: every segment left authenticates, only the end is missing.
+    Files.write(sealedFile, Arrays.copyOf(sealed, header + 4 * SEGMENT));
+    Path cut = dir.resolve("cut-target");
+    assertRestoreFails(stub, cut, "failed authentication at segment 3 (its last)");
+
+    // The step retried on the intact file restores from the start.
+    Files.write(sealedFile, sealed);
+    RestoreTarget restored =
+        stub.restoreBackup(
+            new RestoreDataRequest(
+                restoreId, selected, RestoreTarget.directory(cut.toString()), false, 2));
+    assertThat(restored.directory()).isEqualTo(cut.toString());
+    assertThat(RestorePipelineIT.tree(cut))
+        .isEqualTo(RestorePipelineIT.tree(dir.resolve("models")));
+  }
+
+  @Test
+  void aRestoreWhoseDecryptStepRanOnAnOlderWorkerIsExtractedFromItsPlaintextFile()
+      throws Exception {
+    RestoreSpoolActivities stub = downloadedAndVerified();
+    // What the decrypt step wrote before restores streamed: the tar, the sealed copy deleted.
+    Path spool = services.spool().dir(restoreId);
+    try (InputStream in = Files.newInputStream(spool.resolve("data.vgl"));
+        OutputStream out = Files.newOutputStream(spool.resolve("archive.tar"))) {
+      services
+          .sealer()
+          .unseal(in, out, SpoolActivitiesImpl.aeadContext(selected.backupId(), selected.source()));
+    }
+    Files.delete(spool.resolve("data.vgl"));
+    Path target = dir.resolve("from-plaintext");
+
+    stub.restoreBackup(
+        new RestoreDataRequest(
+            restoreId, selected, RestoreTarget.directory(target.toString()), false, 2));
+
+    assertThat(RestorePipelineIT.tree(target))
+        .isEqualTo(RestorePipelineIT.tree(dir.resolve("models")));
+  }
+
+  /** The restore activities on the real services, the latest backup downloaded and verified. */
+  private RestoreSpoolActivities downloadedAndVerified() throws Exception {
+    harness.close();
+    services = harness.services(harness.load(harness.config()));
+    selected =
         new RestoreCatalog(services.catalogDataSource()).select(RestoreSelector.latest("models"));
-    String restoreId = "restore-streaming-" + System.nanoTime();
-    TestActivityEnvironment activities = TestActivityEnvironment.newInstance();
-    try {
-      activities.registerActivitiesImplementations(new RestoreSpoolActivitiesImpl(services));
-      RestoreSpoolActivities stub =
-          activities.newActivityStub(
-              RestoreSpoolActivities.class,
-              ActivityOptions.newBuilder()
-                  .setStartToCloseTimeout(Duration.ofMinutes(2))
-                  .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-                  .build());
-      DownloadResult download = stub.downloadBackup(new DownloadRequest(restoreId, selected));
-      stub.verifyBackup(new VerifyRequest(restoreId, selected, download));
-      stub.unsealBackup(new UnsealRequest(restoreId, selected));
-      Path spool = services.spool().dir(restoreId);
-      Path sealedFile = spool.resolve("data.vgl");
-      assertThat(sealedFile).exists();
-      assertThat(spool.resolve("archive.tar")).doesNotExist();
-      byte[] sealed = Files.readAllBytes(sealedFile);
-      int header = 7 + (sealed[6] & 0xff);
-      assertThat(sealed.length).isGreaterThan(header + 4 * SEGMENT);
+    restoreId = "restore-streaming-" + System.nanoTime();
+    activities = TestActivityEnvironment.newInstance();
+    activities.registerActivitiesImplementations(new RestoreSpoolActivitiesImpl(services));
+    RestoreSpoolActivities stub =
+        activities.newActivityStub(
+            RestoreSpoolActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(2))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+    DownloadResult download = stub.downloadBackup(new DownloadRequest(restoreId, selected));
+    stub.verifyBackup(new VerifyRequest(restoreId, selected, download));
+    return stub;
+  }
 
-      // Bit rot on the spool disk in the middle of the stream: segments before it were extracted.
-      byte[] flipped = sealed.clone();
-      flipped[header + 3 * SEGMENT + 100] ^= 0x04;
-      Files.write(sealedFile, flipped);
-      Path altered = dir.resolve("altered-target");
-      assertRestoreFails(
-          stub,
-          restoreId,
-          selected,
-          altered,
-          "backup '"
-              + selected.backupId()
-              + "' (spool file "
-              + sealedFile
-              + ") failed authentication at segment 3: altered, truncated, or sealed for another"
-              + " backup or key; nothing was restored, "
-              + altered
-              + " is as it was");
-
-      // Cut at a segment boundary: every segment left authenticates, only the end is missing.
-      Files.write(sealedFile, Arrays.copyOf(sealed, header + 4 * SEGMENT));
-      Path cut = dir.resolve("cut-target");
-      assertRestoreFails(
-          stub, restoreId, selected, cut, "failed authentication at segment 3 (its last)");
-
-      // The step retried on the intact file restores from the start.
-      Files.write(sealedFile, sealed);
-      RestoreTarget restored =
-          stub.restoreBackup(
-              new RestoreDataRequest(
-                  restoreId, selected, RestoreTarget.directory(cut.toString()), false, 2));
-      assertThat(restored.directory()).isEqualTo(cut.toString());
-      assertThat(RestorePipelineIT.tree(cut))
-          .isEqualTo(RestorePipelineIT.tree(dir.resolve("models")));
-    } finally {
+  @AfterEach
+  void cleanSpool() throws Exception {
+    if (activities != null) {
       activities.close();
       services.spool().delete(restoreId);
+      activities = null;
     }
   }
 
-  private static void assertRestoreFails(
-      RestoreSpoolActivities stub,
-      String restoreId,
-      SelectedBackup selected,
-      Path target,
-      String message)
-      throws Exception {
+  private void assertRestoreFails(RestoreSpoolActivities stub, Path target, String message)
+      throws IOException {
     assertThatThrownBy(
             () ->
                 stub.restoreBackup(
