@@ -164,6 +164,38 @@ public final class Sealer {
   public long unseal(InputStream sealed, OutputStream out, String context, String what)
       throws IOException {
     DataInputStream in = new DataInputStream(sealed);
+    Opened opened = open(in, context, what);
+    long total = 0;
+    try (InputStream decrypted = opened.aead().newDecryptingStream(in, opened.associatedData());
+        InputStream plain = opened.zstd() ? new ZstdInputStream(decrypted) : decrypted) {
+      byte[] buffer = new byte[BUFFER];
+      int read;
+      while ((read = plain.read(buffer)) >= 0) {
+        out.write(buffer, 0, read);
+        total += read;
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("streaming AEAD unavailable", e);
+    } catch (IOException e) {
+      // Tink reports a failed authentication tag as an IOException.
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          "sealed data failed authentication (altered, truncated, or sealed for another backup"
+              + " or key): "
+              + e.getMessage());
+    }
+    return total;
+  }
+
+  /** A sealed stream's header as read: the AEAD of its key, the associated data, compression. */
+  record Opened(AesGcmHkdfStreaming aead, byte[] associatedData, boolean zstd) {}
+
+  /**
+   * Reads the Vigil header of {@code in}, leaving it at the start of Tink's ciphertext.
+   * ENCRYPTION_KEY_INVALID if the key it names is not configured; DUMP_INVALID if it is not a
+   * sealed file.
+   */
+  Opened open(DataInputStream in, String context, String what) throws IOException {
     byte[] magic = new byte[MAGIC.length];
     int version;
     int compressionCode;
@@ -185,27 +217,11 @@ public final class Sealer {
     String compression = compressionCode == 1 ? "zstd" : "none";
     // The header as stored: a key found by its fingerprint keeps the id it was sealed under.
     byte[] header = header(storedKeyId, compression);
-    long total = 0;
-    try (InputStream decrypted =
-            aead(key).newDecryptingStream(in, associatedData(header, context));
-        InputStream plain = compressionCode == 1 ? new ZstdInputStream(decrypted) : decrypted) {
-      byte[] buffer = new byte[BUFFER];
-      int read;
-      while ((read = plain.read(buffer)) >= 0) {
-        out.write(buffer, 0, read);
-        total += read;
-      }
+    try {
+      return new Opened(aead(key), associatedData(header, context), compressionCode == 1);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("streaming AEAD unavailable", e);
-    } catch (IOException e) {
-      // Tink reports a failed authentication tag as an IOException.
-      throw new VigilException(
-          ErrorType.DUMP_INVALID,
-          "sealed data failed authentication (altered, truncated, or sealed for another backup"
-              + " or key): "
-              + e.getMessage());
     }
-    return total;
   }
 
   private OutputStream plaintextSink(

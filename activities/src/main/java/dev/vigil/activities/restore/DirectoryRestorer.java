@@ -5,8 +5,10 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.FileEntry;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.restore.ValidationResult;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -70,7 +72,8 @@ public final class DirectoryRestorer {
    * then moved into place. With {@code force}, the old content is moved aside only after that and
    * removed once the new tree is in place. On any failure the staging directory is removed and the
    * target is as it was. {@code tag} (the restore id) makes a retried attempt find and replace its
-   * own leftovers. Returns the bytes of file content written.
+   * own leftovers. {@code tar} is read to its end before the tree is moved into place. Returns the
+   * bytes of file content written.
    */
   public long restore(
       InputStream tar,
@@ -84,7 +87,10 @@ public final class DirectoryRestorer {
       staged.recover();
       checkTarget(target, force);
       Path staging = staged.create();
-      long bytes = extract(tar, staging, expected, progress);
+      long bytes = extract(new Unclosed(tar), staging, expected, progress);
+      // Read to its end: a stream decrypted as it is read proves only there that nothing was cut
+      // off or altered (see RestoreStep#openPlaintext); a tar's end padding is all that is left.
+      tar.transferTo(OutputStream.nullOutputStream());
       staged.install();
       return bytes;
     } catch (IOException e) {
@@ -259,6 +265,18 @@ public final class DirectoryRestorer {
               + ", "
               + recorded.size()
               + " bytes)");
+    }
+  }
+
+  /** Leaves the archive open when the extractor is done with it: its end is read afterwards. */
+  private static final class Unclosed extends FilterInputStream {
+    Unclosed(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {
+      // The caller closes the stream.
     }
   }
 

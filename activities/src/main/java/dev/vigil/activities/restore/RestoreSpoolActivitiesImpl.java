@@ -7,6 +7,8 @@ import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.crypto.ParallelUnsealer;
+import dev.vigil.activities.crypto.UnsealedStream;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.activities.store.ObjectStore;
@@ -179,29 +181,23 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
             return new UnsealResult(out.toString(), size(out));
           }
           sealed = services.spool().existing(request.restoreId(), Spool.SEALED);
-          Path partial = dir.resolve(out.getFileName() + ".partial");
           String aead = SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source());
+          if (services.drivers().forBackup(backup).restoresWhileDecrypting()) {
+            // The restore step decrypts as it reads: here the key is checked on the first segment
+            // and the sealed file stays for it. No plaintext copy: no spool space, no extra pass.
+            checkKey(backup, sealed, aead);
+            return new UnsealResult(sealed.toString(), backup.rawBytes());
+          }
+          Path partial = dir.resolve(out.getFileName() + ".partial");
           long rawBytes;
           try (InputStream in = Files.newInputStream(sealed);
               OutputStream plain =
                   new HeartbeatingOutputStream(
                       new BufferedOutputStream(Files.newOutputStream(partial), BUFFER), context)) {
-            rawBytes = services.sealer().unseal(in, plain, aead);
+            rawBytes = new ParallelUnsealer(services.sealer()).unseal(in, plain, aead);
           } catch (VigilException e) {
             deleteQuietly(partial);
-            if (e.type() == ErrorType.DUMP_INVALID) {
-              // The stored bytes matched their SHA-256, so they are intact: only the key is wrong.
-              throw new VigilException(
-                  ErrorType.ENCRYPTION_KEY_INVALID,
-                  "backup '"
-                      + backup.backupId()
-                      + "' is intact (SHA-256 verified) but does not decrypt with the configured"
-                      + " key '"
-                      + backup.keyId()
-                      + "'; configure the key it was sealed with under that id",
-                  e);
-            }
-            throw e;
+            throw keyMismatch(backup, e);
           } catch (IOException e) {
             deleteQuietly(partial);
             throw SpoolErrors.translate(
@@ -223,13 +219,51 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
         });
   }
 
+  /**
+   * Decrypts the first segment of {@code sealed} (a restore that decrypts as it reads): a wrong key
+   * fails the decrypt step as it did when that step wrote the plaintext.
+   */
+  private void checkKey(SelectedBackup backup, Path sealed, String aead) {
+    try (InputStream in = Files.newInputStream(sealed);
+        UnsealedStream plain =
+            new ParallelUnsealer(services.sealer(), 1).open(in, aead, "sealed data")) {
+      plain.read();
+    } catch (VigilException e) {
+      throw keyMismatch(backup, e);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "decrypt: cannot read " + sealed + ": " + e, e);
+    }
+  }
+
+  /** DUMP_INVALID after the SHA-256 matched: the bytes are intact, so only the key is wrong. */
+  private static VigilException keyMismatch(SelectedBackup backup, VigilException e) {
+    if (e.type() != ErrorType.DUMP_INVALID) {
+      return e;
+    }
+    return new VigilException(
+        ErrorType.ENCRYPTION_KEY_INVALID,
+        "backup '"
+            + backup.backupId()
+            + "' is intact (SHA-256 verified) but does not decrypt with the configured"
+            + " key '"
+            + backup.keyId()
+            + "'; configure the key it was sealed with under that id",
+        e);
+  }
+
   @Override
   public RestoreTarget restoreBackup(RestoreDataRequest request) {
     return Activities.run(
         () -> {
           SelectedBackup backup = request.backup();
           requireTarget(request.target());
-          Path plain = services.spool().existing(request.restoreId(), plainName(backup));
+          // A driver that decrypts as it reads finds the sealed file (or an older worker's
+          // plaintext) through RestoreStep#openPlaintext.
+          Path plain =
+              services.drivers().forBackup(backup).restoresWhileDecrypting()
+                  ? services.spool().dir(request.restoreId()).resolve(plainName(backup))
+                  : services.spool().existing(request.restoreId(), plainName(backup));
           RestoreStep step = step(request, plain, Activity.getExecutionContext());
           return services.drivers().forBackup(backup).restore(step);
         });

@@ -62,6 +62,15 @@ public interface SourceDriver {
   String restoreFileName(String format);
 
   /**
+   * Whether {@link #restore} reads the backup through {@link RestoreStep#openPlaintext()},
+   * decrypted as it is read from the sealed spool file: the decrypt step then only checks the key
+   * and keeps the sealed file, and no plaintext copy is written to the spool.
+   */
+  default boolean restoresWhileDecrypting() {
+    return false;
+  }
+
+  /**
    * Refuses, before anything is downloaded, a target this kind cannot restore into or one that
    * holds data a restore must not replace (unless forced).
    */

@@ -8,6 +8,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.Objectives;
 import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.ParallelUnsealer;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.source.DirDump;
 import dev.vigil.activities.source.DirectoryDumper;
@@ -21,7 +22,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -334,6 +337,42 @@ class DirectoryRestorerTest {
         .containsExactly(
             "extra: extra.txt is not in the backup",
             "run-1/checkpoint-1000/config.json: 1 bytes, the backup has 14");
+  }
+
+  @Test
+  void aStreamedArchiveCutAfterItsLastEntryIsNotMovedIntoPlace() throws IOException {
+    // Everything the extractor needs lies in the first segment; 3 MiB follow that it never reads.
+    Crafted weights = file("weights.txt", "all the weights");
+    Path tar = dir.resolve("padded.tar");
+    try (OutputStream out = Files.newOutputStream(tar);
+        TarArchiveOutputStream archive = new TarArchiveOutputStream(out)) {
+      archive.putArchiveEntry(weights.entry());
+      archive.write(weights.content());
+      archive.closeArchiveEntry();
+    }
+    byte[] tail = new byte[3 << 20];
+    new Random(2).nextBytes(tail);
+    Files.write(tar, tail, StandardOpenOption.APPEND);
+    Path sealed = dir.resolve("padded.vgl");
+    sealer.seal(tar, sealed, "none", CONTEXT, bytes -> {});
+    byte[] bytes = Files.readAllBytes(sealed);
+    // Cut at a segment boundary: the segments left all authenticate, only the end is missing.
+    Files.write(sealed, Arrays.copyOf(bytes, 7 + (bytes[6] & 0xff) + 2 * (1 << 20)));
+    Path target = dir.resolve("cut-target");
+
+    try (InputStream in =
+        new ParallelUnsealer(sealer, 2)
+            .open(Files.newInputStream(sealed), CONTEXT, "backup 'models-1'")) {
+      assertThatThrownBy(
+              () ->
+                  restorer.restore(
+                      in, target, "r1", false, List.of(weights.recorded()).iterator(), b -> {}))
+          .isInstanceOf(VigilException.class)
+          .hasMessageStartingWith(
+              "backup 'models-1' failed authentication at segment 1 (its last)");
+    }
+    assertThat(target).doesNotExist();
+    assertThat(dir.resolve(".cut-target.vigil-staging-r1")).doesNotExist();
   }
 
   private void assertUnsafe(List<Crafted> entries, String message) throws IOException {

@@ -692,7 +692,7 @@ class RestorePipelineIT {
   }
 
   /** Every path under {@code root} with its type, size, SHA-256 or link target. */
-  private static List<String> tree(Path root) throws IOException {
+  static List<String> tree(Path root) throws IOException {
     List<String> lines = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path path : walk.filter(p -> !p.equals(root)).sorted().toList()) {

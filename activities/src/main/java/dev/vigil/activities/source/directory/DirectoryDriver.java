@@ -121,6 +121,11 @@ public final class DirectoryDriver implements SourceDriver {
   }
 
   @Override
+  public boolean restoresWhileDecrypting() {
+    return true;
+  }
+
+  @Override
   public void checkTarget(RestoreStep step) {
     Path into = directoryTarget(step);
     directories.checkTarget(into, step.force() || step.claimedBefore());
@@ -135,12 +140,24 @@ public final class DirectoryDriver implements SourceDriver {
     directories.checkTarget(into, replace);
     step.claim();
     BackupManifest manifest = step.manifest();
-    try (InputStream in = Files.newInputStream(step.plain());
+    // The tar is extracted as it is decrypted; the staging directory moves into place only once
+    // the whole stream authenticated, so a failure part-way leaves the target as it was.
+    try (InputStream in = step.openPlaintext();
         BackupManifest.FileList files = manifest.files()) {
       directories.restore(in, into, step.restoreId(), replace, files, step.heartbeat()::accept);
     } catch (IOException e) {
       throw new VigilException(
-          ErrorType.SPOOL_MISSING, "restore: cannot read " + step.plain() + ": " + e, e);
+          ErrorType.SPOOL_MISSING,
+          "restore: cannot read the backup in " + step.dir() + ": " + e,
+          e);
+    } catch (VigilException e) {
+      if (e.type() != ErrorType.DUMP_INVALID) {
+        throw e;
+      }
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          e.getMessage() + "; nothing was restored, " + into + " is as it was",
+          e);
     }
     return RestoreTarget.directory(into.toString());
   }
