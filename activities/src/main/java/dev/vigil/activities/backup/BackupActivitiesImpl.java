@@ -7,9 +7,11 @@ import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredChecksum;
 import dev.vigil.workflows.backup.ArchiveRequest;
 import dev.vigil.workflows.backup.BackupActivities;
 import dev.vigil.workflows.backup.BackupSetRecord;
@@ -19,6 +21,7 @@ import dev.vigil.workflows.backup.FailRequest;
 import dev.vigil.workflows.backup.HostQueue;
 import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.backup.ResolvedPlan;
+import dev.vigil.workflows.backup.SealResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
 import dev.vigil.workflows.backup.SourceRef;
 import dev.vigil.workflows.backup.UploadVerification;
@@ -114,6 +117,24 @@ public final class BackupActivitiesImpl implements BackupActivities {
                                   + "/"
                                   + key
                                   + " is missing after upload"));
+          String crc64nvme = request.upload().crc64nvme();
+          // A repository set to read-back reads back, whatever the upload carried.
+          boolean readBack =
+              services.config().repositories().get(request.repository())
+                      instanceof S3RepositoryConfig s3
+                  && !s3.verifiesByChecksum();
+          if (crc64nvme != null && !readBack) {
+            var checksum = store.fullObjectChecksum(key);
+            if (checksum.isPresent()) {
+              return verifyByChecksum(store, key, request, checksum.get(), head.storageClass());
+            }
+            // The store took the checksum but keeps none we can read: prove it the long way.
+            log.warn(
+                "verify-upload: {} in bucket {} has no full-object checksum to compare; reading"
+                    + " it back",
+                key,
+                store.bucket());
+          }
           Digests.Summary stored;
           // Read back the bytes themselves: a composite multipart checksum is not the file's hash.
           try (InputStream in = store.open(key)) {
@@ -132,23 +153,51 @@ public final class BackupActivitiesImpl implements BackupActivities {
           long size = stored.size();
           String actual = stored.sha256();
           if (size != request.sealed().storedBytes() || !actual.equals(request.sealed().sha256())) {
-            throw new VigilException(
-                ErrorType.UPLOAD_MISMATCH,
-                "object s3://"
-                    + store.bucket()
-                    + "/"
-                    + key
-                    + " has "
-                    + size
-                    + " bytes, SHA-256 "
-                    + actual
-                    + "; the sealed file had "
-                    + request.sealed().storedBytes()
-                    + " bytes, SHA-256 "
-                    + request.sealed().sha256());
+            throw mismatch(
+                store,
+                key,
+                size + " bytes, SHA-256 " + actual,
+                request.sealed().storedBytes() + " bytes, SHA-256 " + request.sealed().sha256());
           }
           return new UploadVerification(size, actual, head.storageClass(), "read-back");
         });
+  }
+
+  /**
+   * The store's own CRC64NVME of the whole object against the one Vigil computed over the sealed
+   * file (whose SHA-256 the upload checked while it sent it), and the size: equal means the store
+   * holds the sealed bytes, without downloading them.
+   */
+  private static UploadVerification verifyByChecksum(
+      ObjectStore store,
+      String key,
+      VerifyUploadRequest request,
+      StoredChecksum stored,
+      String storageClass) {
+    SealResult sealed = request.sealed();
+    String expected = request.upload().crc64nvme();
+    if (stored.size() != sealed.storedBytes() || !stored.crc64nvme().equals(expected)) {
+      throw mismatch(
+          store,
+          key,
+          stored.size() + " bytes, CRC64NVME " + stored.crc64nvme() + " as the store computed it",
+          sealed.storedBytes() + " bytes, CRC64NVME " + expected);
+    }
+    return new UploadVerification(stored.size(), sealed.sha256(), storageClass, "checksum");
+  }
+
+  private static VigilException mismatch(
+      ObjectStore store, String key, String stored, String sealed) {
+    return new VigilException(
+        ErrorType.UPLOAD_MISMATCH,
+        "object s3://"
+            + store.bucket()
+            + "/"
+            + key
+            + " has "
+            + stored
+            + "; the sealed file had "
+            + sealed);
   }
 
   @Override

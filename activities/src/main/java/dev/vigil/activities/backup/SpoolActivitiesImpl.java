@@ -260,7 +260,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
           store.uploadFile(
               sealedFile,
               dataKey,
-              new ObjectAttributes(storageClass, tags, metadata),
+              // With the sealed file's SHA-256, a checksum upload proves the sealed bytes arrived.
+              new ObjectAttributes(storageClass, tags, metadata, sealed.sha256()),
               resume,
               context::heartbeat,
               context::heartbeat);
@@ -298,7 +299,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
         storageClass,
         sealed.storedBytes(),
         outcome.parts(),
-        outcome.resumedParts());
+        outcome.resumedParts(),
+        outcome.crc64nvme());
   }
 
   /** Binds ciphertext to its backup: a sealed file moved under another backup fails to open. */

@@ -46,7 +46,9 @@ final class S3RepositoryConfigParser {
         "access-key-id-file",
         "secret-access-key-env",
         "secret-access-key-file",
-        "part-size");
+        "part-size",
+        "upload-concurrency",
+        "verify-upload");
     boolean gcs = type.equals("gcs");
     URI endpoint = null;
     String endpointText = repo.text("endpoint", gcs ? GCS_ENDPOINT : null);
@@ -91,6 +93,16 @@ final class S3RepositoryConfigParser {
     if (partSize < MIN_PART_SIZE) {
       repo.problem("part-size", "must be at least 5MiB (S3's minimum part size)");
     }
+    int concurrency = repo.integer("upload-concurrency", 0, 1, 64);
+    String verify =
+        repo.oneOf(
+            "verify-upload",
+            S3RepositoryConfig.defaultVerification(type, checksumMode),
+            Set.of(S3RepositoryConfig.VERIFY_CHECKSUM, S3RepositoryConfig.VERIFY_READ_BACK));
+    if (gcs && S3RepositoryConfig.VERIFY_CHECKSUM.equals(verify)) {
+      repo.problem(
+          "verify-upload", "GCS's XML API keeps no CRC64NVME full-object checksum; use read-back");
+    }
     return new S3RepositoryConfig(
         repo.key,
         endpoint,
@@ -103,6 +115,8 @@ final class S3RepositoryConfigParser {
         accessKey,
         secretKey,
         partSize,
-        type);
+        type,
+        concurrency,
+        verify);
   }
 }

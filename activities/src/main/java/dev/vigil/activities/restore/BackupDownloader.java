@@ -18,16 +18,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
  * Downloads a stored object into a spool file, hashing every byte. An attempt that follows a crash
  * resumes: the prefix the earlier attempt wrote (up to its last heartbeat) is re-hashed from disk
- * and the rest comes with a ranged GET, so a large object is not fetched twice.
+ * and the rest comes with ranged GETs, so a large object is not fetched twice. A store that moves
+ * several ranges at once ({@link ObjectStore#concurrency()}) gets that many 8 MiB ranges in flight.
  */
 public final class BackupDownloader {
   private static final int BUFFER = 1 << 20;
   private static final long REPORT_EVERY = 64L * BUFFER;
+
+  /** One ranged GET of a parallel download. */
+  static final long RANGE = 8L << 20;
 
   /**
    * Downloads {@code key} into {@code file}.
@@ -69,7 +79,10 @@ public final class BackupDownloader {
         out.truncate(offset);
         out.position(offset);
         long done = offset;
-        if (expectedBytes < 0 || offset < expectedBytes) {
+        int concurrency = Math.max(1, store.concurrency());
+        if (expectedBytes >= 0 && concurrency > 1 && expectedBytes - offset > RANGE) {
+          done = copyRanges(store, key, offset, expectedBytes, out, sha256, progress, concurrency);
+        } else if (expectedBytes < 0 || offset < expectedBytes) {
           done = copy(store, key, offset, expectedBytes, out, sha256, progress);
         }
         out.force(false);
@@ -148,6 +161,151 @@ public final class BackupDownloader {
       throw brokeOff(store, key, "ended after " + done + " of " + expectedBytes + " bytes", null);
     }
     return done;
+  }
+
+  /**
+   * Copies from {@code offset} on with several ranged GETs at once, each written at its own
+   * position of the spool file; the SHA-256 follows the unbroken prefix of finished ranges by
+   * re-reading it from the file (the page cache), so the hash is in order whatever order the ranges
+   * finish in. Heartbeats carry that prefix, so a retry resumes from it as with one GET. Memory:
+   * one buffer per range in flight.
+   */
+  private static long copyRanges(
+      ObjectStore store,
+      String key,
+      long offset,
+      long expectedBytes,
+      FileChannel out,
+      MessageDigest sha256,
+      Consumer<DownloadProgress> progress,
+      int concurrency)
+      throws IOException {
+    int ranges = (int) ((expectedBytes - offset + RANGE - 1) / RANGE);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(concurrency, ranges),
+            task -> {
+              Thread thread = new Thread(task, "vigil-download-range");
+              thread.setDaemon(true);
+              return thread;
+            });
+    CompletionService<Integer> completion = new ExecutorCompletionService<>(pool);
+    boolean[] finished = new boolean[ranges];
+    byte[] buffer = new byte[BUFFER];
+    long hashed = offset;
+    long reported = offset;
+    int next = 0;
+    int inFlight = 0;
+    int prefix = 0;
+    RuntimeException failure = null;
+    try {
+      while (inFlight > 0 || (failure == null && next < ranges)) {
+        while (failure == null && inFlight < concurrency && next < ranges) {
+          int index = next++;
+          long start = offset + (long) index * RANGE;
+          long length = Math.min(RANGE, expectedBytes - start);
+          completion.submit(
+              () -> {
+                fetchRange(store, key, start, length, expectedBytes, out);
+                return index;
+              });
+          inFlight++;
+        }
+        Future<Integer> done = completion.take();
+        inFlight--;
+        try {
+          finished[done.get()] = true;
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure =
+                e.getCause() instanceof RuntimeException runtime
+                    ? runtime
+                    : brokeOff(store, key, "failed (" + e.getCause().getMessage() + ")", e);
+          }
+          continue;
+        }
+        while (prefix < ranges && finished[prefix]) {
+          prefix++;
+        }
+        long contiguous = Math.min(expectedBytes, offset + (long) prefix * RANGE);
+        hashed = hashRange(out, hashed, contiguous, sha256, buffer);
+        if (failure == null && contiguous - reported >= REPORT_EVERY) {
+          // The heartbeat promises these bytes are on disk for the next attempt.
+          out.force(false);
+          try {
+            progress.accept(new DownloadProgress(key, contiguous, expectedBytes));
+          } catch (RuntimeException e) {
+            failure = e;
+          }
+          reported = contiguous;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = brokeOff(store, key, "was interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return hashed;
+  }
+
+  /** Writes bytes [start, start + length) of the object at the same place in the file. */
+  private static void fetchRange(
+      ObjectStore store, String key, long start, long length, long expectedBytes, FileChannel out)
+      throws IOException {
+    ObjectBody body = store.read(key, start, length);
+    long storeSize = body.objectSize();
+    byte[] buffer = new byte[BUFFER];
+    long position = start;
+    long end = start + length;
+    try (InputStream in = body.stream()) {
+      if (storeSize >= 0 && storeSize != expectedBytes) {
+        throw sizeMismatch(store, key, expectedBytes, storeSize, "the rest was not downloaded");
+      }
+      while (position < end) {
+        int read;
+        try {
+          read = in.read(buffer, 0, (int) Math.min(buffer.length, end - position));
+        } catch (IOException | UncheckedIOException e) {
+          throw brokeOff(
+              store, key, "broke off at byte " + position + " (" + e.getMessage() + ")", e);
+        }
+        if (read < 0) {
+          if (storeSize < 0) {
+            throw sizeMismatch(store, key, expectedBytes, position, "nothing was decrypted");
+          }
+          throw brokeOff(
+              store, key, "ended after " + position + " of " + expectedBytes + " bytes", null);
+        }
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, read);
+        long at = position;
+        while (chunk.hasRemaining()) {
+          at += out.write(chunk, at);
+        }
+        position += read;
+      }
+    }
+  }
+
+  /** Hashes the file's bytes [from, to) and returns {@code to}. */
+  private static long hashRange(
+      FileChannel file, long from, long to, MessageDigest sha256, byte[] buffer)
+      throws IOException {
+    long position = from;
+    while (position < to) {
+      int read =
+          file.read(
+              ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, to - position)), position);
+      if (read < 0) {
+        throw new IOException("spool file shrank while it was hashed");
+      }
+      sha256.update(buffer, 0, read);
+      position += read;
+    }
+    return to;
   }
 
   /** An outage: the next attempt resumes from the last heartbeat's offset. */

@@ -66,6 +66,15 @@ public interface ObjectStore extends AutoCloseable {
       Consumer<UploadProgress> onPart,
       Consumer<UploadProgress> whilePart);
 
+  /**
+   * The CRC64NVME the store computed over the whole object (S3's FULL_OBJECT checksum type), with
+   * its size, or empty when the store keeps no such checksum for it (an upload that carried none, a
+   * store without full-object checksums). This default: none.
+   */
+  default Optional<StoredChecksum> fullObjectChecksum(String key) {
+    return Optional.empty();
+  }
+
   /** Uploads a small file (a manifest) in one request. */
   void putFile(Path file, String key, ObjectAttributes attributes);
 
@@ -118,6 +127,24 @@ public interface ObjectStore extends AutoCloseable {
    * gives an empty body and the size the store names (or {@code offset} when it names none).
    */
   ObjectBody read(String key, long offset);
+
+  /**
+   * As {@link #read(String, long)}, for the {@code length} bytes from {@code offset} only (one
+   * range of a parallel download). This default reads from {@code offset} on and stops after {@code
+   * length} bytes; stores that can ask for the range itself override it.
+   */
+  default ObjectBody read(String key, long offset, long length) {
+    ObjectBody body = read(key, offset);
+    return new ObjectBody(new BoundedStream(body.stream(), length), body.objectSize());
+  }
+
+  /**
+   * How many parts of one upload, or ranges of one download, this store moves at once: its
+   * repository's {@code upload-concurrency}, or 1 for stores that move one at a time.
+   */
+  default int concurrency() {
+    return 1;
+  }
 
   /** The object's tags. */
   Map<String, String> tags(String key);

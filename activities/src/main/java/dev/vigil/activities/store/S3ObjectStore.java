@@ -1,5 +1,6 @@
 package dev.vigil.activities.store;
 
+import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SecretRef;
@@ -21,6 +22,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -32,6 +41,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -183,6 +194,7 @@ public final class S3ObjectStore implements ObjectStore {
       return new UploadOutcome(1, 0, 0);
     }
 
+    boolean checksums = config.verifiesByChecksum();
     String uploadId = null;
     long partSize = 0;
     Map<Integer, CompletedPart> uploaded = Map.of();
@@ -191,7 +203,7 @@ public final class S3ObjectStore implements ObjectStore {
         && key.equals(resumeFrom.objectKey())
         && resumeFrom.partSize() >= MIN_PART_SIZE) {
       Optional<Map<Integer, CompletedPart>> listed =
-          listUploadedParts(key, resumeFrom.uploadId(), resumeFrom.partSize(), size);
+          listUploadedParts(key, resumeFrom.uploadId(), resumeFrom.partSize(), size, checksums);
       if (listed.isPresent()) {
         uploadId = resumeFrom.uploadId();
         partSize = resumeFrom.partSize();
@@ -201,59 +213,40 @@ public final class S3ObjectStore implements ObjectStore {
     if (uploadId == null) {
       abortOpenUploads(key);
       partSize = partSizeFor(size);
-      uploadId = createUpload(key, attributes);
+      uploadId = createUpload(key, attributes, checksums);
     }
 
     int partCount = (int) ((size + partSize - 1) / partSize);
+    PartChecksums sums =
+        checksums
+            ? PartChecksums.start(
+                file, size, partSize, attributes == null ? null : attributes.sha256(), key)
+            : null;
     try {
-      List<CompletedPart> parts = new ArrayList<>(partCount);
-      int resumedParts = 0;
-      for (int partNumber = 1; partNumber <= partCount; partNumber++) {
-        long offset = (partNumber - 1) * partSize;
-        long length = Math.min(partSize, size - offset);
-        CompletedPart alreadyUploaded = uploaded.get(partNumber);
-        if (alreadyUploaded != null) {
-          resumedParts++;
-          parts.add(alreadyUploaded);
-          continue;
-        }
-        SpoolFiles.requireUnchanged(file, size, key);
-        // A part takes seconds on a slow link: progress within it keeps a display moving.
-        UploadProgress before =
-            new UploadProgress(key, uploadId, partSize, partNumber - 1, offset, size);
-        PartProgress within =
-            new PartProgress(
-                progressEveryNanos,
-                sent ->
-                    whilePart.accept(
-                        new UploadProgress(
-                            key,
-                            before.uploadId(),
-                            before.partSize(),
-                            before.partsDone(),
-                            before.bytesDone() + sent,
-                            size)));
-        parts.add(uploadPart(file, key, uploadId, partNumber, offset, length, within));
-        within.rethrowDeferred();
-        // Parts are sent in order, so 1..partNumber are all in the store now.
-        onPart.accept(
-            new UploadProgress(key, uploadId, partSize, partNumber, offset + length, size));
-      }
+      PartUpload upload =
+          new PartUpload(file, key, uploadId, partSize, size, uploaded, sums, onPart, whilePart);
+      List<CompletedPart> parts = upload.run();
+      String fullChecksum = sums == null ? null : Crc64Nvme.base64(sums.whole());
       String completedUploadId = uploadId;
       s3.completeMultipartUpload(
-          request ->
-              request
-                  .bucket(config.bucket())
-                  .key(key)
-                  .uploadId(completedUploadId)
-                  .multipartUpload(upload -> upload.parts(parts)));
-      return new UploadOutcome(partCount, resumedParts, size);
+          request -> {
+            request
+                .bucket(config.bucket())
+                .key(key)
+                .uploadId(completedUploadId)
+                .multipartUpload(completed -> completed.parts(parts));
+            if (fullChecksum != null) {
+              // The store combines the parts' CRCs and refuses the upload if they disagree.
+              request.checksumCRC64NVME(fullChecksum).checksumType(ChecksumType.FULL_OBJECT);
+            }
+          });
+      return new UploadOutcome(partCount, upload.resumedParts(), size, fullChecksum);
     } catch (SdkException e) {
       // A spool file that vanished while a part was read looks like a client error to the SDK.
       VigilException failure =
           SpoolFiles.spoolChanged(file, size)
               ? SpoolFiles.spoolChangedFailure(file, key)
-              : failure("upload", key, e);
+              : checksumRejected(e) ? checksumFailure(key, e) : failure("upload", key, e);
       if (!failure.type().retryable()) {
         // No retry can finish this upload; do not leave its parts to be billed.
         abortQuietly(key, uploadId);
@@ -264,6 +257,268 @@ public final class S3ObjectStore implements ObjectStore {
         abortQuietly(key, uploadId);
       }
       throw e;
+    } finally {
+      if (sums != null) {
+        sums.close();
+      }
+    }
+  }
+
+  /**
+   * Sends the parts of one multipart upload, up to the repository's concurrency at once, each
+   * streamed from its own range of the file (no part is held in memory). Progress is reported in
+   * the caller's thread: {@code onPart} after each part (parts 1..partsDone are all stored;
+   * bytesDone counts every stored part, also those past a gap), {@code whilePart} every {@link
+   * #progressEveryNanos} with the bytes sent so far. A callback that throws stops new parts; the
+   * parts in flight are finished, then it is thrown.
+   */
+  private final class PartUpload {
+    private final Path file;
+    private final String key;
+    private final String uploadId;
+    private final long partSize;
+    private final long size;
+    private final Map<Integer, CompletedPart> uploaded;
+    private final PartChecksums sums;
+    private final Consumer<UploadProgress> onPart;
+    private final Consumer<UploadProgress> whilePart;
+    private final int partCount;
+    private final AtomicLongArray sent;
+    private int resumedParts;
+
+    PartUpload(
+        Path file,
+        String key,
+        String uploadId,
+        long partSize,
+        long size,
+        Map<Integer, CompletedPart> uploaded,
+        PartChecksums sums,
+        Consumer<UploadProgress> onPart,
+        Consumer<UploadProgress> whilePart) {
+      this.file = file;
+      this.key = key;
+      this.uploadId = uploadId;
+      this.partSize = partSize;
+      this.size = size;
+      this.uploaded = uploaded;
+      this.sums = sums;
+      this.onPart = onPart;
+      this.whilePart = whilePart;
+      this.partCount = (int) ((size + partSize - 1) / partSize);
+      this.sent = new AtomicLongArray(partCount);
+    }
+
+    int resumedParts() {
+      return resumedParts;
+    }
+
+    List<CompletedPart> run() {
+      int concurrency = Math.min(config.concurrency(), partCount);
+      ExecutorService pool = Executors.newFixedThreadPool(concurrency, PartUpload::thread);
+      CompletionService<PartDone> completion = new ExecutorCompletionService<>(pool);
+      CompletedPart[] parts = new CompletedPart[partCount];
+      boolean[] done = new boolean[partCount];
+      long pollMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(progressEveryNanos));
+      int next = 1;
+      int inFlight = 0;
+      int contiguous = 0;
+      long bytesDone = 0;
+      // Progress within parts is passed on only when it grew: nothing sent yet is no news.
+      long reported = 0;
+      RuntimeException failure = null;
+      try {
+        while (inFlight > 0 || (failure == null && next <= partCount)) {
+          while (failure == null && inFlight < concurrency && next <= partCount) {
+            int number = next++;
+            completion.submit(() -> send(number));
+            inFlight++;
+          }
+          Future<PartDone> finished = completion.poll(pollMillis, TimeUnit.MILLISECONDS);
+          if (finished == null) {
+            long now = bytesDone;
+            for (int index = 0; index < partCount; index++) {
+              now += done[index] ? 0 : sent.get(index);
+            }
+            if (failure == null && now > reported) {
+              reported = now;
+              try {
+                whilePart.accept(
+                    new UploadProgress(key, uploadId, partSize, contiguous, now, size));
+              } catch (RuntimeException e) {
+                failure = e;
+              }
+            }
+            continue;
+          }
+          inFlight--;
+          PartDone part;
+          try {
+            part = finished.get();
+          } catch (ExecutionException e) {
+            if (failure == null) {
+              failure = unwrap(e);
+            }
+            continue;
+          }
+          parts[part.number() - 1] = part.part();
+          done[part.number() - 1] = true;
+          bytesDone += part.length();
+          reported = Math.max(reported, bytesDone);
+          while (contiguous < partCount && done[contiguous]) {
+            contiguous++;
+          }
+          if (part.resumed()) {
+            resumedParts++;
+          } else if (failure == null) {
+            try {
+              onPart.accept(
+                  new UploadProgress(key, uploadId, partSize, contiguous, bytesDone, size));
+            } catch (RuntimeException e) {
+              failure = e;
+            }
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure =
+            new VigilException(
+                ErrorType.REPOSITORY_UNAVAILABLE, "upload of '" + key + "' was interrupted", e);
+      } finally {
+        // Normally idle by now; after an interrupt this stops the parts still in flight.
+        pool.shutdownNow();
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return List.of(parts);
+    }
+
+    /** Sends part {@code number}, or keeps the one a resumed upload already holds. */
+    private PartDone send(int number) {
+      long offset = (number - 1) * partSize;
+      long length = Math.min(partSize, size - offset);
+      String crc = sums == null ? null : Crc64Nvme.base64(sums.part(number));
+      CompletedPart stored = uploaded.get(number);
+      if (stored != null && (crc == null || crc.equals(stored.checksumCRC64NVME()))) {
+        return new PartDone(number, stored, length, true);
+      }
+      SpoolFiles.requireUnchanged(file, size, key);
+      int index = number - 1;
+      UploadPartResponse response =
+          s3.uploadPart(
+              request -> {
+                request
+                    .bucket(config.bucket())
+                    .key(key)
+                    .uploadId(uploadId)
+                    .partNumber(number)
+                    .contentLength(length);
+                if (crc != null) {
+                  // The store computes the part's CRC and refuses bytes that do not match it.
+                  request.checksumCRC64NVME(crc);
+                }
+              },
+              RequestBody.fromContentProvider(
+                  region(
+                      file,
+                      offset,
+                      length,
+                      bytes -> sent.accumulateAndGet(index, bytes, Math::max)),
+                  length,
+                  CONTENT_TYPE));
+      return new PartDone(number, completed(number, response), length, false);
+    }
+
+    private static Thread thread(Runnable task) {
+      Thread thread = new Thread(task, "vigil-upload-part");
+      thread.setDaemon(true);
+      return thread;
+    }
+  }
+
+  /** One part in the store: sent now, or found there by a resumed upload. */
+  private record PartDone(int number, CompletedPart part, long length, boolean resumed) {}
+
+  private static RuntimeException unwrap(ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new IllegalStateException(cause);
+  }
+
+  /** The store computed another checksum for the bytes it received than Vigil sent with them. */
+  private static boolean checksumRejected(SdkException e) {
+    if (!(e instanceof S3Exception s3Exception) || s3Exception.statusCode() != 400) {
+      return false;
+    }
+    String code = errorCode(s3Exception);
+    String message = String.valueOf(s3Exception.awsErrorDetails().errorMessage()).toLowerCase();
+    return "BadDigest".equals(code) || message.contains("checksum");
+  }
+
+  private VigilException checksumFailure(String key, SdkException e) {
+    return new VigilException(
+        ErrorType.REPOSITORY_UNAVAILABLE,
+        "repository '"
+            + config.name()
+            + "': the store computed another CRC64NVME for "
+            + object(key)
+            + " than Vigil sent ("
+            + answer((S3Exception) e)
+            + "): bytes damaged on the way; the retry sends the damaged parts again",
+        e);
+  }
+
+  /**
+   * GetObjectAttributes names the checksum's type; a composite (per-part) checksum or none is
+   * empty. A store without GetObjectAttributes is asked with a HEAD in checksum mode, and trusted
+   * only when it says FULL_OBJECT too.
+   */
+  @Override
+  public Optional<StoredChecksum> fullObjectChecksum(String key) {
+    try {
+      var attributes =
+          s3.getObjectAttributes(
+              request ->
+                  request
+                      .bucket(config.bucket())
+                      .key(key)
+                      .objectAttributes(
+                          software.amazon.awssdk.services.s3.model.ObjectAttributes.CHECKSUM,
+                          software.amazon.awssdk.services.s3.model.ObjectAttributes.OBJECT_SIZE));
+      var checksum = attributes.checksum();
+      if (checksum == null
+          || checksum.checksumCRC64NVME() == null
+          || checksum.checksumType() != ChecksumType.FULL_OBJECT
+          || attributes.objectSize() == null) {
+        return Optional.empty();
+      }
+      return Optional.of(new StoredChecksum(attributes.objectSize(), checksum.checksumCRC64NVME()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404 && !isNoSuchBucket(e)) {
+        return Optional.empty();
+      }
+      if (e.statusCode() != 400 && e.statusCode() != 405 && e.statusCode() != 501) {
+        throw failure("read the checksum of", key, e);
+      }
+    } catch (SdkException e) {
+      throw failure("read the checksum of", key, e);
+    }
+    try {
+      HeadObjectResponse head =
+          s3.headObject(
+              request ->
+                  request.bucket(config.bucket()).key(key).checksumMode(ChecksumMode.ENABLED));
+      return head.checksumCRC64NVME() == null || head.checksumType() != ChecksumType.FULL_OBJECT
+          ? Optional.empty()
+          : Optional.of(new StoredChecksum(head.contentLength(), head.checksumCRC64NVME()));
+    } catch (SdkException e) {
+      throw failure("read the checksum of", key, e);
     }
   }
 
@@ -311,7 +566,7 @@ public final class S3ObjectStore implements ObjectStore {
       return;
     }
     abortOpenUploads(key);
-    String uploadId = createUpload(key, attributes);
+    String uploadId = createUpload(key, attributes, false);
     int partCount = (int) ((size + partSize - 1) / partSize);
     try {
       List<CompletedPart> parts = new ArrayList<>(partCount);
@@ -351,7 +606,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   /** {@code length} bytes of {@code content} from {@code offset}, opened anew on every read. */
   private static ContentStreamProvider range(RangeSource content, long offset, long length) {
-    return () -> new BoundedInputStream(content.open(offset), length);
+    return () -> new BoundedStream(content.open(offset), length);
   }
 
   @Override
@@ -395,6 +650,36 @@ public final class S3ObjectStore implements ObjectStore {
     } catch (SdkException e) {
       throw failure("download", key, e);
     }
+  }
+
+  @Override
+  public ObjectBody read(String key, long offset, long length) {
+    if (length <= 0) {
+      return read(key, offset);
+    }
+    try {
+      ResponseInputStream<GetObjectResponse> body =
+          s3.getObject(
+              request ->
+                  request
+                      .bucket(config.bucket())
+                      .key(key)
+                      .range("bytes=" + offset + "-" + (offset + length - 1)));
+      long total = totalOf(body.response().contentRange());
+      return new ObjectBody(body, total);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 416) {
+        return read(key, offset);
+      }
+      throw failure("download", key, e);
+    } catch (SdkException e) {
+      throw failure("download", key, e);
+    }
+  }
+
+  @Override
+  public int concurrency() {
+    return config.concurrency();
   }
 
   /** The total in {@code Content-Range: bytes 0-99/100}, else offset + Content-Length, else -1. */
@@ -658,43 +943,27 @@ public final class S3ObjectStore implements ObjectStore {
     return Math.max(configured, forMaxParts);
   }
 
-  private String createUpload(String key, ObjectAttributes attributes) {
+  private String createUpload(String key, ObjectAttributes attributes, boolean checksums) {
     try {
       return s3.createMultipartUpload(
-              request ->
+              request -> {
+                request
+                    .bucket(config.bucket())
+                    .key(key)
+                    .contentType(CONTENT_TYPE)
+                    .storageClass(storageClass(attributes))
+                    .tagging(tagging(attributes))
+                    .metadata(metadata(attributes));
+                if (checksums) {
                   request
-                      .bucket(config.bucket())
-                      .key(key)
-                      .contentType(CONTENT_TYPE)
-                      .storageClass(storageClass(attributes))
-                      .tagging(tagging(attributes))
-                      .metadata(metadata(attributes)))
+                      .checksumAlgorithm(ChecksumAlgorithm.CRC64_NVME)
+                      .checksumType(ChecksumType.FULL_OBJECT);
+                }
+              })
           .uploadId();
     } catch (SdkException e) {
       throw failure("start upload of", key, e);
     }
-  }
-
-  private CompletedPart uploadPart(
-      Path file,
-      String key,
-      String uploadId,
-      int partNumber,
-      long offset,
-      long length,
-      PartProgress progress) {
-    UploadPartResponse response =
-        s3.uploadPart(
-            request ->
-                request
-                    .bucket(config.bucket())
-                    .key(key)
-                    .uploadId(uploadId)
-                    .partNumber(partNumber)
-                    .contentLength(length),
-            RequestBody.fromContentProvider(
-                region(file, offset, length, progress), length, CONTENT_TYPE));
-    return completed(partNumber, response);
   }
 
   /** The checksums the SDK sent (CRC32 by default) must be repeated on completion. */
@@ -716,28 +985,22 @@ public final class S3ObjectStore implements ObjectStore {
    * exists: parts uploaded after the last heartbeat are found too, and ETags come from the store.
    */
   private Optional<Map<Integer, CompletedPart>> listUploadedParts(
-      String key, String uploadId, long partSize, long size) {
+      String key, String uploadId, long partSize, long size, boolean checksums) {
     Map<Integer, CompletedPart> parts = new HashMap<>();
     try {
-      for (Part part :
+      var pages =
           s3.listPartsPaginator(
-                  request -> request.bucket(config.bucket()).key(key).uploadId(uploadId))
-              .parts()) {
-        long offset = (part.partNumber() - 1L) * partSize;
-        long expectedLength = Math.min(partSize, size - offset);
-        if (offset < size && part.size() == expectedLength) {
-          parts.put(
-              part.partNumber(),
-              CompletedPart.builder()
-                  .partNumber(part.partNumber())
-                  .eTag(part.eTag())
-                  .checksumCRC32(part.checksumCRC32())
-                  .checksumCRC32C(part.checksumCRC32C())
-                  .checksumCRC64NVME(part.checksumCRC64NVME())
-                  .checksumSHA1(part.checksumSHA1())
-                  .checksumSHA256(part.checksumSHA256())
-                  .build());
+              request -> request.bucket(config.bucket()).key(key).uploadId(uploadId));
+      for (var page : pages) {
+        boolean fullObjectCrc =
+            page.checksumAlgorithm() == ChecksumAlgorithm.CRC64_NVME
+                && page.checksumType() == ChecksumType.FULL_OBJECT;
+        if (fullObjectCrc != checksums) {
+          // Started with other checksum settings (before a config change): it cannot be
+          // completed as this attempt would, so it starts over.
+          return Optional.empty();
         }
+        collectParts(page.parts(), partSize, size, parts);
       }
     } catch (S3Exception e) {
       // S3 answers 404 NoSuchUpload; S3Mock answers 400 to an id that is not one of its UUIDs.
@@ -750,6 +1013,27 @@ public final class S3ObjectStore implements ObjectStore {
       throw failure("resume upload of", key, e);
     }
     return Optional.of(parts);
+  }
+
+  private static void collectParts(
+      List<Part> listed, long partSize, long size, Map<Integer, CompletedPart> parts) {
+    for (Part part : listed) {
+      long offset = (part.partNumber() - 1L) * partSize;
+      long expectedLength = Math.min(partSize, size - offset);
+      if (offset < size && part.size() == expectedLength) {
+        parts.put(
+            part.partNumber(),
+            CompletedPart.builder()
+                .partNumber(part.partNumber())
+                .eTag(part.eTag())
+                .checksumCRC32(part.checksumCRC32())
+                .checksumCRC32C(part.checksumCRC32C())
+                .checksumCRC64NVME(part.checksumCRC64NVME())
+                .checksumSHA1(part.checksumSHA1())
+                .checksumSHA256(part.checksumSHA256())
+                .build());
+      }
+    }
   }
 
   private void abortQuietly(String key, String uploadId) {
@@ -920,7 +1204,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   /** As {@link #region(Path, long, long)}, telling {@code progress} the bytes read (if set). */
   private static ContentStreamProvider region(
-      Path file, long offset, long length, PartProgress progress) {
+      Path file, long offset, long length, LongConsumer progress) {
     return () -> {
       try {
         return new FileRegionInputStream(file, offset, length, progress);
@@ -936,10 +1220,10 @@ public final class S3ObjectStore implements ObjectStore {
     private final FileChannel channel;
     private final long start;
     private final long end;
-    private final PartProgress progress;
+    private final LongConsumer progress;
     private long position;
 
-    FileRegionInputStream(Path file, long offset, long length, PartProgress progress)
+    FileRegionInputStream(Path file, long offset, long length, LongConsumer progress)
         throws IOException {
       this.file = file;
       this.channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -970,7 +1254,7 @@ public final class S3ObjectStore implements ObjectStore {
       }
       position += read;
       if (progress != null) {
-        progress.sent(position - start);
+        progress.accept(position - start);
       }
       return read;
     }
@@ -990,44 +1274,6 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() throws IOException {
       channel.close();
-    }
-  }
-
-  /** The first {@code length} bytes of a stream; closing it closes the stream (ends the GET). */
-  private static final class BoundedInputStream extends InputStream {
-    private final InputStream in;
-    private long remaining;
-
-    BoundedInputStream(InputStream in, long length) {
-      this.in = in;
-      this.remaining = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] single = new byte[1];
-      return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] buffer, int off, int len) throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      if (len == 0) {
-        return 0;
-      }
-      int read = in.read(buffer, off, (int) Math.min(len, remaining));
-      if (read < 0) {
-        throw new EOFException(remaining + " bytes short: the object being copied ended early");
-      }
-      remaining -= read;
-      return read;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }

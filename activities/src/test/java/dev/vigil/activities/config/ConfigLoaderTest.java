@@ -76,6 +76,48 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void uploadConcurrencyAndVerificationDefaultPerStoreAndCanBeSet() throws IOException {
+    S3RepositoryConfig whenRequired =
+        (S3RepositoryConfig) loader.load(write(VALID)).repositories().get("main");
+    S3RepositoryConfig set =
+        (S3RepositoryConfig)
+            loader
+                .load(
+                    write(
+                        VALID.replace(
+                            "checksum-mode: when-required",
+                            "upload-concurrency: 3\n    verify-upload: checksum")))
+                .repositories()
+                .get("main");
+    S3RepositoryConfig plain =
+        (S3RepositoryConfig)
+            loader
+                .load(write(VALID.replace("checksum-mode: when-required", "")))
+                .repositories()
+                .get("main");
+
+    assertThat(whenRequired.verifyUpload()).isEqualTo("read-back");
+    assertThat(whenRequired.concurrency())
+        .isEqualTo(Math.min(8, Math.max(2, 2 * Runtime.getRuntime().availableProcessors())));
+    assertThat(plain.verifyUpload()).isEqualTo("checksum");
+    assertThat(set.concurrency()).isEqualTo(3);
+    assertThat(set.verifiesByChecksum()).isTrue();
+    Path bad =
+        write(
+            VALID.replace(
+                "part-size: 8MiB",
+                "part-size: 8MiB\n    upload-concurrency: 0\n    verify-upload: md5"));
+    assertThat(catchConfig(bad).problems())
+        .containsExactlyInAnyOrder(
+            bad
+                + ": repositories.main.upload-concurrency at line 14: expected a whole number from 1"
+                + " to 64, got \"0\"",
+            bad
+                + ": repositories.main.verify-upload at line 15: expected one of [checksum,"
+                + " read-back], got \"md5\"");
+  }
+
+  @Test
   void malformedYamlNamesFileLineAndColumn() throws IOException {
     Path file = write("sources:\n  appdb:\n    type: [postgres\n");
 
@@ -310,7 +352,7 @@ class ConfigLoaderTest {
                 + ": repositories.main.access-key-id at line 14: unknown field; expected one of [type,"
                 + " endpoint, region, bucket, prefix, storage-class, path-style-access,"
                 + " checksum-mode, access-key-id-env, access-key-id-file, secret-access-key-env,"
-                + " secret-access-key-file, part-size]",
+                + " secret-access-key-file, part-size, upload-concurrency, verify-upload]",
             file
                 + ": repositories.main.part-size at line 13: must be at least 5MiB (S3's minimum part size)");
   }

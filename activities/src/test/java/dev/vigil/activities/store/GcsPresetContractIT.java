@@ -73,7 +73,10 @@ class GcsPresetContractIT extends ObjectStoreContract {
         new SecretRef("GCS_ID", null),
         new SecretRef("GCS_SECRET", null),
         PART_SIZE,
-        "gcs");
+        "gcs",
+        // The contract's one-part-at-a-time order; gcs verifies by read-back (its default).
+        1,
+        S3RepositoryConfig.VERIFY_READ_BACK);
   }
 
   @Override

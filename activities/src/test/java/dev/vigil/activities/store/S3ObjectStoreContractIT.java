@@ -12,7 +12,11 @@ class S3ObjectStoreContractIT extends ObjectStoreContract {
   static void startS3Mock() {
     S3MockFixture s3mock = S3MockFixture.get();
     S3RepositoryConfig base = s3mock.repositoryConfig(s3mock.newBucket("contract"));
-    store = new S3ObjectStore(base, s3mock.client());
+    // The contract's one-part-at-a-time order; S3ParallelUploadIT covers parallel parts.
+    store =
+        new S3ObjectStore(
+            S3MockFixture.withTransfer(base, 1, S3RepositoryConfig.VERIFY_READ_BACK),
+            s3mock.client());
   }
 
   @Override

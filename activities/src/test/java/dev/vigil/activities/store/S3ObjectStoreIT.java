@@ -73,7 +73,13 @@ class S3ObjectStoreIT {
   static void startS3Mock() {
     s3mock = S3MockFixture.get();
     String bucket = s3mock.newBucket("store-it");
-    config = withPrefix(s3mock.repositoryConfig(bucket), "vigil/backups");
+    // One part at a time and read-back verification: the exact order these tests pin down.
+    // S3ParallelUploadIT covers the default (parts in parallel, full-object checksums).
+    config =
+        S3MockFixture.withTransfer(
+            withPrefix(s3mock.repositoryConfig(bucket), "vigil/backups"),
+            1,
+            S3RepositoryConfig.VERIFY_READ_BACK);
     store = new S3ObjectStore(config, s3mock.client());
     // A client of its own that records every UploadPart it sends, to prove what a resume skips.
     partCounter = new PartCountingInterceptor();

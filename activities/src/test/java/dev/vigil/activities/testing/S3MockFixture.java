@@ -18,6 +18,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 
@@ -89,6 +94,22 @@ public final class S3MockFixture {
   /** A client for the server, shared by all tests; do not close it. */
   public S3Client client() {
     return client;
+  }
+
+  /**
+   * A client of the caller's own (it closes it) that shows every request to {@code interceptor}, to
+   * record or hold back what the store code sends.
+   */
+  public S3Client clientWith(ExecutionInterceptor interceptor) {
+    return S3Client.builder()
+        .endpointOverride(endpoint())
+        .region(Region.of(REGION))
+        .forcePathStyle(true)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        .httpClientBuilder(ApacheHttpClient.builder())
+        .overrideConfiguration(override -> override.addExecutionInterceptor(interceptor))
+        .build();
   }
 
   /** Creates {@code bucket} unless it exists. */
@@ -183,6 +204,29 @@ public final class S3MockFixture {
         SecretRef.NONE,
         SecretRef.NONE,
         PART_SIZE);
+  }
+
+  /**
+   * {@code config} with {@code upload-concurrency} and {@code verify-upload} set: 1 and {@code
+   * read-back} give the one-part-at-a-time upload whose exact order older tests pin down.
+   */
+  public static S3RepositoryConfig withTransfer(
+      S3RepositoryConfig config, int concurrency, String verify) {
+    return new S3RepositoryConfig(
+        config.name(),
+        config.endpoint(),
+        config.region(),
+        config.bucket(),
+        config.prefix(),
+        config.storageClass(),
+        config.pathStyleAccess(),
+        config.checksumMode(),
+        config.accessKeyId(),
+        config.secretAccessKey(),
+        config.partSizeBytes(),
+        config.type(),
+        concurrency,
+        verify);
   }
 
   private void stop() {
