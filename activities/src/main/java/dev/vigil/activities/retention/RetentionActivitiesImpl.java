@@ -2,6 +2,8 @@ package dev.vigil.activities.retention;
 
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.cas.ChunkCatalog;
+import dev.vigil.activities.cas.PackSweeper;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.FileTrees;
@@ -637,6 +639,13 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
           for (String key : keys) {
             store.delete(key);
           }
+          // A chunked source's packs that no kept backup needs any more go with it (none for
+          // other sources): run on every attempt, so a crash mid-sweep is finished by the retry.
+          PackSweeper.sweep(
+              new ChunkCatalog(services.catalogDataSource()),
+              store,
+              backup.repository(),
+              backup.source());
           log.info(
               "pruned backup {} of {}: deleted {} ({})",
               backup.backupId(),
