@@ -191,6 +191,50 @@ public final class ChunkCatalog {
     }
   }
 
+  /** Every backup's referenced packs, by backup id (for the repository check). */
+  public Map<String, List<Pack>> packsByBackup() {
+    Map<String, List<Pack>> byBackup = new HashMap<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT r.backup_id, p.pack_key, p.repository, p.size, p.sha256, p.state,"
+                    + " p.created_by FROM vigil.cas_backup_pack r JOIN vigil.cas_pack p USING"
+                    + " (pack_key) ORDER BY r.backup_id, p.pack_key");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        byBackup
+            .computeIfAbsent(rows.getString(1), id -> new ArrayList<>())
+            .add(
+                new Pack(
+                    rows.getString(2),
+                    rows.getString(3),
+                    rows.getLong(4),
+                    rows.getString(5),
+                    rows.getString(6),
+                    rows.getString(7)));
+      }
+      return byBackup;
+    } catch (SQLException e) {
+      throw SqlErrors.catalogFailure("read the packs of every backup", e);
+    }
+  }
+
+  /** The state of every pack the catalog knows, by key. */
+  public Map<String, String> packStates() {
+    Map<String, String> states = new HashMap<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement("SELECT pack_key, state FROM vigil.cas_pack");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        states.put(rows.getString(1), rows.getString(2));
+      }
+      return states;
+    } catch (SQLException e) {
+      throw SqlErrors.catalogFailure("read the packs", e);
+    }
+  }
+
   /**
    * Marks DELETING every pack of the source that no RUNNING or ARCHIVED backup references (one
    * transaction under the source's lock), then returns every DELETING pack of the source: those

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.PackSweeper;
+import dev.vigil.activities.check.CheckProblem;
+import dev.vigil.activities.check.RepositoryChecks;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.VigilConfig;
@@ -31,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,14 +118,28 @@ class ChunkedDirectoryIT {
   }
 
   @Test
-  void aTamperedPackFailsTheRestoreAndAMissingPackFailsItToo() throws Exception {
+  void aTamperedPackFailsTheRestoreAndCheckAndAMissingPackFailsThemToo() throws Exception {
     weights("weights/w1.bin", 5 << 20, 3);
     texts(20);
     startWorker("");
     String backupId = backup();
     String pack = packs().keySet().iterator().next();
+    RepositoryChecks checks = new RepositoryChecks(harness.services());
+    RepositoryChecks.Report clean = checks.run(List.of("models"), true, 1, Instant.now());
+    assertThat(clean.problemCounts()).isEmpty();
+    assertThat(String.join("\n", notes(clean)))
+        .containsPattern("22 chunks in 1 packs \\(5.0 MiB\\) decrypt and match their ids");
 
     harness.s3.flipBitOnDisk(harness.bucket, pack, 100);
+    // The listing check sees the pack whole; reading the data finds the damaged chunk.
+    assertThat(checks.objects(List.of("models")).ok()).isTrue();
+    assertThat(problems(checks.run(List.of("models"), true, 1, Instant.now())))
+        .singleElement()
+        .satisfies(
+            problem -> {
+              assertThat(problem.kind()).isEqualTo("damaged");
+              assertThat(problem.message()).contains("in pack " + pack + " at offset ");
+            });
     assertFails(
         () -> restore(backupId, dir.resolve("tampered")),
         "OBJECT_CORRUPT",
@@ -133,6 +150,14 @@ class ChunkedDirectoryIT {
     assertThat(restore(backupId, dir.resolve("intact")).status()).isEqualTo("RESTORED");
 
     harness.s3.client().deleteObject(b -> b.bucket(harness.bucket).key(pack));
+    assertThat(problems(checks.objects(List.of("models"))))
+        .singleElement()
+        .satisfies(
+            problem -> {
+              assertThat(problem.kind()).isEqualTo("missing");
+              assertThat(problem.message())
+                  .contains("backup " + backupId + ": pack " + pack + " (chunks of this backup)");
+            });
     assertFails(
         () -> restore(backupId, dir.resolve("missing")),
         "CHUNK_MISSING",
@@ -272,6 +297,14 @@ class ChunkedDirectoryIT {
       packs.put(object.key(), object.size());
     }
     return packs;
+  }
+
+  private static List<CheckProblem> problems(RepositoryChecks.Report report) {
+    return report.results().stream().flatMap(result -> result.problems().stream()).toList();
+  }
+
+  private static List<String> notes(RepositoryChecks.Report report) {
+    return report.results().stream().flatMap(result -> result.notes().stream()).toList();
   }
 
   private static List<String> keys(List<ChunkCatalog.Pack> packs) {
