@@ -21,8 +21,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class SnapshotTar {
   private static final int PIPE = 1 << 20;
+  private static final byte[] SNAPSHOT_START =
+      "{\"version\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private SnapshotTar() {}
+
+  /** Whether {@code file} (an unsealed backup) is a chunked backup's snapshot. */
+  public static boolean isSnapshot(java.nio.file.Path file) throws IOException {
+    byte[] start = new byte[SNAPSHOT_START.length];
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      return in.readNBytes(start, 0, start.length) == start.length
+          && java.util.Arrays.equals(start, SNAPSHOT_START);
+    }
+  }
 
   /** The tar of {@code snapshot}; closing it stops the writer. */
   public static InputStream open(Snapshot snapshot, ChunkReader chunks) throws IOException {

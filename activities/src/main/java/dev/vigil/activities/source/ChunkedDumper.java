@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * compressed (when the file's first chunk compresses), sealed and appended to a pack that is
  * uploaded once full. Writes the snapshot (the tree and every chunk's place) and the same file list
  * as the tar layout into the spool. Memory: one chunk buffer, its sealed copy and the chunk index
- * of the source (about 200 bytes per stored chunk).
+ * of the source (roughly 400 bytes per stored chunk).
  */
 public final class ChunkedDumper {
   /** Files are cut at multiples of this. */

@@ -22,6 +22,8 @@ import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.retention.RehydrateRequest;
+import dev.vigil.workflows.retention.RehydrateResult;
 import dev.vigil.workflows.retention.RetentionResult;
 import io.temporal.client.WorkflowFailedException;
 import java.io.IOException;
@@ -115,6 +117,19 @@ class ChunkedDirectoryIT {
     assertThat(Files.readSymbolicLink(restoredSecond.resolve("latest")))
         .isEqualTo(Path.of("weights"));
     assertThat(restoredSecond.resolve("empty")).isEmptyDirectory();
+
+    // `vigil rehydrate` extracts a chunked backup out of its packs too.
+    RetentionClient retention =
+        new RetentionClient(
+            harness.workflowClient(), harness.services().config().temporal().taskQueue());
+    Path rehydrated = dir.resolve("rehydrated-first");
+    RehydrateResult result =
+        retention.awaitRehydrate(
+            retention.rehydrate(
+                new RehydrateRequest(
+                    "models", first, rehydrated.toString(), 1, CLOCK.addAndGet(1000), "test")));
+    assertThat(result.files()).isEqualTo(203);
+    assertThat(listing(rehydrated)).isEqualTo(firstTree);
   }
 
   @Test
