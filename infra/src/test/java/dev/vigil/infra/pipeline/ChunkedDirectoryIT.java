@@ -196,6 +196,7 @@ class ChunkedDirectoryIT {
     Files.writeString(tree.resolve("data/text-001.txt"), "third version\n".repeat(40));
     weights("weights/new.bin", 1 << 20, 5);
     String third = backup();
+    List<String> thirdTree = listing(tree);
     ChunkCatalog chunks = new ChunkCatalog(harness.services().catalogDataSource());
     List<String> secondPacks = keys(chunks.packsOf(second));
     List<String> thirdPacks = keys(chunks.packsOf(third));
@@ -219,7 +220,7 @@ class ChunkedDirectoryIT {
     assertThat(packs().keySet()).containsAll(secondPacks).containsAll(thirdPacks);
     assertThat(chunks.packsOf(second)).allMatch(pack -> pack.state().equals("LIVE"));
     assertThat(listing(restore(second, "after-prune-second"))).isEqualTo(secondTree);
-    assertThat(listing(restore(third, "after-prune-third"))).isEqualTo(listing(tree));
+    assertThat(listing(restore(third, "after-prune-third"))).isEqualTo(thirdTree);
 
     // The second backup goes too, and the sweep dies after marking its packs, before deleting.
     harness.postgres.execute(
@@ -234,17 +235,29 @@ class ChunkedDirectoryIT {
         .hasMessageContaining("simulated crash");
     assertThat(packs().keySet()).containsAll(onlySecond).containsAll(thirdPacks);
     assertThat(chunks.packsOf(third)).allMatch(pack -> pack.state().equals("LIVE"));
-    assertThat(listing(restore(third, "after-crash-third"))).isEqualTo(listing(tree));
-    // A new backup reuses nothing the crashed sweep marked.
+    assertThat(listing(restore(third, "after-crash-third"))).isEqualTo(thirdTree);
+    // A backup that read the chunk index before the mark cannot reference a marked pack.
+    harness.postgres.execute(
+        harness.catalogDb,
+        "INSERT INTO vigil.backup (backup_id, source, source_type, kind, repository, status,"
+            + " started_at) VALUES ('models-racing', 'models', 'directory', 'model', 'main',"
+            + " 'RUNNING', now())");
+    assertThatThrownBy(() -> chunks.referencePacks("main", "models", "models-racing", onlySecond))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.DUMP_FAILED))
+        .hasMessageContaining("was pruned while this backup reused it");
+    // A new backup of content only a marked pack holds uploads it again rather than reuse it.
+    Files.writeString(tree.resolve("data/text-001.txt"), "second version\n".repeat(40));
     String fourth = backup();
+    List<String> fourthTree = listing(tree);
     assertThat(keys(chunks.packsOf(fourth))).doesNotContainAnyElementsOf(onlySecond);
 
     PackSweeper.Swept swept = PackSweeper.sweep(chunks, store, "main", "models");
 
     assertThat(swept.packs()).isEqualTo(onlySecond.size());
     assertThat(packs().keySet()).doesNotContainAnyElementsOf(onlySecond).containsAll(thirdPacks);
-    assertThat(listing(restore(third, "after-sweep-third"))).isEqualTo(listing(tree));
-    assertThat(listing(restore(fourth, "after-sweep-fourth"))).isEqualTo(listing(tree));
+    assertThat(listing(restore(third, "after-sweep-third"))).isEqualTo(thirdTree);
+    assertThat(listing(restore(fourth, "after-sweep-fourth"))).isEqualTo(fourthTree);
   }
 
   private void startWorker(String extra) throws IOException {
