@@ -12,12 +12,14 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.starter.BackupClient;
+import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.starter.RetentionClient;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.drill.DrillReport;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
@@ -87,7 +89,7 @@ class ChunkedDirectoryIT {
         tree.resolve("run.sh"), PosixFilePermissions.fromString("rwxr-x---"));
     Files.setPosixFilePermissions(
         tree.resolve("empty"), PosixFilePermissions.fromString("rwx------"));
-    startWorker("");
+    startWorker("", "drills:\n  chunked:\n    sources: [models]\n");
 
     String first = backup();
     Map<String, Long> packsAfterFirst = packs();
@@ -130,6 +132,22 @@ class ChunkedDirectoryIT {
                     "models", first, rehydrated.toString(), 1, CLOCK.addAndGet(1000), "test")));
     assertThat(result.files()).isEqualTo(203);
     assertThat(listing(rehydrated)).isEqualTo(firstTree);
+
+    // A drill restores the newest backup through the same step and validates it.
+    DrillClient drills =
+        new DrillClient(
+            harness.workflowClient(), harness.services().config().temporal().taskQueue());
+    DrillReport report = drills.await(drills.start("chunked", CLOCK.addAndGet(1000), "test"));
+    assertThat(report.failures()).isEmpty();
+    assertThat(report.status()).isEqualTo(DrillReport.PASSED);
+    assertThat(report.components())
+        .singleElement()
+        .satisfies(
+            component -> {
+              assertThat(component.backupId()).isEqualTo(second);
+              assertThat(component.status()).isEqualTo("RESTORED");
+              assertThat(component.passed()).isTrue();
+            });
   }
 
   @Test
@@ -261,15 +279,20 @@ class ChunkedDirectoryIT {
   }
 
   private void startWorker(String extra) throws IOException {
+    startWorker(extra, "");
+  }
+
+  private void startWorker(String extra, String topLevel) throws IOException {
     String yaml =
         harness
-            .config(
-                harness.bucket,
-                harness.postgres.cluster().port(),
-                harness.postgres.passwordFile().toString(),
-                tree.toString(),
-                harness.spool)
-            .replace("    kind: model\n", "    kind: model\n    layout: chunked\n" + extra);
+                .config(
+                    harness.bucket,
+                    harness.postgres.cluster().port(),
+                    harness.postgres.passwordFile().toString(),
+                    tree.toString(),
+                    harness.spool)
+                .replace("    kind: model\n", "    kind: model\n    layout: chunked\n" + extra)
+            + topLevel;
     VigilConfig config = harness.load(yaml);
     backups = harness.startWorker(config);
     harness.services().catalog().migrate();
