@@ -12,12 +12,17 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Fills pack files in the spool with sealed chunks and uploads each once it is full: the pack is
- * recorded (UPLOADING, referenced by the backup) before its PUT and marked LIVE with its chunks
- * after, so a crash leaves at worst an unreferenced pack a later sweep deletes.
+ * Fills pack files in the spool with sealed chunks and uploads each once it is full, on one
+ * background thread while the next pack fills (at most one upload in flight, so the spool holds at
+ * most two packs): the pack is recorded (UPLOADING, referenced by the backup) before its PUT and
+ * marked LIVE with its chunks after, so a crash leaves at worst an unreferenced pack a later sweep
+ * deletes.
  */
 public final class PackWriter implements AutoCloseable {
   /** A pack is uploaded once it holds this many bytes. */
@@ -31,8 +36,15 @@ public final class PackWriter implements AutoCloseable {
   private final String keyId;
   private final String backupId;
   private final String storageClass;
-  private final Consumer<Object> heartbeat;
   private final SecureRandom random = new SecureRandom();
+  private final ExecutorService uploader =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "vigil-pack-upload");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private Future<Long> inFlight;
 
   private String key;
   private Path file;
@@ -51,8 +63,7 @@ public final class PackWriter implements AutoCloseable {
       String source,
       String keyId,
       String backupId,
-      String storageClass,
-      Consumer<Object> heartbeat) {
+      String storageClass) {
     this.dir = dir;
     this.store = store;
     this.catalog = catalog;
@@ -61,7 +72,6 @@ public final class PackWriter implements AutoCloseable {
     this.keyId = keyId;
     this.backupId = backupId;
     this.storageClass = storageClass;
-    this.heartbeat = heartbeat;
   }
 
   /** Appends a sealed chunk to the current pack; returns where it will lie. */
@@ -80,27 +90,64 @@ public final class PackWriter implements AutoCloseable {
     return ref;
   }
 
-  /** Uploads the current pack, if it holds anything. */
+  /** Starts the upload of the current pack, if it holds anything, once the previous one is done. */
   public void flush() throws IOException {
     if (out == null) {
       return;
     }
     out.close();
     out = null;
+    String packKey = key;
+    Path packFile = file;
+    long packSize = size;
+    Map<String, ChunkRef> packChunks = chunks;
     String hex = Digests.hex(sha256);
-    catalog.registerPack(key, repository, source, keyId, backupId);
-    store.putFile(
-        file,
-        key,
-        new ObjectAttributes(
-            storageClass,
-            Map.of("vigil-source", source, "vigil-backup-id", backupId),
-            Map.of("vigil-sha256", hex, "vigil-key-id", keyId)));
-    catalog.packStored(key, size, hex, chunks);
-    Files.delete(file);
-    packsUploaded++;
-    bytesUploaded += size;
-    heartbeat.accept(bytesUploaded);
+    awaitUpload();
+    inFlight =
+        uploader.submit(
+            () -> {
+              catalog.registerPack(packKey, repository, source, keyId, backupId);
+              store.putFile(
+                  packFile,
+                  packKey,
+                  new ObjectAttributes(
+                      storageClass,
+                      Map.of("vigil-source", source, "vigil-backup-id", backupId),
+                      Map.of("vigil-sha256", hex, "vigil-key-id", keyId)));
+              catalog.packStored(packKey, packSize, hex, packChunks);
+              Files.delete(packFile);
+              return packSize;
+            });
+  }
+
+  /** Uploads what is left and waits until every pack is stored and recorded LIVE. */
+  public void finish() throws IOException {
+    flush();
+    awaitUpload();
+  }
+
+  private void awaitUpload() throws IOException {
+    if (inFlight == null) {
+      return;
+    }
+    try {
+      long uploaded = inFlight.get();
+      packsUploaded++;
+      bytesUploaded += uploaded;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a pack was uploaded", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      inFlight = null;
+    }
   }
 
   /** Packs uploaded so far. */
@@ -127,6 +174,13 @@ public final class PackWriter implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    uploader.shutdownNow();
+    try {
+      // A failed dump's retry starts a fresh spool: let an interrupted upload stop first.
+      uploader.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (out != null) {
       out.close();
       Files.deleteIfExists(file);

@@ -82,6 +82,7 @@ public final class ChunkedDumper {
     long entries = 0;
     long contentBytes = 0;
     long reused = 0;
+    long reported = 0;
     byte[] buffer = new byte[CHUNK_SIZE];
     try (Stream<Path> walk = Files.walk(root);
         PackWriter packs =
@@ -93,8 +94,7 @@ public final class ChunkedDumper {
                 source.name(),
                 crypto.keyId(),
                 backupId,
-                storageClass,
-                heartbeat);
+                storageClass);
         SequenceWriter list =
             Json.MAPPER.writer().withRootValueSeparator("\n").writeValues(fileList.toFile())) {
       List<Path> paths = walk.filter(path -> !path.equals(root)).sorted().toList();
@@ -124,6 +124,11 @@ public final class ChunkedDumper {
             while ((read = in.readNBytes(buffer, 0, CHUNK_SIZE)) > 0) {
               sha256.update(buffer, 0, read);
               size += read;
+              if (contentBytes + size - reported >= 64L << 20) {
+                // Heartbeats on bytes read: an unchanged tree uploads nothing for a long time.
+                reported = contentBytes + size;
+                heartbeat.accept(reported);
+              }
               String id = crypto.id(buffer, read);
               if (compress == null) {
                 // Decided once per file: a file's first chunk speaks for the rest of it.
@@ -163,7 +168,7 @@ public final class ChunkedDumper {
                 entry.path(), entry.type(), entry.size(), mode, mtime, entry.linkTarget(), chunks));
         entries++;
       }
-      packs.flush();
+      packs.finish();
       Set<String> packKeys = new LinkedHashSet<>();
       referenced.values().forEach(ref -> packKeys.add(ref.pack()));
       catalog.referencePacks(source.repository(), source.name(), backupId, packKeys);
