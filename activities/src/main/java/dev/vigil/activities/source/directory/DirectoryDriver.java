@@ -33,8 +33,9 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * A directory tree ({@code type: directory}: models, datasets, config), archived as one tar with
- * every file's size and SHA-256 in the manifest, and restored into a directory through the safe
+ * A directory tree ({@code type: directory}: models, datasets, config), archived as one tar (or,
+ * with {@code layout: chunked}, as deduplicated chunks in packs: {@link ChunkedBackups}) with every
+ * file's size and SHA-256 in the manifest, and restored into a directory through the safe
  * extractor.
  */
 public final class DirectoryDriver implements SourceDriver {
