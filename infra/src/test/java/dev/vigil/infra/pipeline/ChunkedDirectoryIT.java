@@ -278,6 +278,56 @@ class ChunkedDirectoryIT {
     assertThat(listing(restore(fourth, "after-sweep-fourth"))).isEqualTo(fourthTree);
   }
 
+  @Test
+  void anArchivedBackupMovesOnlyItsSnapshotToTheColdClassAndRehydratesFromItsPacks()
+      throws Exception {
+    weights("weights/w.bin", 2 << 20, 6);
+    texts(10);
+    startWorker("    retention:\n      keep-last: 1\n      archive-after: 30d\n");
+    String older = backup();
+    List<String> olderTree = listing(tree);
+    Files.writeString(tree.resolve("data/text-002.txt"), "newer\n");
+    backup();
+    Map<String, Long> packsBefore = packs();
+    harness.postgres.execute(
+        harness.catalogDb,
+        "UPDATE vigil.backup SET consistent_at = now() - interval '40 days' WHERE backup_id = '"
+            + older
+            + "'");
+    RetentionClient retention =
+        new RetentionClient(
+            harness.workflowClient(), harness.services().config().temporal().taskQueue());
+
+    RetentionResult run =
+        retention.await(retention.start(false, List.of("models"), CLOCK.addAndGet(1000), "test"));
+
+    assertThat(run.succeeded()).isTrue();
+    assertThat(status(older)).isEqualTo("ARCHIVED");
+    String coldKey =
+        harness.catalog().stream()
+            .filter(row -> row.backupId().equals(older))
+            .findFirst()
+            .orElseThrow()
+            .objectKey();
+    assertThat(coldKey).endsWith("/cold/data.vgl");
+    assertThat(
+            harness
+                .s3
+                .client()
+                .headObject(b -> b.bucket(harness.bucket).key(coldKey))
+                .storageClassAsString())
+        .isEqualTo("GLACIER");
+    // The packs are shared with the newer backup: they stay where they are.
+    assertThat(packs()).isEqualTo(packsBefore);
+    assertThat(new RepositoryChecks(harness.services()).objects(List.of("models")).ok()).isTrue();
+    Path rehydrated = dir.resolve("rehydrated-older");
+    retention.awaitRehydrate(
+        retention.rehydrate(
+            new RehydrateRequest(
+                "models", older, rehydrated.toString(), 1, CLOCK.addAndGet(1000), "test")));
+    assertThat(listing(rehydrated)).isEqualTo(olderTree);
+  }
+
   private void startWorker(String extra) throws IOException {
     startWorker(extra, "");
   }
