@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.cas.ChunkCatalog;
+import dev.vigil.activities.cas.ChunkCrypto;
+import dev.vigil.activities.cas.ChunkRef;
+import dev.vigil.activities.cas.Snapshot;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.Sizes;
+import dev.vigil.activities.crypto.Keyring;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.restore.BackupManifest;
 import dev.vigil.activities.store.ColdRestoreState;
@@ -20,11 +25,14 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.crypto.Mac;
 
 /**
@@ -39,10 +47,12 @@ final class DataVerifier {
 
   private final Sealer sealer;
   private final ManifestWriter manifests;
+  private final Keyring keys;
 
-  DataVerifier(Sealer sealer, ManifestWriter manifests) {
+  DataVerifier(Sealer sealer, ManifestWriter manifests, Keyring keys) {
     this.sealer = sealer;
     this.manifests = manifests;
+    this.keys = keys;
   }
 
   /**
@@ -54,8 +64,16 @@ final class DataVerifier {
    */
   record Verdict(List<CheckProblem> problems, String note, long bytesRead, boolean read) {}
 
-  /** Reads the data object and the manifest of an ARCHIVED backup. */
-  Verdict backup(ObjectStore store, CheckCatalog.Backup backup, boolean dataPresent) {
+  /**
+   * Reads the data object and the manifest of an ARCHIVED backup, and for a chunked backup (one
+   * with {@code packs}) every chunk its snapshot names: decrypted, authenticated and hashed to its
+   * id.
+   */
+  Verdict backup(
+      ObjectStore store,
+      CheckCatalog.Backup backup,
+      boolean dataPresent,
+      List<ChunkCatalog.Pack> packs) {
     String where = backup.source() + ": backup " + backup.backupId() + ": ";
     List<CheckProblem> problems = new ArrayList<>();
     long bytes = 0;
@@ -81,6 +99,21 @@ final class DataVerifier {
                   + Sizes.format(data.bytes())
                   + "): SHA-256 matches the catalog, decrypts and authenticates"
               : "data read (" + Sizes.format(data.bytes()) + ")";
+      if (data.problem().isEmpty() && !packs.isEmpty()) {
+        ChunksRead chunks = readChunks(store, backup, where);
+        bytes += chunks.bytes();
+        problems.addAll(chunks.problems());
+        dataNote +=
+            chunks.problems().isEmpty()
+                ? "; "
+                    + chunks.chunks()
+                    + " chunks in "
+                    + chunks.packs()
+                    + " packs ("
+                    + Sizes.format(chunks.bytes())
+                    + ") decrypt and match their ids"
+                : "";
+      }
     }
     String manifestNote = "";
     if (backup.manifestKey() != null) {
@@ -226,6 +259,100 @@ final class DataVerifier {
                     + String.join("; ", wrong)
                     + "; this backup cannot be restored, restore another one or take a new"
                     + " backup")));
+  }
+
+  private record ChunksRead(long bytes, int chunks, int packs, List<CheckProblem> problems) {}
+
+  /**
+   * Reads every chunk the backup's snapshot names, pack by pack in offset order, one chunk in
+   * memory at a time: each must be in its pack, authenticate and hash to its id.
+   */
+  private ChunksRead readChunks(ObjectStore store, CheckCatalog.Backup backup, String where) {
+    List<CheckProblem> problems = new ArrayList<>();
+    Snapshot snapshot;
+    try (InputStream raw = store.open(backup.objectKey())) {
+      java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+      sealer.unseal(
+          raw, plain, SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()));
+      snapshot = Json.MAPPER.readValue(plain.toByteArray(), Snapshot.class);
+    } catch (IOException | VigilException e) {
+      problems.add(
+          problem(
+              CheckProblem.UNREADABLE,
+              backup,
+              backup.objectKey(),
+              where + "its snapshot cannot be read: " + e.getMessage()));
+      return new ChunksRead(0, 0, 0, problems);
+    }
+    ChunkCrypto crypto;
+    try {
+      crypto = new ChunkCrypto(keys.require(snapshot.keyId(), "backup " + backup.backupId()));
+    } catch (VigilException e) {
+      problems.add(problem(CheckProblem.UNREADABLE, backup, backup.objectKey(), e.getMessage()));
+      return new ChunksRead(0, 0, 0, problems);
+    }
+    Map<String, List<Map.Entry<String, ChunkRef>>> byPack = new TreeMap<>();
+    for (Map.Entry<String, ChunkRef> chunk : snapshot.chunks().entrySet()) {
+      byPack.computeIfAbsent(chunk.getValue().pack(), key -> new ArrayList<>()).add(chunk);
+    }
+    long bytes = 0;
+    int chunks = 0;
+    for (Map.Entry<String, List<Map.Entry<String, ChunkRef>>> pack : byPack.entrySet()) {
+      String key = pack.getKey();
+      List<Map.Entry<String, ChunkRef>> inPack = new ArrayList<>(pack.getValue());
+      inPack.sort(Comparator.comparingLong(chunk -> chunk.getValue().offset()));
+      if (store.head(key).isEmpty()) {
+        problems.add(
+            problem(
+                CheckProblem.MISSING,
+                backup,
+                key,
+                where
+                    + "pack "
+                    + key
+                    + " ("
+                    + inPack.size()
+                    + " chunks of this backup) is missing; this backup cannot be restored"));
+        continue;
+      }
+      try (InputStream in = store.open(key)) {
+        long position = 0;
+        for (Map.Entry<String, ChunkRef> chunk : inPack) {
+          ChunkRef ref = chunk.getValue();
+          in.skipNBytes(ref.offset() - position);
+          byte[] stored = in.readNBytes(ref.length());
+          position = ref.offset() + stored.length;
+          bytes += stored.length;
+          chunks++;
+          if (stored.length < ref.length() || crypto.open(chunk.getKey(), stored) == null) {
+            problems.add(
+                problem(
+                    CheckProblem.DAMAGED,
+                    backup,
+                    key,
+                    where
+                        + "chunk "
+                        + chunk.getKey()
+                        + " in pack "
+                        + key
+                        + " at offset "
+                        + ref.offset()
+                        + " is damaged (it does not authenticate or does not match its id);"
+                        + " this backup cannot be restored, restore another one or take a new"
+                        + " backup"));
+            break;
+          }
+        }
+      } catch (IOException | VigilException e) {
+        problems.add(
+            problem(
+                CheckProblem.UNREADABLE,
+                backup,
+                key,
+                where + "pack " + key + " could not be read: " + e.getMessage()));
+      }
+    }
+    return new ChunksRead(bytes, chunks, byPack.size(), problems);
   }
 
   private record ManifestRead(long bytes, boolean present, Optional<CheckProblem> problem) {}

@@ -1,5 +1,6 @@
 package dev.vigil.activities.check;
 
+import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.config.Sizes;
 import dev.vigil.activities.store.ListedObject;
 import dev.vigil.activities.store.ObjectStore;
@@ -41,6 +42,7 @@ final class ObjectCheck {
   private final Map<String, String> sourceRepositories;
   private final CheckCatalog catalog;
   private final DataVerifier verifier;
+  private final ChunkCatalog chunks;
 
   /**
    * @param stores the store of a configured repository
@@ -52,12 +54,14 @@ final class ObjectCheck {
       Collection<String> repositories,
       Map<String, String> sourceRepositories,
       CheckCatalog catalog,
-      DataVerifier verifier) {
+      DataVerifier verifier,
+      ChunkCatalog chunks) {
     this.stores = stores;
     this.repositories = List.copyOf(repositories);
     this.sourceRepositories = Map.copyOf(sourceRepositories);
     this.catalog = catalog;
     this.verifier = verifier;
+    this.chunks = chunks;
   }
 
   /** What one repository held when it was listed. */
@@ -89,6 +93,10 @@ final class ObjectCheck {
     Map<String, CheckCatalog.Backup> backups = catalog.backups();
     Map<String, CheckCatalog.BackupSet> sets = all ? catalog.sets() : Map.of();
     Map<String, Map<String, CheckCatalog.CopyClaim>> copies = catalog.copies();
+    // Packs are read from the catalog after the listing too: a pack in the listing has its row.
+    Map<String, List<ChunkCatalog.Pack>> packs = chunks.packsByBackup();
+    Map<String, String> knownPacks = chunks.packStates();
+    Set<String> packsCounted = new java.util.HashSet<>();
     Map<String, Tally> tallies = new TreeMap<>();
     for (String source : all ? sourceRepositories.keySet() : sources) {
       tallies.put(source, new Tally());
@@ -104,6 +112,8 @@ final class ObjectCheck {
       if (expectBackup(backup, listings, tally)) {
         toRead.add(backup);
       }
+      expectPacks(
+          backup, packs.getOrDefault(backup.backupId(), List.of()), listings, tally, packsCounted);
     }
     int setManifests = 0;
     List<String[]> setsToRead = new ArrayList<>();
@@ -152,13 +162,14 @@ final class ObjectCheck {
           backups,
           sets,
           copies.getOrDefault(entry.getKey(), Map.of()),
+          knownPacks,
           all,
           tallies,
           setTally);
     }
 
     if (readData) {
-      readBack(toRead, parallel, tallies);
+      readBack(toRead, packs, parallel, tallies);
       for (String[] set : setsToRead) {
         verifier.set(stores.apply(set[0]), set[1], set[2]).ifPresent(setTally.dataProblems::add);
       }
@@ -245,6 +256,74 @@ final class ObjectCheck {
     return data;
   }
 
+  /**
+   * Checks the packs a chunked backup needs: each stored with its recorded size (a pack holds the
+   * chunks the catalog lists for it, and the backup's snapshot names no chunk outside them). Packs
+   * shared by several backups count once in the totals, but each backup needing a missing one is
+   * named.
+   */
+  private void expectPacks(
+      CheckCatalog.Backup backup,
+      List<ChunkCatalog.Pack> packs,
+      Map<String, Listing> listings,
+      Tally tally,
+      Set<String> counted) {
+    if (packs.isEmpty() || !repositories.contains(backup.repository())) {
+      return;
+    }
+    ObjectStore store = stores.apply(backup.repository());
+    Listing listing = listings.get(backup.repository());
+    String where = backup.source() + ": backup " + backup.backupId() + ": ";
+    for (ChunkCatalog.Pack pack : packs) {
+      Optional<Long> size = size(store, listing, pack.key());
+      if (size.isEmpty()) {
+        tally.problems.add(
+            new CheckProblem(
+                CheckProblem.MISSING,
+                backup.source(),
+                backup.backupId(),
+                pack.key(),
+                where
+                    + "pack "
+                    + pack.key()
+                    + " (chunks of this backup) is missing from repository '"
+                    + store.repository()
+                    + "' (bucket "
+                    + store.bucket()
+                    + ") although the catalog has the backup ARCHIVED; it cannot be restored:"
+                    + " restore another backup, and take a new one with `vigil backup --source "
+                    + backup.source()
+                    + "`"));
+        continue;
+      }
+      if (counted.add(pack.key())) {
+        tally.objects++;
+        tally.bytes += size.get();
+      }
+      if (size.get() != pack.size()) {
+        tally.problems.add(
+            new CheckProblem(
+                CheckProblem.SIZE_MISMATCH,
+                backup.source(),
+                backup.backupId(),
+                pack.key(),
+                where
+                    + "pack "
+                    + pack.key()
+                    + " is "
+                    + size.get()
+                    + " bytes in repository '"
+                    + store.repository()
+                    + "' where the catalog recorded "
+                    + pack.size()
+                    + " (truncated or replaced); it cannot be restored: restore another backup,"
+                    + " and take a new one with `vigil backup --source "
+                    + backup.source()
+                    + "`"));
+      }
+    }
+  }
+
   private boolean expect(
       ObjectStore store,
       Listing listing,
@@ -318,13 +397,14 @@ final class ObjectCheck {
       Map<String, CheckCatalog.Backup> backups,
       Map<String, CheckCatalog.BackupSet> sets,
       Map<String, CheckCatalog.CopyClaim> copied,
+      Map<String, String> knownPacks,
       boolean all,
       Map<String, Tally> tallies,
       Tally setTally) {
     ObjectStore store = listing.store();
     String root = store.key("");
     for (ListedObject object : listing.objects().values()) {
-      Owner owner = owner(store, root, object.key(), backups, sets, copied);
+      Owner owner = owner(store, root, object.key(), backups, sets, copied, knownPacks);
       if (owner.why() == null || store.head(object.key()).isEmpty()) {
         // Accounted for, or deleted since the listing (a prune in flight).
         continue;
@@ -356,7 +436,7 @@ final class ObjectCheck {
                   + ") unless something other than Vigil owns it"));
     }
     for (OpenUpload upload : listing.uploads()) {
-      Owner owner = owner(store, root, upload.key(), backups, sets, copied);
+      Owner owner = owner(store, root, upload.key(), backups, sets, copied, knownPacks);
       if (owner.running()
           || store.openUploads(upload.key()).stream()
               .noneMatch(open -> open.uploadId().equals(upload.uploadId()))) {
@@ -407,7 +487,8 @@ final class ObjectCheck {
       String key,
       Map<String, CheckCatalog.Backup> backups,
       Map<String, CheckCatalog.BackupSet> sets,
-      Map<String, CheckCatalog.CopyClaim> copied) {
+      Map<String, CheckCatalog.CopyClaim> copied,
+      Map<String, String> knownPacks) {
     CheckCatalog.CopyClaim copy = copied.get(key);
     if (copy != null) {
       // A copy of a backup or set manifest of another repository, kept under its original key.
@@ -434,6 +515,19 @@ final class ObjectCheck {
     if (parts[1].equals("wal") || parts[1].equals("rows")) {
       // Archived WAL (the WAL check covers it) and archived table rows.
       return Owner.accounted(source, null, false);
+    }
+    if (parts[1].equals("packs")) {
+      // A chunked source's packs: the catalog knows each one from before its upload.
+      String state = knownPacks.get(key);
+      return state != null
+          ? Owner.accounted(source, null, !"LIVE".equals(state))
+          : new Owner(
+              source,
+              null,
+              "is a pack the catalog does not know (left by a crash between its upload and the"
+                  + " catalog, or written by something else)",
+              false,
+              false);
     }
     String backupId = parts[1];
     CheckCatalog.Backup backup = backups.get(backupId);
@@ -491,13 +585,17 @@ final class ObjectCheck {
   }
 
   private void readBack(
-      List<CheckCatalog.Backup> backups, int parallel, Map<String, Tally> tallies) {
+      List<CheckCatalog.Backup> backups,
+      Map<String, List<ChunkCatalog.Pack>> packs,
+      int parallel,
+      Map<String, Tally> tallies) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), daemon());
     try {
       List<Future<DataVerifier.Verdict>> verdicts = new ArrayList<>();
       for (CheckCatalog.Backup backup : backups) {
         ObjectStore store = stores.apply(backup.repository());
-        verdicts.add(pool.submit(() -> verifier.backup(store, backup, true)));
+        List<ChunkCatalog.Pack> needed = packs.getOrDefault(backup.backupId(), List.of());
+        verdicts.add(pool.submit(() -> verifier.backup(store, backup, true, needed)));
       }
       for (int i = 0; i < backups.size(); i++) {
         Tally tally = tallies.get(backups.get(i).source());

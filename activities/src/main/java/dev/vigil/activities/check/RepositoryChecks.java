@@ -1,6 +1,7 @@
 package dev.vigil.activities.check;
 
 import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.config.Sizes;
 import dev.vigil.activities.retention.RetentionCatalog;
 import dev.vigil.activities.wal.WalChain;
@@ -115,7 +116,8 @@ public final class RepositoryChecks {
             services.config().repositories().keySet(),
             sourceRepositories,
             new CheckCatalog(services.catalogDataSource()),
-            new DataVerifier(services.sealer(), services.manifests()))
+            new DataVerifier(services.sealer(), services.manifests(), services.keys()),
+            new ChunkCatalog(services.catalogDataSource()))
         .run(sources, readData, parallel);
   }
 

@@ -310,6 +310,14 @@ public final class ConfigLoader {
             "copies do not include archived WAL yet, so a copy of a physical base backup could"
                 + " not be recovered; remove copies: or use mode: logical");
       }
+      if (parsed instanceof DirectorySourceConfig directory
+          && directory.chunked()
+          && !copyTargets.isEmpty()) {
+        source.problem(
+            "copies",
+            "copies do not include the packs of layout: chunked yet, so a copy could not be"
+                + " restored; remove copies: or use layout: tar");
+      }
       sources.put(source.key, parsed);
     }
     if (sources.isEmpty() && !node.missing()) {

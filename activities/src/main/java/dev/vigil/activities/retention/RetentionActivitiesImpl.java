@@ -2,9 +2,16 @@ package dev.vigil.activities.retention;
 
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.cas.ChunkCatalog;
+import dev.vigil.activities.cas.ChunkCrypto;
+import dev.vigil.activities.cas.ChunkReader;
+import dev.vigil.activities.cas.PackSweeper;
+import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotTar;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.FileTrees;
+import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.Durations;
@@ -637,6 +644,13 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
           for (String key : keys) {
             store.delete(key);
           }
+          // A chunked source's packs that no kept backup needs any more go with it (none for
+          // other sources): run on every attempt, so a crash mid-sweep is finished by the retry.
+          PackSweeper.sweep(
+              new ChunkCatalog(services.catalogDataSource()),
+              store,
+              backup.repository(),
+              backup.source());
           log.info(
               "pruned backup {} of {}: deleted {} ({})",
               backup.backupId(),
@@ -1035,6 +1049,20 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
               Path staging = staged.create();
               if (isTar(raw)) {
                 try (InputStream in = Files.newInputStream(raw)) {
+                  SafeTarExtractor.Extracted extracted =
+                      SafeTarExtractor.extract(
+                          in, staging, SafeTarExtractor.NO_CHECKS, bytes -> heartbeat(bytes));
+                  written = new long[] {extracted.files(), extracted.bytes()};
+                }
+              } else if (SnapshotTar.isSnapshot(raw)) {
+                // A chunked directory backup: its tree out of its packs, through the same checks.
+                Snapshot snapshot = Json.MAPPER.readValue(raw.toFile(), Snapshot.class);
+                String what = "backup '" + target.backupId() + "'";
+                ChunkCrypto crypto =
+                    new ChunkCrypto(services.keys().require(snapshot.keyId(), what));
+                Path scratch = Files.createDirectories(work.resolve("packs"));
+                try (ChunkReader reader = new ChunkReader(store, crypto, snapshot, scratch, what);
+                    InputStream in = SnapshotTar.open(snapshot, reader)) {
                   SafeTarExtractor.Extracted extracted =
                       SafeTarExtractor.extract(
                           in, staging, SafeTarExtractor.NO_CHECKS, bytes -> heartbeat(bytes));

@@ -235,7 +235,7 @@ public final class DirectoryDumper {
     return new VigilException(ErrorType.DUMP_INVALID, "archive " + archive + " " + what);
   }
 
-  private static int mode(Set<PosixFilePermission> permissions) {
+  static int mode(Set<PosixFilePermission> permissions) {
     int mode = 0;
     for (PosixFilePermission permission : permissions) {
       mode |= 1 << (8 - permission.ordinal());
@@ -244,7 +244,7 @@ public final class DirectoryDumper {
   }
 
   /** Include and exclude globs over paths relative to the source root. */
-  private static final class Filter {
+  static final class Filter {
     private final List<PathMatcher> include;
     private final List<PathMatcher> exclude;
     private final Map<String, Boolean> excludedDirs = new HashMap<>();

@@ -82,7 +82,12 @@ public enum ErrorType {
    * A point-in-time target the archived WAL cannot reach: after the last archived transaction, or
    * behind a missing segment. Nothing was restored; the message names the last reachable point.
    */
-  PITR_TARGET_UNREACHABLE(false);
+  PITR_TARGET_UNREACHABLE(false),
+  /**
+   * A pack object a chunked directory backup needs is gone from its repository (deleted by hand, a
+   * lifecycle rule, a lost bucket): the backup cannot be restored as it is.
+   */
+  CHUNK_MISSING(false);
 
   private final boolean retryable;
 

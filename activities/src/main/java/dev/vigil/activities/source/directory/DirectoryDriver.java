@@ -33,8 +33,9 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * A directory tree ({@code type: directory}: models, datasets, config), archived as one tar with
- * every file's size and SHA-256 in the manifest, and restored into a directory through the safe
+ * A directory tree ({@code type: directory}: models, datasets, config), archived as one tar (or,
+ * with {@code layout: chunked}, as deduplicated chunks in packs: {@link ChunkedBackups}) with every
+ * file's size and SHA-256 in the manifest, and restored into a directory through the safe
  * extractor.
  */
 public final class DirectoryDriver implements SourceDriver {
@@ -42,10 +43,17 @@ public final class DirectoryDriver implements SourceDriver {
   /** The format of a directory backup. */
   public static final String FORMAT = "tar";
 
+  /** The format of a directory backup in the chunked layout (its data object is the snapshot). */
+  public static final String CHUNKED_FORMAT = "chunked";
+
   /** The decrypted tar of a directory backup in a restore's spool. */
   public static final String RESTORE_ARCHIVE = "archive.tar";
 
+  /** The decrypted snapshot of a chunked backup in a restore's spool. */
+  public static final String RESTORE_SNAPSHOT = "snapshot.json";
+
   private final DirectoryRestorer directories = new DirectoryRestorer();
+  private final ChunkedBackups chunks = new ChunkedBackups();
 
   @Override
   public String type() {
@@ -54,13 +62,13 @@ public final class DirectoryDriver implements SourceDriver {
 
   @Override
   public Set<String> formats() {
-    return Set.of(FORMAT);
+    return Set.of(FORMAT, CHUNKED_FORMAT);
   }
 
   @Override
   public SourceConfig parse(SourceSpec spec) {
     ConfigNode source = spec.node();
-    spec.allow("path", "kind", "include", "exclude");
+    spec.allow("path", "kind", "include", "exclude", "layout");
     Path path = source.path("path", null);
     if (path == null) {
       source.problem("path", "missing; the directory to back up");
@@ -79,11 +87,19 @@ public final class DirectoryDriver implements SourceDriver {
         source.globs("include"),
         source.globs("exclude"),
         spec.compression(),
-        spec.objectives());
+        spec.objectives(),
+        source.oneOf(
+            "layout",
+            DirectorySourceConfig.TAR,
+            Set.of(DirectorySourceConfig.TAR, DirectorySourceConfig.CHUNKED)));
   }
 
   @Override
   public SourceDump dump(SourceConfig source, DumpStep step) {
+    DirectorySourceConfig directory = (DirectorySourceConfig) source;
+    if (directory.chunked()) {
+      return chunks.dump(directory, step);
+    }
     DirDump dump =
         step.services()
             .directoryDumper()
@@ -100,6 +116,9 @@ public final class DirectoryDriver implements SourceDriver {
 
   @Override
   public long verify(DumpMeta meta, Path raw, Path listFile, DumpStep step) {
+    if (CHUNKED_FORMAT.equals(meta.format())) {
+      return chunks.verify(raw, listFile, step);
+    }
     return step.services().directoryDumper().verify(raw, listFile);
   }
 
@@ -117,7 +136,7 @@ public final class DirectoryDriver implements SourceDriver {
 
   @Override
   public String restoreFileName(String format) {
-    return RESTORE_ARCHIVE;
+    return CHUNKED_FORMAT.equals(format) ? RESTORE_SNAPSHOT : RESTORE_ARCHIVE;
   }
 
   @Override
@@ -140,9 +159,11 @@ public final class DirectoryDriver implements SourceDriver {
     directories.checkTarget(into, replace);
     step.claim();
     BackupManifest manifest = step.manifest();
-    // The tar is extracted as it is decrypted; the staging directory moves into place only once
-    // the whole stream authenticated, so a failure part-way leaves the target as it was.
-    try (InputStream in = step.openPlaintext();
+    // The tar is extracted as it is decrypted (or, for a chunked backup, assembled from verified
+    // chunks); the staging directory moves into place only once the whole stream authenticated, so
+    // a failure part-way leaves the target as it was.
+    try (ChunkedBackups.Opened opened = open(step);
+        InputStream in = opened.tar();
         BackupManifest.FileList files = manifest.files()) {
       directories.restore(in, into, step.restoreId(), replace, files, step.heartbeat()::accept);
     } catch (IOException e) {
@@ -160,6 +181,13 @@ public final class DirectoryDriver implements SourceDriver {
           e);
     }
     return RestoreTarget.directory(into.toString());
+  }
+
+  private ChunkedBackups.Opened open(RestoreStep step) throws IOException {
+    if (CHUNKED_FORMAT.equals(step.backup().format())) {
+      return chunks.open(step);
+    }
+    return new ChunkedBackups.Opened(step.openPlaintext(), null);
   }
 
   @Override

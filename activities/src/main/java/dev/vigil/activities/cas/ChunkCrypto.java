@@ -1,0 +1,127 @@
+package dev.vigil.activities.cas;
+
+import com.github.luben.zstd.Zstd;
+import dev.vigil.activities.crypto.EncryptionKey;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Names and seals chunks with sub-keys of one repository key. A chunk's id is HMAC-SHA256 of its
+ * plaintext under an id key, so equal content dedups but ids say nothing about content to the
+ * store. Stored form: a 12-byte random nonce, then AES-256-GCM over (a flag byte: 1 zstd, 0 none;
+ * the plaintext length as 4 bytes; the data), with the chunk id as associated data, so a chunk
+ * moved to another id's place fails to open.
+ */
+public final class ChunkCrypto {
+  private static final int NONCE = 12;
+  private static final int TAG_BITS = 128;
+  private static final int ZSTD_LEVEL = 3;
+
+  private final String keyId;
+  private final SecretKeySpec idKey;
+  private final SecretKeySpec encryptionKey;
+  private final SecureRandom random = new SecureRandom();
+
+  public ChunkCrypto(EncryptionKey key) {
+    this.keyId = key.keyId();
+    this.idKey = new SecretKeySpec(key.subKey("vigil chunk id v1"), "HmacSHA256");
+    this.encryptionKey = new SecretKeySpec(key.subKey("vigil chunk encryption v1"), "AES");
+  }
+
+  /** The id of the key these chunks are sealed with. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** The chunk id of {@code data[0, length)}: hex HMAC-SHA256 under the id key. */
+  public String id(byte[] data, int length) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(idKey);
+      mac.update(data, 0, length);
+      return HexFormat.of().formatHex(mac.doFinal());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+
+  /** Whether zstd shrinks {@code data[0, length)} by at least a tenth: decides a file's mode. */
+  public static boolean compresses(byte[] data, int length) {
+    if (length < 64) {
+      return false;
+    }
+    byte[] compressed = Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL);
+    return compressed.length < length * 0.9;
+  }
+
+  /** The stored form of chunk {@code id}, {@code data[0, length)}, compressed if asked. */
+  public byte[] seal(String id, byte[] data, int length, boolean compress) {
+    byte[] body = compress ? Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL) : null;
+    int bodyLength = body == null ? length : body.length;
+    ByteBuffer plain = ByteBuffer.allocate(5 + bodyLength);
+    plain.put((byte) (body == null ? 0 : 1)).putInt(length);
+    if (body == null) {
+      plain.put(data, 0, length);
+    } else {
+      plain.put(body);
+    }
+    byte[] nonce = new byte[NONCE];
+    random.nextBytes(nonce);
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, nonce));
+      cipher.updateAAD(HexFormat.of().parseHex(id));
+      byte[] sealed = new byte[NONCE + cipher.getOutputSize(plain.position())];
+      System.arraycopy(nonce, 0, sealed, 0, NONCE);
+      cipher.doFinal(plain.array(), 0, plain.position(), sealed, NONCE);
+      return sealed;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM unavailable", e);
+    }
+  }
+
+  /**
+   * The plaintext of chunk {@code id} from its stored form, once it authenticates and its content
+   * hashes to {@code id}; null if either fails (tampered, truncated, another key or chunk).
+   */
+  public byte[] open(String id, byte[] stored) {
+    if (stored.length < NONCE + TAG_BITS / 8 + 5) {
+      return null;
+    }
+    byte[] plain;
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(
+          Cipher.DECRYPT_MODE,
+          encryptionKey,
+          new GCMParameterSpec(TAG_BITS, Arrays.copyOfRange(stored, 0, NONCE)));
+      cipher.updateAAD(HexFormat.of().parseHex(id));
+      plain = cipher.doFinal(stored, NONCE, stored.length - NONCE);
+    } catch (GeneralSecurityException e) {
+      return null;
+    }
+    ByteBuffer in = ByteBuffer.wrap(plain);
+    byte flag = in.get();
+    int length = in.getInt();
+    byte[] data;
+    if (flag == 0) {
+      data = Arrays.copyOfRange(plain, 5, plain.length);
+    } else {
+      data = Zstd.decompress(Arrays.copyOfRange(plain, 5, plain.length), length);
+    }
+    if (data.length != length
+        || !MessageDigest.isEqual(
+            HexFormat.of().parseHex(id(data, data.length)), HexFormat.of().parseHex(id))) {
+      return null;
+    }
+    return data;
+  }
+}

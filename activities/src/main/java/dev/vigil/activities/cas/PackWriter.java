@@ -1,0 +1,189 @@
+package dev.vigil.activities.cas;
+
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.activities.store.ObjectStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Fills pack files in the spool with sealed chunks and uploads each once it is full, on one
+ * background thread while the next pack fills (at most one upload in flight, so the spool holds at
+ * most two packs): the pack is recorded (UPLOADING, referenced by the backup) before its PUT and
+ * marked LIVE with its chunks after, so a crash leaves at worst an unreferenced pack a later sweep
+ * deletes.
+ */
+public final class PackWriter implements AutoCloseable {
+  /** A pack is uploaded once it holds this many bytes. */
+  public static final long PACK_TARGET = 16L << 20;
+
+  private final Path dir;
+  private final ObjectStore store;
+  private final ChunkCatalog catalog;
+  private final String repository;
+  private final String source;
+  private final String keyId;
+  private final String backupId;
+  private final String storageClass;
+  private final SecureRandom random = new SecureRandom();
+  private final ExecutorService uploader =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "vigil-pack-upload");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private Future<Long> inFlight;
+
+  private String key;
+  private Path file;
+  private OutputStream out;
+  private MessageDigest sha256;
+  private long size;
+  private Map<String, ChunkRef> chunks = new LinkedHashMap<>();
+  private long packsUploaded;
+  private long bytesUploaded;
+
+  public PackWriter(
+      Path dir,
+      ObjectStore store,
+      ChunkCatalog catalog,
+      String repository,
+      String source,
+      String keyId,
+      String backupId,
+      String storageClass) {
+    this.dir = dir;
+    this.store = store;
+    this.catalog = catalog;
+    this.repository = repository;
+    this.source = source;
+    this.keyId = keyId;
+    this.backupId = backupId;
+    this.storageClass = storageClass;
+  }
+
+  /** Appends a sealed chunk to the current pack; returns where it will lie. */
+  public ChunkRef add(String id, byte[] sealed) throws IOException {
+    if (out == null) {
+      open();
+    }
+    ChunkRef ref = new ChunkRef(key, size, sealed.length);
+    out.write(sealed);
+    sha256.update(sealed);
+    size += sealed.length;
+    chunks.put(id, ref);
+    if (size >= PACK_TARGET) {
+      flush();
+    }
+    return ref;
+  }
+
+  /** Starts the upload of the current pack, if it holds anything, once the previous one is done. */
+  public void flush() throws IOException {
+    if (out == null) {
+      return;
+    }
+    out.close();
+    out = null;
+    String packKey = key;
+    Path packFile = file;
+    long packSize = size;
+    Map<String, ChunkRef> packChunks = chunks;
+    String hex = Digests.hex(sha256);
+    awaitUpload();
+    inFlight =
+        uploader.submit(
+            () -> {
+              catalog.registerPack(packKey, repository, source, keyId, backupId);
+              store.putFile(
+                  packFile,
+                  packKey,
+                  new ObjectAttributes(
+                      storageClass,
+                      Map.of("vigil-source", source, "vigil-backup-id", backupId),
+                      Map.of("vigil-sha256", hex, "vigil-key-id", keyId)));
+              catalog.packStored(packKey, packSize, hex, packChunks);
+              Files.delete(packFile);
+              return packSize;
+            });
+  }
+
+  /** Uploads what is left and waits until every pack is stored and recorded LIVE. */
+  public void finish() throws IOException {
+    flush();
+    awaitUpload();
+  }
+
+  private void awaitUpload() throws IOException {
+    if (inFlight == null) {
+      return;
+    }
+    try {
+      long uploaded = inFlight.get();
+      packsUploaded++;
+      bytesUploaded += uploaded;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a pack was uploaded", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      inFlight = null;
+    }
+  }
+
+  /** Packs uploaded so far. */
+  public long packsUploaded() {
+    return packsUploaded;
+  }
+
+  /** Bytes of packs uploaded so far. */
+  public long bytesUploaded() {
+    return bytesUploaded;
+  }
+
+  private void open() throws IOException {
+    byte[] name = new byte[16];
+    random.nextBytes(name);
+    String hex = HexFormat.of().formatHex(name);
+    key = store.key(source + "/packs/" + hex.substring(0, 2) + "/" + hex);
+    file = dir.resolve("pack-" + hex);
+    out = Files.newOutputStream(file);
+    sha256 = Digests.sha256();
+    size = 0;
+    chunks = new LinkedHashMap<>();
+  }
+
+  @Override
+  public void close() throws IOException {
+    uploader.shutdownNow();
+    try {
+      // A failed dump's retry starts a fresh spool: let an interrupted upload stop first.
+      uploader.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (out != null) {
+      out.close();
+      Files.deleteIfExists(file);
+    }
+  }
+}

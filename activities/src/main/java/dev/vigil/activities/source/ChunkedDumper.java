@@ -1,0 +1,203 @@
+package dev.vigil.activities.source;
+
+import com.fasterxml.jackson.databind.SequenceWriter;
+import dev.vigil.activities.cas.ChunkCatalog;
+import dev.vigil.activities.cas.ChunkCrypto;
+import dev.vigil.activities.cas.ChunkRef;
+import dev.vigil.activities.cas.PackWriter;
+import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.SpoolErrors;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Backs up a directory tree as content-addressed chunks ({@code layout: chunked}): every file is
+ * cut into {@link #CHUNK_SIZE} pieces at file offsets, each named by its keyed hash; a chunk the
+ * source's store already holds (or this backup already wrote) is only referenced, a new one is
+ * compressed (when the file's first chunk compresses), sealed and appended to a pack that is
+ * uploaded once full. Writes the snapshot (the tree and every chunk's place) and the same file list
+ * as the tar layout into the spool. Memory: one chunk buffer, its sealed copy and the chunk index
+ * of the source (roughly 400 bytes per stored chunk).
+ */
+public final class ChunkedDumper {
+  /** Files are cut at multiples of this. */
+  public static final int CHUNK_SIZE = 4 << 20;
+
+  /** The snapshot's name in the spool (the raw file the seal step seals). */
+  public static final String SNAPSHOT = "snapshot.json";
+
+  /** What a chunked dump wrote and sent. */
+  public record Result(
+      DirDump dump, long packsUploaded, long bytesUploaded, long chunksReused, Set<String> packs) {}
+
+  /** Chunks {@code source} into packs in {@code store}; writes the snapshot and file list. */
+  public Result dump(
+      DirectorySourceConfig source,
+      Path spoolDir,
+      String backupId,
+      ChunkCrypto crypto,
+      ChunkCatalog catalog,
+      dev.vigil.activities.store.ObjectStore store,
+      String storageClass,
+      java.util.function.Consumer<Object> heartbeat) {
+    Path root = source.path();
+    if (!Files.isDirectory(root)) {
+      throw new VigilException(
+          ErrorType.SOURCE_NOT_FOUND,
+          "source '"
+              + source.name()
+              + "': directory "
+              + root
+              + (Files.exists(root) ? " is not a directory" : " does not exist")
+              + "; check sources."
+              + source.name()
+              + ".path");
+    }
+    Instant consistentAt = Instant.now();
+    Map<String, ChunkRef> known =
+        catalog.liveChunks(source.repository(), source.name(), crypto.keyId());
+    Map<String, ChunkRef> referenced = new LinkedHashMap<>();
+    List<Snapshot.Node> nodes = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    DirectoryDumper.Filter filter = new DirectoryDumper.Filter(source.include(), source.exclude());
+    Path fileList = spoolDir.resolve(DirectoryDumper.FILE_LIST);
+    long entries = 0;
+    long contentBytes = 0;
+    long reused = 0;
+    long reported = 0;
+    byte[] buffer = new byte[CHUNK_SIZE];
+    try (Stream<Path> walk = Files.walk(root);
+        PackWriter packs =
+            new PackWriter(
+                spoolDir,
+                store,
+                catalog,
+                source.repository(),
+                source.name(),
+                crypto.keyId(),
+                backupId,
+                storageClass);
+        SequenceWriter list =
+            Json.MAPPER.writer().withRootValueSeparator("\n").writeValues(fileList.toFile())) {
+      List<Path> paths = walk.filter(path -> !path.equals(root)).sorted().toList();
+      for (Path path : paths) {
+        String relative = root.relativize(path).toString().replace('\\', '/');
+        if (!filter.accepts(relative, Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))) {
+          continue;
+        }
+        PosixFileAttributes attributes =
+            Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        int mode = DirectoryDumper.mode(attributes.permissions());
+        long mtime = attributes.lastModifiedTime().toMillis();
+        FileEntry entry;
+        List<String> chunks = List.of();
+        if (attributes.isSymbolicLink()) {
+          String target = Files.readSymbolicLink(path).toString();
+          entry = new FileEntry(relative, "symlink", 0, null, mode, mtime, target);
+        } else if (attributes.isDirectory()) {
+          entry = new FileEntry(relative, "dir", 0, null, mode, mtime, null);
+        } else if (attributes.isRegularFile()) {
+          chunks = new ArrayList<>();
+          MessageDigest sha256 = Digests.sha256();
+          long size = 0;
+          Boolean compress = null;
+          try (InputStream in = Files.newInputStream(path)) {
+            int read;
+            while ((read = in.readNBytes(buffer, 0, CHUNK_SIZE)) > 0) {
+              sha256.update(buffer, 0, read);
+              size += read;
+              if (contentBytes + size - reported >= 64L << 20) {
+                // Heartbeats on bytes read: an unchanged tree uploads nothing for a long time.
+                reported = contentBytes + size;
+                heartbeat.accept(reported);
+              }
+              String id = crypto.id(buffer, read);
+              if (compress == null) {
+                // Decided once per file: a file's first chunk speaks for the rest of it.
+                compress = ChunkCrypto.compresses(buffer, read);
+              }
+              ChunkRef ref = referenced.get(id);
+              if (ref == null) {
+                ref = known.get(id);
+                if (ref != null) {
+                  reused++;
+                } else {
+                  ref = packs.add(id, crypto.seal(id, buffer, read, compress));
+                }
+                referenced.put(id, ref);
+              }
+              chunks.add(id);
+            }
+          }
+          if (size != attributes.size()) {
+            warnings.add(
+                relative
+                    + " changed while it was read ("
+                    + attributes.size()
+                    + " bytes before, "
+                    + size
+                    + " read); the backup holds what was read");
+          }
+          entry = new FileEntry(relative, "file", size, Digests.hex(sha256), mode, mtime, null);
+          contentBytes += size;
+        } else {
+          warnings.add("skipped " + relative + ": not a regular file, directory or symlink");
+          continue;
+        }
+        list.write(entry);
+        nodes.add(
+            new Snapshot.Node(
+                entry.path(), entry.type(), entry.size(), mode, mtime, entry.linkTarget(), chunks));
+        entries++;
+      }
+      packs.finish();
+      Set<String> packKeys = new LinkedHashSet<>();
+      referenced.values().forEach(ref -> packKeys.add(ref.pack()));
+      catalog.referencePacks(source.repository(), source.name(), backupId, packKeys);
+      Path snapshot = spoolDir.resolve(SNAPSHOT);
+      Json.MAPPER.writeValue(
+          snapshot.toFile(), new Snapshot(1, crypto.keyId(), CHUNK_SIZE, referenced, nodes));
+      heartbeat.accept(contentBytes);
+      return new Result(
+          new DirDump(
+              snapshot,
+              fileList,
+              Files.size(snapshot),
+              entries,
+              contentBytes,
+              consistentAt,
+              warnings),
+          packs.packsUploaded(),
+          packs.bytesUploaded(),
+          reused,
+          packKeys);
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          spoolDir,
+          "dump",
+          new VigilException(
+              ErrorType.DUMP_FAILED,
+              "source '" + source.name() + "': cannot back up " + root + ": " + e.getMessage(),
+              e));
+    }
+  }
+}

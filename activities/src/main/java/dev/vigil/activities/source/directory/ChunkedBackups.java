@@ -1,0 +1,173 @@
+package dev.vigil.activities.source.directory;
+
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.DumpMeta;
+import dev.vigil.activities.backup.ManifestWriter;
+import dev.vigil.activities.cas.ChunkCatalog;
+import dev.vigil.activities.cas.ChunkCrypto;
+import dev.vigil.activities.cas.ChunkReader;
+import dev.vigil.activities.cas.ChunkRef;
+import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotTar;
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.Json;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.activities.restore.RestoreStep;
+import dev.vigil.activities.source.ChunkedDumper;
+import dev.vigil.activities.source.DirectoryDumper;
+import dev.vigil.activities.source.DumpStep;
+import dev.vigil.activities.source.SourceDump;
+import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chunked layout of directory backups, as the directory driver's steps see it: the dump chunks
+ * and uploads packs, the verify step proves every pack the snapshot needs is stored, and a restore
+ * streams the snapshot's tree out of its packs into the safe extractor.
+ */
+final class ChunkedBackups {
+  private static final Logger log = LoggerFactory.getLogger(ChunkedBackups.class);
+
+  private final ChunkedDumper dumper = new ChunkedDumper();
+
+  /** An opened backup: the tar stream to extract and what to close after it. */
+  record Opened(InputStream tar, ChunkReader reader) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      tar.close();
+      if (reader != null) {
+        reader.close();
+      }
+    }
+  }
+
+  SourceDump dump(DirectorySourceConfig source, DumpStep step) {
+    VigilServices services = step.services();
+    ObjectStore store = services.store(source.repository());
+    String storageClass = services.config().repositories().get(source.repository()).storageClass();
+    ChunkedDumper.Result result =
+        dumper.dump(
+            source,
+            step.dir(),
+            step.backupId(),
+            new ChunkCrypto(services.keys().current()),
+            new ChunkCatalog(services.catalogDataSource()),
+            store,
+            storageClass,
+            step.heartbeat());
+    log.info(
+        "chunked dump {} of {}: {} new packs ({} bytes), {} chunks reused, {} packs referenced",
+        step.backupId(),
+        source.name(),
+        result.packsUploaded(),
+        result.bytesUploaded(),
+        result.chunksReused(),
+        result.packs().size());
+    return new SourceDump(
+        new DumpMeta(
+            DirectoryDriver.CHUNKED_FORMAT,
+            ChunkedDumper.SNAPSHOT,
+            DirectoryDumper.FILE_LIST,
+            result.dump().warnings()),
+        result.dump().archiveBytes(),
+        result.dump().entries(),
+        0,
+        result.dump().consistentAt(),
+        "vigil-chunked " + ManifestWriter.VIGIL_VERSION,
+        null);
+  }
+
+  /**
+   * Every pack the snapshot names is recorded for this backup and stored with the recorded size;
+   * the packs this backup wrote are read back and hashed. Returns the tree's entries.
+   */
+  long verify(Path raw, Path listFile, DumpStep step) {
+    Snapshot snapshot = read(raw);
+    ChunkCatalog catalog = new ChunkCatalog(step.services().catalogDataSource());
+    Map<String, ChunkCatalog.Pack> recorded =
+        catalog.packsOf(step.backupId()).stream()
+            .collect(Collectors.toMap(ChunkCatalog.Pack::key, Function.identity()));
+    Set<String> needed = new LinkedHashSet<>();
+    snapshot.chunks().values().stream().map(ChunkRef::pack).forEach(needed::add);
+    long checked = 0;
+    for (String key : needed) {
+      ChunkCatalog.Pack pack = recorded.get(key);
+      if (pack == null || !"LIVE".equals(pack.state())) {
+        throw invalid(step, "pack " + key + " is not recorded as stored for this backup");
+      }
+      ObjectStore store = step.services().store(pack.repository());
+      Optional<StoredObject> stored = store.head(key);
+      if (stored.isEmpty() || stored.get().size() != pack.size()) {
+        throw new VigilException(
+            ErrorType.UPLOAD_MISMATCH,
+            "backup "
+                + step.backupId()
+                + ": pack "
+                + key
+                + (stored.isEmpty()
+                    ? " is missing from the store"
+                    : " holds " + stored.get().size() + " bytes, not " + pack.size()));
+      }
+      if (step.backupId().equals(pack.createdBy())) {
+        String sha256;
+        try (InputStream in = store.open(key)) {
+          sha256 = Digests.sha256Hex(in);
+        } catch (IOException e) {
+          throw new VigilException(
+              ErrorType.REPOSITORY_UNAVAILABLE, "cannot read back pack " + key + ": " + e, e);
+        }
+        if (!sha256.equals(pack.sha256())) {
+          throw new VigilException(
+              ErrorType.UPLOAD_MISMATCH,
+              "backup " + step.backupId() + ": pack " + key + " reads back with another SHA-256");
+        }
+      }
+      step.heartbeat().accept(++checked);
+    }
+    return snapshot.files().size();
+  }
+
+  /** The tar stream of a chunked backup, from its snapshot (the sealed spool file, decrypted). */
+  Opened open(RestoreStep step) throws IOException {
+    Snapshot snapshot;
+    try (InputStream in = step.openPlaintext()) {
+      snapshot = Json.MAPPER.readValue(in, Snapshot.class);
+      // Authenticated only once read to its end: a cut or altered snapshot throws here.
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    String what = "backup '" + step.backup().backupId() + "'";
+    ChunkCrypto crypto = new ChunkCrypto(step.services().keys().require(snapshot.keyId(), what));
+    ObjectStore store = step.services().store(step.backup().source().repository());
+    Path scratch = Files.createDirectories(step.dir().resolve("packs"));
+    ChunkReader reader = new ChunkReader(store, crypto, snapshot, scratch, what);
+    return new Opened(SnapshotTar.open(snapshot, reader), reader);
+  }
+
+  static Snapshot read(Path file) {
+    try {
+      return Json.MAPPER.readValue(file.toFile(), Snapshot.class);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID, "snapshot " + file + " is unreadable: " + e.getMessage());
+    }
+  }
+
+  private static VigilException invalid(DumpStep step, String what) {
+    return new VigilException(ErrorType.DUMP_INVALID, "backup " + step.backupId() + ": " + what);
+  }
+}

@@ -1,0 +1,261 @@
+package dev.vigil.activities.cas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.activities.common.Digests;
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.FilesystemRepositoryConfig;
+import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.restore.DirectoryRestorer;
+import dev.vigil.activities.source.FileEntry;
+import dev.vigil.activities.store.FilesystemObjectStore;
+import dev.vigil.activities.store.ObjectAttributes;
+import dev.vigil.workflows.common.ErrorType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Chunks sealed by {@link ChunkCrypto}, packed into a store and restored through {@link
+ * SnapshotTar} and the safe extractor: a clean snapshot restores byte for byte; a flipped byte, a
+ * chunk under another id, and paths or links that leave the target are all refused.
+ */
+class SnapshotRestoreTest {
+  @TempDir Path dir;
+
+  private final ChunkCrypto crypto = new ChunkCrypto(key(1));
+  private final DirectoryRestorer restorer = new DirectoryRestorer();
+
+  @Test
+  void chunkIdsAreKeyedAndSealedChunksOpenOnlyUnderTheirId() {
+    byte[] data = "the same content".getBytes(StandardCharsets.UTF_8);
+    String id = crypto.id(data, data.length);
+    assertThat(id).isNotEqualTo(Digests.hex(sha256(data)));
+    assertThat(new ChunkCrypto(key(2)).id(data, data.length)).isNotEqualTo(id);
+    byte[] sealed = crypto.seal(id, data, data.length, true);
+    assertThat(crypto.open(id, sealed)).isEqualTo(data);
+    byte[] other = "other".getBytes(StandardCharsets.UTF_8);
+    assertThat(crypto.open(crypto.id(other, other.length), sealed)).isNull();
+    sealed[sealed.length / 2] ^= 1;
+    assertThat(crypto.open(id, sealed)).isNull();
+  }
+
+  @Test
+  void compressionIsChosenOnlyForDataThatShrinks() {
+    byte[] text = "line of text\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
+    byte[] random = new byte[13_000];
+    new Random(5).nextBytes(random);
+    assertThat(ChunkCrypto.compresses(text, text.length)).isTrue();
+    assertThat(ChunkCrypto.compresses(random, random.length)).isFalse();
+    String id = crypto.id(text, text.length);
+    assertThat(crypto.seal(id, text, text.length, true).length).isLessThan(text.length / 10);
+  }
+
+  @Test
+  void aSnapshotRestoresByteForByteAcrossPacks() throws IOException {
+    Fixture fixture = new Fixture();
+    byte[] big = new byte[300_000];
+    new Random(7).nextBytes(big);
+    fixture.dir("weights", 0755);
+    fixture.file("weights/a.bin", big, 100_000);
+    fixture.file("weights/notes.txt", "hello\n".getBytes(StandardCharsets.UTF_8), 100_000);
+    fixture.symlink("latest", "weights");
+    fixture.dir("empty", 0700);
+    Path target = dir.resolve("restored");
+
+    fixture.restore(target);
+
+    assertThat(target.resolve("weights/a.bin")).hasBinaryContent(big);
+    assertThat(target.resolve("weights/notes.txt")).hasContent("hello\n");
+    assertThat(Files.readSymbolicLink(target.resolve("latest"))).isEqualTo(Path.of("weights"));
+    assertThat(target.resolve("empty")).isEmptyDirectory();
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target.resolve("empty"))))
+        .isEqualTo("rwx------");
+    assertThat(fixture.reader.downloads()).isEqualTo(fixture.packs.size());
+  }
+
+  @Test
+  void aFlippedByteInAPackFailsTheRestoreNamingTheChunkAndLeavesNoTarget() throws IOException {
+    Fixture fixture = new Fixture();
+    byte[] big = new byte[50_000];
+    new Random(8).nextBytes(big);
+    fixture.file("a.bin", big, 1 << 20);
+    fixture.seal();
+    Path pack = fixture.storeRoot.resolve(fixture.packs.get(0));
+    byte[] bytes = Files.readAllBytes(pack);
+    bytes[bytes.length / 2] ^= 0x10;
+    Files.write(pack, bytes);
+    Path target = dir.resolve("restored");
+
+    assertThatThrownBy(() -> fixture.restore(target))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.OBJECT_CORRUPT))
+        .hasMessageContaining("of a.bin in pack " + fixture.packs.get(0) + " at offset 0")
+        .hasMessageContaining("is damaged");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aMissingPackFailsTheRestoreWithChunkMissing() throws IOException {
+    Fixture fixture = new Fixture();
+    fixture.file("a.txt", "content".getBytes(StandardCharsets.UTF_8), 1 << 20);
+    fixture.seal();
+    Files.delete(fixture.storeRoot.resolve(fixture.packs.get(0)));
+
+    assertThatThrownBy(() -> fixture.restore(dir.resolve("restored")))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.CHUNK_MISSING))
+        .hasMessageContaining("pack " + fixture.packs.get(0) + " (chunk ")
+        .hasMessageContaining("of a.txt) is missing");
+  }
+
+  @Test
+  void aSnapshotPathClimbingOutIsRefused() throws IOException {
+    Fixture fixture = new Fixture();
+    fixture.file("ok.txt", "fine".getBytes(StandardCharsets.UTF_8), 1 << 20);
+    fixture.file("../escaped.txt", "evil".getBytes(StandardCharsets.UTF_8), 1 << 20);
+
+    assertUnsafe(fixture, "archive entry '../escaped.txt' climbs out with '..'");
+    assertThat(dir.resolve("escaped.txt")).doesNotExist();
+  }
+
+  @Test
+  void anAbsoluteSnapshotPathIsRefusedNotMadeRelative() throws IOException {
+    Fixture fixture = new Fixture();
+    String outside = dir.resolve("outside.txt").toString();
+    fixture.file(outside, "evil".getBytes(StandardCharsets.UTF_8), 1 << 20);
+
+    assertUnsafe(fixture, "has an absolute or malformed path");
+    assertThat(Path.of(outside)).doesNotExist();
+  }
+
+  @Test
+  void aSymlinkLeavingTheTargetAndAFileWrittenThroughALinkAreRefused() throws IOException {
+    Fixture out = new Fixture();
+    out.symlink("escape", "../../outside");
+    assertUnsafe(out, "archive entry 'escape' is a symlink to '../../outside', outside the target");
+
+    Fixture through = new Fixture();
+    through.dir("real", 0755);
+    through.symlink("link", "real");
+    through.file("link/inside.txt", "x".getBytes(StandardCharsets.UTF_8), 1 << 20);
+    assertUnsafe(through, "would be written through the symlink link");
+  }
+
+  private void assertUnsafe(Fixture fixture, String message) {
+    Path target = dir.resolve("restored-" + System.nanoTime());
+    assertThatThrownBy(() -> fixture.restore(target))
+        .isInstanceOfSatisfying(
+            VigilException.class,
+            e -> assertThat(e.type()).isEqualTo(ErrorType.UNSAFE_ARCHIVE_ENTRY))
+        .hasMessageContaining(message);
+    assertThat(target).doesNotExist();
+  }
+
+  /** Builds a snapshot with chunks packed into a filesystem store, and its manifest list. */
+  private final class Fixture {
+    final Path storeRoot;
+    final FilesystemObjectStore store;
+    final List<String> packs = new ArrayList<>();
+    final Map<String, ChunkRef> chunks = new LinkedHashMap<>();
+    final List<Snapshot.Node> nodes = new ArrayList<>();
+    final List<FileEntry> manifest = new ArrayList<>();
+    final Map<String, byte[]> pending = new LinkedHashMap<>();
+    ChunkReader reader;
+    boolean sealed;
+
+    Fixture() throws IOException {
+      storeRoot = Files.createTempDirectory(dir, "store");
+      store = new FilesystemObjectStore(new FilesystemRepositoryConfig("main", storeRoot));
+    }
+
+    void dir(String path, int mode) {
+      nodes.add(new Snapshot.Node(path, "dir", 0, mode, 1_700_000_000_000L, null, List.of()));
+      manifest.add(new FileEntry(path, "dir", 0, null, mode, 1_700_000_000_000L, null));
+    }
+
+    void symlink(String path, String target) {
+      nodes.add(new Snapshot.Node(path, "symlink", 0, 0777, 1_700_000_000_000L, target, List.of()));
+      manifest.add(new FileEntry(path, "symlink", 0, null, 0777, 1_700_000_000_000L, target));
+    }
+
+    /** A file cut into {@code chunkSize} chunks, each in a pack of its own. */
+    void file(String path, byte[] content, int chunkSize) {
+      List<String> ids = new ArrayList<>();
+      for (int offset = 0; offset < content.length; offset += chunkSize) {
+        byte[] piece =
+            java.util.Arrays.copyOfRange(
+                content, offset, Math.min(content.length, offset + chunkSize));
+        String id = crypto.id(piece, piece.length);
+        ids.add(id);
+        pending.put(
+            id, crypto.seal(id, piece, piece.length, ChunkCrypto.compresses(piece, piece.length)));
+      }
+      nodes.add(
+          new Snapshot.Node(path, "file", content.length, 0640, 1_700_000_000_000L, null, ids));
+      manifest.add(
+          new FileEntry(
+              path,
+              "file",
+              content.length,
+              Digests.hex(sha256(content)),
+              0640,
+              1_700_000_000_000L,
+              null));
+    }
+
+    void seal() throws IOException {
+      if (sealed) {
+        return;
+      }
+      sealed = true;
+      for (Map.Entry<String, byte[]> chunk : pending.entrySet()) {
+        String key = "models/packs/" + String.format("%02d", packs.size());
+        Path file = Files.createTempFile(dir, "pack", ".bin");
+        Files.write(file, chunk.getValue());
+        store.putFile(
+            file,
+            key,
+            new ObjectAttributes(FilesystemRepositoryConfig.STORAGE_CLASS, Map.of(), Map.of()));
+        packs.add(key);
+        chunks.put(chunk.getKey(), new ChunkRef(key, 0, chunk.getValue().length));
+      }
+    }
+
+    void restore(Path target) throws IOException {
+      seal();
+      Snapshot snapshot = new Snapshot(1, crypto.keyId(), 1 << 20, chunks, nodes);
+      Path scratch = Files.createTempDirectory(dir, "scratch");
+      reader = new ChunkReader(store, crypto, snapshot, scratch, "backup 'models-1'");
+      try (InputStream tar = SnapshotTar.open(snapshot, reader)) {
+        restorer.restore(tar, target, "r1", false, manifest.iterator(), bytes -> {});
+      } finally {
+        reader.close();
+      }
+    }
+  }
+
+  private static java.security.MessageDigest sha256(byte[] data) {
+    java.security.MessageDigest digest = Digests.sha256();
+    digest.update(data);
+    return digest;
+  }
+
+  private static EncryptionKey key(int seed) {
+    byte[] material = new byte[32];
+    new Random(seed).nextBytes(material);
+    return EncryptionKey.of(material, "k" + seed);
+  }
+}
