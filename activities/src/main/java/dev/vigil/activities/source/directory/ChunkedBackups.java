@@ -146,7 +146,11 @@ final class ChunkedBackups {
   Opened open(RestoreStep step) throws IOException {
     Snapshot snapshot;
     try (InputStream in = step.openPlaintext()) {
-      snapshot = Json.MAPPER.readValue(in, Snapshot.class);
+      snapshot =
+          Json.MAPPER
+              .readerFor(Snapshot.class)
+              .without(com.fasterxml.jackson.core.JsonParser.Feature.AUTO_CLOSE_SOURCE)
+              .readValue(in);
       // Authenticated only once read to its end: a cut or altered snapshot throws here.
       in.transferTo(OutputStream.nullOutputStream());
     }
