@@ -119,8 +119,26 @@ final class PgDumpPipe {
       if (!finished) {
         PgTools.destroy(dump);
         PgTools.destroy(list);
-        copying.cancel(true);
+        // The caller closes the sink next: the copy must be over (it ends at pg_dump's EOF).
+        awaitEnd(copying);
       }
+    }
+  }
+
+  private static void awaitEnd(CompletableFuture<Void> copying) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        copying.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        break;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

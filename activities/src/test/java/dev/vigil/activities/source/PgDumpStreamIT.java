@@ -121,6 +121,57 @@ final class PgDumpStreamIT {
   }
 
   @Test
+  void aCancelledHeartbeatStopsPgDumpAndNoWriteReachesTheSinkAfterwards() throws Exception {
+    AtomicBoolean returned = new AtomicBoolean();
+    AtomicBoolean writtenAfterReturn = new AtomicBoolean();
+    AtomicBoolean writing = new AtomicBoolean();
+    // A slow spool (300 ms a write): pg_dump still streams when the first heartbeat (after 2 s)
+    // is refused, and a write is almost always under way.
+    OutputStream slow =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public void write(byte[] bytes, int offset, int length) throws IOException {
+            writing.set(true);
+            writtenAfterReturn.compareAndSet(false, returned.get());
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              throw new java.io.InterruptedIOException();
+            } finally {
+              writing.set(false);
+            }
+          }
+        };
+    long started = System.nanoTime();
+
+    assertThatThrownBy(
+            () ->
+                dumper.dumpInto(
+                    source(chat),
+                    postgres.password(),
+                    spool,
+                    slow,
+                    bytes -> {
+                      throw new IllegalStateException("activity cancelled");
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("activity cancelled");
+    returned.set(true);
+    boolean writingAtReturn = writing.get();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+    // The caller closes the sealer next; a copy still running would write into a closed one.
+    assertThat(writingAtReturn).as("a write in progress when the dump returned").isFalse();
+    Thread.sleep(1_000);
+    assertThat(writtenAfterReturn).as("a write after the dump returned").isFalse();
+  }
+
+  @Test
   void aSpoolThatCannotBeWrittenStopsPgDumpAndFailsAsSpoolFull() {
     OutputStream full =
         new OutputStream() {
