@@ -114,6 +114,30 @@ class StreamedDumpIT {
   }
 
   @Test
+  void aDirectoryIsSealedWhileItIsArchivedAndLeavesNoRawTar() throws Exception {
+    VigilServices services = harness.services(harness.load(harness.config()));
+    SourceRef source = BackupActivitiesImpl.ref(services.source("models"));
+    environment = TestActivityEnvironment.newInstance();
+    environment.registerActivitiesImplementations(new SpoolActivitiesImpl(services));
+    SpoolActivities spool = environment.newActivityStub(SpoolActivities.class);
+
+    DumpResult dump = spool.dump(new DumpRequest("models-streamed", source));
+
+    Path backupDir = harness.spool.resolve("models-streamed");
+    try (Stream<Path> files = Files.list(backupDir)) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .as("the spool right after the dump step")
+          .containsExactlyInAnyOrder(
+              Spool.SEALED, Spool.SEAL_META, Spool.STREAM_CHECK, Spool.DUMP_META, "files.jsonl");
+    }
+    // models/, models/checkpoint-1/, weights.bin
+    assertThat(spool.verifyDump(new VerifyDumpRequest(source, dump)).listedEntries()).isEqualTo(2);
+    SealResult sealed = spool.seal(new SealRequest(source, dump));
+    assertThat(sealed.compression()).as("random weights do not compress").isEqualTo("none");
+    assertThat(sealed.rawBytes()).isEqualTo(dump.rawBytes()).isGreaterThan(800_000);
+  }
+
+  @Test
   void aDumpWhoseConnectionIsKilledOnEveryAttemptFailsAndArchivesNothing() throws Exception {
     addBigTable();
     AtomicInteger killed = new AtomicInteger();
