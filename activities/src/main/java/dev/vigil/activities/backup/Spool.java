@@ -34,6 +34,12 @@ public final class Spool {
   /** The seal step's result, so a retried seal after success does not redo it. */
   public static final String SEAL_META = "sealed.json";
 
+  /**
+   * A streamed dump's check on the way ({@link StreamCheck}): what the verify step returns, as
+   * there is no raw file to read again.
+   */
+  public static final String STREAM_CHECK = "verified.json";
+
   /** The per-backup manifest stored beside the data. */
   public static final String MANIFEST = "manifest.json";
 

@@ -7,8 +7,11 @@ import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
+import dev.vigil.activities.crypto.SealingSink;
 import dev.vigil.activities.source.DumpStep;
+import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDump;
+import dev.vigil.activities.source.StreamedDump;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -27,7 +30,9 @@ import dev.vigil.workflows.backup.VerifyDumpResult;
 import dev.vigil.workflows.common.ErrorType;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -93,11 +98,12 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     // A retried dump starts afresh: a half-written dump is worth nothing.
     Path dir = services.spool().fresh(backupId);
     log.info("dump {} of source {} into {}", backupId, source.name(), dir);
+    SourceDriver driver = services.drivers().of(source);
+    DumpStep step = new DumpStep(services, backupId, dir, context::heartbeat);
     SourceDump dump =
-        services
-            .drivers()
-            .of(source)
-            .dump(source, new DumpStep(services, backupId, dir, context::heartbeat));
+        driver.streamsDump(source)
+            ? dumpAndSeal(driver, source, step, request.source())
+            : driver.dump(source, step);
     DumpMeta meta = dump.meta();
     DumpResult result =
         new DumpResult(
@@ -114,25 +120,58 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     return result;
   }
 
+  /**
+   * Dumps a streaming source straight into the sealer: dump, check and seal in one pass. Leaves the
+   * sealed file and its {@link Spool#SEAL_META} (so the seal step returns them as done) and the
+   * check's {@link Spool#STREAM_CHECK} (so the verify step returns it); a failure leaves neither.
+   */
+  private SourceDump dumpAndSeal(
+      SourceDriver driver, SourceConfig source, DumpStep step, SourceRef ref) {
+    Path dir = step.dir();
+    Path partial = dir.resolve(Spool.SEALED + ".partial");
+    StreamedDump streamed;
+    SealOutcome outcome;
+    try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20);
+        SealingSink sink =
+            services.sealer().sink(file, source.compression(), aeadContext(step.backupId(), ref))) {
+      streamed = driver.dumpInto(source, step, sink);
+      outcome = sink.finish();
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          services.spool().root(),
+          "dump",
+          new VigilException(
+              ErrorType.SPOOL_MISSING, "dump: cannot seal into " + partial + ": " + e, e));
+    }
+    try {
+      Files.move(partial, dir.resolve(Spool.SEALED), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "dump: cannot complete " + partial + ": " + e, e);
+    }
+    writeJson(dir.resolve(Spool.SEAL_META), sealResult(step.backupId(), outcome), "dump");
+    writeJson(dir.resolve(Spool.STREAM_CHECK), new StreamCheck(streamed.verifiedEntries()), "dump");
+    log.info(
+        "dump {} of source {}: {} raw bytes sealed as {} bytes ({}) in one pass, {} entries checked",
+        step.backupId(),
+        source.name(),
+        outcome.rawBytes(),
+        outcome.storedBytes(),
+        outcome.compression(),
+        streamed.verifiedEntries());
+    return streamed.dump();
+  }
+
   private VerifyDumpResult doVerify(VerifyDumpRequest request) {
     DumpResult dump = request.dump();
     String backupId = dump.backupId();
     DumpMeta meta = readJson(services.spool().existing(backupId, Spool.DUMP_META), DumpMeta.class);
-    Path raw = services.spool().existing(backupId, meta.rawFile());
+    Path checked = services.spool().dir(backupId).resolve(Spool.STREAM_CHECK);
     long listed =
-        services
-            .drivers()
-            .forFormat(meta.format())
-            .orElseThrow(() -> new IllegalStateException("no driver writes " + meta.format()))
-            .verify(
-                meta,
-                raw,
-                services.spool().existing(backupId, meta.listFile()),
-                new DumpStep(
-                    services,
-                    backupId,
-                    services.spool().dir(backupId),
-                    Activity.getExecutionContext()::heartbeat));
+        Files.exists(checked)
+            ? readJson(checked, StreamCheck.class).entries()
+            : verifyRaw(backupId, meta);
     if (dump.rawBytes() <= 0 || listed <= 0) {
       throw new VigilException(
           ErrorType.DUMP_INVALID,
@@ -163,6 +202,24 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     return new VerifyDumpResult(listed, previous.orElse(-1), warnings);
   }
 
+  /** The driver's check of a raw dump file in the spool: the entries it holds. */
+  private long verifyRaw(String backupId, DumpMeta meta) {
+    Path raw = services.spool().existing(backupId, meta.rawFile());
+    return services
+        .drivers()
+        .forFormat(meta.format())
+        .orElseThrow(() -> new IllegalStateException("no driver writes " + meta.format()))
+        .verify(
+            meta,
+            raw,
+            services.spool().existing(backupId, meta.listFile()),
+            new DumpStep(
+                services,
+                backupId,
+                services.spool().dir(backupId),
+                Activity.getExecutionContext()::heartbeat));
+  }
+
   private SealResult doSeal(SealRequest request) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     String backupId = request.dump().backupId();
@@ -189,15 +246,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
                   aeadContext(backupId, request.source()),
                   context::heartbeat);
       Files.move(partial, sealedFile, StandardCopyOption.ATOMIC_MOVE);
-      SealResult result =
-          new SealResult(
-              backupId,
-              outcome.rawBytes(),
-              outcome.storedBytes(),
-              outcome.sha256(),
-              outcome.compression(),
-              dev.vigil.activities.crypto.Sealer.ENCRYPTION,
-              services.sealer().keyId());
+      SealResult result = sealResult(backupId, outcome);
       writeJson(sealedMeta, result, "compress");
       // The raw dump is no longer needed once the sealed file is complete and recorded.
       Files.deleteIfExists(raw);
@@ -210,6 +259,17 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
           new VigilException(
               ErrorType.SPOOL_MISSING, "compress: cannot seal " + raw + ": " + e.getMessage(), e));
     }
+  }
+
+  private SealResult sealResult(String backupId, SealOutcome outcome) {
+    return new SealResult(
+        backupId,
+        outcome.rawBytes(),
+        outcome.storedBytes(),
+        outcome.sha256(),
+        outcome.compression(),
+        dev.vigil.activities.crypto.Sealer.ENCRYPTION,
+        services.sealer().keyId());
   }
 
   private UploadResult doUpload(UploadRequest request) {

@@ -45,7 +45,7 @@ public final class Sealer {
   private static final int VERSION = 1;
   private static final int SEGMENT_SIZE = 1 << 20;
   private static final int BUFFER = 1 << 20;
-  private static final int SAMPLE = 4 << 20;
+  static final int SAMPLE = 4 << 20;
 
   /** Below this compressed/raw ratio on a sample, compression is worth its CPU. */
   private static final double WORTHWHILE_RATIO = 0.9;
@@ -92,9 +92,24 @@ public final class Sealer {
       if (read == 0) {
         return "zstd";
       }
-      byte[] compressed = Zstd.compress(Arrays.copyOf(sample, read), 1);
-      return compressed.length < read * WORTHWHILE_RATIO ? "zstd" : "none";
+      return compresses(sample, read) ? "zstd" : "none";
     }
+  }
+
+  /** Whether zstd saves at least 10% on the first {@code length} bytes of {@code sample}. */
+  static boolean compresses(byte[] sample, int length) {
+    byte[] compressed = Zstd.compress(Arrays.copyOf(sample, length), 1);
+    return compressed.length < length * WORTHWHILE_RATIO;
+  }
+
+  /**
+   * A stream that seals what is written to it into {@code sealed} (the same format as {@link
+   * #seal(InputStream, OutputStream, String, String, LongConsumer)}), for a dump that is produced
+   * as a stream rather than a file. {@code compression} {@code auto} is decided on the first 4 MiB
+   * written, as it is on the first 4 MiB of a file. {@code sealed} is not closed.
+   */
+  public SealingSink sink(OutputStream sealed, String compression, String context) {
+    return new SealingSink(this, keys.current(), sealed, compression, context);
   }
 
   /** Seals {@code raw} into {@code sealed}; {@code context} binds the ciphertext to its backup. */
@@ -224,7 +239,7 @@ public final class Sealer {
     }
   }
 
-  private OutputStream plaintextSink(
+  OutputStream plaintextSink(
       EncryptionKey key, OutputStream stored, byte[] header, String compression, String context)
       throws IOException, GeneralSecurityException {
     OutputStream encrypted =
@@ -245,7 +260,7 @@ public final class Sealer {
     return new AesGcmHkdfStreaming(key.streamingIkm(), "HmacSha256", 32, SEGMENT_SIZE, 0);
   }
 
-  private static byte[] header(String storedKeyId, String compression) {
+  static byte[] header(String storedKeyId, String compression) {
     byte[] keyId = storedKeyId.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream header = new ByteArrayOutputStream();
     header.writeBytes(MAGIC);
@@ -264,7 +279,7 @@ public final class Sealer {
   }
 
   /** Counts bytes written through it. */
-  private static final class CountingOutputStream extends FilterOutputStream {
+  static final class CountingOutputStream extends FilterOutputStream {
     private long count;
 
     CountingOutputStream(OutputStream out) {

@@ -49,6 +49,86 @@ public final class DirectoryDumper {
 
   /** Writes {@code spoolDir/archive.tar} and {@code spoolDir/files.jsonl}. */
   public DirDump dump(DirectorySourceConfig source, Path spoolDir, LongConsumer bytesWritten) {
+    Path archive = spoolDir.resolve(ARCHIVE);
+    DirDump dump =
+        dump(
+            source,
+            spoolDir,
+            () -> new BufferedOutputStream(Files.newOutputStream(archive), BUFFER),
+            (path, type, size) -> {},
+            bytesWritten);
+    try {
+      return new DirDump(
+          archive,
+          dump.fileList(),
+          Files.size(archive),
+          dump.entries(),
+          dump.contentBytes(),
+          dump.consistentAt(),
+          dump.warnings());
+    } catch (IOException e) {
+      throw new VigilException(ErrorType.SPOOL_MISSING, "archive vanished: " + archive, e);
+    }
+  }
+
+  /**
+   * A directory dump streamed as a tar into {@code sink} (the sealer; not closed), read back as a
+   * tar on the way ({@link TarStreamCheck}); writes {@code spoolDir/files.jsonl}. The dump's {@code
+   * archive} is null (there is no raw file) and {@code archiveBytes} the tar's size.
+   *
+   * @throws VigilException as {@link #dump}, and DUMP_INVALID if the tar does not read back as the
+   *     entries written
+   */
+  public Streamed dumpInto(
+      DirectorySourceConfig source, Path spoolDir, OutputStream sink, LongConsumer bytesWritten) {
+    String what = "source '" + source.name() + "': the tar of " + source.path();
+    CountingStream counted = new CountingStream(sink);
+    try (TarStreamCheck check = new TarStreamCheck(what)) {
+      DirDump dump = dump(source, spoolDir, () -> check.tee(counted), check::expect, bytesWritten);
+      long checked;
+      try {
+        checked = check.finish();
+      } catch (IOException e) {
+        throw new IllegalStateException("the tar check's pipe failed", e);
+      }
+      return new Streamed(
+          new DirDump(
+              null,
+              dump.fileList(),
+              counted.count,
+              dump.entries(),
+              dump.contentBytes(),
+              dump.consistentAt(),
+              dump.warnings()),
+          checked);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the tar check", e);
+    }
+  }
+
+  /**
+   * A directory dump streamed by {@link #dumpInto}.
+   *
+   * @param checkedEntries the entries read back from the tar stream, as written
+   */
+  public record Streamed(DirDump dump, long checkedEntries) {}
+
+  /** Opens the stream the tar goes to. */
+  private interface ArchiveOutput {
+    OutputStream open() throws IOException;
+  }
+
+  /** Told of each entry before its bytes are written. */
+  private interface EntryAnnouncer {
+    void expect(String path, String type, long size);
+  }
+
+  private DirDump dump(
+      DirectorySourceConfig source,
+      Path spoolDir,
+      ArchiveOutput output,
+      EntryAnnouncer announcer,
+      LongConsumer bytesWritten) {
     Path root = source.path();
     if (!Files.isDirectory(root)) {
       throw new VigilException(
@@ -63,7 +143,6 @@ public final class DirectoryDumper {
               + ".path");
     }
     Instant consistentAt = Instant.now();
-    Path archive = spoolDir.resolve(ARCHIVE);
     Path fileList = spoolDir.resolve(FILE_LIST);
     Filter filter = new Filter(source.include(), source.exclude());
     List<String> warnings = new ArrayList<>();
@@ -71,7 +150,7 @@ public final class DirectoryDumper {
     long contentBytes = 0;
     byte[] buffer = new byte[BUFFER];
     try (Stream<Path> walk = Files.walk(root);
-        OutputStream file = new BufferedOutputStream(Files.newOutputStream(archive), BUFFER);
+        OutputStream file = output.open();
         TarArchiveOutputStream tar = new TarArchiveOutputStream(file);
         SequenceWriter list =
             Json.MAPPER.writer().withRootValueSeparator("\n").writeValues(fileList.toFile())) {
@@ -85,7 +164,7 @@ public final class DirectoryDumper {
         if (!filter.accepts(relative, Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))) {
           continue;
         }
-        FileEntry entry = archiveOne(path, relative, tar, buffer, warnings);
+        FileEntry entry = archiveOne(path, relative, tar, buffer, warnings, announcer);
         if (entry == null) {
           continue;
         }
@@ -109,12 +188,7 @@ public final class DirectoryDumper {
               e));
     }
     bytesWritten.accept(contentBytes);
-    try {
-      return new DirDump(
-          archive, fileList, Files.size(archive), entries, contentBytes, consistentAt, warnings);
-    } catch (IOException e) {
-      throw new VigilException(ErrorType.SPOOL_MISSING, "archive vanished: " + archive, e);
-    }
+    return new DirDump(null, fileList, 0, entries, contentBytes, consistentAt, warnings);
   }
 
   /**
@@ -162,7 +236,12 @@ public final class DirectoryDumper {
   }
 
   private static FileEntry archiveOne(
-      Path path, String relative, TarArchiveOutputStream tar, byte[] buffer, List<String> warnings)
+      Path path,
+      String relative,
+      TarArchiveOutputStream tar,
+      byte[] buffer,
+      List<String> warnings,
+      EntryAnnouncer announcer)
       throws IOException {
     PosixFileAttributes attributes =
         Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -174,6 +253,7 @@ public final class DirectoryDumper {
       entry.setLinkName(target);
       entry.setMode(mode | 0120000);
       entry.setModTime(mtime);
+      announcer.expect(relative, "symlink", 0);
       tar.putArchiveEntry(entry);
       tar.closeArchiveEntry();
       return new FileEntry(relative, "symlink", 0, null, mode, mtime, target);
@@ -182,6 +262,7 @@ public final class DirectoryDumper {
       TarArchiveEntry entry = new TarArchiveEntry(relative + "/");
       entry.setMode(mode | 040000);
       entry.setModTime(mtime);
+      announcer.expect(relative, "dir", 0);
       tar.putArchiveEntry(entry);
       tar.closeArchiveEntry();
       return new FileEntry(relative, "dir", 0, null, mode, mtime, null);
@@ -195,6 +276,7 @@ public final class DirectoryDumper {
     entry.setSize(size);
     entry.setMode(mode | 0100000);
     entry.setModTime(mtime);
+    announcer.expect(relative, "file", size);
     tar.putArchiveEntry(entry);
     MessageDigest sha256 = Digests.sha256();
     long copied = 0;
@@ -221,6 +303,27 @@ public final class DirectoryDumper {
     tar.closeArchiveEntry();
     return new FileEntry(
         relative, "file", size, HexFormat.of().formatHex(sha256.digest()), mode, mtime, null);
+  }
+
+  /** Counts the bytes of the tar stream. */
+  private static final class CountingStream extends java.io.FilterOutputStream {
+    private long count;
+
+    CountingStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      out.write(bytes, offset, length);
+      count += length;
+    }
+
+    @Override
+    public void close() throws IOException {
+      // The sink is the caller's to close.
+      out.flush();
+    }
   }
 
   private static String type(TarArchiveEntry entry) {

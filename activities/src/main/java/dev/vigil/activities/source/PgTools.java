@@ -143,32 +143,12 @@ public final class PgTools {
       Duration progressEvery,
       Runnable progress)
       throws InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command);
-    Map<String, String> childEnvironment = builder.environment();
-    environment.forEach(
-        (name, value) -> {
-          if (value == null) {
-            childEnvironment.remove(name);
-          } else {
-            childEnvironment.put(name, value);
-          }
-        });
+    ProcessBuilder builder = builder(command, environment);
     builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     if (stdoutLines == null) {
       builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     }
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot run "
-              + command.get(0)
-              + ": "
-              + e.getMessage()
-              + "; is PostgreSQL's client installed?",
-          e);
-    }
+    Process process = start(builder);
     StderrTail stderr = new StderrTail(process.getErrorStream());
     Thread stderrReader = startDaemon(stderr::drain, command.get(0) + "-stderr");
     Thread stdoutReader =
@@ -195,7 +175,43 @@ public final class PgTools {
     }
   }
 
-  private static void destroy(Process process) {
+  /**
+   * A process builder for {@code command} with {@code environment} applied as {@link #run} does.
+   */
+  static ProcessBuilder builder(List<String> command, Map<String, String> environment) {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> childEnvironment = builder.environment();
+    environment.forEach(
+        (name, value) -> {
+          if (value == null) {
+            childEnvironment.remove(name);
+          } else {
+            childEnvironment.put(name, value);
+          }
+        });
+    return builder;
+  }
+
+  /**
+   * Starts {@code builder}'s command.
+   *
+   * @throws UncheckedIOException if it cannot be started (tool not installed)
+   */
+  static Process start(ProcessBuilder builder) {
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot run "
+              + builder.command().get(0)
+              + ": "
+              + e.getMessage()
+              + "; is PostgreSQL's client installed?",
+          e);
+    }
+  }
+
+  static void destroy(Process process) {
     process.destroy();
     try {
       if (!process.waitFor(DESTROY_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -207,14 +223,14 @@ public final class PgTools {
     }
   }
 
-  private static Thread startDaemon(Runnable task, String name) {
+  static Thread startDaemon(Runnable task, String name) {
     Thread thread = new Thread(task, name);
     thread.setDaemon(true);
     thread.start();
     return thread;
   }
 
-  private static void readLines(InputStream stream, Consumer<String> lines) {
+  static void readLines(InputStream stream, Consumer<String> lines) {
     try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
@@ -316,7 +332,7 @@ public final class PgTools {
   /**
    * Keeps the last {@link #STDERR_TAIL_BYTES} bytes of a stream, so a chatty tool costs no memory.
    */
-  private static final class StderrTail {
+  static final class StderrTail {
     private final InputStream stream;
     private final Deque<byte[]> chunks = new ArrayDeque<>();
     private int size;

@@ -8,6 +8,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +108,79 @@ public final class PostgresDumper {
    */
   public PgDump dump(
       PostgresSourceConfig source, String password, Path spoolDir, LongConsumer bytesWritten) {
-    Target target = new Target(source, passwordFor(source, password));
     Path dumpFile = spoolDir.resolve(DUMP_FILE);
+    return dump(
+        source,
+        password,
+        spoolDir,
+        bytesWritten,
+        dumpFile,
+        (target, snapshot) -> {
+          runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
+          try {
+            return Files.size(dumpFile);
+          } catch (IOException e) {
+            throw spoolFailure(e, target, spoolDir);
+          }
+        });
+  }
+
+  /**
+   * As {@link #dump}, but pg_dump's archive is never a file: it streams into {@code sink} (the
+   * sealer) and, on the way, into {@code pg_restore --list}, which must read its table of contents
+   * and list at least one entry. Writes {@code spoolDir/tables.json} and {@code
+   * spoolDir/roles.json}; {@code sink} is not closed.
+   *
+   * @param bytesWritten called with the bytes streamed so far every ~2 s (a heartbeat); if it
+   *     throws, pg_dump is stopped
+   * @throws VigilException as {@link #dump}, and DUMP_INVALID if pg_restore cannot read the archive
+   *     or it lists nothing
+   */
+  public Streamed dumpInto(
+      PostgresSourceConfig source,
+      String password,
+      Path spoolDir,
+      OutputStream sink,
+      LongConsumer bytesWritten) {
+    AtomicLong listed = new AtomicLong();
+    PgDump dump =
+        dump(
+            source,
+            password,
+            spoolDir,
+            bytesWritten,
+            null,
+            (target, snapshot) -> {
+              PgDumpPipe.Outcome outcome =
+                  streamPgDump(target, snapshot, sink, spoolDir, bytesWritten);
+              listed.set(outcome.entries());
+              return outcome.bytes();
+            });
+    return new Streamed(dump, listed.get());
+  }
+
+  /**
+   * A dump streamed by {@link #dumpInto}.
+   *
+   * @param dump what it holds ({@code dumpFile} is null: there is no raw file)
+   * @param listedEntries the entries {@code pg_restore --list} read from the stream
+   */
+  public record Streamed(PgDump dump, long listedEntries) {}
+
+  /** Runs pg_dump in the exported snapshot; returns the archive's size. */
+  private interface PgDumpRun {
+    long run(Target target, String snapshot);
+  }
+
+  private PgDump dump(
+      PostgresSourceConfig source,
+      String password,
+      Path spoolDir,
+      LongConsumer bytesWritten,
+      Path dumpFile,
+      PgDumpRun pgDump) {
+    Target target = new Target(source, passwordFor(source, password));
+    long bytes = 0;
     try {
       Files.createDirectories(spoolDir);
     } catch (IOException e) {
@@ -142,13 +214,13 @@ public final class PostgresDumper {
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  countRows(statement, tables, bytes -> {});
+                  countRows(statement, tables, counted -> {});
                 } catch (SQLException e) {
                   throw new CompletionException(e);
                 }
               });
       try {
-        runPgDump(target, snapshot, dumpFile, spoolDir, bytesWritten);
+        bytes = pgDump.run(target, snapshot);
       } catch (RuntimeException dumpFailure) {
         // pg_dump failed or was cancelled: stop the counting query too.
         if (!counting.isDone()) {
@@ -168,13 +240,11 @@ public final class PostgresDumper {
       throw sqlFailure(e, target);
     }
     long totalRows = tables.stream().mapToLong(TableRows::rows).sum();
-    long bytes;
     try {
       writeTables(spoolDir.resolve(TABLES_FILE), tables);
       Json.MAPPER
           .writerWithDefaultPrettyPrinter()
           .writeValue(spoolDir.resolve(ROLES_FILE).toFile(), roles);
-      bytes = Files.size(dumpFile);
     } catch (IOException e) {
       throw spoolFailure(e, target, spoolDir);
     }
@@ -364,25 +434,10 @@ public final class PostgresDumper {
 
   private void runPgDump(
       Target target, String snapshot, Path dumpFile, Path spoolDir, LongConsumer bytesWritten) {
-    PostgresSourceConfig source = target.source();
-    List<String> command =
-        List.of(
-            tools.pgDump(),
-            "-Fc",
-            "-Z0",
-            "--snapshot=" + snapshot,
-            "--no-password",
-            "-h",
-            source.host(),
-            "-p",
-            Integer.toString(source.port()),
-            "-U",
-            source.user(),
-            "-d",
-            source.database(),
-            "-f",
-            dumpFile.toString());
-    LOG.info("source '{}': {}", source.name(), String.join(" ", command));
+    List<String> command = new ArrayList<>(pgDumpCommand(target, snapshot));
+    command.add("-f");
+    command.add(dumpFile.toString());
+    LOG.info("source '{}': {}", target.source().name(), String.join(" ", command));
     PgTools.ProcessOutcome outcome =
         runTool(
             target,
@@ -391,6 +446,91 @@ public final class PostgresDumper {
             environment(target),
             null,
             () -> bytesWritten.accept(sizeOrZero(dumpFile)));
+    checkPgDump(target, outcome, spoolDir, "pg_dump writes " + dumpFile.getFileName());
+  }
+
+  private PgDumpPipe.Outcome streamPgDump(
+      Target target, String snapshot, OutputStream sink, Path spoolDir, LongConsumer bytesWritten) {
+    List<String> command = pgDumpCommand(target, snapshot);
+    LOG.info(
+        "source '{}': {} | seal, | pg_restore --list",
+        target.source().name(),
+        String.join(" ", command));
+    PgDumpPipe.Outcome outcome;
+    try {
+      outcome =
+          new PgDumpPipe(tools)
+              .run(command, environment(target), sink, HEARTBEAT_EVERY, bytesWritten);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException(target.prefix() + "pg_dump was interrupted");
+    } catch (UncheckedIOException e) {
+      throw new VigilException(
+          ErrorType.DUMP_FAILED,
+          target.prefix()
+              + "cannot run pg_dump or pg_restore ("
+              + e.getCause().getMessage()
+              + "); install PostgreSQL's client tools on the worker host",
+          e);
+    } catch (IOException e) {
+      throw SpoolErrors.translate(
+          e,
+          spoolDir,
+          target.prefix() + "sealing pg_dump's archive",
+          new VigilException(
+              ErrorType.SPOOL_MISSING,
+              target.prefix()
+                  + "cannot write the sealed dump to spool "
+                  + spoolDir
+                  + ": "
+                  + e.getMessage(),
+              e));
+    }
+    checkPgDump(target, outcome.dump(), spoolDir, "pg_dump's archive is sealed");
+    // pg_dump succeeded, so the archive is whole: pg_restore must have read it.
+    if (outcome.list().exitCode() != 0) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          target.prefix()
+              + "pg_dump's archive of database '"
+              + target.source().database()
+              + "' is not readable by pg_restore: "
+              + target.redact(outcome.list().lastStderrLine()));
+    }
+    if (outcome.entries() == 0) {
+      throw new VigilException(
+          ErrorType.DUMP_INVALID,
+          target.prefix()
+              + "pg_dump's archive of database '"
+              + target.source().database()
+              + "' has no entries (pg_restore --list lists nothing)");
+    }
+    return outcome;
+  }
+
+  /** pg_dump of the source in {@code snapshot}, custom format, uncompressed, to stdout. */
+  private List<String> pgDumpCommand(Target target, String snapshot) {
+    PostgresSourceConfig source = target.source();
+    return List.of(
+        tools.pgDump(),
+        "-Fc",
+        "-Z0",
+        "--snapshot=" + snapshot,
+        "--no-password",
+        "-h",
+        source.host(),
+        "-p",
+        Integer.toString(source.port()),
+        "-U",
+        source.user(),
+        "-d",
+        source.database());
+  }
+
+  /** Turns a failed pg_dump into the error a person can act on. */
+  private static void checkPgDump(
+      Target target, PgTools.ProcessOutcome outcome, Path spoolDir, String writing) {
+    PostgresSourceConfig source = target.source();
     if (outcome.exitCode() == 0) {
       return;
     }
@@ -398,7 +538,7 @@ public final class PostgresDumper {
     String lastLine = target.redact(outcome.lastStderrLine());
     String why = target.redact(SqlErrors.condense(outcome.stderrTail()));
     if (diskFull(stderr)) {
-      throw spoolFull(target, spoolDir, "pg_dump writes " + dumpFile.getFileName(), lastLine);
+      throw spoolFull(target, spoolDir, writing, lastLine);
     }
     if (passwordRefused(stderr)) {
       throw refused(target, "pg_dump", why);

@@ -8,6 +8,7 @@ import dev.vigil.workflows.drill.DrillSource;
 import dev.vigil.workflows.restore.RestoreTarget;
 import dev.vigil.workflows.restore.ValidationResult;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -105,5 +106,24 @@ public interface SourceDriver {
   /** The source database's name for drill reports and shared clusters, or null. */
   default String databaseName(SourceConfig source) {
     return null;
+  }
+
+  /**
+   * Whether {@link #dumpInto} can dump {@code source} as a stream, sealed as it is produced (one
+   * pass, no raw file). Drivers that cannot keep {@link #dump} and {@link #verify}.
+   */
+  default boolean streamsDump(SourceConfig source) {
+    return false;
+  }
+
+  /**
+   * Dumps {@code source} as a stream into {@code sink} (the sealer; not to be closed) and checks it
+   * on the way, as {@link #verify} checks a raw file: a damaged dump is DUMP_INVALID. Side files go
+   * into {@code step.dir()} as with {@link #dump}; the returned dump's meta names the raw file it
+   * would have written. Heartbeats progress through {@code step.heartbeat()}. Only called when
+   * {@link #streamsDump} says so.
+   */
+  default StreamedDump dumpInto(SourceConfig source, DumpStep step, OutputStream sink) {
+    throw new UnsupportedOperationException(type() + " sources are not dumped as a stream");
   }
 }

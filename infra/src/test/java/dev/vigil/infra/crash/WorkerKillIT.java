@@ -2,6 +2,7 @@ package dev.vigil.infra.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.PostgresCatalog;
 import dev.vigil.activities.testing.PostgresFixture;
@@ -70,7 +71,8 @@ class WorkerKillIT {
             WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
     try {
       Path config = dir.resolve("vigil.yaml");
-      Files.writeString(config, config(temporal.target(), postgres, catalogDb, s3, bucket, spool));
+      Files.writeString(
+          config, config(temporal.target(), postgres, catalogDb, s3, bucket, spool, MODELS));
       workers.add(startWorker(config, 1));
 
       // What the worker does at start; done here too so the run can start while it still starts.
@@ -125,6 +127,108 @@ class WorkerKillIT {
       stubs.shutdownNow();
       temporal.close();
     }
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aWorkerKilledMidStreamedDumpArchivesNothingUntilTheRetriedDumpCompletes() throws Exception {
+    PostgresFixture postgres = PostgresFixture.get();
+    S3MockFixture s3 = S3MockFixture.get();
+    String catalogDb = postgres.createDatabase();
+    String sourceDb = postgres.createDatabase();
+    // About 80 MB of text: pg_dump streams it into the sealer for a while.
+    postgres.execute(
+        sourceDb,
+        "CREATE TABLE messages (id bigint PRIMARY KEY, body text)",
+        "INSERT INTO messages SELECT g, repeat(md5(g::text) || ' wrote something; ', 8)"
+            + " FROM generate_series(1, 200000) g");
+    String bucket = s3.newBucket("crash");
+    Path spool = Files.createDirectories(dir.resolve("spool"));
+    String appdb =
+        """
+          appdb:
+            type: postgres
+            host: 127.0.0.1
+            port: %d
+            database: %s
+            user: %s
+            password-file: %s
+        """
+            .formatted(
+                postgres.cluster().port(), sourceDb, postgres.superuser(), postgres.passwordFile());
+
+    List<Process> workers = new ArrayList<>();
+    EmbeddedTemporal temporal = EmbeddedTemporal.start();
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    try {
+      Path config = dir.resolve("vigil.yaml");
+      Files.writeString(
+          config, config(temporal.target(), postgres, catalogDb, s3, bucket, spool, appdb));
+      workers.add(startWorker(config, 1));
+      SearchAttributeRegistration.register(stubs, "default");
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      String planId =
+          new BackupClient(client, TASK_QUEUE)
+              .start("crash", List.of("appdb"), System.currentTimeMillis(), "test");
+      String backupId = "appdb-" + planId.substring("backup-set-crash-".length());
+
+      // Kill while the dump streams: the sealed file is growing and is not complete yet.
+      Path partial = spool.resolve(backupId).resolve(Spool.SEALED + ".partial");
+      awaitGrowing(partial, workers.get(0), dir.resolve("worker-1.log"));
+      Process first = workers.get(0);
+      first.destroyForcibly();
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(Files.exists(spool.resolve(backupId).resolve(Spool.SEALED)))
+          .as("no complete sealed file from the killed dump")
+          .isFalse();
+      PostgresCatalog catalog =
+          PostgresCatalog.create(postgres.catalogConfig(catalogDb), postgres.password());
+      assertThat(catalog.list("appdb"))
+          .extracting(BackupRecord::status)
+          .as("nothing archived by the killed worker")
+          .containsExactly("RUNNING");
+
+      workers.add(startWorker(config, 2));
+      PlanResult result =
+          client.newUntypedWorkflowStub(planId).getResult(150, TimeUnit.SECONDS, PlanResult.class);
+
+      assertThat(result.results().get(0).status()).isEqualTo("ARCHIVED");
+      BackupRecord row = catalog.list("appdb").get(0);
+      assertThat(catalog.list("appdb")).hasSize(1);
+      assertThat(row.status()).isEqualTo("ARCHIVED");
+      assertThat(sha256(s3.client(), bucket, row.objectKey())).isEqualTo(row.sha256());
+      try (Stream<Path> left = Files.list(spool)) {
+        assertThat(left).as("the host's spool after the run").isEmpty();
+      }
+    } finally {
+      for (Process worker : workers) {
+        worker.destroyForcibly();
+        worker.waitFor(10, TimeUnit.SECONDS);
+      }
+      stubs.shutdownNow();
+      temporal.close();
+    }
+  }
+
+  /** Waits until {@code file} holds more than 1 MiB (a dump well under way). */
+  private static void awaitGrowing(Path file, Process worker, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      if (!worker.isAlive()) {
+        throw new AssertionError("the worker exited early:\n" + Files.readString(log));
+      }
+      try {
+        if (Files.size(file) > (1 << 20)) {
+          return;
+        }
+      } catch (java.nio.file.NoSuchFileException notYet) {
+        // The dump has not started streaming yet.
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the dump never streamed:\n" + Files.readString(log));
   }
 
   private Process startWorker(Path config, int number) throws IOException {
@@ -190,7 +294,8 @@ class WorkerKillIT {
       String catalogDb,
       S3MockFixture s3,
       String bucket,
-      Path spool) {
+      Path spool,
+      String sources) {
     return """
         temporal:
           target: %s
@@ -217,23 +322,28 @@ class WorkerKillIT {
         encryption:
           key-env: %s
         sources:
-          models:
-            type: directory
-            kind: model
-            path: models
         """
-        .formatted(
-            temporalTarget,
-            TASK_QUEUE,
-            HOST_ID,
-            spool,
-            postgres.cluster().jdbcUrl(catalogDb),
-            postgres.superuser(),
-            postgres.passwordFile(),
-            s3.endpoint(),
-            bucket,
-            KEY_ENV);
+            .formatted(
+                temporalTarget,
+                TASK_QUEUE,
+                HOST_ID,
+                spool,
+                postgres.cluster().jdbcUrl(catalogDb),
+                postgres.superuser(),
+                postgres.passwordFile(),
+                s3.endpoint(),
+                bucket,
+                KEY_ENV)
+        + sources;
   }
+
+  private static final String MODELS =
+      """
+        models:
+          type: directory
+          kind: model
+          path: models
+      """;
 
   private static List<String> keys(S3Client client, String bucket) {
     return client.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream()

@@ -288,6 +288,11 @@ class BackupPipelineIT {
   void fullSpoolDiskFailsWithSpoolFullAndArchivesNothing() throws Exception {
     Path tiny = Files.createDirectories(dir.resolve("tiny-spool"));
     assumeThat(mountTinyFilesystem(tiny)).as("needs root to mount a 1 MiB tmpfs").isTrue();
+    // The dump is sealed as it streams, with no raw copy beside it: only more data than the
+    // spool holds fills it.
+    byte[] weights = new byte[2 << 20];
+    new java.util.Random(4).nextBytes(weights);
+    Files.write(dir.resolve("models/checkpoint-1/more-weights.bin"), weights);
     try {
       String yaml =
           harness.config(

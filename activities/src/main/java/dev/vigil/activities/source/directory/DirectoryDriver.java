@@ -21,6 +21,7 @@ import dev.vigil.activities.source.DumpStep;
 import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDump;
 import dev.vigil.activities.source.SourceSpec;
+import dev.vigil.activities.source.StreamedDump;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.drill.DrillSource;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -28,6 +29,7 @@ import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.ValidationResult;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -104,6 +106,10 @@ public final class DirectoryDriver implements SourceDriver {
         step.services()
             .directoryDumper()
             .dump((DirectorySourceConfig) source, step.dir(), step.heartbeat()::accept);
+    return sourceDump(dump);
+  }
+
+  private static SourceDump sourceDump(DirDump dump) {
     return new SourceDump(
         new DumpMeta(FORMAT, DirectoryDumper.ARCHIVE, DirectoryDumper.FILE_LIST, dump.warnings()),
         dump.archiveBytes(),
@@ -112,6 +118,21 @@ public final class DirectoryDriver implements SourceDriver {
         dump.consistentAt(),
         "vigil-tar " + ManifestWriter.VIGIL_VERSION,
         null);
+  }
+
+  /** The tar streams into the sealer, read back as a tar on the way. */
+  @Override
+  public boolean streamsDump(SourceConfig source) {
+    return true;
+  }
+
+  @Override
+  public StreamedDump dumpInto(SourceConfig source, DumpStep step, OutputStream sink) {
+    DirectoryDumper.Streamed streamed =
+        step.services()
+            .directoryDumper()
+            .dumpInto((DirectorySourceConfig) source, step.dir(), sink, step.heartbeat()::accept);
+    return new StreamedDump(sourceDump(streamed.dump()), streamed.checkedEntries());
   }
 
   @Override

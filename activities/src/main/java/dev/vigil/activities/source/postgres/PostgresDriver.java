@@ -27,15 +27,18 @@ import dev.vigil.activities.source.PgBaseBackup;
 import dev.vigil.activities.source.PgDump;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.source.PhysicalDump;
+import dev.vigil.activities.source.PostgresDumper;
 import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDump;
 import dev.vigil.activities.source.SourceSpec;
+import dev.vigil.activities.source.StreamedDump;
 import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.drill.DrillSource;
 import dev.vigil.workflows.restore.RestoreTarget;
 import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.ValidationResult;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,15 +159,37 @@ public final class PostgresDriver implements SourceDriver {
         step.services()
             .postgresDumper()
             .dump(postgres, password, step.dir(), step.heartbeat()::accept);
+    return logical(dump);
+  }
+
+  /** A logical dump as the steps after it see it; its raw file's name even when streamed. */
+  private static SourceDump logical(PgDump dump) {
     return new SourceDump(
-        new DumpMeta(
-            LOGICAL_FORMAT, dump.dumpFile().getFileName().toString(), Spool.TABLES, List.of()),
+        new DumpMeta(LOGICAL_FORMAT, PostgresDumper.DUMP_FILE, Spool.TABLES, List.of()),
         dump.bytes(),
         dump.tables(),
         dump.totalRows(),
         dump.consistentAt(),
         dump.pgDumpVersion(),
         dump.serverVersion());
+  }
+
+  /** A logical dump streams (pg_dump writes its archive to a pipe); a physical copy does not. */
+  @Override
+  public boolean streamsDump(SourceConfig source) {
+    return !((PostgresSourceConfig) source).physical();
+  }
+
+  @Override
+  public StreamedDump dumpInto(SourceConfig configured, DumpStep step, OutputStream sink) {
+    PostgresSourceConfig postgres = (PostgresSourceConfig) configured;
+    String password =
+        step.services().secret(postgres.password(), "source '" + postgres.name() + "'");
+    PostgresDumper.Streamed streamed =
+        step.services()
+            .postgresDumper()
+            .dumpInto(postgres, password, step.dir(), sink, step.heartbeat()::accept);
+    return new StreamedDump(logical(streamed.dump()), streamed.listedEntries());
   }
 
   @Override
