@@ -120,10 +120,13 @@ public final class DirectoryDriver implements SourceDriver {
         null);
   }
 
-  /** The tar streams into the sealer, read back as a tar on the way. */
+  /**
+   * The tar layout streams into the sealer, read back as a tar on the way; the chunked layout
+   * uploads its packs itself and seals only its snapshot.
+   */
   @Override
   public boolean streamsDump(SourceConfig source) {
-    return true;
+    return !((DirectorySourceConfig) source).chunked();
   }
 
   @Override
