@@ -91,19 +91,29 @@ public final class ChunkCatalog {
 
   /** Marks an uploaded pack LIVE with the chunks it holds: later backups may reuse them. */
   public void packStored(String key, long size, String sha256, Map<String, ChunkRef> chunks) {
+    packStored(key, size, sha256, null, chunks);
+  }
+
+  /**
+   * As {@link #packStored(String, long, String, Map)}, with the CRC64NVME (base64) Vigil computed
+   * over the pack and sent with it, or null when the upload carried none.
+   */
+  public void packStored(
+      String key, long size, String sha256, String crc64nvme, Map<String, ChunkRef> chunks) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
       try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE vigil.cas_pack SET size = ?, sha256 = ?, state = 'LIVE' WHERE pack_key ="
-                      + " ? AND state = 'UPLOADING'");
+                  "UPDATE vigil.cas_pack SET size = ?, sha256 = ?, crc64nvme = ?, state = 'LIVE'"
+                      + " WHERE pack_key = ? AND state = 'UPLOADING'");
           PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO vigil.cas_chunk (pack_key, chunk_id, pack_offset, length) VALUES"
                       + " (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
         update.setLong(1, size);
         update.setString(2, sha256);
-        update.setString(3, key);
+        update.setString(3, crc64nvme);
+        update.setString(4, key);
         if (update.executeUpdate() != 1) {
           connection.rollback();
           throw new VigilException(
@@ -188,6 +198,26 @@ public final class ChunkCatalog {
       return packs(select);
     } catch (SQLException e) {
       throw SqlErrors.catalogFailure("read the packs of backup " + backupId, e);
+    }
+  }
+
+  /** The CRC64NVME recorded for each pack {@code backupId} references that has one, by pack key. */
+  public Map<String, String> checksumsOf(String backupId) {
+    Map<String, String> checksums = new HashMap<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT p.pack_key, p.crc64nvme FROM vigil.cas_backup_pack r JOIN vigil.cas_pack p"
+                    + " USING (pack_key) WHERE r.backup_id = ? AND p.crc64nvme IS NOT NULL")) {
+      select.setString(1, backupId);
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          checksums.put(rows.getString(1), rows.getString(2));
+        }
+      }
+      return checksums;
+    } catch (SQLException e) {
+      throw SqlErrors.catalogFailure("read the pack checksums of backup " + backupId, e);
     }
   }
 

@@ -3,12 +3,15 @@ package dev.vigil.activities.cas;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.UploadOutcome;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,11 +21,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Fills pack files in the spool with sealed chunks and uploads each once it is full, on one
- * background thread while the next pack fills (at most one upload in flight, so the spool holds at
- * most two packs): the pack is recorded (UPLOADING, referenced by the backup) before its PUT and
- * marked LIVE with its chunks after, so a crash leaves at worst an unreferenced pack a later sweep
- * deletes.
+ * Fills pack files in the spool with sealed chunks and uploads each once it is full, on background
+ * threads while the next pack fills: at most {@link ObjectStore#concurrency()} uploads are in
+ * flight, so the spool holds at most that many packs plus the one filling. The pack is recorded
+ * (UPLOADING, referenced by the backup) before its upload and marked LIVE with its chunks, its
+ * SHA-256 and the CRC64NVME the store checked on receipt (in a repository that verifies by
+ * checksum) after, so a crash leaves at worst an unreferenced pack a later sweep deletes.
  */
 public final class PackWriter implements AutoCloseable {
   /** A pack is uploaded once it holds this many bytes. */
@@ -37,14 +41,9 @@ public final class PackWriter implements AutoCloseable {
   private final String backupId;
   private final String storageClass;
   private final SecureRandom random = new SecureRandom();
-  private final ExecutorService uploader =
-      Executors.newSingleThreadExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "vigil-pack-upload");
-            thread.setDaemon(true);
-            return thread;
-          });
-  private Future<Long> inFlight;
+  private final int uploads;
+  private final ExecutorService uploader;
+  private final Deque<Future<Long>> inFlight = new ArrayDeque<>();
 
   private String key;
   private Path file;
@@ -72,6 +71,15 @@ public final class PackWriter implements AutoCloseable {
     this.keyId = keyId;
     this.backupId = backupId;
     this.storageClass = storageClass;
+    this.uploads = Math.max(1, store.concurrency());
+    this.uploader =
+        Executors.newFixedThreadPool(
+            uploads,
+            runnable -> {
+              Thread thread = new Thread(runnable, "vigil-pack-upload");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** Appends a sealed chunk to the current pack; returns where it will lie. */
@@ -90,7 +98,7 @@ public final class PackWriter implements AutoCloseable {
     return ref;
   }
 
-  /** Starts the upload of the current pack, if it holds anything, once the previous one is done. */
+  /** Starts the upload of the current pack, if it holds anything, once an upload slot is free. */
   public void flush() throws IOException {
     if (out == null) {
       return;
@@ -102,36 +110,48 @@ public final class PackWriter implements AutoCloseable {
     long packSize = size;
     Map<String, ChunkRef> packChunks = chunks;
     String hex = Digests.hex(sha256);
-    awaitUpload();
-    inFlight =
+    while (inFlight.size() >= uploads) {
+      awaitUpload();
+    }
+    inFlight.add(
         uploader.submit(
             () -> {
               catalog.registerPack(packKey, repository, source, keyId, backupId);
-              store.putFile(
-                  packFile,
-                  packKey,
-                  new ObjectAttributes(
-                      storageClass,
-                      Map.of("vigil-source", source, "vigil-backup-id", backupId),
-                      Map.of("vigil-sha256", hex, "vigil-key-id", keyId)));
-              catalog.packStored(packKey, packSize, hex, packChunks);
+              // The SHA-256 makes a store that verifies by checksum re-hash the file as it sends
+              // it, so the CRC64NVME it returns (and the store checked) stands for these bytes.
+              UploadOutcome outcome =
+                  store.uploadFile(
+                      packFile,
+                      packKey,
+                      new ObjectAttributes(
+                          storageClass,
+                          Map.of("vigil-source", source, "vigil-backup-id", backupId),
+                          Map.of("vigil-sha256", hex, "vigil-key-id", keyId),
+                          hex),
+                      null,
+                      progress -> {});
+              catalog.packStored(packKey, packSize, hex, outcome.crc64nvme(), packChunks);
               Files.delete(packFile);
               return packSize;
-            });
+            }));
   }
 
   /** Uploads what is left and waits until every pack is stored and recorded LIVE. */
   public void finish() throws IOException {
     flush();
-    awaitUpload();
+    while (!inFlight.isEmpty()) {
+      awaitUpload();
+    }
   }
 
+  /** Waits for the oldest upload in flight. */
   private void awaitUpload() throws IOException {
-    if (inFlight == null) {
+    Future<Long> oldest = inFlight.poll();
+    if (oldest == null) {
       return;
     }
     try {
-      long uploaded = inFlight.get();
+      long uploaded = oldest.get();
       packsUploaded++;
       bytesUploaded += uploaded;
     } catch (InterruptedException e) {
@@ -145,8 +165,6 @@ public final class PackWriter implements AutoCloseable {
         throw io;
       }
       throw new IllegalStateException(e.getCause());
-    } finally {
-      inFlight = null;
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.ChunkCrypto;
 import dev.vigil.activities.cas.ChunkRef;
+import dev.vigil.activities.cas.ChunkSealer;
 import dev.vigil.activities.cas.PackWriter;
 import dev.vigil.activities.cas.Snapshot;
 import dev.vigil.activities.common.Digests;
@@ -34,8 +35,10 @@ import java.util.stream.Stream;
  * source's store already holds (or this backup already wrote) is only referenced, a new one is
  * compressed (when the file's first chunk compresses), sealed and appended to a pack that is
  * uploaded once full. Writes the snapshot (the tree and every chunk's place) and the same file list
- * as the tar layout into the spool. Memory: one chunk buffer, its sealed copy and the chunk index
- * of the source (roughly 400 bytes per stored chunk).
+ * as the tar layout into the spool. Chunks are hashed, compressed and sealed on one thread per core
+ * ({@link ChunkSealer}) and stored in read order. Memory: up to two chunks per core in flight, each
+ * with its sealed copy (about 16 MiB per core), and the chunk index of the source (roughly 400
+ * bytes per stored chunk).
  */
 public final class ChunkedDumper {
   /** Files are cut at multiples of this. */
@@ -81,9 +84,8 @@ public final class ChunkedDumper {
     Path fileList = spoolDir.resolve(DirectoryDumper.FILE_LIST);
     long entries = 0;
     long contentBytes = 0;
-    long reused = 0;
+    long[] reused = {0};
     long reported = 0;
-    byte[] buffer = new byte[CHUNK_SIZE];
     try (Stream<Path> walk = Files.walk(root);
         PackWriter packs =
             new PackWriter(
@@ -96,7 +98,25 @@ public final class ChunkedDumper {
                 backupId,
                 storageClass);
         SequenceWriter list =
-            Json.MAPPER.writer().withRootValueSeparator("\n").writeValues(fileList.toFile())) {
+            Json.MAPPER.writer().withRootValueSeparator("\n").writeValues(fileList.toFile());
+        ChunkSealer sealer =
+            new ChunkSealer(
+                crypto,
+                known,
+                Runtime.getRuntime().availableProcessors(),
+                chunk -> {
+                  ChunkRef ref = referenced.get(chunk.id());
+                  if (ref == null) {
+                    ref = known.get(chunk.id());
+                    if (ref != null) {
+                      reused[0]++;
+                    } else {
+                      ref = packs.add(chunk.id(), chunk.sealed());
+                    }
+                    referenced.put(chunk.id(), ref);
+                  }
+                  chunk.file().add(chunk.id());
+                })) {
       List<Path> paths = walk.filter(path -> !path.equals(root)).sorted().toList();
       for (Path path : paths) {
         String relative = root.relativize(path).toString().replace('\\', '/');
@@ -118,33 +138,20 @@ public final class ChunkedDumper {
           chunks = new ArrayList<>();
           MessageDigest sha256 = Digests.sha256();
           long size = 0;
-          Boolean compress = null;
+          sealer.startFile();
           try (InputStream in = Files.newInputStream(path)) {
-            int read;
-            while ((read = in.readNBytes(buffer, 0, CHUNK_SIZE)) > 0) {
-              sha256.update(buffer, 0, read);
-              size += read;
+            byte[] data;
+            while ((data = in.readNBytes(CHUNK_SIZE)).length > 0) {
+              sha256.update(data);
+              size += data.length;
               if (contentBytes + size - reported >= 64L << 20) {
                 // Heartbeats on bytes read: an unchanged tree uploads nothing for a long time.
                 reported = contentBytes + size;
                 heartbeat.accept(reported);
               }
-              String id = crypto.id(buffer, read);
-              if (compress == null) {
-                // Decided once per file: a file's first chunk speaks for the rest of it.
-                compress = ChunkCrypto.compresses(buffer, read);
-              }
-              ChunkRef ref = referenced.get(id);
-              if (ref == null) {
-                ref = known.get(id);
-                if (ref != null) {
-                  reused++;
-                } else {
-                  ref = packs.add(id, crypto.seal(id, buffer, read, compress));
-                }
-                referenced.put(id, ref);
-              }
-              chunks.add(id);
+              // Hashed, compressed (decided once per file, by its first chunk) and sealed on
+              // the sealer's threads; stored in order by the sink below.
+              sealer.add(data, chunks);
             }
           }
           if (size != attributes.size()) {
@@ -168,6 +175,7 @@ public final class ChunkedDumper {
                 entry.path(), entry.type(), entry.size(), mode, mtime, entry.linkTarget(), chunks));
         entries++;
       }
+      sealer.finish();
       packs.finish();
       Set<String> packKeys = new LinkedHashSet<>();
       referenced.values().forEach(ref -> packKeys.add(ref.pack()));
@@ -187,7 +195,7 @@ public final class ChunkedDumper {
               warnings),
           packs.packsUploaded(),
           packs.bytesUploaded(),
-          reused,
+          reused[0],
           packKeys);
     } catch (IOException e) {
       throw SpoolErrors.translate(

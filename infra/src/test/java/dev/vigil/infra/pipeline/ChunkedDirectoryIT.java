@@ -3,10 +3,12 @@ package dev.vigil.infra.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.PackSweeper;
 import dev.vigil.activities.check.CheckProblem;
 import dev.vigil.activities.check.RepositoryChecks;
+import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.VigilConfig;
@@ -30,6 +32,7 @@ import dev.vigil.workflows.retention.RetentionResult;
 import io.temporal.client.WorkflowFailedException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -43,12 +46,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -64,6 +70,7 @@ class ChunkedDirectoryIT {
   private PipelineHarness harness;
   private Path tree;
   private BackupClient backups;
+  private final Map<String, ObjectStore> unwrapped = new LinkedHashMap<>();
 
   @BeforeEach
   void start() throws IOException {
@@ -196,6 +203,104 @@ class ChunkedDirectoryIT {
         "CHUNK_MISSING",
         "pack " + pack + " (chunk ");
     assertThat(dir.resolve("missing")).doesNotExist();
+  }
+
+  @Test
+  void checksumModeVerifiesNewPacksWithoutReadingThemBackAndAReplacedPackIsNeverArchived()
+      throws Exception {
+    weights("weights/w1.bin", 20 << 20, 5);
+    texts(50);
+    startWorker("");
+    List<String> reads = watchStore(false);
+
+    backup();
+    assertThat(packs()).hasSizeGreaterThan(1);
+    // Several packs went up, and the verify step proved them by the store's CRC64NVME alone.
+    assertThat(reads).noneMatch(key -> key.contains("/packs/"));
+
+    // The store now holds other bytes of the same size than Vigil sent (and their checksum).
+    Files.writeString(tree.resolve("data/text-001.txt"), "new content\n".repeat(30));
+    watchStore(true);
+    SourceBackupResult replaced = backupResult();
+    assertThat(replaced.status()).isNotEqualTo("ARCHIVED");
+    assertThat(replaced.failureType()).isEqualTo("UPLOAD_MISMATCH");
+    assertThat(replaced.failure()).contains("/packs/").contains("CRC64NVME");
+    assertThat(status(replaced.backupId())).isNotEqualTo("ARCHIVED");
+  }
+
+  @Test
+  void readBackModeStillReadsEveryNewPackBackAndCatchesAReplacedOne() throws Exception {
+    weights("weights/w1.bin", 6 << 20, 6);
+    texts(20);
+    startWorker("", "", "    verify-upload: read-back\n");
+    List<String> reads = watchStore(false);
+
+    backup();
+    assertThat(reads).containsAll(packs().keySet());
+
+    Files.writeString(tree.resolve("data/text-002.txt"), "other content\n".repeat(30));
+    watchStore(true);
+    SourceBackupResult replaced = backupResult();
+    assertThat(replaced.status()).isNotEqualTo("ARCHIVED");
+    assertThat(replaced.failureType()).isEqualTo("UPLOAD_MISMATCH");
+    assertThat(replaced.failure()).contains("reads back with another SHA-256");
+  }
+
+  @Test
+  void severalPacksUploadAtOnceButNoMoreThanTheUploadConcurrencyAndTheSpoolStaysBounded()
+      throws Exception {
+    weights("weights/w1.bin", 90 << 20, 7);
+    startWorker("", "", "    upload-concurrency: 3\n");
+    Field field = VigilServices.class.getDeclaredField("stores");
+    field.setAccessible(true);
+    @SuppressWarnings("unchecked")
+    Map<String, ObjectStore> stores = (Map<String, ObjectStore>) field.get(harness.services());
+    ObjectStore real = stores.get("main");
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    AtomicInteger maxSpooled = new AtomicInteger();
+    stores.put(
+        "main",
+        (ObjectStore)
+            Proxy.newProxyInstance(
+                ObjectStore.class.getClassLoader(),
+                new Class<?>[] {ObjectStore.class},
+                (proxy, method, args) -> {
+                  boolean pack =
+                      method.getName().matches("uploadFile|putFile")
+                          && ((String) args[1]).contains("/packs/");
+                  if (pack) {
+                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    try (Stream<Path> spooled = Files.list(((Path) args[0]).getParent())) {
+                      maxSpooled.accumulateAndGet(
+                          (int)
+                              spooled
+                                  .filter(p -> p.getFileName().toString().startsWith("pack-"))
+                                  .count(),
+                          Math::max);
+                    }
+                    // A slow store: uploads pile up while the chunker fills the next packs.
+                    Thread.sleep(1_500);
+                  }
+                  try {
+                    return method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  } finally {
+                    if (pack) {
+                      inFlight.decrementAndGet();
+                    }
+                  }
+                }));
+
+    String backupId = backup();
+
+    assertThat(packs()).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(maxInFlight.get()).isEqualTo(3);
+    // The packs being uploaded and the one filling, never more.
+    assertThat(maxSpooled.get()).isBetween(3, 4);
+    assertThat(restore(backupId, dir.resolve("restored")).status()).isEqualTo("RESTORED");
+    assertThat(listing(dir.resolve("restored"))).isEqualTo(listing(tree));
   }
 
   @Test
@@ -333,6 +438,10 @@ class ChunkedDirectoryIT {
   }
 
   private void startWorker(String extra, String topLevel) throws IOException {
+    startWorker(extra, topLevel, "");
+  }
+
+  private void startWorker(String extra, String topLevel, String repository) throws IOException {
     String yaml =
         harness
                 .config(
@@ -342,16 +451,22 @@ class ChunkedDirectoryIT {
                     tree.toString(),
                     harness.spool)
                 .replace("    kind: model\n", "    kind: model\n    layout: chunked\n" + extra)
+                .replace(
+                    "    path-style-access: true\n", "    path-style-access: true\n" + repository)
             + topLevel;
     VigilConfig config = harness.load(yaml);
     backups = harness.startWorker(config);
     harness.services().catalog().migrate();
   }
 
-  private String backup() {
+  private SourceBackupResult backupResult() {
     PlanResult plan =
         backups.await(backups.start("test", List.of("models"), CLOCK.addAndGet(1000), "test"));
-    SourceBackupResult result = plan.results().get(0);
+    return plan.results().get(0);
+  }
+
+  private String backup() {
+    SourceBackupResult result = backupResult();
     assertThat(result.status()).as(String.valueOf(result)).isEqualTo("ARCHIVED");
     return result.backupId();
   }
@@ -410,6 +525,55 @@ class ChunkedDirectoryIT {
 
   private static List<String> keys(List<ChunkCatalog.Pack> packs) {
     return packs.stream().map(ChunkCatalog.Pack::key).toList();
+  }
+
+  /**
+   * Puts a proxy around the worker's store of repository "main" that records the keys it reads and,
+   * with {@code replacePacks}, replaces every pack right after its upload with other bytes of the
+   * same size, stored with the store's own CRC64NVME of them (as a store that lost or swapped the
+   * bytes Vigil sent would hold them).
+   */
+  @SuppressWarnings("unchecked")
+  private List<String> watchStore(boolean replacePacks) throws Exception {
+    Field field = VigilServices.class.getDeclaredField("stores");
+    field.setAccessible(true);
+    Map<String, ObjectStore> stores = (Map<String, ObjectStore>) field.get(harness.services());
+    ObjectStore real = unwrapped.computeIfAbsent("main", name -> stores.get(name));
+    List<String> reads = new CopyOnWriteArrayList<>();
+    ObjectStore watched =
+        (ObjectStore)
+            Proxy.newProxyInstance(
+                ObjectStore.class.getClassLoader(),
+                new Class<?>[] {ObjectStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("open") || method.getName().equals("read")) {
+                    reads.add((String) args[0]);
+                  }
+                  Object result;
+                  try {
+                    result = method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                  if (replacePacks
+                      && method.getName().matches("uploadFile|putFile")
+                      && ((String) args[1]).contains("/packs/")) {
+                    byte[] other = new byte[(int) Files.size((Path) args[0])];
+                    new Random(99).nextBytes(other);
+                    harness
+                        .s3
+                        .client()
+                        .putObject(
+                            b ->
+                                b.bucket(harness.bucket)
+                                    .key((String) args[1])
+                                    .checksumCRC64NVME(Crc64Nvme.base64(Crc64Nvme.of(other))),
+                            RequestBody.fromBytes(other));
+                  }
+                  return result;
+                });
+    stores.put("main", watched);
+    return reads;
   }
 
   /** The store, except that every delete fails as a crash at that point would stop it. */

@@ -7,12 +7,13 @@ import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.ChunkCrypto;
 import dev.vigil.activities.cas.ChunkReader;
 import dev.vigil.activities.cas.ChunkRef;
+import dev.vigil.activities.cas.PackVerifier;
 import dev.vigil.activities.cas.Snapshot;
 import dev.vigil.activities.cas.SnapshotTar;
-import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
+import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.restore.RestoreStep;
 import dev.vigil.activities.source.ChunkedDumper;
 import dev.vigil.activities.source.DirectoryDumper;
@@ -94,7 +95,8 @@ final class ChunkedBackups {
 
   /**
    * Every pack the snapshot names is recorded for this backup and stored with the recorded size;
-   * the packs this backup wrote are read back and hashed. Returns the tree's entries.
+   * the packs this backup wrote are proved by the store's CRC64NVME where the repository verifies
+   * by checksum, else read back and hashed. Returns the tree's entries.
    */
   long verify(Path raw, Path listFile, DumpStep step) {
     Snapshot snapshot = read(raw);
@@ -102,6 +104,7 @@ final class ChunkedBackups {
     Map<String, ChunkCatalog.Pack> recorded =
         catalog.packsOf(step.backupId()).stream()
             .collect(Collectors.toMap(ChunkCatalog.Pack::key, Function.identity()));
+    Map<String, String> crcs = catalog.checksumsOf(step.backupId());
     Set<String> needed = new LinkedHashSet<>();
     snapshot.chunks().values().stream().map(ChunkRef::pack).forEach(needed::add);
     long checked = 0;
@@ -124,18 +127,8 @@ final class ChunkedBackups {
                     : " holds " + stored.get().size() + " bytes, not " + pack.size()));
       }
       if (step.backupId().equals(pack.createdBy())) {
-        String sha256;
-        try (InputStream in = store.open(key)) {
-          sha256 = Digests.sha256Hex(in);
-        } catch (IOException e) {
-          throw new VigilException(
-              ErrorType.REPOSITORY_UNAVAILABLE, "cannot read back pack " + key + ": " + e, e);
-        }
-        if (!sha256.equals(pack.sha256())) {
-          throw new VigilException(
-              ErrorType.UPLOAD_MISMATCH,
-              "backup " + step.backupId() + ": pack " + key + " reads back with another SHA-256");
-        }
+        PackVerifier.verify(
+            store, byChecksum(step, pack.repository()), step.backupId(), pack, crcs.get(key));
       }
       step.heartbeat().accept(++checked);
     }
@@ -160,6 +153,12 @@ final class ChunkedBackups {
     Path scratch = Files.createDirectories(step.dir().resolve("packs"));
     ChunkReader reader = new ChunkReader(store, crypto, snapshot, scratch, what);
     return new Opened(SnapshotTar.open(snapshot, reader), reader);
+  }
+
+  /** Whether the repository verifies uploads by the store's checksum rather than reading back. */
+  private static boolean byChecksum(DumpStep step, String repository) {
+    return step.services().config().repositories().get(repository) instanceof S3RepositoryConfig s3
+        && s3.verifiesByChecksum();
   }
 
   static Snapshot read(Path file) {
