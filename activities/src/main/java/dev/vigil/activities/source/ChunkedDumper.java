@@ -49,7 +49,16 @@ public final class ChunkedDumper {
 
   /** What a chunked dump wrote and sent. */
   public record Result(
-      DirDump dump, long packsUploaded, long bytesUploaded, long chunksReused, Set<String> packs) {}
+      DirDump dump,
+      long packsUploaded,
+      long bytesUploaded,
+      long chunksReused,
+      Set<String> packs,
+      long bytesRead,
+      long filesUnchanged) {}
+
+  /** A file this dump backed up, recorded in the file cache once its chunk list is complete. */
+  private record Seen(String path, FileCache.Stat stat, String sha256, List<String> chunks) {}
 
   /** Chunks {@code source} into packs in {@code store}; writes the snapshot and file list. */
   public Result dump(
@@ -86,6 +95,11 @@ public final class ChunkedDumper {
     long contentBytes = 0;
     long[] reused = {0};
     long reported = 0;
+    long bytesRead = 0;
+    long filesSkipped = 0;
+    FileCache cache =
+        FileCache.load(FileCache.fileOf(spoolDir.getParent(), source.name()), consistentAt);
+    List<Seen> seen = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(root);
         PackWriter packs =
             new PackWriter(
@@ -129,11 +143,27 @@ public final class ChunkedDumper {
         long mtime = attributes.lastModifiedTime().toMillis();
         FileEntry entry;
         List<String> chunks = List.of();
+        FileCache.Stat stat = attributes.isRegularFile() ? FileCache.Stat.of(path) : null;
+        FileCache.Entry cached =
+            stat == null ? null : cache.unchanged(relative, stat, known.keySet());
         if (attributes.isSymbolicLink()) {
           String target = Files.readSymbolicLink(path).toString();
           entry = new FileEntry(relative, "symlink", 0, null, mode, mtime, target);
         } else if (attributes.isDirectory()) {
           entry = new FileEntry(relative, "dir", 0, null, mode, mtime, null);
+        } else if (cached != null) {
+          // Unchanged since the last dump on this worker, and every chunk still stored: not read.
+          chunks = new ArrayList<>(cached.chunks());
+          for (String id : chunks) {
+            if (referenced.putIfAbsent(id, known.get(id)) == null) {
+              reused[0]++;
+            }
+          }
+          filesSkipped++;
+          entry =
+              new FileEntry(relative, "file", cached.size(), cached.sha256(), mode, mtime, null);
+          contentBytes += cached.size();
+          seen.add(new Seen(relative, stat, cached.sha256(), chunks));
         } else if (attributes.isRegularFile()) {
           chunks = new ArrayList<>();
           MessageDigest sha256 = Digests.sha256();
@@ -165,6 +195,10 @@ public final class ChunkedDumper {
           }
           entry = new FileEntry(relative, "file", size, Digests.hex(sha256), mode, mtime, null);
           contentBytes += size;
+          bytesRead += size;
+          if (size == stat.size()) {
+            seen.add(new Seen(relative, stat, entry.sha256(), chunks));
+          }
         } else {
           warnings.add("skipped " + relative + ": not a regular file, directory or symlink");
           continue;
@@ -184,6 +218,9 @@ public final class ChunkedDumper {
       Json.MAPPER.writeValue(
           snapshot.toFile(), new Snapshot(1, crypto.keyId(), CHUNK_SIZE, referenced, nodes));
       heartbeat.accept(contentBytes);
+      // Only now are the chunk lists complete (chunks are stored in order as the sealer drains).
+      seen.forEach(file -> cache.record(file.path(), file.stat(), file.sha256(), file.chunks()));
+      cache.save();
       return new Result(
           new DirDump(
               snapshot,
@@ -196,7 +233,9 @@ public final class ChunkedDumper {
           packs.packsUploaded(),
           packs.bytesUploaded(),
           reused[0],
-          packKeys);
+          packKeys,
+          bytesRead,
+          filesSkipped);
     } catch (IOException e) {
       throw SpoolErrors.translate(
           e,

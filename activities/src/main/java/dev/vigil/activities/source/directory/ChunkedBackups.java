@@ -72,9 +72,12 @@ final class ChunkedBackups {
             storageClass,
             step.heartbeat());
     log.info(
-        "chunked dump {} of {}: {} new packs ({} bytes), {} chunks reused, {} packs referenced",
+        "chunked dump {} of {}: {} files unchanged (not read), {} bytes read, {} new packs ({}"
+            + " bytes), {} chunks reused, {} packs referenced",
         step.backupId(),
         source.name(),
+        result.filesUnchanged(),
+        result.bytesRead(),
         result.packsUploaded(),
         result.bytesUploaded(),
         result.chunksReused(),
