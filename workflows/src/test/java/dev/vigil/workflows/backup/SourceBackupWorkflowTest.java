@@ -592,11 +592,13 @@ class SourceBackupWorkflowTest {
   }
 
   /**
-   * The run ends CANCELED within 30 s, recorded CANCELLED, its spool cleaned, and no workflow task
-   * of it failed.
+   * The run ends CANCELED within 90 s (a run that does not end waits a day for its steps' retries;
+   * a race test that holds a workflow task answer for up to 10 s can take half a minute on a loaded
+   * 2-core machine before the server redispatches it), recorded CANCELLED, its spool cleaned, and
+   * no workflow task of it failed.
    */
   private void assertEndsCancelledAndCleanedUp(WorkflowStub stub) {
-    assertThatThrownBy(() -> stub.getResult(30, SECONDS, SourceBackupResult.class))
+    assertThatThrownBy(() -> stub.getResult(90, SECONDS, SourceBackupResult.class))
         .isInstanceOf(WorkflowFailedException.class)
         .hasCauseInstanceOf(CanceledFailure.class);
     assertThat(failed)
