@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  */
 public final class ChunkedDumper {
   /** Files are cut at multiples of this. */
-  public static final int CHUNK_SIZE = 4 << 20;
+  public static final int CHUNK_SIZE = 1 << 20;
 
   /** The snapshot's name in the spool (the raw file the seal step seals). */
   public static final String SNAPSHOT = "snapshot.json";

@@ -239,7 +239,8 @@ class ChunkedDirectoryIT {
     RepositoryChecks.Report clean = checks.run(List.of("models"), true, 1, Instant.now());
     assertThat(clean.problemCounts()).isEmpty();
     assertThat(String.join("\n", notes(clean)))
-        .containsPattern("22 chunks in 1 packs \\(5.0 MiB\\) decrypt and match their ids");
+        // 5 chunks of the 5 MiB weights (1 MiB each) and one per text.
+        .containsPattern("25 chunks in 1 packs \\(5.0 MiB\\) decrypt and match their ids");
 
     harness.s3.flipBitOnDisk(harness.bucket, pack, 100);
     // The listing check sees the pack whole; reading the data finds the damaged chunk.
