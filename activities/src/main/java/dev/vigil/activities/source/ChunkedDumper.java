@@ -70,19 +70,7 @@ public final class ChunkedDumper {
       dev.vigil.activities.store.ObjectStore store,
       String storageClass,
       java.util.function.Consumer<Object> heartbeat) {
-    Path root = source.path();
-    if (!Files.isDirectory(root)) {
-      throw new VigilException(
-          ErrorType.SOURCE_NOT_FOUND,
-          "source '"
-              + source.name()
-              + "': directory "
-              + root
-              + (Files.exists(root) ? " is not a directory" : " does not exist")
-              + "; check sources."
-              + source.name()
-              + ".path");
-    }
+    Path root = DirectoryDumper.requireDirectory(source);
     Instant consistentAt = Instant.now();
     Map<String, ChunkRef> known =
         catalog.liveChunks(source.repository(), source.name(), crypto.keyId());

@@ -123,12 +123,8 @@ public final class DirectoryDumper {
     void expect(String path, String type, long size);
   }
 
-  private DirDump dump(
-      DirectorySourceConfig source,
-      Path spoolDir,
-      ArchiveOutput output,
-      EntryAnnouncer announcer,
-      LongConsumer bytesWritten) {
+  /** The source's directory; SOURCE_NOT_FOUND naming its config key if it is not one. */
+  static Path requireDirectory(DirectorySourceConfig source) {
     Path root = source.path();
     if (!Files.isDirectory(root)) {
       throw new VigilException(
@@ -142,6 +138,16 @@ public final class DirectoryDumper {
               + source.name()
               + ".path");
     }
+    return root;
+  }
+
+  private DirDump dump(
+      DirectorySourceConfig source,
+      Path spoolDir,
+      ArchiveOutput output,
+      EntryAnnouncer announcer,
+      LongConsumer bytesWritten) {
+    Path root = requireDirectory(source);
     Instant consistentAt = Instant.now();
     Path fileList = spoolDir.resolve(FILE_LIST);
     Filter filter = new Filter(source.include(), source.exclude());
