@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * A real redis-server (Debian's) of a test's own, on a free port of 127.0.0.1, requiring a random
  * password (kept in a 0600 file for {@link SecretRef#file()}). Each test starts its own (a few
  * milliseconds), so tests never see each other's keys; {@link #close} stops it and deletes its
- * directory. Other modules' tests use it through the activities test-jar.
+ * directory. It streams a snapshot without Redis's default 5 s {@code repl-diskless-sync-delay}; a
+ * test that needs a transfer still pending sets it back with {@link #delaySnapshots}. Other
+ * modules' tests use it through the activities test-jar.
  */
 public final class RedisFixture implements AutoCloseable {
   private final Path root;
@@ -69,6 +71,11 @@ public final class RedisFixture implements AutoCloseable {
                       "",
                       "--appendonly",
                       "no",
+                      // A replica's SYNC (what redis-cli --rdb sends) is answered at once, not
+                      // after
+                      // the default 5 s wait for more replicas to share the transfer.
+                      "--repl-diskless-sync-delay",
+                      "0",
                       "--logfile",
                       root.resolve("redis.log").toString()))
               .redirectErrorStream(true)
@@ -106,6 +113,14 @@ public final class RedisFixture implements AutoCloseable {
 
   public Path passwordFile() {
     return passwordFile;
+  }
+
+  /**
+   * Makes the server wait {@code seconds} before it streams a snapshot to a replica (or to {@code
+   * redis-cli --rdb}), as a server with Redis's default configuration (5 s) does.
+   */
+  public void delaySnapshots(int seconds) {
+    command(0, "CONFIG", "SET", "repl-diskless-sync-delay", "" + seconds);
   }
 
   /** A client with the password. */

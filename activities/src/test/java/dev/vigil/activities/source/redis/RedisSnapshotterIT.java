@@ -74,6 +74,8 @@ class RedisSnapshotterIT {
   @Test
   void aCancelledSnapshotStopsRedisCli() {
     redis.fill(0, "key:", 100);
+    // The transfer stays pending past the first progress report, so redis-cli is still running.
+    redis.delaySnapshots(5);
     // A cancelled activity's heartbeat throws: the first progress report does the same here.
     assertThatThrownBy(
             () ->
