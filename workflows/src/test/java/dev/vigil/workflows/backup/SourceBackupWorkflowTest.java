@@ -10,6 +10,7 @@ import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.common.TestSearchAttributes;
+import dev.vigil.workflows.common.TestWorkerOptions;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -101,10 +102,12 @@ class SourceBackupWorkflowTest {
                         .build())
                 .build());
     TestSearchAttributes.register(testEnv);
-    Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
+    Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT, TestWorkerOptions.fastHeartbeats());
     sharedWorker.registerWorkflowImplementationTypes(SourceBackupWorkflowImpl.class);
     sharedWorker.registerActivitiesImplementations(new FakeBackupActivities());
-    testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeSpoolActivities());
+    testEnv
+        .newWorker(HOST_QUEUE, TestWorkerOptions.fastHeartbeats())
+        .registerActivitiesImplementations(new FakeSpoolActivities());
     testEnv.start();
     client = testEnv.getWorkflowClient();
   }

@@ -20,6 +20,7 @@ import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.common.TestSearchAttributes;
+import dev.vigil.workflows.common.TestWorkerOptions;
 import io.temporal.activity.Activity;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -105,10 +106,12 @@ class RestoreWorkflowTest {
   void startTestServer() {
     testEnv = TestWorkflowEnvironment.newInstance();
     TestSearchAttributes.register(testEnv);
-    Worker shared = testEnv.newWorker(TaskQueues.DEFAULT);
+    Worker shared = testEnv.newWorker(TaskQueues.DEFAULT, TestWorkerOptions.fastHeartbeats());
     shared.registerWorkflowImplementationTypes(RestoreWorkflowImpl.class);
     shared.registerActivitiesImplementations(new FakeRestoreActivities(), new FakeHosts());
-    testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeSpool());
+    testEnv
+        .newWorker(HOST_QUEUE, TestWorkerOptions.fastHeartbeats())
+        .registerActivitiesImplementations(new FakeSpool());
     testEnv.start();
     client = testEnv.getWorkflowClient();
   }
