@@ -47,26 +47,48 @@ public final class PostgresFixture {
   /** The JVM's cluster, started on first call (about a second). */
   public static synchronized PostgresFixture get() {
     if (instance == null) {
-      try {
-        Path root = Files.createTempDirectory("vigil-pg-");
-        byte[] secret = new byte[18];
-        new SecureRandom().nextBytes(secret);
-        String password = "pw-" + HexFormat.of().formatHex(secret);
-        Path passwordFile = root.resolve("superuser-password");
-        Files.createFile(
-            passwordFile,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(passwordFile, password, StandardCharsets.UTF_8);
-        PostgresCluster cluster =
-            PostgresCluster.start(root.resolve("cluster"), SUPERUSER, password);
-        PostgresFixture fixture = new PostgresFixture(root, cluster, password, passwordFile);
-        Runtime.getRuntime().addShutdownHook(new Thread(fixture::stop, "postgres-fixture-stop"));
-        instance = fixture;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the test PostgreSQL cluster", e);
-      }
+      PostgresFixture fixture = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(fixture::stop, "postgres-fixture-stop"));
+      instance = fixture;
     }
     return instance;
+  }
+
+  /**
+   * A cluster of the caller's own, which it stops with {@link #stopOwn}. For a test whose cost
+   * grows with the whole cluster (a physical backup copies every database the JVM's shared cluster
+   * has collected from earlier tests), not only with its own database.
+   */
+  public static PostgresFixture startOwn() {
+    return start();
+  }
+
+  /** Stops a cluster from {@link #startOwn} and deletes its files; the shared one is refused. */
+  public void stopOwn() {
+    synchronized (PostgresFixture.class) {
+      if (this == instance) {
+        throw new IllegalStateException("the JVM's shared cluster stops when the JVM exits");
+      }
+    }
+    stop();
+  }
+
+  private static PostgresFixture start() {
+    try {
+      Path root = Files.createTempDirectory("vigil-pg-");
+      byte[] secret = new byte[18];
+      new SecureRandom().nextBytes(secret);
+      String password = "pw-" + HexFormat.of().formatHex(secret);
+      Path passwordFile = root.resolve("superuser-password");
+      Files.createFile(
+          passwordFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(passwordFile, password, StandardCharsets.UTF_8);
+      PostgresCluster cluster = PostgresCluster.start(root.resolve("cluster"), SUPERUSER, password);
+      return new PostgresFixture(root, cluster, password, passwordFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the test PostgreSQL cluster", e);
+    }
   }
 
   /** The running cluster. */

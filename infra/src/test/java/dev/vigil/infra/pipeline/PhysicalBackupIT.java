@@ -3,6 +3,7 @@ package dev.vigil.infra.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.restore.FreshClusters;
+import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
@@ -24,7 +25,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,21 +46,44 @@ class PhysicalBackupIT {
               expect: "= 5000"
       """;
 
+  /**
+   * A base backup copies the whole cluster: a cluster of this class's own holds only its tests'
+   * databases, not every database the JVM's shared cluster has collected from earlier tests.
+   */
+  private static PostgresFixture postgres;
+
   @TempDir Path dir;
 
   private PipelineHarness harness;
+
+  @BeforeAll
+  static void startCluster() {
+    postgres = PostgresFixture.startOwn();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (postgres != null) {
+      postgres.stopOwn();
+    }
+  }
 
   @AfterEach
   void close() {
     if (harness != null) {
       harness.close();
+      // The next test's base backup then copies only its own databases.
+      postgres.execute(
+          "postgres",
+          "DROP DATABASE " + harness.sourceDb + " WITH (FORCE)",
+          "DROP DATABASE " + harness.catalogDb + " WITH (FORCE)");
     }
   }
 
   @Test
   void physicalBackupIsArchivedWithItsLsnsAndRestoresIntoAFreshClusterAsOfBackupTime()
       throws Exception {
-    harness = new PipelineHarness(dir);
+    harness = new PipelineHarness(dir, postgres);
     String yaml = physical(harness.config());
 
     PlanResult plan = harness.run(harness.load(yaml), List.of("appdb"));
@@ -154,7 +180,7 @@ class PhysicalBackupIT {
 
   @Test
   void aDrillRestoresAPhysicalBackupIntoAClusterOfItsOwnAndStopsIt() throws Exception {
-    harness = new PipelineHarness(dir);
+    harness = new PipelineHarness(dir, postgres);
     String yaml = physical(harness.config()) + "drills:\n  physical-dr:\n    sources: [appdb]\n";
     PlanResult plan = harness.run(harness.load(yaml), List.of("appdb"));
     assertThat(plan.complete()).isTrue();
@@ -183,7 +209,7 @@ class PhysicalBackupIT {
 
   @Test
   void aUserWithoutReplicationIsRefusedOnceNamingThePrivilege() throws Exception {
-    harness = new PipelineHarness(dir);
+    harness = new PipelineHarness(dir, postgres);
     String role = "physical_reader";
     String password = "reader-password-5u9";
     harness.postgres.execute(

@@ -39,7 +39,7 @@ final class PipelineHarness implements AutoCloseable {
               Base64.getEncoder().encodeToString(key(12)))
           ::get;
 
-  final PostgresFixture postgres = PostgresFixture.get();
+  final PostgresFixture postgres;
   final S3MockFixture s3 = S3MockFixture.get();
   final Path dir;
   final String sourceDb;
@@ -51,6 +51,12 @@ final class PipelineHarness implements AutoCloseable {
   private VigilWorker worker;
 
   PipelineHarness(Path dir) throws IOException {
+    this(dir, PostgresFixture.get());
+  }
+
+  /** A harness whose databases (source and catalog) live in {@code postgres}. */
+  PipelineHarness(Path dir, PostgresFixture postgres) throws IOException {
+    this.postgres = postgres;
     this.dir = dir;
     this.sourceDb = postgres.createDatabase();
     this.catalogDb = postgres.createDatabase();
