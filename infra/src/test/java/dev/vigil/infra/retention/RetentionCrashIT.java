@@ -12,7 +12,6 @@ import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.retention.RetentionResult;
 import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.nio.file.Path;
@@ -120,8 +119,10 @@ class RetentionCrashIT {
 
   private CrashingRetentionActivities worker() {
     environment =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        // Time skipping: the retries of the injected crashes (1 s, 2 s, ... apart) are skipped
+        // while the test waits for the run's result; time never skips while a step runs, and the
+        // plan is made from the clock before any retry.
+        TestWorkflowEnvironment.newInstance();
     Worker worker = environment.newWorker("vigil");
     worker.registerWorkflowImplementationTypes(RetentionWorkflowImpl.class);
     CrashingRetentionActivities crashing =
