@@ -171,7 +171,7 @@ class BackupPipelineIT {
             dir.resolve("models").toString(),
             harness.spool);
 
-    PlanResult result = harness.run(harness.load(yaml), List.of("appdb"));
+    PlanResult result = harness.runSkippingRetryWaits(harness.load(yaml), List.of("appdb"));
 
     assertFailed(
         result, "SOURCE_UNREACHABLE", "cannot connect to PostgreSQL at 127.0.0.1:" + closedPort);

@@ -195,7 +195,7 @@ class StreamedDumpIT {
     killer.setDaemon(true);
     killer.start();
     try {
-      return harness.run(harness.load(harness.config()), List.of("appdb"));
+      return harness.runSkippingRetryWaits(harness.load(harness.config()), List.of("appdb"));
     } finally {
       done.set(true);
       killer.join();
