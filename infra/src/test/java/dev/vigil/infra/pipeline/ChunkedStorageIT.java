@@ -2,9 +2,17 @@ package dev.vigil.infra.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.activities.VigilServices;
+import dev.vigil.activities.backup.ManifestMac;
+import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotCodec;
 import dev.vigil.activities.check.CheckProblem;
 import dev.vigil.activities.check.RepositoryChecks;
+import dev.vigil.activities.common.Json;
 import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
@@ -13,7 +21,10 @@ import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreTarget;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -117,6 +129,74 @@ class ChunkedStorageIT {
                 .flatMap(result -> result.problems().stream())
                 .toList();
     assertThat(problems).isNotEmpty().allSatisfy(p -> assertThat(p.message()).contains(second));
+  }
+
+  @Test
+  void aBackupWhoseSnapshotIsInFormatOneStillRestoresAndChecksClean() throws Exception {
+    speedData("files", 300);
+    BackupClient startedBackups = startWorker();
+    String backupId = backup(startedBackups);
+    // Rewrite the stored snapshot exactly as the code before format 2 wrote it (JSON, sealed the
+    // same way), with the catalog and the manifest (re-MACed) describing the new bytes.
+    VigilServices services = harness.services();
+    String context = SpoolActivitiesImpl.aeadContext(backupId, "models");
+    String dataKey = "models/" + backupId + "/data.vgl";
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    try (InputStream in = services.store("main").open(dataKey)) {
+      services.sealer().unseal(in, plain, context);
+    }
+    Snapshot current = SnapshotCodec.read(new ByteArrayInputStream(plain.toByteArray()));
+    assertThat(current.version()).isEqualTo(2);
+    Snapshot old =
+        new Snapshot(1, current.keyId(), current.chunkSize(), current.chunks(), current.files());
+    ByteArrayOutputStream sealed = new ByteArrayOutputStream();
+    SealOutcome outcome =
+        services
+            .sealer()
+            .seal(
+                new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(old)),
+                sealed,
+                "zstd",
+                context,
+                bytes -> {});
+    harness
+        .s3
+        .client()
+        .putObject(
+            b -> b.bucket(harness.bucket).key(dataKey),
+            RequestBody.fromBytes(sealed.toByteArray()));
+    harness.postgres.execute(
+        harness.catalogDb,
+        ("UPDATE vigil.backup SET sha256 = '%s', stored_bytes = %d, raw_bytes = %d"
+                + " WHERE backup_id = '%s'")
+            .formatted(outcome.sha256(), outcome.storedBytes(), outcome.rawBytes(), backupId),
+        "UPDATE vigil.backup_object SET sha256 = '%s', size_bytes = %d WHERE backup_id = '%s'"
+                .formatted(outcome.sha256(), outcome.storedBytes(), backupId)
+            + " AND role = 'data'");
+    String manifestKey = "models/" + backupId + "/manifest.json";
+    ObjectNode manifest;
+    try (InputStream in = services.store("main").open(manifestKey)) {
+      manifest = (ObjectNode) Json.MAPPER.readTree(in);
+    }
+    ((ObjectNode) manifest.get("sealed"))
+        .put("sha256", outcome.sha256())
+        .put("storedBytes", outcome.storedBytes());
+    ((ObjectNode) manifest.get("dump")).put("rawBytes", outcome.rawBytes());
+    Path manifestFile = dir.resolve("manifest.json");
+    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(manifestFile.toFile(), manifest);
+    ManifestMac mac = services.manifests().mac(manifestFile);
+    harness
+        .s3
+        .client()
+        .putObject(
+            b -> b.bucket(harness.bucket).key(manifestKey).metadata(mac.metadata()),
+            RequestBody.fromFile(manifestFile));
+
+    assertThat(ChunkedDirectoryIT.listing(restore(backupId, "restored")))
+        .isEqualTo(ChunkedDirectoryIT.listing(tree));
+    RepositoryChecks.Report report =
+        new RepositoryChecks(services).run(List.of("models"), true, 1, Instant.now());
+    assertThat(report.problemCounts()).isEmpty();
   }
 
   private Path restore(String backupId, String name) {
