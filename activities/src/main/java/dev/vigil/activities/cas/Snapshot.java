@@ -5,9 +5,10 @@ import java.util.Map;
 
 /**
  * A chunked directory backup: its tree and, for every chunk a file names, where the chunk lies.
- * Stored sealed (and authenticated) as the backup's data object, so a restore needs no catalog.
+ * Stored sealed (and authenticated) as the backup's data object, so a restore needs no catalog;
+ * serialized by {@link SnapshotCodec}.
  *
- * @param version the format version (1)
+ * @param version the serialized format version ({@link SnapshotCodec}: 2 written, 1 still read)
  * @param keyId the key the chunks are sealed with (ids and encryption derive from it)
  * @param chunkSize the size files are cut at
  * @param chunks every chunk the files reference, by id

@@ -8,6 +8,7 @@ import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.ChunkCrypto;
 import dev.vigil.activities.cas.ChunkRef;
 import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotCodec;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
@@ -274,7 +275,7 @@ final class DataVerifier {
       java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
       sealer.unseal(
           raw, plain, SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()));
-      snapshot = Json.MAPPER.readValue(plain.toByteArray(), Snapshot.class);
+      snapshot = SnapshotCodec.read(new java.io.ByteArrayInputStream(plain.toByteArray()));
     } catch (IOException | VigilException e) {
       problems.add(
           problem(

@@ -7,11 +7,11 @@ import dev.vigil.activities.cas.ChunkCrypto;
 import dev.vigil.activities.cas.ChunkReader;
 import dev.vigil.activities.cas.PackSweeper;
 import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotCodec;
 import dev.vigil.activities.cas.SnapshotTar;
 import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.FileTrees;
-import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.Durations;
@@ -1054,9 +1054,9 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
                           in, staging, SafeTarExtractor.NO_CHECKS, bytes -> heartbeat(bytes));
                   written = new long[] {extracted.files(), extracted.bytes()};
                 }
-              } else if (SnapshotTar.isSnapshot(raw)) {
+              } else if (SnapshotCodec.isSnapshot(raw)) {
                 // A chunked directory backup: its tree out of its packs, through the same checks.
-                Snapshot snapshot = Json.MAPPER.readValue(raw.toFile(), Snapshot.class);
+                Snapshot snapshot = SnapshotCodec.read(raw);
                 String what = "backup '" + target.backupId() + "'";
                 ChunkCrypto crypto =
                     new ChunkCrypto(services.keys().require(snapshot.keyId(), what));

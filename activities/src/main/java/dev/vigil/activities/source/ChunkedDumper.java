@@ -7,6 +7,7 @@ import dev.vigil.activities.cas.ChunkRef;
 import dev.vigil.activities.cas.ChunkSealer;
 import dev.vigil.activities.cas.PackWriter;
 import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotCodec;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
@@ -203,8 +204,9 @@ public final class ChunkedDumper {
       referenced.values().forEach(ref -> packKeys.add(ref.pack()));
       catalog.referencePacks(source.repository(), source.name(), backupId, packKeys);
       Path snapshot = spoolDir.resolve(SNAPSHOT);
-      Json.MAPPER.writeValue(
-          snapshot.toFile(), new Snapshot(1, crypto.keyId(), CHUNK_SIZE, referenced, nodes));
+      SnapshotCodec.write(
+          new Snapshot(SnapshotCodec.VERSION, crypto.keyId(), CHUNK_SIZE, referenced, nodes),
+          snapshot);
       heartbeat.accept(contentBytes);
       // Only now are the chunk lists complete (chunks are stored in order as the sealer drains).
       seen.forEach(file -> cache.record(file.path(), file.stat(), file.sha256(), file.chunks()));

@@ -685,7 +685,7 @@ class ChunkedDirectoryIT {
     }
   }
 
-  private static void assertFails(Runnable restore, String type, String message) {
+  static void assertFails(Runnable restore, String type, String message) {
     assertThatThrownBy(restore::run)
         .isInstanceOf(WorkflowFailedException.class)
         .satisfies(
@@ -696,7 +696,7 @@ class ChunkedDirectoryIT {
   }
 
   /** Every entry: path, type, size, SHA-256, permissions, mtime of files, link targets. */
-  private static List<String> listing(Path root) throws IOException {
+  static List<String> listing(Path root) throws IOException {
     List<String> lines = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path path : walk.filter(p -> !p.equals(root)).sorted().toList()) {

@@ -9,8 +9,8 @@ import dev.vigil.activities.cas.ChunkReader;
 import dev.vigil.activities.cas.ChunkRef;
 import dev.vigil.activities.cas.PackVerifier;
 import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotCodec;
 import dev.vigil.activities.cas.SnapshotTar;
-import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
@@ -24,7 +24,6 @@ import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -142,13 +141,8 @@ final class ChunkedBackups {
   Opened open(RestoreStep step) throws IOException {
     Snapshot snapshot;
     try (InputStream in = step.openPlaintext()) {
-      snapshot =
-          Json.MAPPER
-              .readerFor(Snapshot.class)
-              .without(com.fasterxml.jackson.core.JsonParser.Feature.AUTO_CLOSE_SOURCE)
-              .readValue(in);
-      // Authenticated only once read to its end: a cut or altered snapshot throws here.
-      in.transferTo(OutputStream.nullOutputStream());
+      // Read to its end (authenticated only then: a cut or altered snapshot throws here).
+      snapshot = SnapshotCodec.read(in);
     }
     String what = "backup '" + step.backup().backupId() + "'";
     ChunkCrypto crypto = new ChunkCrypto(step.services().keys().require(snapshot.keyId(), what));
@@ -166,7 +160,7 @@ final class ChunkedBackups {
 
   static Snapshot read(Path file) {
     try {
-      return Json.MAPPER.readValue(file.toFile(), Snapshot.class);
+      return SnapshotCodec.read(file);
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.DUMP_INVALID, "snapshot " + file + " is unreadable: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.vigil.activities.source.directory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.activities.backup.DumpMeta;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.common.Json;
@@ -32,6 +33,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -152,7 +155,22 @@ public final class DirectoryDriver implements SourceDriver {
     try (MappingIterator<JsonNode> files =
         Json.MAPPER.readerFor(JsonNode.class).readValues(listFile.toFile())) {
       while (files.hasNext()) {
-        json.writeTree(files.next());
+        // One compact line per entry, without null fields: the list is most of a manifest
+        // (20,000 files took 5 MB pretty-printed, 3 MB like this) and stays plain JSON.
+        JsonNode entry = files.next();
+        if (entry instanceof ObjectNode object) {
+          List<String> nulls = new ArrayList<>();
+          object
+              .fields()
+              .forEachRemaining(
+                  f -> {
+                    if (f.getValue().isNull()) {
+                      nulls.add(f.getKey());
+                    }
+                  });
+          object.remove(nulls);
+        }
+        json.writeRawValue(Json.MAPPER.writeValueAsString(entry));
       }
     }
     json.writeEndArray();
