@@ -25,6 +25,13 @@ public final class ChunkCrypto {
   private static final int TAG_BITS = 128;
   private static final int ZSTD_LEVEL = 3;
 
+  /**
+   * AES-GCM is given a chunk this much at a time. JDK 17 encrypts a 1 MiB buffer passed in one call
+   * with GHASH in plain Java (about 70 MB/s, most of a first backup's CPU), while slices of 16 KiB
+   * take the AES and carry-less multiply instructions (GB/s). The output is the same bytes.
+   */
+  static final int SEAL_SLICE = 16 << 10;
+
   private final String keyId;
   private final SecretKeySpec idKey;
   private final SecretKeySpec encryptionKey;
@@ -64,6 +71,11 @@ public final class ChunkCrypto {
 
   /** The stored form of chunk {@code id}, {@code data[0, length)}, compressed if asked. */
   public byte[] seal(String id, byte[] data, int length, boolean compress) {
+    return seal(id, data, length, compress, SEAL_SLICE);
+  }
+
+  /** As {@link #seal(String, byte[], int, boolean)}, encrypting {@code slice} bytes per call. */
+  byte[] seal(String id, byte[] data, int length, boolean compress, int slice) {
     byte[] body = compress ? Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL) : null;
     int bodyLength = body == null ? length : body.length;
     ByteBuffer plain = ByteBuffer.allocate(5 + bodyLength);
@@ -79,9 +91,16 @@ public final class ChunkCrypto {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(HexFormat.of().parseHex(id));
-      byte[] sealed = new byte[NONCE + cipher.getOutputSize(plain.position())];
+      int end = plain.position();
+      byte[] sealed = new byte[NONCE + cipher.getOutputSize(end)];
       System.arraycopy(nonce, 0, sealed, 0, NONCE);
-      cipher.doFinal(plain.array(), 0, plain.position(), sealed, NONCE);
+      int written = NONCE;
+      int position = 0;
+      while (end - position > slice) {
+        written += cipher.update(plain.array(), position, slice, sealed, written);
+        position += slice;
+      }
+      cipher.doFinal(plain.array(), position, end - position, sealed, written);
       return sealed;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);
