@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
  * Fills pack files in the spool with sealed chunks and uploads each once it is full, on background
@@ -27,11 +28,15 @@ import java.util.concurrent.Future;
  * SHA-256 and the CRC64NVME the store checked on receipt (in a repository that verifies by
  * checksum) after, so a crash leaves at worst an unreferenced pack a later sweep deletes. The
  * SHA-256 and the CRC64NVMEs are taken from the sealed bytes as they are written ({@link
- * WrittenChecksums}), so a pack is read once, by its upload.
+ * WrittenChecksums}, on a thread of their own with at most {@value #CHECKSUM_BACKLOG} chunks
+ * waiting), so a pack is read once, by its upload.
  */
 public final class PackWriter implements AutoCloseable {
   /** A pack is uploaded once it holds this many bytes. */
   public static final long PACK_TARGET = 16L << 20;
+
+  /** Sealed chunks waiting for their checksums at most (each up to a chunk's size). */
+  private static final int CHECKSUM_BACKLOG = 8;
 
   private final Path dir;
   private final ObjectStore store;
@@ -45,6 +50,20 @@ public final class PackWriter implements AutoCloseable {
   private final int uploads;
   private final ExecutorService uploader;
   private final Deque<Future<Long>> inFlight = new ArrayDeque<>();
+
+  /**
+   * Takes the packs' checksums off the dump thread (CRC64NVME in Java costs more than reading and
+   * hashing the file): one thread, so bytes are checksummed in the order they are written.
+   */
+  private final ExecutorService checksummer =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "vigil-pack-checksums");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private final Semaphore backlog = new Semaphore(CHECKSUM_BACKLOG);
 
   private String key;
   private Path file;
@@ -90,7 +109,21 @@ public final class PackWriter implements AutoCloseable {
     }
     ChunkRef ref = new ChunkRef(key, size, sealed.length);
     out.write(sealed);
-    checksums.update(sealed, 0, sealed.length);
+    WrittenChecksums.Recorder recorder = checksums;
+    try {
+      backlog.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a pack was written", e);
+    }
+    checksummer.execute(
+        () -> {
+          try {
+            recorder.update(sealed, 0, sealed.length);
+          } finally {
+            backlog.release();
+          }
+        });
     size += sealed.length;
     chunks.put(id, ref);
     if (size >= PACK_TARGET) {
@@ -110,14 +143,15 @@ public final class PackWriter implements AutoCloseable {
     Path packFile = file;
     long packSize = size;
     Map<String, ChunkRef> packChunks = chunks;
-    WrittenChecksums written = checksums.finish();
-    String hex = written.sha256();
+    Future<WrittenChecksums> checksummed = checksummer.submit(checksums::finish);
     while (inFlight.size() >= uploads) {
       awaitUpload();
     }
     inFlight.add(
         uploader.submit(
             () -> {
+              WrittenChecksums written = checksummed.get();
+              String hex = written.sha256();
               catalog.registerPack(packKey, repository, source, keyId, backupId);
               // The CRCs were taken from the sealed bytes as they were written: the store checks
               // the bytes it receives against them, so the CRC64NVME it returns stands for what
@@ -194,6 +228,7 @@ public final class PackWriter implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    checksummer.shutdownNow();
     uploader.shutdownNow();
     try {
       // A failed dump's retry starts a fresh spool: let an interrupted upload stop first.

@@ -17,6 +17,18 @@ public final class WrittenChecksums {
   /** Part sizes that are a multiple of this use the written CRCs (S3's are whole MiB). */
   public static final int BLOCK = 1 << 20;
 
+  /**
+   * Column {@code j}: the CRC {@code 1 << j} becomes when a full block follows it. Combining a
+   * block is then 64 steps, not {@link Crc64Nvme#combine}'s repeated matrix squaring.
+   */
+  private static final long[] BLOCK_SHIFT = new long[64];
+
+  static {
+    for (int bit = 0; bit < 64; bit++) {
+      BLOCK_SHIFT[bit] = Crc64Nvme.combine(1L << bit, 0, BLOCK);
+    }
+  }
+
   private final long size;
   private final long[] blocks;
   private final String sha256;
@@ -52,9 +64,24 @@ public final class WrittenChecksums {
     long end = offset + length;
     for (long start = offset; start < end; start += BLOCK) {
       long blockLength = Math.min(BLOCK, end - start);
-      crc = Crc64Nvme.combine(crc, blocks[(int) (start / BLOCK)], blockLength);
+      long block = blocks[(int) (start / BLOCK)];
+      crc =
+          blockLength == BLOCK
+              ? shiftByBlock(crc) ^ block
+              : Crc64Nvme.combine(crc, block, blockLength);
     }
     return crc;
+  }
+
+  /** {@code Crc64Nvme.combine(crc, 0, BLOCK)}: the operator is linear, applied bit by bit. */
+  private static long shiftByBlock(long crc) {
+    long shifted = 0;
+    for (int bit = 0; bit < 64; bit++) {
+      if ((crc >>> bit & 1) != 0) {
+        shifted ^= BLOCK_SHIFT[bit];
+      }
+    }
+    return shifted;
   }
 
   /** The CRC64NVME of the whole file. */
