@@ -62,11 +62,28 @@ public final class ChunkCrypto {
 
   /** Whether zstd shrinks {@code data[0, length)} by at least a tenth: decides a file's mode. */
   public static boolean compresses(byte[] data, int length) {
+    return compressedIfSmaller(data, length) != null;
+  }
+
+  /**
+   * The zstd form of {@code data[0, length)} if it is at least a tenth smaller (the file's mode is
+   * then compressed), else null. A file's first chunk is sealed from this very form ({@link
+   * #sealCompressed}) rather than compressed a second time.
+   */
+  public static byte[] compressedIfSmaller(byte[] data, int length) {
     if (length < 64) {
-      return false;
+      return null;
     }
     byte[] compressed = Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL);
-    return compressed.length < length * 0.9;
+    return compressed.length < length * 0.9 ? compressed : null;
+  }
+
+  /**
+   * The stored form of chunk {@code id} of {@code length} bytes from its zstd form {@code
+   * compressed} (as {@link #compressedIfSmaller} made it): the same as sealing it compressed.
+   */
+  public byte[] sealCompressed(String id, int length, byte[] compressed) {
+    return sealBody(id, null, length, compressed, SEAL_SLICE);
   }
 
   /** The stored form of chunk {@code id}, {@code data[0, length)}, compressed if asked. */
@@ -77,6 +94,11 @@ public final class ChunkCrypto {
   /** As {@link #seal(String, byte[], int, boolean)}, encrypting {@code slice} bytes per call. */
   byte[] seal(String id, byte[] data, int length, boolean compress, int slice) {
     byte[] body = compress ? Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL) : null;
+    return sealBody(id, data, length, body, slice);
+  }
+
+  /** Seals {@code body} (zstd) when it is set, else {@code data[0, length)} as it is. */
+  private byte[] sealBody(String id, byte[] data, int length, byte[] body, int slice) {
     int bodyLength = body == null ? length : body.length;
     ByteBuffer plain = ByteBuffer.allocate(5 + bodyLength);
     plain.put((byte) (body == null ? 0 : 1)).putInt(length);

@@ -44,6 +44,22 @@ class ChunkCryptoSealTest {
   }
 
   @Test
+  void aFilesFirstChunkSealedFromItsDecisionsZstdFormOpensAsSealingItCompressedDoes() {
+    byte[] text = "conversation 7: hello, how can I help?\n".repeat(2_000).getBytes();
+    byte[] random = new byte[40_000];
+    new Random(6).nextBytes(random);
+    String id = crypto.id(text, text.length);
+
+    byte[] compressed = ChunkCrypto.compressedIfSmaller(text, text.length);
+    byte[] sealed = crypto.sealCompressed(id, text.length, compressed);
+
+    assertThat(ChunkCrypto.compressedIfSmaller(random, random.length)).isNull();
+    assertThat(crypto.open(id, sealed)).isEqualTo(text);
+    assertThat(sealed).hasSameSizeAs(crypto.seal(id, text, text.length, true));
+    assertThat(sealed.length).isLessThan(text.length / 10);
+  }
+
+  @Test
   void sealingStaysOnTheAesInstructionsOnceTheJvmHasSealedAWhile() throws Exception {
     // About 50 ms of CPU here; with one AES-GCM call per 1 MiB chunk it stayed at 900-1,000 ms.
     assertThat(cpuMillisToSeal64MiB("steady")).isLessThan(350);
