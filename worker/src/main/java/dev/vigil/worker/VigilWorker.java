@@ -3,6 +3,7 @@ package dev.vigil.worker;
 import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.cas.SealWarmUp;
 import dev.vigil.activities.check.CheckGauges;
 import dev.vigil.activities.check.RepositoryChecks;
 import dev.vigil.activities.check.WalGauges;
@@ -82,6 +83,8 @@ public final class VigilWorker implements AutoCloseable {
    */
   public static VigilWorker start(
       WorkflowClient client, VigilServices services, WorkerTelemetry telemetry) {
+    // On a daemon thread, once per JVM: the first backup need not run its crypto uncompiled.
+    SealWarmUp.startOnce();
     Readiness readiness = new Readiness();
     MetricsConfig metrics = services.config().metrics();
     WorkerEndpoint endpoint =

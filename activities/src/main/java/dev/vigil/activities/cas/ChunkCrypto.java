@@ -25,6 +25,13 @@ public final class ChunkCrypto {
   private static final int TAG_BITS = 128;
   private static final int ZSTD_LEVEL = 3;
 
+  /**
+   * AES-GCM is given a chunk this much at a time. JDK 17 encrypts a 1 MiB buffer passed in one call
+   * with GHASH in plain Java (about 70 MB/s, most of a first backup's CPU), while slices of 16 KiB
+   * take the AES and carry-less multiply instructions (GB/s). The output is the same bytes.
+   */
+  static final int SEAL_SLICE = 16 << 10;
+
   private final String keyId;
   private final SecretKeySpec idKey;
   private final SecretKeySpec encryptionKey;
@@ -55,16 +62,43 @@ public final class ChunkCrypto {
 
   /** Whether zstd shrinks {@code data[0, length)} by at least a tenth: decides a file's mode. */
   public static boolean compresses(byte[] data, int length) {
+    return compressedIfSmaller(data, length) != null;
+  }
+
+  /**
+   * The zstd form of {@code data[0, length)} if it is at least a tenth smaller (the file's mode is
+   * then compressed), else null. A file's first chunk is sealed from this very form ({@link
+   * #sealCompressed}) rather than compressed a second time.
+   */
+  public static byte[] compressedIfSmaller(byte[] data, int length) {
     if (length < 64) {
-      return false;
+      return null;
     }
     byte[] compressed = Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL);
-    return compressed.length < length * 0.9;
+    return compressed.length < length * 0.9 ? compressed : null;
+  }
+
+  /**
+   * The stored form of chunk {@code id} of {@code length} bytes from its zstd form {@code
+   * compressed} (as {@link #compressedIfSmaller} made it): the same as sealing it compressed.
+   */
+  public byte[] sealCompressed(String id, int length, byte[] compressed) {
+    return sealBody(id, null, length, compressed, SEAL_SLICE);
   }
 
   /** The stored form of chunk {@code id}, {@code data[0, length)}, compressed if asked. */
   public byte[] seal(String id, byte[] data, int length, boolean compress) {
+    return seal(id, data, length, compress, SEAL_SLICE);
+  }
+
+  /** As {@link #seal(String, byte[], int, boolean)}, encrypting {@code slice} bytes per call. */
+  byte[] seal(String id, byte[] data, int length, boolean compress, int slice) {
     byte[] body = compress ? Zstd.compress(Arrays.copyOf(data, length), ZSTD_LEVEL) : null;
+    return sealBody(id, data, length, body, slice);
+  }
+
+  /** Seals {@code body} (zstd) when it is set, else {@code data[0, length)} as it is. */
+  private byte[] sealBody(String id, byte[] data, int length, byte[] body, int slice) {
     int bodyLength = body == null ? length : body.length;
     ByteBuffer plain = ByteBuffer.allocate(5 + bodyLength);
     plain.put((byte) (body == null ? 0 : 1)).putInt(length);
@@ -79,9 +113,16 @@ public final class ChunkCrypto {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(HexFormat.of().parseHex(id));
-      byte[] sealed = new byte[NONCE + cipher.getOutputSize(plain.position())];
+      int end = plain.position();
+      byte[] sealed = new byte[NONCE + cipher.getOutputSize(end)];
       System.arraycopy(nonce, 0, sealed, 0, NONCE);
-      cipher.doFinal(plain.array(), 0, plain.position(), sealed, NONCE);
+      int written = NONCE;
+      int position = 0;
+      while (end - position > slice) {
+        written += cipher.update(plain.array(), position, slice, sealed, written);
+        position += slice;
+      }
+      cipher.doFinal(plain.array(), position, end - position, sealed, written);
       return sealed;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);

@@ -72,19 +72,28 @@ public final class ChunkSealer implements AutoCloseable {
             () -> {
               String id = crypto.id(data, data.length);
               boolean compress;
+              byte[] compressed = null;
               if (first) {
                 try {
-                  compress = ChunkCrypto.compresses(data, data.length);
+                  compressed = ChunkCrypto.compressedIfSmaller(data, data.length);
                 } catch (RuntimeException | Error e) {
                   mode.completeExceptionally(e);
                   throw e;
                 }
+                compress = compressed != null;
                 mode.complete(compress);
               } else {
                 compress = mode.join();
               }
-              byte[] sealed =
-                  known.containsKey(id) ? null : crypto.seal(id, data, data.length, compress);
+              byte[] sealed;
+              if (known.containsKey(id)) {
+                sealed = null;
+              } else if (compressed != null) {
+                // The decision's zstd output is the chunk's body: not compressed twice.
+                sealed = crypto.sealCompressed(id, data.length, compressed);
+              } else {
+                sealed = crypto.seal(id, data, data.length, compress);
+              }
               return new Sealed(id, sealed, file);
             }));
   }

@@ -1,14 +1,13 @@
 package dev.vigil.activities.cas;
 
-import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.UploadOutcome;
+import dev.vigil.activities.store.WrittenChecksums;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
  * Fills pack files in the spool with sealed chunks and uploads each once it is full, on background
@@ -26,11 +26,17 @@ import java.util.concurrent.Future;
  * flight, so the spool holds at most that many packs plus the one filling. The pack is recorded
  * (UPLOADING, referenced by the backup) before its upload and marked LIVE with its chunks, its
  * SHA-256 and the CRC64NVME the store checked on receipt (in a repository that verifies by
- * checksum) after, so a crash leaves at worst an unreferenced pack a later sweep deletes.
+ * checksum) after, so a crash leaves at worst an unreferenced pack a later sweep deletes. The
+ * SHA-256 and the CRC64NVMEs are taken from the sealed bytes as they are written ({@link
+ * WrittenChecksums}, on a thread of their own with at most {@value #CHECKSUM_BACKLOG} chunks
+ * waiting), so a pack is read once, by its upload.
  */
 public final class PackWriter implements AutoCloseable {
   /** A pack is uploaded once it holds this many bytes. */
   public static final long PACK_TARGET = 16L << 20;
+
+  /** Sealed chunks waiting for their checksums at most (each up to a chunk's size). */
+  private static final int CHECKSUM_BACKLOG = 8;
 
   private final Path dir;
   private final ObjectStore store;
@@ -45,10 +51,24 @@ public final class PackWriter implements AutoCloseable {
   private final ExecutorService uploader;
   private final Deque<Future<Long>> inFlight = new ArrayDeque<>();
 
+  /**
+   * Takes the packs' checksums off the dump thread (CRC64NVME in Java costs more than reading and
+   * hashing the file): one thread, so bytes are checksummed in the order they are written.
+   */
+  private final ExecutorService checksummer =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "vigil-pack-checksums");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private final Semaphore backlog = new Semaphore(CHECKSUM_BACKLOG);
+
   private String key;
   private Path file;
   private OutputStream out;
-  private MessageDigest sha256;
+  private WrittenChecksums.Recorder checksums;
   private long size;
   private Map<String, ChunkRef> chunks = new LinkedHashMap<>();
   private long packsUploaded;
@@ -89,7 +109,21 @@ public final class PackWriter implements AutoCloseable {
     }
     ChunkRef ref = new ChunkRef(key, size, sealed.length);
     out.write(sealed);
-    sha256.update(sealed);
+    WrittenChecksums.Recorder recorder = checksums;
+    try {
+      backlog.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a pack was written", e);
+    }
+    checksummer.execute(
+        () -> {
+          try {
+            recorder.update(sealed, 0, sealed.length);
+          } finally {
+            backlog.release();
+          }
+        });
     size += sealed.length;
     chunks.put(id, ref);
     if (size >= PACK_TARGET) {
@@ -109,16 +143,19 @@ public final class PackWriter implements AutoCloseable {
     Path packFile = file;
     long packSize = size;
     Map<String, ChunkRef> packChunks = chunks;
-    String hex = Digests.hex(sha256);
+    Future<WrittenChecksums> checksummed = checksummer.submit(checksums::finish);
     while (inFlight.size() >= uploads) {
       awaitUpload();
     }
     inFlight.add(
         uploader.submit(
             () -> {
+              WrittenChecksums written = checksummed.get();
+              String hex = written.sha256();
               catalog.registerPack(packKey, repository, source, keyId, backupId);
-              // The SHA-256 makes a store that verifies by checksum re-hash the file as it sends
-              // it, so the CRC64NVME it returns (and the store checked) stands for these bytes.
+              // The CRCs were taken from the sealed bytes as they were written: the store checks
+              // the bytes it receives against them, so the CRC64NVME it returns stands for what
+              // was sealed, without reading the pack a second time to compute it.
               UploadOutcome outcome =
                   store.uploadFile(
                       packFile,
@@ -128,8 +165,7 @@ public final class PackWriter implements AutoCloseable {
                           Map.of("vigil-source", source, "vigil-backup-id", backupId),
                           Map.of("vigil-sha256", hex, "vigil-key-id", keyId),
                           hex),
-                      null,
-                      progress -> {});
+                      written);
               catalog.packStored(packKey, packSize, hex, outcome.crc64nvme(), packChunks);
               Files.delete(packFile);
               return packSize;
@@ -185,13 +221,14 @@ public final class PackWriter implements AutoCloseable {
     key = store.key(source + "/packs/" + hex.substring(0, 2) + "/" + hex);
     file = dir.resolve("pack-" + hex);
     out = Files.newOutputStream(file);
-    sha256 = Digests.sha256();
+    checksums = new WrittenChecksums.Recorder();
     size = 0;
     chunks = new LinkedHashMap<>();
   }
 
   @Override
   public void close() throws IOException {
+    checksummer.shutdownNow();
     uploader.shutdownNow();
     try {
       // A failed dump's retry starts a fresh spool: let an interrupted upload stop first.

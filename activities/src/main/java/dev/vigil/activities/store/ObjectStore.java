@@ -67,6 +67,18 @@ public interface ObjectStore extends AutoCloseable {
       Consumer<UploadProgress> whilePart);
 
   /**
+   * Uploads a file whose checksums were taken while it was written ({@code written}, with its
+   * SHA-256 also in {@code attributes}). A store that verifies uploads by checksum sends these
+   * instead of reading the file a second time to compute them, and still refuses bytes that do not
+   * match them. This default: {@link #uploadFile(Path, String, ObjectAttributes, UploadProgress,
+   * Consumer)} without resume, which reads the file again where it needs checksums.
+   */
+  default UploadOutcome uploadFile(
+      Path file, String key, ObjectAttributes attributes, WrittenChecksums written) {
+    return uploadFile(file, key, attributes, null, progress -> {});
+  }
+
+  /**
    * The CRC64NVME the store computed over the whole object (S3's FULL_OBJECT checksum type), with
    * its size, or empty when the store keeps no such checksum for it (an upload that carried none, a
    * store without full-object checksums). This default: none.

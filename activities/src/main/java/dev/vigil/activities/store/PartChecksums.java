@@ -62,6 +62,21 @@ final class PartChecksums implements AutoCloseable {
     return checksums;
   }
 
+  /**
+   * The checksums of parts of {@code partSize} from those taken while the file was written (no
+   * read); {@code partSize} must be one {@code written} {@linkplain WrittenChecksums#fits fits}.
+   */
+  static PartChecksums written(Path file, WrittenChecksums written, long partSize, String key) {
+    PartChecksums checksums = new PartChecksums(file, written.size(), partSize, null, key);
+    for (int index = 0; index < checksums.parts.length; index++) {
+      long offset = index * partSize;
+      checksums.parts[index].complete(
+          written.crc(offset, Math.min(partSize, written.size() - offset)));
+    }
+    checksums.whole.complete(written.whole());
+    return checksums;
+  }
+
   /** The CRC64NVME of part {@code number} (from 1), waiting until the read has passed it. */
   long part(int number) {
     return await(parts[number - 1]);

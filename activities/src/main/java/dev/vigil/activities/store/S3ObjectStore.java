@@ -186,6 +186,24 @@ public final class S3ObjectStore implements ObjectStore {
       UploadProgress resumeFrom,
       Consumer<UploadProgress> onPart,
       Consumer<UploadProgress> whilePart) {
+    return upload(file, key, attributes, null, resumeFrom, onPart, whilePart);
+  }
+
+  /** Sends the CRCs taken while the file was written: the file is read once, to send it. */
+  @Override
+  public UploadOutcome uploadFile(
+      Path file, String key, ObjectAttributes attributes, WrittenChecksums written) {
+    return upload(file, key, attributes, written, null, progress -> {}, progress -> {});
+  }
+
+  private UploadOutcome upload(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      WrittenChecksums written,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart,
+      Consumer<UploadProgress> whilePart) {
     long size = SpoolFiles.sizeOf(file);
     if (size == 0) {
       // S3 has no empty multipart upload worth the three requests; one PUT is the same object.
@@ -217,11 +235,16 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     int partCount = (int) ((size + partSize - 1) / partSize);
-    PartChecksums sums =
-        checksums
-            ? PartChecksums.start(
-                file, size, partSize, attributes == null ? null : attributes.sha256(), key)
-            : null;
+    PartChecksums sums;
+    if (!checksums) {
+      sums = null;
+    } else if (written != null && written.size() == size && written.fits(partSize)) {
+      sums = PartChecksums.written(file, written, partSize, key);
+    } else {
+      sums =
+          PartChecksums.start(
+              file, size, partSize, attributes == null ? null : attributes.sha256(), key);
+    }
     try {
       PartUpload upload =
           new PartUpload(file, key, uploadId, partSize, size, uploaded, sums, onPart, whilePart);
