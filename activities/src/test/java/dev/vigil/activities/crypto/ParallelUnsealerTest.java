@@ -144,6 +144,49 @@ class ParallelUnsealerTest {
   }
 
   @Test
+  void zstdIsDecompressedOnAThreadOfItsOwnWhichAnEarlyCloseStops() throws Exception {
+    byte[] raw = new byte[40 * SEGMENT];
+    new Random(11).nextBytes(raw);
+    byte[] sealed = seal(raw, "zstd");
+    List<Thread> reporting = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    try (UnsealedStream plain =
+        new ParallelUnsealer(sealer, 2)
+            .open(
+                new ByteArrayInputStream(sealed),
+                CONTEXT,
+                "sealed data",
+                bytes -> reporting.add(Thread.currentThread()))) {
+      assertThat(plain.readNBytes(20 * SEGMENT)).isEqualTo(Arrays.copyOf(raw, 20 * SEGMENT));
+    }
+
+    // Segments are taken (and progress reported) by the decompressing thread, not the reader.
+    assertThat(reporting)
+        .isNotEmpty()
+        .allSatisfy(thread -> assertThat(thread.getName()).startsWith("unseal-zstd-"))
+        .allSatisfy(thread -> assertThat(thread.isAlive()).isFalse());
+  }
+
+  @Test
+  void aByteFlippedInACompressedStreamFailsOnEveryThreadCount() throws Exception {
+    StringBuilder text = new StringBuilder();
+    Random random = new Random(12);
+    while (text.length() < 30 << 20) {
+      text.append("row ").append(random.nextLong()).append(" of the table\n");
+    }
+    byte[] sealed = seal(text.toString().getBytes(StandardCharsets.UTF_8), "zstd");
+    assertThat(sealed.length).isGreaterThan(4 * SEGMENT);
+    sealed[headerLength(sealed) + 3 * SEGMENT + 99] ^= 0x01;
+
+    for (int threads : new int[] {1, 2, 4}) {
+      assertThatThrownBy(() -> unseal(sealed, threads))
+          .isInstanceOfSatisfying(
+              VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.DUMP_INVALID))
+          .hasMessageContaining("failed authentication at segment 3");
+    }
+  }
+
+  @Test
   void dataSealedForAnotherBackupFailsAtItsFirstSegment() throws Exception {
     byte[] raw = "hello".getBytes(StandardCharsets.UTF_8);
     byte[] sealed = seal(raw, "none");
