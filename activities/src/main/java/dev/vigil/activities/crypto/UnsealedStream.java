@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
@@ -192,12 +193,22 @@ public final class UnsealedStream extends InputStream {
         if (ended) {
           return -1;
         }
+        ByteBuffer next;
         try {
-          head = ready.take();
+          next = ready.poll(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new CancellationException("decrypting " + what + " was interrupted");
         }
+        if (next == null) {
+          // A thread that ended with a full queue could not add END: it is over once drained.
+          if (!thread.isAlive() && ready.isEmpty()) {
+            next = END;
+          } else {
+            continue;
+          }
+        }
+        head = next;
         if (head == END) {
           ended = true;
           rethrow();

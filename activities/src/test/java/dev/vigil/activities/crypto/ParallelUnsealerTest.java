@@ -187,6 +187,26 @@ class ParallelUnsealerTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aSlowReaderStillLearnsOfADamagedSegmentTheDecompressorReachedWithAFullQueue()
+      throws Exception {
+    byte[] raw = new byte[12 * SEGMENT];
+    new Random(13).nextBytes(raw);
+    byte[] sealed = seal(raw, "zstd");
+    // Four 1 MiB buffers fill the queue; reading the fifth reaches the damaged segment.
+    sealed[headerLength(sealed) + 5 * SEGMENT + 10] ^= 0x01;
+
+    try (UnsealedStream plain =
+        new ParallelUnsealer(sealer, 2)
+            .open(new ByteArrayInputStream(sealed), CONTEXT, "sealed data")) {
+      Thread.sleep(1_500);
+      assertThatThrownBy(plain::finish)
+          .isInstanceOf(VigilException.class)
+          .hasMessageContaining("failed authentication at segment 5");
+    }
+  }
+
+  @Test
   void dataSealedForAnotherBackupFailsAtItsFirstSegment() throws Exception {
     byte[] raw = "hello".getBytes(StandardCharsets.UTF_8);
     byte[] sealed = seal(raw, "none");
