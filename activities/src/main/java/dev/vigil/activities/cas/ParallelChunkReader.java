@@ -239,18 +239,7 @@ public final class ParallelChunkReader implements AutoCloseable {
 
   private Path download(String key, Wanted first) throws IOException {
     if (store.head(key).isEmpty()) {
-      throw new VigilException(
-          ErrorType.CHUNK_MISSING,
-          what
-              + ": pack "
-              + key
-              + " (chunk "
-              + first.id()
-              + " of "
-              + first.file()
-              + ") is missing from bucket "
-              + store.bucket()
-              + "; this backup cannot be restored, restore an older or newer one");
+      throw ChunkReader.missing(what, store, key, first.id(), first.file());
     }
     int number = downloads.getAndIncrement();
     Path local = scratch.resolve("pack-" + number);
@@ -263,20 +252,7 @@ public final class ParallelChunkReader implements AutoCloseable {
   }
 
   private VigilException corrupt(Wanted chunk, ChunkRef ref, String why) {
-    return new VigilException(
-        ErrorType.OBJECT_CORRUPT,
-        what
-            + ": chunk "
-            + chunk.id()
-            + " of "
-            + chunk.file()
-            + " in pack "
-            + ref.pack()
-            + " at offset "
-            + ref.offset()
-            + " is damaged ("
-            + why
-            + "); the pack was altered or corrupted in the store");
+    return ChunkReader.damaged(what, chunk.id(), chunk.file(), ref, why);
   }
 
   private static IOException rethrown(Throwable cause) throws IOException {
