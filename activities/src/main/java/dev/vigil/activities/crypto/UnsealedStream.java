@@ -12,15 +12,12 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Queue;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
@@ -47,7 +44,6 @@ public final class UnsealedStream extends InputStream {
   private final Queue<StreamSegmentDecrypter> decrypters = new ConcurrentLinkedQueue<>();
   private final Deque<Future<ByteBuffer>> inFlight = new ArrayDeque<>();
   private final InputStream plain;
-  private final Decompressing decompressing;
   private final LongConsumer progress;
 
   private int nextSegment;
@@ -77,14 +73,7 @@ public final class UnsealedStream extends InputStream {
     this.workers = threads > 1 ? pool(threads) : null;
     this.window = threads > 1 ? 2 * threads : 1;
     InputStream segments = new Segments();
-    // zstd decompresses on one thread: with several, it gets its own, fed by the decrypting ones,
-    // so the caller's thread only writes (a plaintext spool file, an extracted tar).
-    this.decompressing =
-        opened.zstd() && threads > 1 ? new Decompressing(new ZstdInputStream(segments)) : null;
-    this.plain =
-        decompressing != null
-            ? decompressing
-            : opened.zstd() ? new ZstdInputStream(segments) : segments;
+    this.plain = opened.zstd() ? new ZstdInputStream(segments) : segments;
   }
 
   @Override
@@ -122,132 +111,12 @@ public final class UnsealedStream extends InputStream {
   /** Stops the decrypting threads; the ciphertext stream is closed. */
   @Override
   public void close() throws IOException {
-    if (decompressing != null) {
-      // First: that thread is the one that reads segments and waits for the workers.
-      decompressing.stop();
-    }
     if (workers != null) {
       workers.shutdownNow();
     }
     inFlight.forEach(segment -> segment.cancel(true));
     inFlight.clear();
     plain.close();
-  }
-
-  /**
-   * The decompressed plaintext, produced ahead on a thread of its own into a few 1 MiB buffers; a
-   * failure there (an altered segment, a broken zstd frame) is thrown to the reader when it reaches
-   * that point.
-   */
-  private final class Decompressing extends InputStream {
-    private static final int BUFFERS = 4;
-    private static final ByteBuffer END = ByteBuffer.allocate(0);
-
-    private final BlockingQueue<ByteBuffer> ready = new ArrayBlockingQueue<>(BUFFERS);
-    private final Thread thread;
-    private volatile Throwable failure;
-    private ByteBuffer head = ByteBuffer.allocate(0);
-    private boolean ended;
-
-    Decompressing(InputStream decompressed) {
-      thread =
-          new Thread(
-              () -> {
-                try (decompressed) {
-                  while (true) {
-                    byte[] buffer = new byte[1 << 20];
-                    int filled = decompressed.readNBytes(buffer, 0, buffer.length);
-                    if (filled > 0) {
-                      ready.put(ByteBuffer.wrap(buffer, 0, filled));
-                    }
-                    if (filled < buffer.length) {
-                      break;
-                    }
-                  }
-                } catch (InterruptedException e) {
-                  failure = new CancellationException("decompressing " + what + " was stopped");
-                } catch (Throwable e) {
-                  failure = e;
-                } finally {
-                  ready.offer(END);
-                }
-              },
-              "unseal-zstd-" + POOLS.get());
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int read = read(one, 0, 1);
-      return read < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      if (length == 0) {
-        return 0;
-      }
-      while (!head.hasRemaining()) {
-        if (ended) {
-          return -1;
-        }
-        ByteBuffer next;
-        try {
-          next = ready.poll(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CancellationException("decrypting " + what + " was interrupted");
-        }
-        if (next == null) {
-          // A thread that ended with a full queue could not add END: it is over once drained.
-          if (!thread.isAlive() && ready.isEmpty()) {
-            next = END;
-          } else {
-            continue;
-          }
-        }
-        head = next;
-        if (head == END) {
-          ended = true;
-          rethrow();
-        }
-      }
-      int read = Math.min(length, head.remaining());
-      head.get(buffer, offset, read);
-      return read;
-    }
-
-    private void rethrow() throws IOException {
-      Throwable failed = failure;
-      if (failed instanceof IOException io) {
-        throw io;
-      }
-      if (failed instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (failed instanceof Error error) {
-        throw error;
-      }
-    }
-
-    /** Stops the thread and waits for it: afterwards nothing reads the segments any more. */
-    void stop() {
-      thread.interrupt();
-      // A full queue must not keep the thread from seeing its interrupt.
-      ready.clear();
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    @Override
-    public void close() {
-      stop();
-    }
   }
 
   /** The decrypted segments in order, before decompression. */

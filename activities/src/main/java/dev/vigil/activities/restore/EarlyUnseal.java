@@ -69,13 +69,17 @@ final class EarlyUnseal implements AutoCloseable {
     Thread thread =
         new Thread(
             () -> {
+              long raw;
               try (InputStream in = growing;
                   OutputStream out =
                       new BufferedOutputStream(Files.newOutputStream(early), BUFFER)) {
-                unsealed.complete(new ParallelUnsealer(sealer).unseal(in, out, aead));
+                raw = new ParallelUnsealer(sealer).unseal(in, out, aead);
               } catch (Throwable e) {
                 unsealed.completeExceptionally(e);
+                return;
               }
+              // Only once the file is flushed and closed: its size is then the plaintext's.
+              unsealed.complete(raw);
             },
             "vigil-early-unseal");
     thread.setDaemon(true);

@@ -144,30 +144,6 @@ class ParallelUnsealerTest {
   }
 
   @Test
-  void zstdIsDecompressedOnAThreadOfItsOwnWhichAnEarlyCloseStops() throws Exception {
-    byte[] raw = new byte[40 * SEGMENT];
-    new Random(11).nextBytes(raw);
-    byte[] sealed = seal(raw, "zstd");
-    List<Thread> reporting = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    try (UnsealedStream plain =
-        new ParallelUnsealer(sealer, 2)
-            .open(
-                new ByteArrayInputStream(sealed),
-                CONTEXT,
-                "sealed data",
-                bytes -> reporting.add(Thread.currentThread()))) {
-      assertThat(plain.readNBytes(20 * SEGMENT)).isEqualTo(Arrays.copyOf(raw, 20 * SEGMENT));
-    }
-
-    // Segments are taken (and progress reported) by the decompressing thread, not the reader.
-    assertThat(reporting)
-        .isNotEmpty()
-        .allSatisfy(thread -> assertThat(thread.getName()).startsWith("unseal-zstd-"))
-        .allSatisfy(thread -> assertThat(thread.isAlive()).isFalse());
-  }
-
-  @Test
   void aByteFlippedInACompressedStreamFailsOnEveryThreadCount() throws Exception {
     StringBuilder text = new StringBuilder();
     Random random = new Random(12);
@@ -183,26 +159,6 @@ class ParallelUnsealerTest {
           .isInstanceOfSatisfying(
               VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.DUMP_INVALID))
           .hasMessageContaining("failed authentication at segment 3");
-    }
-  }
-
-  @Test
-  @org.junit.jupiter.api.Timeout(60)
-  void aSlowReaderStillLearnsOfADamagedSegmentTheDecompressorReachedWithAFullQueue()
-      throws Exception {
-    byte[] raw = new byte[12 * SEGMENT];
-    new Random(13).nextBytes(raw);
-    byte[] sealed = seal(raw, "zstd");
-    // Four 1 MiB buffers fill the queue; reading the fifth reaches the damaged segment.
-    sealed[headerLength(sealed) + 5 * SEGMENT + 10] ^= 0x01;
-
-    try (UnsealedStream plain =
-        new ParallelUnsealer(sealer, 2)
-            .open(new ByteArrayInputStream(sealed), CONTEXT, "sealed data")) {
-      Thread.sleep(1_500);
-      assertThatThrownBy(plain::finish)
-          .isInstanceOf(VigilException.class)
-          .hasMessageContaining("failed authentication at segment 5");
     }
   }
 
