@@ -96,18 +96,7 @@ public final class ChunkReader implements AutoCloseable {
       return local;
     }
     if (store.head(key).isEmpty()) {
-      throw new VigilException(
-          ErrorType.CHUNK_MISSING,
-          what
-              + ": pack "
-              + key
-              + " (chunk "
-              + id
-              + " of "
-              + file
-              + ") is missing from bucket "
-              + store.bucket()
-              + "; this backup cannot be restored, restore an older or newer one");
+      throw missing(what, store, key, id, file);
     }
     local = scratch.resolve("pack-" + downloads++);
     Path partial = scratch.resolve("pack-download");
@@ -120,6 +109,11 @@ public final class ChunkReader implements AutoCloseable {
   }
 
   private VigilException corrupt(String id, ChunkRef ref, String file, String why) {
+    return damaged(what, id, file, ref, why);
+  }
+
+  /** OBJECT_CORRUPT: chunk {@code id} of {@code file} at {@code ref} is damaged ({@code why}). */
+  static VigilException damaged(String what, String id, String file, ChunkRef ref, String why) {
     return new VigilException(
         ErrorType.OBJECT_CORRUPT,
         what
@@ -134,6 +128,23 @@ public final class ChunkReader implements AutoCloseable {
             + " is damaged ("
             + why
             + "); the pack was altered or corrupted in the store");
+  }
+
+  /** CHUNK_MISSING: pack {@code key}, first needed by chunk {@code id} of {@code file}, is gone. */
+  static VigilException missing(
+      String what, ObjectStore store, String key, String id, String file) {
+    return new VigilException(
+        ErrorType.CHUNK_MISSING,
+        what
+            + ": pack "
+            + key
+            + " (chunk "
+            + id
+            + " of "
+            + file
+            + ") is missing from bucket "
+            + store.bucket()
+            + "; this backup cannot be restored, restore an older or newer one");
   }
 
   @Override

@@ -128,28 +128,7 @@ public final class SnapshotTar {
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       tar.setAddPaxHeadersForNonAsciiNames(true);
       for (Snapshot.Node node : snapshot.files()) {
-        TarArchiveEntry entry;
-        switch (node.type()) {
-          case "dir" -> {
-            entry = new TarArchiveEntry(node.path() + "/", true);
-            entry.setMode(node.mode() | 040000);
-          }
-          case "symlink" -> {
-            entry = new TarArchiveEntry(node.path(), TarArchiveEntry.LF_SYMLINK, true);
-            entry.setLinkName(node.linkTarget());
-            entry.setMode(node.mode() | 0120000);
-          }
-          case "file" -> {
-            entry = new TarArchiveEntry(node.path(), true);
-            entry.setSize(node.size());
-            entry.setMode(node.mode() | 0100000);
-          }
-          default ->
-              throw new VigilException(
-                  ErrorType.OBJECT_CORRUPT,
-                  "the snapshot lists " + node.path() + " as a '" + node.type() + "'");
-        }
-        entry.setModTime(node.mtimeMillis());
+        TarArchiveEntry entry = entry(node);
         tar.putArchiveEntry(entry);
         if ("file".equals(node.type())) {
           long written = 0;
@@ -171,7 +150,38 @@ public final class SnapshotTar {
     }
   }
 
-  private static VigilException sizeMismatch(Snapshot.Node node) {
+  /**
+   * The tar entry of one snapshot node (name, type, mode, size, time, link target) as the safe
+   * extractor checks it; OBJECT_CORRUPT for a type the snapshot cannot hold.
+   */
+  public static TarArchiveEntry entry(Snapshot.Node node) {
+    TarArchiveEntry entry;
+    switch (node.type()) {
+      case "dir" -> {
+        entry = new TarArchiveEntry(node.path() + "/", true);
+        entry.setMode(node.mode() | 040000);
+      }
+      case "symlink" -> {
+        entry = new TarArchiveEntry(node.path(), TarArchiveEntry.LF_SYMLINK, true);
+        entry.setLinkName(node.linkTarget());
+        entry.setMode(node.mode() | 0120000);
+      }
+      case "file" -> {
+        entry = new TarArchiveEntry(node.path(), true);
+        entry.setSize(node.size());
+        entry.setMode(node.mode() | 0100000);
+      }
+      default ->
+          throw new VigilException(
+              ErrorType.OBJECT_CORRUPT,
+              "the snapshot lists " + node.path() + " as a '" + node.type() + "'");
+    }
+    entry.setModTime(node.mtimeMillis());
+    return entry;
+  }
+
+  /** OBJECT_CORRUPT: a file's chunks do not add up to the size the snapshot gives it. */
+  public static VigilException sizeMismatch(Snapshot.Node node) {
     return new VigilException(
         ErrorType.OBJECT_CORRUPT,
         "the snapshot's chunks of "

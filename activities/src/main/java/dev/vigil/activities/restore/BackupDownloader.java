@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Downloads a stored object into a spool file, hashing every byte. An attempt that follows a crash
@@ -53,6 +54,23 @@ public final class BackupDownloader {
       long expectedBytes,
       DownloadProgress resumeFrom,
       Consumer<DownloadProgress> progress) {
+    return download(store, key, file, expectedBytes, resumeFrom, progress, bytes -> {});
+  }
+
+  /**
+   * As {@link #download(ObjectStore, String, Path, long, DownloadProgress, Consumer)}, {@code
+   * written} getting the length of the file's prefix that is written and hashed so far (in order,
+   * whatever order ranges finish in), e.g. for a reader that decrypts the file as it arrives. It
+   * first gets the prefix an attempt resumes from.
+   */
+  public DownloadResult download(
+      ObjectStore store,
+      String key,
+      Path file,
+      long expectedBytes,
+      DownloadProgress resumeFrom,
+      Consumer<DownloadProgress> progress,
+      LongConsumer written) {
     MessageDigest sha256 = Digests.sha256();
     long offset = 0;
     if (expectedBytes >= 0) {
@@ -72,6 +90,7 @@ public final class BackupDownloader {
         offset = resumeFrom.bytesDone();
         hashPrefix(file, offset, sha256);
       }
+      written.accept(offset);
       try (FileChannel out =
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
@@ -81,9 +100,11 @@ public final class BackupDownloader {
         long done = offset;
         int concurrency = Math.max(1, store.concurrency());
         if (expectedBytes >= 0 && concurrency > 1 && expectedBytes - offset > RANGE) {
-          done = copyRanges(store, key, offset, expectedBytes, out, sha256, progress, concurrency);
+          done =
+              copyRanges(
+                  store, key, offset, expectedBytes, out, sha256, progress, written, concurrency);
         } else if (expectedBytes < 0 || offset < expectedBytes) {
-          done = copy(store, key, offset, expectedBytes, out, sha256, progress);
+          done = copy(store, key, offset, expectedBytes, out, sha256, progress, written);
         }
         out.force(false);
         progress.accept(new DownloadProgress(key, done, Math.max(expectedBytes, 0)));
@@ -114,7 +135,8 @@ public final class BackupDownloader {
       long expectedBytes,
       FileChannel out,
       MessageDigest sha256,
-      Consumer<DownloadProgress> progress)
+      Consumer<DownloadProgress> progress,
+      LongConsumer written)
       throws IOException {
     long totalBytes = Math.max(expectedBytes, 0);
     long done = offset;
@@ -144,6 +166,7 @@ public final class BackupDownloader {
         }
         sha256.update(buffer, 0, read);
         done += read;
+        written.accept(done);
         if (done - reported >= REPORT_EVERY) {
           // The heartbeat promises these bytes are on disk for the next attempt.
           out.force(false);
@@ -178,6 +201,7 @@ public final class BackupDownloader {
       FileChannel out,
       MessageDigest sha256,
       Consumer<DownloadProgress> progress,
+      LongConsumer written,
       int concurrency)
       throws IOException {
     int ranges = (int) ((expectedBytes - offset + RANGE - 1) / RANGE);
@@ -229,6 +253,7 @@ public final class BackupDownloader {
         }
         long contiguous = Math.min(expectedBytes, offset + (long) prefix * RANGE);
         hashed = hashRange(out, hashed, contiguous, sha256, buffer);
+        written.accept(hashed);
         if (failure == null && contiguous - reported >= REPORT_EVERY) {
           // The heartbeat promises these bytes are on disk for the next attempt.
           out.force(false);

@@ -1,5 +1,8 @@
 package dev.vigil.activities.restore;
 
+import dev.vigil.activities.cas.ParallelChunkReader;
+import dev.vigil.activities.cas.Snapshot;
+import dev.vigil.activities.cas.SnapshotTar;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.source.FileEntry;
@@ -10,9 +13,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -104,6 +110,102 @@ public final class DirectoryRestorer {
   }
 
   /**
+   * Restores a chunked backup's {@code snapshot} into {@code target} as {@link #restore} does a
+   * tar, without a tar in between: every entry goes through the same {@link SafeTarExtractor}
+   * checks and the same staging directory, and each file is written straight from its verified
+   * chunks ({@code chunks}, fetched and opened ahead on other threads) while its SHA-256 is
+   * computed and compared with the manifest's. A damaged or missing chunk, a file whose bytes or
+   * size differ from the manifest, or an entry the manifest does not list fails the restore, and
+   * the target is as it was. Returns the bytes of file content written.
+   */
+  public long restoreSnapshot(
+      Snapshot snapshot,
+      ParallelChunkReader chunks,
+      Path target,
+      String tag,
+      boolean force,
+      Iterator<FileEntry> expected,
+      LongConsumer progress) {
+    StagedDirectory staged = new StagedDirectory(target, tag);
+    try {
+      staged.recover();
+      checkTarget(target, force);
+      Path staging = staged.create();
+      long bytes = writeSnapshot(snapshot, chunks, staging, expected, progress);
+      staged.install();
+      return bytes;
+    } catch (IOException | UncheckedIOException e) {
+      staged.discard();
+      throw new VigilException(
+          ErrorType.RESTORE_FAILED, "cannot restore into " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      staged.discard();
+      throw e;
+    }
+  }
+
+  private static long writeSnapshot(
+      Snapshot snapshot,
+      ParallelChunkReader chunks,
+      Path staging,
+      Iterator<FileEntry> expected,
+      LongConsumer progress)
+      throws IOException {
+    SafeTarExtractor extractor = SafeTarExtractor.into(staging);
+    ManifestCheck check = new ManifestCheck(expected);
+    long bytes = 0;
+    long reported = 0;
+    for (Snapshot.Node node : snapshot.files()) {
+      TarArchiveEntry entry = SnapshotTar.entry(node);
+      String name = SafeTarExtractor.name(entry.getName());
+      Path destination = extractor.add(entry, name, check);
+      if (!"file".equals(node.type())) {
+        continue;
+      }
+      MessageDigest sha256 = Digests.sha256();
+      String whole = null;
+      long written = 0;
+      try (FileChannel out = SafeTarExtractor.createFile(destination)) {
+        for (String id : node.chunks()) {
+          ParallelChunkReader.Opened chunk = chunks.next(id, node.path());
+          byte[] data = chunk.data();
+          if (written + data.length > node.size()) {
+            throw SnapshotTar.sizeMismatch(node);
+          }
+          ByteBuffer buffer = ByteBuffer.wrap(data);
+          while (buffer.hasRemaining()) {
+            out.write(buffer);
+          }
+          if (chunk.fileSha256() != null) {
+            whole = chunk.fileSha256();
+          } else {
+            sha256.update(data);
+          }
+          written += data.length;
+        }
+      }
+      if (written != node.size()) {
+        throw SnapshotTar.sizeMismatch(node);
+      }
+      extractor.written(destination, entry);
+      check.written(name, whole != null ? whole : Digests.hex(sha256));
+      bytes += written;
+      if (bytes - reported >= 64L << 20) {
+        progress.accept(bytes);
+        reported = bytes;
+      }
+    }
+    extractor.finish();
+    if (expected.hasNext()) {
+      throw new VigilException(
+          ErrorType.VALIDATION_FAILED,
+          "the backup lacks " + expected.next().path() + ", which the manifest lists");
+    }
+    progress.accept(bytes);
+    return bytes;
+  }
+
+  /**
    * Extracts {@code tar} into {@code target}, an existing directory this extraction owns. Each
    * entry must be the next one {@code expected} lists (path, type, size); every file's SHA-256 is
    * computed as it is written and must match, and every listed entry must be present. Returns the
@@ -134,6 +236,17 @@ public final class DirectoryRestorer {
    * size, SHA-256 (files) and link target (symlinks), and nothing more.
    */
   public ValidationResult validate(Path target, Iterator<FileEntry> expected, LongConsumer beat) {
+    return validate(target, expected, beat, true);
+  }
+
+  /**
+   * As {@link #validate(Path, Iterator, LongConsumer)}; with {@code rehash} false, files are
+   * compared by type and size only, for a tree whose files' SHA-256 the restore already computed
+   * from the bytes it wrote and matched with the manifest ({@link #restoreSnapshot}): the tree is
+   * walked, not read again.
+   */
+  public ValidationResult validate(
+      Path target, Iterator<FileEntry> expected, LongConsumer beat, boolean rehash) {
     Path root = target.toAbsolutePath().normalize();
     List<String> failures = new ArrayList<>();
     long files = 0;
@@ -162,7 +275,7 @@ public final class DirectoryRestorer {
           recorded = expected.hasNext() ? expected.next() : null;
           continue;
         }
-        String problem = compare(actual, recorded);
+        String problem = compare(actual, recorded, rehash);
         if (problem != null) {
           failures.add(recorded.path() + ": " + problem);
         } else {
@@ -188,7 +301,9 @@ public final class DirectoryRestorer {
           files
               + " files ("
               + bytes
-              + " bytes, SHA-256 each), "
+              + (rehash
+                  ? " bytes, SHA-256 each), "
+                  : " bytes, SHA-256 each computed as the restore wrote it), ")
               + dirs
               + " directories and "
               + links
@@ -208,7 +323,8 @@ public final class DirectoryRestorer {
     return shown;
   }
 
-  private static String compare(Path actual, FileEntry recorded) throws IOException {
+  private static String compare(Path actual, FileEntry recorded, boolean rehash)
+      throws IOException {
     switch (recorded.type()) {
       case "dir" -> {
         return Files.isDirectory(actual, LinkOption.NOFOLLOW_LINKS) ? null : "not a directory";
@@ -229,6 +345,9 @@ public final class DirectoryRestorer {
         long size = Files.size(actual);
         if (size != recorded.size()) {
           return size + " bytes, the backup has " + recorded.size();
+        }
+        if (!rehash) {
+          return null;
         }
         String sha256;
         try (InputStream in = Files.newInputStream(actual)) {

@@ -45,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,9 +102,59 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           if (resume != null) {
             log.info("download of {} resumes at byte {}", backup.objectKey(), resume.bytesDone());
           }
-          return downloader.download(
-              store, backup.objectKey(), file, backup.storedBytes(), resume, context::heartbeat);
+          if (services.drivers().forBackup(backup).restoresWhileDecrypting()) {
+            return downloader.download(
+                store, backup.objectKey(), file, backup.storedBytes(), resume, context::heartbeat);
+          }
+          // The plaintext the decrypt step needs is made as the sealed file arrives: the decrypt
+          // step then finds it ready (once verify matched the SHA-256) instead of a second pass.
+          return downloadDecrypting(request, store, file, resume, context);
         });
+  }
+
+  /**
+   * Downloads the sealed file while {@link EarlyUnseal} decrypts what has arrived into the early
+   * plaintext the decrypt step takes over.
+   */
+  private DownloadResult downloadDecrypting(
+      DownloadRequest request,
+      ObjectStore store,
+      Path file,
+      DownloadProgress resume,
+      ActivityExecutionContext context) {
+    SelectedBackup backup = request.backup();
+    try {
+      Path plain = services.spool().dir(request.restoreId()).resolve(plainName(backup));
+      Files.createDirectories(file.getParent());
+      if (!Files.exists(file)) {
+        Files.createFile(file);
+      }
+      try (EarlyUnseal early =
+          EarlyUnseal.start(
+              services.sealer(),
+              file,
+              plain,
+              SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()))) {
+        DownloadResult result =
+            downloader.download(
+                store,
+                backup.objectKey(),
+                file,
+                backup.storedBytes(),
+                resume,
+                context::heartbeat,
+                early::written);
+        early.finish(
+            result.sha256(),
+            () ->
+                context.heartbeat(
+                    new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes())));
+        return result;
+      }
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING, "download: cannot write beside " + file + ": " + e, e);
+    }
   }
 
   @Override
@@ -179,6 +230,19 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           // Check before acting: a retry after the unseal completed returns what it produced.
           if (Files.exists(out) && !Files.exists(sealed)) {
             return new UnsealResult(out.toString(), size(out));
+          }
+          Optional<Long> early = EarlyUnseal.completed(out, backup.sha256());
+          if (early.isPresent()) {
+            // Decrypted during the download; verify has since matched the download's SHA-256.
+            try {
+              Files.move(EarlyUnseal.earlyFile(out), out, StandardCopyOption.ATOMIC_MOVE);
+              Files.deleteIfExists(EarlyUnseal.doneFile(out));
+              Files.deleteIfExists(sealed);
+            } catch (IOException e) {
+              throw new VigilException(
+                  ErrorType.SPOOL_MISSING, "decrypt: cannot move the plaintext to " + out, e);
+            }
+            return new UnsealResult(out.toString(), early.get());
           }
           sealed = services.spool().existing(request.restoreId(), Spool.SEALED);
           String aead = SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source());

@@ -7,6 +7,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -94,44 +95,63 @@ public final class SafeTarExtractor {
     return extractor.run(tar, listener, progress);
   }
 
-  private Extracted run(InputStream tar, Listener listener, LongConsumer progress)
-      throws IOException {
-    long files = 0;
-    long bytes = 0;
-    long reported = 0;
-    byte[] buffer = new byte[BUFFER];
-    try (TarArchiveInputStream archive =
-        new TarArchiveInputStream(new BufferedInputStream(tar, BUFFER))) {
-      TarArchiveEntry entry;
-      while ((entry = archive.getNextEntry()) != null) {
-        String name = name(entry.getName());
-        Path destination = checkedDestination(entry, name);
-        listener.entry(entry, name);
-        if (entry.isDirectory()) {
-          Files.createDirectories(destination);
-          if (directoryEntries.put(destination, entry) == null) {
-            directories.add(destination);
-          }
-        } else if (entry.isSymbolicLink()) {
-          Files.createSymbolicLink(destination, Path.of(entry.getLinkName()));
-          symlinks.put(destination, name);
-        } else if (entry.isLink()) {
-          Files.createLink(destination, hardLinkSource(entry, name));
-          extractedFiles.add(destination);
-        } else {
-          String sha256 = writeFile(archive, destination, buffer);
-          extractedFiles.add(destination);
-          applyMetadata(destination, entry);
-          files++;
-          bytes += Files.size(destination);
-          listener.written(name, sha256);
-          if (bytes - reported >= 64L * BUFFER) {
-            progress.accept(bytes);
-            reported = bytes;
-          }
-        }
+  /**
+   * An extraction into {@code target} (an existing directory it owns) whose entries come one at a
+   * time from somewhere other than a tar stream (a chunked backup's snapshot), checked exactly as a
+   * tar's are: {@link #add} each entry in order, write a regular file's content where it says, then
+   * {@link #written} it, and {@link #finish} at the end.
+   */
+  public static SafeTarExtractor into(Path target) throws IOException {
+    return new SafeTarExtractor(target.toRealPath());
+  }
+
+  /**
+   * Checks {@code entry} (named {@code name} after {@link #name}) and makes it: a directory, a
+   * symlink or a hard link is created here; for a regular file the returned path is where its
+   * content goes, to be created by the caller with {@link #createFile}. UNSAFE_ARCHIVE_ENTRY if the
+   * entry is refused; nothing is written for it then.
+   */
+  public Path add(TarArchiveEntry entry, String name, Listener listener) throws IOException {
+    Path destination = checkedDestination(entry, name);
+    listener.entry(entry, name);
+    if (entry.isDirectory()) {
+      Files.createDirectories(destination);
+      if (directoryEntries.put(destination, entry) == null) {
+        directories.add(destination);
       }
+    } else if (entry.isSymbolicLink()) {
+      Files.createSymbolicLink(destination, Path.of(entry.getLinkName()));
+      symlinks.put(destination, name);
+    } else if (entry.isLink()) {
+      Files.createLink(destination, hardLinkSource(entry, name));
+      extractedFiles.add(destination);
     }
+    return destination;
+  }
+
+  /**
+   * A regular file {@link #add} returned, opened for writing: {@code CREATE_NEW} with {@code
+   * NOFOLLOW_LINKS}, so never through a link planted at the final component.
+   */
+  public static FileChannel createFile(Path destination) throws IOException {
+    return FileChannel.open(
+        destination,
+        StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Records a regular file whose content is written: its mode and time are applied. */
+  public void written(Path destination, TarArchiveEntry entry) throws IOException {
+    extractedFiles.add(destination);
+    applyMetadata(destination, entry);
+  }
+
+  /**
+   * Ends the extraction: every symlink is checked again (a later link can bend an earlier one
+   * outside), then directory modes are applied, deepest last-made first.
+   */
+  public void finish() throws IOException {
     // A link made later can bend an earlier, dangling one outside (a -> x/.., then x -> .).
     for (Map.Entry<Path, String> link : symlinks.entrySet()) {
       String text = Files.readSymbolicLink(link.getKey()).toString();
@@ -146,6 +166,34 @@ public final class SafeTarExtractor {
       Path directory = directories.get(i);
       applyMetadata(directory, directoryEntries.get(directory));
     }
+  }
+
+  private Extracted run(InputStream tar, Listener listener, LongConsumer progress)
+      throws IOException {
+    long files = 0;
+    long bytes = 0;
+    long reported = 0;
+    byte[] buffer = new byte[BUFFER];
+    try (TarArchiveInputStream archive =
+        new TarArchiveInputStream(new BufferedInputStream(tar, BUFFER))) {
+      TarArchiveEntry entry;
+      while ((entry = archive.getNextEntry()) != null) {
+        String name = name(entry.getName());
+        Path destination = add(entry, name, listener);
+        if (!entry.isDirectory() && !entry.isSymbolicLink() && !entry.isLink()) {
+          String sha256 = writeFile(archive, destination, buffer);
+          written(destination, entry);
+          files++;
+          bytes += Files.size(destination);
+          listener.written(name, sha256);
+          if (bytes - reported >= 64L * BUFFER) {
+            progress.accept(bytes);
+            reported = bytes;
+          }
+        }
+      }
+    }
+    finish();
     progress.accept(bytes);
     return new Extracted(files, bytes);
   }

@@ -26,9 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Chunks sealed by {@link ChunkCrypto}, packed into a store and restored through {@link
- * SnapshotTar} and the safe extractor: a clean snapshot restores byte for byte; a flipped byte, a
- * chunk under another id, and paths or links that leave the target are all refused.
+ * Chunks sealed by {@link ChunkCrypto}, packed into a store and restored as a restore does (files
+ * written from chunks read by {@link ParallelChunkReader}) or as a rehydration does (through {@link
+ * SnapshotTar}), both through the safe extractor's checks: a clean snapshot restores byte for byte;
+ * a flipped byte, a chunk under another id, and paths or links that leave the target are all
+ * refused.
  */
 class SnapshotRestoreTest {
   @TempDir Path dir;
@@ -72,9 +74,13 @@ class SnapshotRestoreTest {
     fixture.symlink("latest", "weights");
     fixture.dir("empty", 0700);
     Path target = dir.resolve("restored");
+    Path throughTar = dir.resolve("through-tar");
 
     fixture.restore(target);
+    fixture.restoreThroughTar(throughTar);
 
+    assertThat(throughTar.resolve("weights/a.bin")).hasBinaryContent(big);
+    assertThat(Files.readSymbolicLink(throughTar.resolve("latest"))).isEqualTo(Path.of("weights"));
     assertThat(target.resolve("weights/a.bin")).hasBinaryContent(big);
     assertThat(target.resolve("weights/notes.txt")).hasContent("hello\n");
     assertThat(Files.readSymbolicLink(target.resolve("latest"))).isEqualTo(Path.of("weights"));
@@ -84,6 +90,77 @@ class SnapshotRestoreTest {
                 Files.getPosixFilePermissions(target.resolve("empty"))))
         .isEqualTo("rwx------");
     assertThat(fixture.reader.downloads()).isEqualTo(fixture.packs.size());
+    assertThat(fixture.parallelReader.downloads()).isEqualTo(fixture.packs.size());
+    assertThat(fixture.scratch).isEmptyDirectory();
+  }
+
+  @Test
+  void aDamagedChunkAmongManyPacksReadInParallelFailsNamingItAndLeavesAReplacedTargetAsItWas()
+      throws IOException {
+    Fixture fixture = new Fixture();
+    List<byte[]> contents = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      byte[] content = new byte[40_000 - i];
+      new Random(20 + i).nextBytes(content);
+      contents.add(content);
+      // 10,000-byte chunks, each in a pack of its own: 48 packs, many in flight at once.
+      fixture.file(String.format("f%02d.bin", i), content, 10_000);
+    }
+    fixture.seal();
+    Path target = dir.resolve("restored");
+    fixture.restore(target);
+    for (int i = 0; i < 12; i++) {
+      assertThat(target.resolve(String.format("f%02d.bin", i))).hasBinaryContent(contents.get(i));
+    }
+    assertThat(fixture.parallelReader.downloads()).isEqualTo(48);
+    assertThat(fixture.scratch).isEmptyDirectory();
+
+    String damaged = fixture.packs.get(37);
+    Path pack = fixture.storeRoot.resolve(damaged);
+    byte[] bytes = Files.readAllBytes(pack);
+    bytes[bytes.length / 3] ^= 0x01;
+    Files.write(pack, bytes);
+    Files.writeString(target.resolve("f00.bin"), "changed since");
+
+    assertThatThrownBy(() -> fixture.restore(target, true))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.OBJECT_CORRUPT))
+        .hasMessageContaining("of f09.bin in pack " + damaged + " at offset 0 is damaged");
+    assertThat(target.resolve("f00.bin")).hasContent("changed since");
+    assertThat(target.resolve("f11.bin")).hasBinaryContent(contents.get(11));
+    assertThat(fixture.scratch).isEmptyDirectory();
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.contains("vigil-staging"));
+    }
+  }
+
+  @Test
+  void aFileWhoseChunksDoNotMatchTheManifestFailsTheRestore() throws IOException {
+    Fixture fixture = new Fixture();
+    byte[] content = new byte[30_000];
+    new Random(3).nextBytes(content);
+    fixture.file("a.bin", content, 10_000);
+    // The manifest records other bytes of the same size for a.bin.
+    FileEntry recorded = fixture.manifest.remove(0);
+    byte[] other = content.clone();
+    other[0] ^= 1;
+    fixture.manifest.add(
+        new FileEntry(
+            recorded.path(),
+            "file",
+            recorded.size(),
+            Digests.hex(sha256(other)),
+            recorded.mode(),
+            recorded.mtimeMillis(),
+            null));
+    Path target = dir.resolve("restored");
+
+    assertThatThrownBy(() -> fixture.restore(target))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.VALIDATION_FAILED))
+        .hasMessageContaining("restored file 'a.bin' has SHA-256 " + Digests.hex(sha256(content)));
+    assertThat(target).doesNotExist();
   }
 
   @Test
@@ -174,6 +251,8 @@ class SnapshotRestoreTest {
     final List<FileEntry> manifest = new ArrayList<>();
     final Map<String, byte[]> pending = new LinkedHashMap<>();
     ChunkReader reader;
+    ParallelChunkReader parallelReader;
+    Path scratch;
     boolean sealed;
 
     Fixture() throws IOException {
@@ -234,7 +313,25 @@ class SnapshotRestoreTest {
       }
     }
 
+    /** Restores as a restore does: files written straight from chunks opened in parallel. */
     void restore(Path target) throws IOException {
+      restore(target, false);
+    }
+
+    void restore(Path target, boolean force) throws IOException {
+      seal();
+      Snapshot snapshot = new Snapshot(1, crypto.keyId(), 1 << 20, chunks, nodes);
+      scratch = Files.createTempDirectory(dir, "scratch");
+      try (ParallelChunkReader parallel =
+          new ParallelChunkReader(store, crypto, snapshot, scratch, "backup 'models-1'", 2)) {
+        parallelReader = parallel;
+        restorer.restoreSnapshot(
+            snapshot, parallel, target, "r1", force, manifest.iterator(), bytes -> {});
+      }
+    }
+
+    /** Restores through the tar stream a rehydration reads ({@link SnapshotTar}). */
+    void restoreThroughTar(Path target) throws IOException {
       seal();
       Snapshot snapshot = new Snapshot(1, crypto.keyId(), 1 << 20, chunks, nodes);
       Path scratch = Files.createTempDirectory(dir, "scratch");

@@ -144,6 +144,25 @@ class ParallelUnsealerTest {
   }
 
   @Test
+  void aByteFlippedInACompressedStreamFailsOnEveryThreadCount() throws Exception {
+    StringBuilder text = new StringBuilder();
+    Random random = new Random(12);
+    while (text.length() < 30 << 20) {
+      text.append("row ").append(random.nextLong()).append(" of the table\n");
+    }
+    byte[] sealed = seal(text.toString().getBytes(StandardCharsets.UTF_8), "zstd");
+    assertThat(sealed.length).isGreaterThan(4 * SEGMENT);
+    sealed[headerLength(sealed) + 3 * SEGMENT + 99] ^= 0x01;
+
+    for (int threads : new int[] {1, 2, 4}) {
+      assertThatThrownBy(() -> unseal(sealed, threads))
+          .isInstanceOfSatisfying(
+              VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.DUMP_INVALID))
+          .hasMessageContaining("failed authentication at segment 3");
+    }
+  }
+
+  @Test
   void dataSealedForAnotherBackupFailsAtItsFirstSegment() throws Exception {
     byte[] raw = "hello".getBytes(StandardCharsets.UTF_8);
     byte[] sealed = seal(raw, "none");

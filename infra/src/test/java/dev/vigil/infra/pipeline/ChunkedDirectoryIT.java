@@ -278,6 +278,46 @@ class ChunkedDirectoryIT {
   }
 
   @Test
+  void aPackCorruptedInTheStoreFailsAParallelRestoreAndTheReplacedTargetStaysAsItWas()
+      throws Exception {
+    // 40 MiB of weights: three 16 MiB packs, fetched and opened at once.
+    weights("weights/w1.bin", 40 << 20, 4);
+    texts(100);
+    startWorker("");
+    String backupId = backup();
+    Map<String, Long> packs = packs();
+    assertThat(packs).hasSizeGreaterThanOrEqualTo(3);
+
+    Path target = dir.resolve("restored");
+    RestoreResult clean = restore(backupId, target);
+    assertThat(clean.status()).isEqualTo("RESTORED");
+    assertThat(listing(target)).isEqualTo(listing(tree));
+    // Each file was hashed as it was written; the validate step walks the tree, it does not read
+    // the 40 MiB again.
+    assertThat(clean.validation().checks())
+        .singleElement()
+        .satisfies(
+            check ->
+                assertThat(check)
+                    .contains("101 files (")
+                    .contains("SHA-256 each computed as the restore wrote it"));
+
+    List<String> before = listing(target);
+    List<String> keys = new ArrayList<>(packs.keySet());
+    String damaged = keys.get(keys.size() - 1);
+    harness.s3.flipBitOnDisk(harness.bucket, damaged, 1_000);
+    assertFails(
+        () -> restore(backupId, target, true),
+        "OBJECT_CORRUPT",
+        "in pack " + damaged + " at offset ");
+    assertThat(listing(target)).isEqualTo(before);
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.contains(".vigil-staging-") || name.contains(".vigil-replaced-"));
+    }
+  }
+
+  @Test
   void checksumModeVerifiesNewPacksWithoutReadingThemBackAndAReplacedPackIsNeverArchived()
       throws Exception {
     weights("weights/w1.bin", 20 << 20, 5);
@@ -544,6 +584,10 @@ class ChunkedDirectoryIT {
   }
 
   private RestoreResult restore(String backupId, Path target) {
+    return restore(backupId, target, false);
+  }
+
+  private RestoreResult restore(String backupId, Path target, boolean force) {
     RestoreClient client =
         new RestoreClient(
             harness.workflowClient(), harness.services().config().temporal().taskQueue());
@@ -552,7 +596,7 @@ class ChunkedDirectoryIT {
             new RestoreRequest(
                 new RestoreSelector("models", backupId, 0),
                 RestoreTarget.directory(target.toString()),
-                false,
+                force,
                 2,
                 "chunked-it"),
             CLOCK.addAndGet(1000));

@@ -10,6 +10,7 @@ import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.activities.restore.RestoreCatalog;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
 import dev.vigil.activities.source.PgTools;
+import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.worker.VigilWorker;
 import dev.vigil.workflows.backup.PlanResult;
@@ -25,6 +26,8 @@ import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreSpoolActivities;
 import dev.vigil.workflows.restore.RestoreTarget;
 import dev.vigil.workflows.restore.SelectedBackup;
+import dev.vigil.workflows.restore.UnsealRequest;
+import dev.vigil.workflows.restore.UnsealResult;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.testing.TestActivityEnvironment;
@@ -594,6 +597,24 @@ class RestorePipelineIT {
       assertThat(result.bytes()).isEqualTo(stored.length);
       assertThat(result.sha256()).isEqualTo(selected.sha256());
       assertThat(Files.readAllBytes(partial)).isEqualTo(stored);
+      // The download decrypted as it went, from the start of the resumed file (not from the
+      // garbage after the heartbeat's offset): the decrypt step takes that plaintext over.
+      Path plain = partial.resolveSibling(PostgresDriver.RESTORE_DUMP);
+      assertThat(plain.resolveSibling(PostgresDriver.RESTORE_DUMP + ".early.done"))
+          .content()
+          .startsWith(selected.sha256() + " ");
+      UnsealResult unsealed = stub.unsealBackup(new UnsealRequest(restoreId, selected));
+      java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+      services
+          .sealer()
+          .unseal(
+              new java.io.ByteArrayInputStream(stored),
+              expected,
+              dev.vigil.activities.backup.SpoolActivitiesImpl.aeadContext(
+                  selected.backupId(), selected.source()));
+      assertThat(unsealed.file()).isEqualTo(plain.toString());
+      assertThat(Files.readAllBytes(plain)).isEqualTo(expected.toByteArray());
+      assertThat(partial).doesNotExist();
     } finally {
       activities.close();
       services.spool().delete(restoreId);

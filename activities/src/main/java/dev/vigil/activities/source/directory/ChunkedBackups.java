@@ -5,15 +5,16 @@ import dev.vigil.activities.backup.DumpMeta;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.cas.ChunkCatalog;
 import dev.vigil.activities.cas.ChunkCrypto;
-import dev.vigil.activities.cas.ChunkReader;
 import dev.vigil.activities.cas.ChunkRef;
 import dev.vigil.activities.cas.PackVerifier;
+import dev.vigil.activities.cas.ParallelChunkReader;
 import dev.vigil.activities.cas.Snapshot;
 import dev.vigil.activities.cas.SnapshotCodec;
-import dev.vigil.activities.cas.SnapshotTar;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.DirectorySourceConfig;
 import dev.vigil.activities.config.S3RepositoryConfig;
+import dev.vigil.activities.restore.BackupManifest;
+import dev.vigil.activities.restore.DirectoryRestorer;
 import dev.vigil.activities.restore.RestoreStep;
 import dev.vigil.activities.source.ChunkedDumper;
 import dev.vigil.activities.source.DirectoryDumper;
@@ -43,18 +44,13 @@ import org.slf4j.LoggerFactory;
 final class ChunkedBackups {
   private static final Logger log = LoggerFactory.getLogger(ChunkedBackups.class);
 
-  private final ChunkedDumper dumper = new ChunkedDumper();
+  /**
+   * Written into the restore's spool directory once a chunked restore matched every file it wrote
+   * with the manifest; holds the target's path.
+   */
+  static final String VERIFIED = "restore.verified";
 
-  /** An opened backup: the tar stream to extract and what to close after it. */
-  record Opened(InputStream tar, ChunkReader reader) implements AutoCloseable {
-    @Override
-    public void close() throws IOException {
-      tar.close();
-      if (reader != null) {
-        reader.close();
-      }
-    }
-  }
+  private final ChunkedDumper dumper = new ChunkedDumper();
 
   SourceDump dump(DirectorySourceConfig source, DumpStep step) {
     VigilServices services = step.services();
@@ -137,19 +133,58 @@ final class ChunkedBackups {
     return snapshot.files().size();
   }
 
-  /** The tar stream of a chunked backup, from its snapshot (the sealed spool file, decrypted). */
-  Opened open(RestoreStep step) throws IOException {
-    Snapshot snapshot;
-    try (InputStream in = step.openPlaintext()) {
-      // Read to its end (authenticated only then: a cut or altered snapshot throws here).
-      snapshot = SnapshotCodec.read(in);
-    }
+  /**
+   * Restores a chunked backup into {@code into} from its snapshot (the sealed spool file,
+   * decrypted): files are written straight from their chunks, packs fetched {@code
+   * store.concurrency()} at a time and chunks opened on one thread per processor, each file's
+   * SHA-256 matched with the manifest as it is written ({@link DirectoryRestorer#restoreSnapshot}).
+   * Leaves {@link #VERIFIED} in the spool directory for the validate step.
+   */
+  void restore(RestoreStep step, Path into, boolean replace, DirectoryRestorer directories)
+      throws IOException {
+    Snapshot snapshot = snapshot(step);
     String what = "backup '" + step.backup().backupId() + "'";
     ChunkCrypto crypto = new ChunkCrypto(step.services().keys().require(snapshot.keyId(), what));
     ObjectStore store = step.services().store(step.backup().source().repository());
     Path scratch = Files.createDirectories(step.dir().resolve("packs"));
-    ChunkReader reader = new ChunkReader(store, crypto, snapshot, scratch, what);
-    return new Opened(SnapshotTar.open(snapshot, reader), reader);
+    Path verified = step.dir().resolve(VERIFIED);
+    Files.deleteIfExists(verified);
+    try (ParallelChunkReader chunks =
+            new ParallelChunkReader(
+                store,
+                crypto,
+                snapshot,
+                scratch,
+                what,
+                Runtime.getRuntime().availableProcessors());
+        BackupManifest.FileList files = step.manifest().files()) {
+      directories.restoreSnapshot(
+          snapshot, chunks, into, step.restoreId(), replace, files, step.heartbeat()::accept);
+    }
+    Files.writeString(verified, into + "\n");
+  }
+
+  /**
+   * Whether this restore's restore step wrote {@code into} from a chunked backup, matching every
+   * file's SHA-256 with the manifest as it wrote it.
+   */
+  static boolean verifiedWhileWritten(RestoreStep step, Path into) {
+    Path verified = step.dir().resolve(VERIFIED);
+    try {
+      return Files.isRegularFile(verified)
+          && Files.readString(verified).strip().equals(into.toString());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Snapshot snapshot(RestoreStep step) throws IOException {
+    try (InputStream in = step.openPlaintext()) {
+      Snapshot snapshot = SnapshotCodec.read(in);
+      // Authenticated only once read to its end: a cut or altered snapshot throws here.
+      in.transferTo(OutputStream.nullOutputStream());
+      return snapshot;
+    }
   }
 
   /** Whether the repository verifies uploads by the store's checksum rather than reading back. */

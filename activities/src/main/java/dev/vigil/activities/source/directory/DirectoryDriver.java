@@ -201,13 +201,18 @@ public final class DirectoryDriver implements SourceDriver {
     directories.checkTarget(into, replace);
     step.claim();
     BackupManifest manifest = step.manifest();
-    // The tar is extracted as it is decrypted (or, for a chunked backup, assembled from verified
-    // chunks); the staging directory moves into place only once the whole stream authenticated, so
-    // a failure part-way leaves the target as it was.
-    try (ChunkedBackups.Opened opened = open(step);
-        InputStream in = opened.tar();
-        BackupManifest.FileList files = manifest.files()) {
-      directories.restore(in, into, step.restoreId(), replace, files, step.heartbeat()::accept);
+    // The tar is extracted as it is decrypted (or, for a chunked backup, the tree is written from
+    // verified chunks); the staging directory moves into place only once the whole stream
+    // authenticated, so a failure part-way leaves the target as it was.
+    try {
+      if (CHUNKED_FORMAT.equals(step.backup().format())) {
+        chunks.restore(step, into, replace, directories);
+      } else {
+        try (InputStream in = step.openPlaintext();
+            BackupManifest.FileList files = manifest.files()) {
+          directories.restore(in, into, step.restoreId(), replace, files, step.heartbeat()::accept);
+        }
+      }
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.SPOOL_MISSING,
@@ -225,18 +230,17 @@ public final class DirectoryDriver implements SourceDriver {
     return RestoreTarget.directory(into.toString());
   }
 
-  private ChunkedBackups.Opened open(RestoreStep step) throws IOException {
-    if (CHUNKED_FORMAT.equals(step.backup().format())) {
-      return chunks.open(step);
-    }
-    return new ChunkedBackups.Opened(step.openPlaintext(), null);
-  }
-
   @Override
   public ValidationResult validate(RestoreStep step) {
     try (BackupManifest.FileList files = step.manifest().files()) {
-      return directories.validate(
-          Path.of(step.target().directory()), files, step.heartbeat()::accept);
+      Path into = Path.of(step.target().directory());
+      // A chunked restore matched each file's SHA-256 with the manifest as it wrote the file: the
+      // tree is walked (types, sizes, links, nothing missing or extra), not read again. A tar
+      // backup's tree is read and hashed again.
+      boolean rehash =
+          !(CHUNKED_FORMAT.equals(step.backup().format())
+              && ChunkedBackups.verifiedWhileWritten(step, into));
+      return directories.validate(into, files, step.heartbeat()::accept, rehash);
     } catch (IOException e) {
       throw new VigilException(
           ErrorType.SPOOL_MISSING, "validate: cannot read the manifest: " + e, e);
