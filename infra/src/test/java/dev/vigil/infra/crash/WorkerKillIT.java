@@ -133,19 +133,19 @@ class WorkerKillIT {
   }
 
   @Test
-  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aWorkerKilledMidStreamedDumpArchivesNothingUntilTheRetriedDumpCompletes() throws Exception {
     PostgresFixture postgres = PostgresFixture.get();
     S3MockFixture s3 = S3MockFixture.get();
     String catalogDb = postgres.createDatabase();
     String sourceDb = postgres.createDatabase();
-    // About 80 MB of random hex (2:1 compressible): a sealed stream of several 5 MiB parts.
+    // About 60 MB of random hex (2:1 compressible): a sealed stream of several 5 MiB parts.
     postgres.execute(
         sourceDb,
         "CREATE TABLE messages (id bigint PRIMARY KEY, body text)",
         "INSERT INTO messages SELECT g, md5(random()::text) || md5(random()::text) ||"
             + " md5(random()::text) || md5(random()::text) || md5(random()::text) ||"
-            + " md5(random()::text) FROM generate_series(1, 400000) g");
+            + " md5(random()::text) FROM generate_series(1, 300000) g");
     String bucket = s3.newBucket("crash");
     Path spool = Files.createDirectories(dir.resolve("spool"));
     String appdb =
@@ -203,7 +203,7 @@ class WorkerKillIT {
 
       workers.add(startWorker(config, 2));
       PlanResult result =
-          client.newUntypedWorkflowStub(planId).getResult(150, TimeUnit.SECONDS, PlanResult.class);
+          client.newUntypedWorkflowStub(planId).getResult(200, TimeUnit.SECONDS, PlanResult.class);
 
       assertThat(result.results().get(0).status()).isEqualTo("ARCHIVED");
       BackupRecord row = catalog.list("appdb").get(0);

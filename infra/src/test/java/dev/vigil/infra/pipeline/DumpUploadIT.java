@@ -95,7 +95,7 @@ class DumpUploadIT {
 
   @Test
   void aDumpWhosePgDumpDiesAfterSomePartsLeavesNoObjectAndNoOpenUpload() throws Exception {
-    start(true, 400_000);
+    start(true, 250_000);
     String key = dataKey("appdb-killed");
     CompletableFuture<DumpResult> dump =
         CompletableFuture.supplyAsync(() -> spool.dump(new DumpRequest("appdb-killed", source)));
