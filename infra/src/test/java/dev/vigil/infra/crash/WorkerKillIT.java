@@ -9,6 +9,7 @@ import dev.vigil.activities.catalog.PostgresCatalog;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.activities.testing.ProcessSignals;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.infra.embedded.EmbeddedTemporal;
 import dev.vigil.starter.BackupClient;
@@ -178,19 +179,18 @@ class WorkerKillIT {
               .start("crash", List.of("appdb"), System.currentTimeMillis(), "test");
       String backupId = "appdb-" + planId.substring("backup-set-crash-".length());
 
-      // Kill while the dump streams and has sent parts of its sealed stream: pg_dump is paused
-      // once the stream's first part is ready, until that part is in the store.
-      Path partial = spool.resolve(backupId).resolve(Spool.SEALED + ".partial");
-      awaitGrowing(partial, workers.get(0), dir.resolve("worker-1.log"));
+      // Kill while the dump streams and has sent parts of its sealed stream: pg_dump runs in
+      // 20 ms slices until the stream's first part is ready, then stays paused until that part is
+      // in the store.
       Process first = workers.get(0);
       String dataKey = "vigil/appdb/" + backupId + "/" + Spool.SEALED;
-      ProcessHandle pgDump = awaitFirstPart(first, s3.client(), bucket, dataKey);
-      signal("STOP", pgDump);
+      ProcessHandle pgDump = awaitPgDump(first);
+      ProcessSignals.stepUntil(pgDump, () -> hasUpload(s3.client(), bucket, dataKey), 90);
       String staleUpload = onlyOpenUpload(s3.client(), bucket, dataKey);
       awaitStoredPart(s3.client(), bucket, dataKey, staleUpload);
       first.destroyForcibly();
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-      signal("KILL", pgDump);
+      ProcessSignals.signal("KILL", pgDump);
       assertThat(Files.exists(spool.resolve(backupId).resolve(Spool.SEALED)))
           .as("no complete sealed file from the killed dump")
           .isFalse();
@@ -241,32 +241,28 @@ class WorkerKillIT {
     }
   }
 
-  /**
-   * Waits until the dump has made the multipart upload of {@code key} (its sealed stream's first
-   * part is ready); the worker's running pg_dump.
-   */
-  private static ProcessHandle awaitFirstPart(
-      Process worker, S3Client client, String bucket, String key) throws Exception {
+  /** The worker's pg_dump, once it runs. */
+  private static ProcessHandle awaitPgDump(Process worker) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
       List<ProcessHandle> pgDumps =
           worker
               .descendants()
               .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
+              // The dump itself, not a `pg_dump --version`.
+              .filter(p -> p.info().commandLine().orElse("").contains("--snapshot="))
               .toList();
-      if (pgDumps.isEmpty()) {
-        Thread.sleep(5);
-        continue;
-      }
-      boolean started =
-          client.listMultipartUploads(r -> r.bucket(bucket)).uploads().stream()
-              .anyMatch(u -> u.key().equals(key));
-      if (started) {
+      if (!pgDumps.isEmpty()) {
         return pgDumps.get(0);
       }
-      Thread.sleep(5);
+      Thread.sleep(2);
     }
-    throw new AssertionError("no upload while pg_dump ran");
+    throw new AssertionError("pg_dump never ran");
+  }
+
+  private static boolean hasUpload(S3Client client, String bucket, String key) {
+    return client.listMultipartUploads(r -> r.bucket(bucket)).uploads().stream()
+        .anyMatch(u -> u.key().equals(key));
   }
 
   private static String onlyOpenUpload(S3Client client, String bucket, String key) {
@@ -289,31 +285,6 @@ class WorkerKillIT {
       Thread.sleep(10);
     }
     throw new AssertionError("no part of " + key + " stored while pg_dump ran");
-  }
-
-  private static void signal(String signal, ProcessHandle process) throws Exception {
-    Process kill =
-        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-    assertThat(kill.waitFor()).as("kill -" + signal).isZero();
-  }
-
-  /** Waits until {@code file} holds more than 1 MiB (a dump well under way). */
-  private static void awaitGrowing(Path file, Process worker, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      if (!worker.isAlive()) {
-        throw new AssertionError("the worker exited early:\n" + Files.readString(log));
-      }
-      try {
-        if (Files.size(file) > (1 << 20)) {
-          return;
-        }
-      } catch (java.nio.file.NoSuchFileException notYet) {
-        // The dump has not started streaming yet.
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the dump never streamed:\n" + Files.readString(log));
   }
 
   private Process startWorker(Path config, int number) throws IOException {

@@ -7,6 +7,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
+import dev.vigil.activities.testing.ProcessSignals;
 import dev.vigil.workflows.backup.BackupActivities;
 import dev.vigil.workflows.backup.DumpRequest;
 import dev.vigil.workflows.backup.DumpResult;
@@ -100,30 +101,28 @@ class DumpUploadIT {
     CompletableFuture<DumpResult> dump =
         CompletableFuture.supplyAsync(() -> spool.dump(new DumpRequest("appdb-killed", source)));
 
-    // Once the sealed stream's first part is ready (the upload exists), pg_dump is paused until
-    // the part is in the store, then killed: a dump that fails after some parts were sent.
+    // pg_dump runs in 20 ms slices until the sealed stream's first part is ready (the upload
+    // exists), then stays paused until that part is in the store, and is killed: a dump that
+    // fails after some parts were sent.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     List<ProcessHandle> pgDumps = List.of();
-    while (System.nanoTime() < deadline && !dump.isDone()) {
+    while (pgDumps.isEmpty() && System.nanoTime() < deadline && !dump.isDone()) {
       pgDumps =
           ProcessHandle.allProcesses()
               .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
               .filter(p -> p.info().commandLine().orElse("").contains(harness.sourceDb))
               .toList();
-      if (!pgDumps.isEmpty() && !openUploads().isEmpty()) {
-        break;
-      }
-      Thread.sleep(5);
+      Thread.sleep(2);
     }
-    assertThat(pgDumps).as("pg_dump running when the first part is ready").hasSize(1);
+    assertThat(pgDumps).as("the running pg_dump").hasSize(1);
     ProcessHandle pgDump = pgDumps.get(0);
-    signal("STOP", pgDump);
+    ProcessSignals.stepUntil(pgDump, () -> !openUploads().isEmpty(), 60);
     String uploadId = onlyOpenUpload(key).uploadId();
     while (partsOf(key, uploadId) == 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertThat(partsOf(key, uploadId)).as("parts sent while pg_dump ran").isPositive();
-    signal("KILL", pgDump);
+    ProcessSignals.signal("KILL", pgDump);
 
     assertThatThrownBy(dump::get)
         .isInstanceOf(ExecutionException.class)
@@ -204,12 +203,6 @@ class DumpUploadIT {
     spool = environment.newActivityStub(SpoolActivities.class);
     shared = environment.newActivityStub(BackupActivities.class);
     source = BackupActivitiesImpl.ref(services.source("appdb"));
-  }
-
-  private static void signal(String signal, ProcessHandle process) throws Exception {
-    Process kill =
-        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-    assertThat(kill.waitFor()).as("kill -" + signal).isZero();
   }
 
   private String dataKey(String backupId) {
