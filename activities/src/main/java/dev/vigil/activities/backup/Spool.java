@@ -40,6 +40,12 @@ public final class Spool {
    */
   public static final String STREAM_CHECK = "verified.json";
 
+  /**
+   * The multipart upload a streamed dump sent its sealed parts to while it ran ({@link
+   * EarlyUpload}); absent when it sent none.
+   */
+  public static final String EARLY_UPLOAD = "upload.json";
+
   /** The per-backup manifest stored beside the data. */
   public static final String MANIFEST = "manifest.json";
 

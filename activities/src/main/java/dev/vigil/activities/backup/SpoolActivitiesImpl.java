@@ -5,6 +5,7 @@ import dev.vigil.activities.common.Activities;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.activities.crypto.SealingSink;
@@ -12,8 +13,10 @@ import dev.vigil.activities.source.DumpStep;
 import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDump;
 import dev.vigil.activities.source.StreamedDump;
+import dev.vigil.activities.store.GrowingUpload;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.OpenUpload;
 import dev.vigil.activities.store.StoredObject;
 import dev.vigil.activities.store.UploadOutcome;
 import dev.vigil.workflows.backup.DumpRequest;
@@ -31,17 +34,20 @@ import dev.vigil.workflows.common.ErrorType;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +89,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     Activities.run(
         () -> {
           try {
+            abortEarlyUpload(backupId);
             services.spool().delete(backupId);
           } catch (IOException e) {
             throw new VigilException(
@@ -95,7 +102,9 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     ActivityExecutionContext context = Activity.getExecutionContext();
     SourceConfig source = services.source(request.source().name());
     String backupId = request.backupId();
-    // A retried dump starts afresh: a half-written dump is worth nothing.
+    // A retried dump starts afresh: a half-written dump is worth nothing, and so are the parts it
+    // sent (the new dump seals with a new nonce).
+    abortEarlyUpload(backupId);
     Path dir = services.spool().fresh(backupId);
     log.info("dump {} of source {} into {}", backupId, source.name(), dir);
     SourceDriver driver = services.drivers().of(source);
@@ -131,18 +140,38 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     Path partial = dir.resolve(Spool.SEALED + ".partial");
     StreamedDump streamed;
     SealOutcome outcome;
-    try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20);
-        SealingSink sink =
-            services.sealer().sink(file, source.compression(), aeadContext(step.backupId(), ref))) {
-      streamed = driver.dumpInto(source, step, sink);
-      outcome = sink.finish();
-    } catch (IOException e) {
-      throw SpoolErrors.translate(
-          e,
-          services.spool().root(),
-          "dump",
-          new VigilException(
-              ErrorType.SPOOL_MISSING, "dump: cannot seal into " + partial + ": " + e, e));
+    AtomicReference<SealingSink> sealing = new AtomicReference<>();
+    GrowingUpload early =
+        startEarlyUpload(source, ref, step.backupId(), partial, sealing).orElse(null);
+    try {
+      try (OutputStream file =
+              new BufferedOutputStream(
+                  new WrittenBytes(Files.newOutputStream(partial), early), 1 << 20);
+          SealingSink sink =
+              services
+                  .sealer()
+                  .sink(file, source.compression(), aeadContext(step.backupId(), ref))) {
+        sealing.set(sink);
+        streamed = driver.dumpInto(source, step, sink);
+        outcome = sink.finish();
+      } catch (IOException e) {
+        throw SpoolErrors.translate(
+            e,
+            services.spool().root(),
+            "dump",
+            new VigilException(
+                ErrorType.SPOOL_MISSING, "dump: cannot seal into " + partial + ": " + e, e));
+      }
+      if (early != null) {
+        finishEarlyUpload(early, outcome, step, ref.repository());
+      }
+    } catch (RuntimeException | Error e) {
+      // A failed dump leaves no parts behind: this sealed stream will never be completed.
+      if (early != null) {
+        early.abort();
+        deleteEarlyUploadRecord(step.backupId());
+      }
+      throw e;
     }
     try {
       Files.move(partial, dir.resolve(Spool.SEALED), StandardCopyOption.ATOMIC_MOVE);
@@ -161,6 +190,153 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
         outcome.compression(),
         streamed.verifiedEntries());
     return streamed.dump();
+  }
+
+  /**
+   * A PostgreSQL logical dump's sealed parts go to the backup's object key while pg_dump still
+   * runs, when the repository does that ({@code upload-while-dumping}, S3 only). Other sources keep
+   * uploading in the upload step alone.
+   */
+  private Optional<GrowingUpload> startEarlyUpload(
+      SourceConfig source,
+      SourceRef ref,
+      String backupId,
+      Path partial,
+      AtomicReference<SealingSink> sealing) {
+    if (!(source instanceof PostgresSourceConfig)) {
+      return Optional.empty();
+    }
+    ObjectStore store = services.store(ref.repository());
+    String storageClass = services.config().repositories().get(ref.repository()).storageClass();
+    Path record = partial.resolveSibling(Spool.EARLY_UPLOAD);
+    return store.uploadWhileWriting(
+        partial,
+        dataKey(store, ref, backupId),
+        () -> {
+          // The SHA-256 is known only at the end: the manifest and the catalog carry it.
+          Map<String, String> metadata = new HashMap<>();
+          metadata.put("vigil-key-id", services.sealer().keyId());
+          String compression = sealing.get() == null ? null : sealing.get().compression();
+          if (compression != null) {
+            metadata.put("vigil-compression", compression);
+          }
+          return new ObjectAttributes(storageClass, objectTags(ref, backupId), metadata);
+        },
+        started -> writeJson(record, EarlyUpload.of(ref.repository(), started), "dump"));
+  }
+
+  /** Sends the parts the dump did not, and records the upload for the upload step. */
+  private void finishEarlyUpload(
+      GrowingUpload early, SealOutcome outcome, DumpStep step, String repository) {
+    Path record = step.dir().resolve(Spool.EARLY_UPLOAD);
+    Optional<UploadProgress> sent =
+        early.finish(outcome.storedBytes(), () -> step.heartbeat().accept(outcome.rawBytes()));
+    if (sent.isPresent()) {
+      writeJson(record, EarlyUpload.of(repository, sent.get()), "dump");
+      log.info(
+          "dump {}: all {} parts of {} sent while dumping ({})",
+          step.backupId(),
+          sent.get().partsDone(),
+          sent.get().objectKey(),
+          sent.get().uploadId());
+    } else {
+      deleteEarlyUploadRecord(step.backupId());
+    }
+  }
+
+  /**
+   * Aborts the upload an earlier dump attempt started and no upload step completed, if its record
+   * is in the spool: its parts belong to a sealed stream that will never be completed. An upload
+   * the store no longer has is fine; a store that cannot be reached leaves it to the bucket's
+   * lifecycle rule.
+   */
+  private void abortEarlyUpload(String backupId) {
+    Path record = services.spool().dir(backupId).resolve(Spool.EARLY_UPLOAD);
+    if (!Files.exists(record)) {
+      return;
+    }
+    EarlyUpload early;
+    try {
+      early = readJson(record, EarlyUpload.class);
+    } catch (VigilException e) {
+      // Cut short by a kill while it was written: the next early upload aborts every open upload
+      // of the key before it starts its own.
+      log.warn("ignoring unreadable {}: {}", record, e.getMessage());
+      deleteEarlyUploadRecord(backupId);
+      return;
+    }
+    try {
+      services
+          .store(early.repository())
+          .abortUpload(new OpenUpload(early.objectKey(), early.uploadId()));
+      log.info("aborted the uncompleted upload {} of {}", early.uploadId(), early.objectKey());
+    } catch (VigilException e) {
+      log.warn("cannot abort the uncompleted upload of {}: {}", early.objectKey(), e.getMessage());
+    }
+    deleteEarlyUploadRecord(backupId);
+  }
+
+  private void deleteEarlyUploadRecord(String backupId) {
+    try {
+      Files.deleteIfExists(services.spool().dir(backupId).resolve(Spool.EARLY_UPLOAD));
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING,
+          "cannot remove " + Spool.EARLY_UPLOAD + " of " + backupId + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The upload the dump fed, for the upload step to resume; null if there is none for key. */
+  private UploadProgress earlyUpload(String backupId, String dataKey) {
+    Path record = services.spool().dir(backupId).resolve(Spool.EARLY_UPLOAD);
+    if (!Files.exists(record)) {
+      return null;
+    }
+    EarlyUpload early = readJson(record, EarlyUpload.class);
+    return dataKey.equals(early.objectKey()) && early.partsDone() > 0 ? early.progress() : null;
+  }
+
+  private static String dataKey(ObjectStore store, SourceRef source, String backupId) {
+    return store.key(source.name() + "/" + backupId + "/" + Spool.SEALED);
+  }
+
+  private static Map<String, String> objectTags(SourceRef source, String backupId) {
+    return Map.of(
+        "vigil-source", source.name(), "vigil-kind", source.kind(), "vigil-backup-id", backupId);
+  }
+
+  /**
+   * The file under the sealer's buffer: tells the early upload how many bytes reached the file, as
+   * only those are final.
+   */
+  private static final class WrittenBytes extends FilterOutputStream {
+    private final GrowingUpload early;
+    private long written;
+
+    WrittenBytes(OutputStream file, GrowingUpload early) {
+      super(file);
+      this.early = early;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      advance(1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      out.write(bytes, offset, length);
+      advance(length);
+    }
+
+    private void advance(int length) {
+      written += length;
+      if (early != null) {
+        early.written(written);
+      }
+    }
   }
 
   private VerifyDumpResult doVerify(VerifyDumpRequest request) {
@@ -279,16 +455,9 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     String backupId = sealed.backupId();
     ObjectStore store = services.store(source.repository());
     String storageClass = services.config().repositories().get(source.repository()).storageClass();
-    String dataKey = store.key(source.name() + "/" + backupId + "/" + Spool.SEALED);
+    String dataKey = dataKey(store, source, backupId);
     String manifestKey = store.key(source.name() + "/" + backupId + "/" + Spool.MANIFEST);
-    Map<String, String> tags =
-        Map.of(
-            "vigil-source",
-            source.name(),
-            "vigil-kind",
-            source.kind(),
-            "vigil-backup-id",
-            backupId);
+    Map<String, String> tags = objectTags(source, backupId);
     Map<String, String> metadata =
         Map.of(
             "vigil-sha256", sealed.sha256(),
@@ -308,7 +477,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
           context
               .getHeartbeatDetails(UploadProgress.class)
               .filter(p -> dataKey.equals(p.objectKey()))
-              .orElse(null);
+              // Else the upload the dump fed while it ran, if it did.
+              .orElseGet(() -> earlyUpload(backupId, dataKey));
       if (resume != null) {
         log.info(
             "upload of {} resumes after part {} ({})",
@@ -326,6 +496,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
               context::heartbeat,
               context::heartbeat);
     }
+    // The object is complete: the spool's cleanup must not abort its upload any more.
+    deleteEarlyUploadRecord(backupId);
     Path dir = services.spool().dir(backupId);
     Path manifest = dir.resolve(Spool.MANIFEST);
     try {

@@ -19,6 +19,9 @@ import java.util.Set;
  * @param verifyUpload {@link #VERIFY_CHECKSUM}: the upload carries a CRC64NVME full-object checksum
  *     the store checks, and verify-upload compares the store's checksum without downloading; {@link
  *     #VERIFY_READ_BACK}: verify-upload downloads the object and hashes it
+ * @param uploadWhileDumping whether a PostgreSQL logical dump sends its sealed parts to a multipart
+ *     upload while pg_dump still runs (the upload step then only sends the last parts and completes
+ *     it); {@code upload-while-dumping}, on unless set to false
  */
 public record S3RepositoryConfig(
     String name,
@@ -34,8 +37,43 @@ public record S3RepositoryConfig(
     long partSizeBytes,
     String type,
     int uploadConcurrency,
-    String verifyUpload)
+    String verifyUpload,
+    boolean uploadWhileDumping)
     implements RepositoryConfig {
+
+  /** A repository that uploads while dumping (the default). */
+  public S3RepositoryConfig(
+      String name,
+      URI endpoint,
+      String region,
+      String bucket,
+      String prefix,
+      String storageClass,
+      boolean pathStyleAccess,
+      String checksumMode,
+      SecretRef accessKeyId,
+      SecretRef secretAccessKey,
+      long partSizeBytes,
+      String type,
+      int uploadConcurrency,
+      String verifyUpload) {
+    this(
+        name,
+        endpoint,
+        region,
+        bucket,
+        prefix,
+        storageClass,
+        pathStyleAccess,
+        checksumMode,
+        accessKeyId,
+        secretAccessKey,
+        partSizeBytes,
+        type,
+        uploadConcurrency,
+        verifyUpload,
+        true);
+  }
 
   /** {@code verify-upload: checksum}: the store's full-object CRC64NVME, no download. */
   public static final String VERIFY_CHECKSUM = "checksum";

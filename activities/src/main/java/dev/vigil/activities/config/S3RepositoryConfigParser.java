@@ -48,7 +48,8 @@ final class S3RepositoryConfigParser {
         "secret-access-key-file",
         "part-size",
         "upload-concurrency",
-        "verify-upload");
+        "verify-upload",
+        "upload-while-dumping");
     boolean gcs = type.equals("gcs");
     URI endpoint = null;
     String endpointText = repo.text("endpoint", gcs ? GCS_ENDPOINT : null);
@@ -117,6 +118,7 @@ final class S3RepositoryConfigParser {
         partSize,
         type,
         concurrency,
-        verify);
+        verify,
+        repo.bool("upload-while-dumping", true));
   }
 }

@@ -27,7 +27,7 @@ public final class SealingSink extends OutputStream {
   private byte[] sample;
   private int sampled;
   private OutputStream plain;
-  private String compression;
+  private volatile String compression;
   private volatile long rawBytes;
   private SealOutcome outcome;
 
@@ -45,6 +45,14 @@ public final class SealingSink extends OutputStream {
   /** Raw bytes written so far (for heartbeats; readable from any thread). */
   public long rawBytes() {
     return rawBytes;
+  }
+
+  /**
+   * The compression the header names, once the header is written (after the {@code auto} sample, at
+   * most 4 MiB of raw bytes); null before.
+   */
+  public String compression() {
+    return compression;
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * A bucket (and key prefix) backups are stored in. Thread-safe. Failures are {@code
@@ -76,6 +77,22 @@ public interface ObjectStore extends AutoCloseable {
   default UploadOutcome uploadFile(
       Path file, String key, ObjectAttributes attributes, WrittenChecksums written) {
     return uploadFile(file, key, attributes, null, progress -> {});
+  }
+
+  /**
+   * Starts uploading {@code file} while it is still written (see {@link GrowingUpload}), to {@code
+   * key} with the attributes {@code attributes} gives once the first part is ready (a sealed file's
+   * compression is known only after its header). {@code onStarted} hears the upload id and part
+   * size as soon as the store made the upload (and before any part is sent), so a crash leaves a
+   * record of what to abort. Empty when this store, or its repository's configuration, uploads only
+   * finished files; this default: empty.
+   */
+  default Optional<GrowingUpload> uploadWhileWriting(
+      Path file,
+      String key,
+      Supplier<ObjectAttributes> attributes,
+      Consumer<UploadProgress> onStarted) {
+    return Optional.empty();
   }
 
   /**

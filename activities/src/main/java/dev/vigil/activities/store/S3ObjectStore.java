@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -288,6 +289,73 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   /**
+   * Uploads parts of a sealed file while the dump still writes it, when the repository says {@code
+   * upload-while-dumping} (the default): the part size is the configured one, as the file's final
+   * size is not known yet; a file that outgrows {@link #MAX_PARTS} of them is given up and uploaded
+   * by the upload step with a larger part size.
+   */
+  @Override
+  public Optional<GrowingUpload> uploadWhileWriting(
+      Path file,
+      String key,
+      Supplier<ObjectAttributes> attributes,
+      Consumer<UploadProgress> onStarted) {
+    if (!config.uploadWhileDumping()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new S3GrowingUpload(
+            this,
+            file,
+            key,
+            attributes,
+            onStarted,
+            partSizeFor(0),
+            config.concurrency(),
+            config.verifiesByChecksum()));
+  }
+
+  /**
+   * Sends part {@code number} of an open upload from its region of {@code file}, with its CRC64NVME
+   * when {@code crc} is set (the store refuses bytes that do not match it).
+   */
+  void uploadRegion(
+      Path file, String key, String uploadId, int number, long offset, long length, String crc) {
+    try {
+      sendPart(file, key, uploadId, number, offset, length, crc, null);
+    } catch (SdkException e) {
+      throw failure("upload", key, e);
+    }
+  }
+
+  /** One UploadPart streamed from its region of {@code file}; {@code progress} may be null. */
+  private UploadPartResponse sendPart(
+      Path file,
+      String key,
+      String uploadId,
+      int number,
+      long offset,
+      long length,
+      String crc,
+      LongConsumer progress) {
+    return s3.uploadPart(
+        request -> {
+          request
+              .bucket(config.bucket())
+              .key(key)
+              .uploadId(uploadId)
+              .partNumber(number)
+              .contentLength(length);
+          if (crc != null) {
+            // The store computes the part's CRC and refuses bytes that do not match it.
+            request.checksumCRC64NVME(crc);
+          }
+        },
+        RequestBody.fromContentProvider(
+            region(file, offset, length, progress), length, CONTENT_TYPE));
+  }
+
+  /**
    * Sends the parts of one multipart upload, up to the repository's concurrency at once, each
    * streamed from its own range of the file (no part is held in memory). Progress is reported in
    * the caller's thread: {@code onPart} after each part (parts 1..partsDone are all stored;
@@ -429,27 +497,15 @@ public final class S3ObjectStore implements ObjectStore {
       SpoolFiles.requireUnchanged(file, size, key);
       int index = number - 1;
       UploadPartResponse response =
-          s3.uploadPart(
-              request -> {
-                request
-                    .bucket(config.bucket())
-                    .key(key)
-                    .uploadId(uploadId)
-                    .partNumber(number)
-                    .contentLength(length);
-                if (crc != null) {
-                  // The store computes the part's CRC and refuses bytes that do not match it.
-                  request.checksumCRC64NVME(crc);
-                }
-              },
-              RequestBody.fromContentProvider(
-                  region(
-                      file,
-                      offset,
-                      length,
-                      bytes -> sent.accumulateAndGet(index, bytes, Math::max)),
-                  length,
-                  CONTENT_TYPE));
+          sendPart(
+              file,
+              key,
+              uploadId,
+              number,
+              offset,
+              length,
+              crc,
+              bytes -> sent.accumulateAndGet(index, bytes, Math::max));
       return new PartDone(number, completed(number, response), length, false);
     }
 
@@ -803,7 +859,7 @@ public final class S3ObjectStore implements ObjectStore {
    * of. Done before, not after, the new upload: S3Mock drops a key's completed object when another
    * upload of that key is aborted.
    */
-  private void abortOpenUploads(String key) {
+  void abortOpenUploads(String key) {
     try {
       for (OpenUpload open : openUploads(key)) {
         if (open.key().equals(key)) {
@@ -966,7 +1022,7 @@ public final class S3ObjectStore implements ObjectStore {
     return Math.max(configured, forMaxParts);
   }
 
-  private String createUpload(String key, ObjectAttributes attributes, boolean checksums) {
+  String createUpload(String key, ObjectAttributes attributes, boolean checksums) {
     try {
       return s3.createMultipartUpload(
               request -> {
@@ -1059,7 +1115,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private void abortQuietly(String key, String uploadId) {
+  void abortQuietly(String key, String uploadId) {
     try {
       s3.abortMultipartUpload(
           request -> request.bucket(config.bucket()).key(key).uploadId(uploadId));

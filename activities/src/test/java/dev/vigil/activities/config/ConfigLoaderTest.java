@@ -352,7 +352,7 @@ class ConfigLoaderTest {
                 + ": repositories.main.access-key-id at line 14: unknown field; expected one of [type,"
                 + " endpoint, region, bucket, prefix, storage-class, path-style-access,"
                 + " checksum-mode, access-key-id-env, access-key-id-file, secret-access-key-env,"
-                + " secret-access-key-file, part-size, upload-concurrency, verify-upload]",
+                + " secret-access-key-file, part-size, upload-concurrency, verify-upload, upload-while-dumping]",
             file
                 + ": repositories.main.part-size at line 13: must be at least 5MiB (S3's minimum part size)");
   }

@@ -60,6 +60,21 @@ class RepositoryConfigTest {
   }
 
   @Test
+  void anS3RepositoryUploadsWhileDumpingUnlessTurnedOff() throws IOException {
+    S3RepositoryConfig byDefault =
+        (S3RepositoryConfig)
+            load("  main:\n    bucket: vigil-backups\n").repositories().get("main");
+    S3RepositoryConfig off =
+        (S3RepositoryConfig)
+            load("  main:\n    bucket: vigil-backups\n    upload-while-dumping: false\n")
+                .repositories()
+                .get("main");
+
+    assertThat(byDefault.uploadWhileDumping()).isTrue();
+    assertThat(off.uploadWhileDumping()).isFalse();
+  }
+
+  @Test
   void anUnknownTypeIsOneLineListingTheKnownTypes() throws IOException {
     ConfigException error = failure("  main:\n    type: ftp\n    bucket: vigil-backups\n", "");
 

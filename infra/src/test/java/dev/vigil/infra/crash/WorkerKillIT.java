@@ -3,9 +3,13 @@ package dev.vigil.infra.crash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.activities.backup.Spool;
+import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.crypto.EncryptionKey;
+import dev.vigil.activities.crypto.Sealer;
 import dev.vigil.activities.testing.PostgresFixture;
+import dev.vigil.activities.testing.ProcessSignals;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.infra.embedded.EmbeddedTemporal;
 import dev.vigil.starter.BackupClient;
@@ -130,18 +134,19 @@ class WorkerKillIT {
   }
 
   @Test
-  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aWorkerKilledMidStreamedDumpArchivesNothingUntilTheRetriedDumpCompletes() throws Exception {
     PostgresFixture postgres = PostgresFixture.get();
     S3MockFixture s3 = S3MockFixture.get();
     String catalogDb = postgres.createDatabase();
     String sourceDb = postgres.createDatabase();
-    // About 80 MB of text: pg_dump streams it into the sealer for a while.
+    // About 60 MB of random hex (2:1 compressible): a sealed stream of several 5 MiB parts.
     postgres.execute(
         sourceDb,
         "CREATE TABLE messages (id bigint PRIMARY KEY, body text)",
-        "INSERT INTO messages SELECT g, repeat(md5(g::text) || ' wrote something; ', 8)"
-            + " FROM generate_series(1, 200000) g");
+        "INSERT INTO messages SELECT g, md5(random()::text) || md5(random()::text) ||"
+            + " md5(random()::text) || md5(random()::text) || md5(random()::text) ||"
+            + " md5(random()::text) FROM generate_series(1, 300000) g");
     String bucket = s3.newBucket("crash");
     Path spool = Files.createDirectories(dir.resolve("spool"));
     String appdb =
@@ -174,12 +179,18 @@ class WorkerKillIT {
               .start("crash", List.of("appdb"), System.currentTimeMillis(), "test");
       String backupId = "appdb-" + planId.substring("backup-set-crash-".length());
 
-      // Kill while the dump streams: the sealed file is growing and is not complete yet.
-      Path partial = spool.resolve(backupId).resolve(Spool.SEALED + ".partial");
-      awaitGrowing(partial, workers.get(0), dir.resolve("worker-1.log"));
+      // Kill while the dump streams and has sent parts of its sealed stream: pg_dump runs in
+      // 20 ms slices until the stream's first part is ready, then stays paused until that part is
+      // in the store.
       Process first = workers.get(0);
+      String dataKey = "vigil/appdb/" + backupId + "/" + Spool.SEALED;
+      ProcessHandle pgDump = awaitPgDump(first);
+      ProcessSignals.stepUntil(pgDump, () -> hasUpload(s3.client(), bucket, dataKey), 90);
+      String staleUpload = onlyOpenUpload(s3.client(), bucket, dataKey);
+      awaitStoredPart(s3.client(), bucket, dataKey, staleUpload);
       first.destroyForcibly();
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      ProcessSignals.signal("KILL", pgDump);
       assertThat(Files.exists(spool.resolve(backupId).resolve(Spool.SEALED)))
           .as("no complete sealed file from the killed dump")
           .isFalse();
@@ -192,7 +203,7 @@ class WorkerKillIT {
 
       workers.add(startWorker(config, 2));
       PlanResult result =
-          client.newUntypedWorkflowStub(planId).getResult(150, TimeUnit.SECONDS, PlanResult.class);
+          client.newUntypedWorkflowStub(planId).getResult(200, TimeUnit.SECONDS, PlanResult.class);
 
       assertThat(result.results().get(0).status()).isEqualTo("ARCHIVED");
       BackupRecord row = catalog.list("appdb").get(0);
@@ -202,6 +213,24 @@ class WorkerKillIT {
       try (Stream<Path> left = Files.list(spool)) {
         assertThat(left).as("the host's spool after the run").isEmpty();
       }
+      // The stale parts were aborted, not completed: the object decrypts whole (every AEAD
+      // segment is bound to one stream) into an archive pg_restore reads.
+      assertThat(s3.client().listMultipartUploads(r -> r.bucket(bucket)).uploads())
+          .as("incomplete multipart uploads")
+          .isEmpty();
+      Path restored = dir.resolve("restored.pgc");
+      try (InputStream in = s3.client().getObject(r -> r.bucket(bucket).key(row.objectKey()));
+          OutputStream out = Files.newOutputStream(restored)) {
+        new Sealer(EncryptionKey.of(key(), null))
+            .unseal(in, out, SpoolActivitiesImpl.aeadContext(backupId, "appdb"));
+      }
+      Process list =
+          new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_restore", "--list", restored.toString())
+              .redirectErrorStream(true)
+              .start();
+      String toc = new String(list.getInputStream().readAllBytes());
+      assertThat(list.waitFor()).as(toc).isZero();
+      assertThat(toc).contains("TABLE DATA public messages");
     } finally {
       for (Process worker : workers) {
         worker.destroyForcibly();
@@ -212,23 +241,50 @@ class WorkerKillIT {
     }
   }
 
-  /** Waits until {@code file} holds more than 1 MiB (a dump well under way). */
-  private static void awaitGrowing(Path file, Process worker, Path log) throws Exception {
+  /** The worker's pg_dump, once it runs. */
+  private static ProcessHandle awaitPgDump(Process worker) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
-      if (!worker.isAlive()) {
-        throw new AssertionError("the worker exited early:\n" + Files.readString(log));
+      List<ProcessHandle> pgDumps =
+          worker
+              .descendants()
+              .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
+              // The dump itself, not a `pg_dump --version`.
+              .filter(p -> p.info().commandLine().orElse("").contains("--snapshot="))
+              .toList();
+      if (!pgDumps.isEmpty()) {
+        return pgDumps.get(0);
       }
-      try {
-        if (Files.size(file) > (1 << 20)) {
-          return;
-        }
-      } catch (java.nio.file.NoSuchFileException notYet) {
-        // The dump has not started streaming yet.
-      }
-      Thread.sleep(20);
+      Thread.sleep(2);
     }
-    throw new AssertionError("the dump never streamed:\n" + Files.readString(log));
+    throw new AssertionError("pg_dump never ran");
+  }
+
+  private static boolean hasUpload(S3Client client, String bucket, String key) {
+    return client.listMultipartUploads(r -> r.bucket(bucket)).uploads().stream()
+        .anyMatch(u -> u.key().equals(key));
+  }
+
+  private static String onlyOpenUpload(S3Client client, String bucket, String key) {
+    List<String> ids =
+        client.listMultipartUploads(r -> r.bucket(bucket)).uploads().stream()
+            .filter(u -> u.key().equals(key))
+            .map(u -> u.uploadId())
+            .toList();
+    assertThat(ids).hasSize(1);
+    return ids.get(0);
+  }
+
+  private static void awaitStoredPart(S3Client client, String bucket, String key, String uploadId)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!client.listParts(r -> r.bucket(bucket).key(key).uploadId(uploadId)).parts().isEmpty()) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no part of " + key + " stored while pg_dump ran");
   }
 
   private Process startWorker(Path config, int number) throws IOException {
