@@ -10,6 +10,9 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.copy.CopyActivitiesImpl;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.notify.DailyReportSource;
+import dev.vigil.activities.notify.NotificationMetrics;
+import dev.vigil.activities.notify.NotifyActivitiesImpl;
 import dev.vigil.activities.repair.OrphanSweeper;
 import dev.vigil.activities.repair.SweepReport;
 import dev.vigil.activities.restore.RestoreActivitiesImpl;
@@ -19,6 +22,7 @@ import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
 import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.drill.DrillWorkflowImpl;
+import dev.vigil.workflows.notify.NotifyWorkflowImpl;
 import dev.vigil.workflows.restore.RestoreWorkflowImpl;
 import dev.vigil.workflows.retention.RehydrateWorkflowImpl;
 import dev.vigil.workflows.retention.RetentionWorkflowImpl;
@@ -147,7 +151,8 @@ public final class VigilWorker implements AutoCloseable {
         RestoreWorkflowImpl.class,
         DrillWorkflowImpl.class,
         RetentionWorkflowImpl.class,
-        RehydrateWorkflowImpl.class);
+        RehydrateWorkflowImpl.class,
+        NotifyWorkflowImpl.class);
     // One drill instance on both queues: its host steps tear down the clusters it started.
     DrillActivitiesImpl drills = new DrillActivitiesImpl(services);
     shared.registerActivitiesImplementations(
@@ -155,7 +160,8 @@ public final class VigilWorker implements AutoCloseable {
         new RestoreActivitiesImpl(services),
         drills,
         new RetentionActivitiesImpl(services),
-        new CopyActivitiesImpl(services));
+        new CopyActivitiesImpl(services),
+        new NotifyActivitiesImpl(services, new NotificationMetrics(), DailyReportSource.NONE));
     host.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();

@@ -1,0 +1,24 @@
+package dev.vigil.activities.notify;
+
+import dev.vigil.activities.common.VigilException;
+import dev.vigil.workflows.common.ErrorType;
+import java.time.LocalDate;
+
+/**
+ * Builds the daily report of a UTC day as Markdown, for report notifications. The report is read
+ * from the catalog by the code the CLI and the API use ({@code dev.vigil.starter.read}); the
+ * process that starts the worker hands it in, so the activities need not depend on the starter.
+ */
+@FunctionalInterface
+public interface DailyReportSource {
+  /** A worker started without one: report notifications fail, naming why. */
+  DailyReportSource NONE =
+      day -> {
+        throw new VigilException(
+            ErrorType.NOTIFICATION_REJECTED,
+            "this worker was started without the daily report; run it with `vigil worker`");
+      };
+
+  /** The report of {@code day} as Markdown. */
+  String markdown(LocalDate day);
+}
