@@ -22,6 +22,7 @@ import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
 import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.drill.DrillWorkflowImpl;
+import dev.vigil.workflows.notify.DailyReportWorkflowImpl;
 import dev.vigil.workflows.notify.NotifyWorkflowImpl;
 import dev.vigil.workflows.restore.RestoreWorkflowImpl;
 import dev.vigil.workflows.retention.RehydrateWorkflowImpl;
@@ -86,6 +87,18 @@ public final class VigilWorker implements AutoCloseable {
    */
   public static VigilWorker start(
       WorkflowClient client, VigilServices services, WorkerTelemetry telemetry) {
+    return start(client, services, telemetry, DailyReportSource.NONE);
+  }
+
+  /**
+   * As {@link #start(WorkflowClient, VigilServices, WorkerTelemetry)}, with {@code reports}
+   * building the daily report that {@code kind: report} schedules send.
+   */
+  public static VigilWorker start(
+      WorkflowClient client,
+      VigilServices services,
+      WorkerTelemetry telemetry,
+      DailyReportSource reports) {
     Readiness readiness = new Readiness();
     MetricsConfig metrics = services.config().metrics();
     WorkerEndpoint endpoint =
@@ -103,7 +116,7 @@ public final class VigilWorker implements AutoCloseable {
       checks.bindTo(telemetry.registry());
     }
     try {
-      VigilWorker worker = startPolling(client, services, readiness, endpoint, checks);
+      VigilWorker worker = startPolling(client, services, readiness, endpoint, checks, reports);
       if (checks != null) {
         // After the schema migration in startPolling: the check reads the catalog.
         checks.start(CheckGauges.DEFAULT_INTERVAL);
@@ -122,7 +135,8 @@ public final class VigilWorker implements AutoCloseable {
       VigilServices services,
       Readiness readiness,
       WorkerEndpoint endpoint,
-      CheckGauges checks) {
+      CheckGauges checks,
+      DailyReportSource reports) {
     String sharedQueue = services.config().temporal().taskQueue();
     String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
     readiness.notReady("waiting for the catalog (schema migration)");
@@ -152,7 +166,8 @@ public final class VigilWorker implements AutoCloseable {
         DrillWorkflowImpl.class,
         RetentionWorkflowImpl.class,
         RehydrateWorkflowImpl.class,
-        NotifyWorkflowImpl.class);
+        NotifyWorkflowImpl.class,
+        DailyReportWorkflowImpl.class);
     // One drill instance on both queues: its host steps tear down the clusters it started.
     DrillActivitiesImpl drills = new DrillActivitiesImpl(services);
     shared.registerActivitiesImplementations(
@@ -161,7 +176,7 @@ public final class VigilWorker implements AutoCloseable {
         drills,
         new RetentionActivitiesImpl(services),
         new CopyActivitiesImpl(services),
-        new NotifyActivitiesImpl(services, new NotificationMetrics(), DailyReportSource.NONE));
+        new NotifyActivitiesImpl(services, new NotificationMetrics(), reports));
     host.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();

@@ -34,9 +34,10 @@ public final class NotificationBodies {
     body.put("source", event.source());
     body.put(
         "error",
-        event.errorCode() == null && event.message() == null
-            ? null
-            : error(event.errorCode(), event.message()));
+        NotificationEvent.FAILURE.equals(event.outcome())
+                && !NotificationEvent.REPORT.equals(event.event())
+            ? error(event.errorCode(), event.message())
+            : null);
     if (NotificationEvent.BACKUP.equals(event.event())) {
       Map<String, Object> sizes = new LinkedHashMap<>();
       sizes.put("rawBytes", event.rawBytes());
@@ -58,6 +59,7 @@ public final class NotificationBodies {
     }
     if (NotificationEvent.REPORT.equals(event.event())) {
       body.put("date", event.reportDate());
+      body.put("summary", event.message());
       body.put("report", report);
     }
     body.put("startedAt", time(event.startedAtMillis()));

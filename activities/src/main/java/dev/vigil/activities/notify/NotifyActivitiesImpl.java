@@ -7,6 +7,7 @@ import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.notify.Delivery;
 import dev.vigil.workflows.notify.NotificationEvent;
 import dev.vigil.workflows.notify.NotifyActivities;
+import dev.vigil.workflows.notify.ReportSummary;
 import io.temporal.activity.Activity;
 import java.time.LocalDate;
 import java.util.List;
@@ -36,6 +37,16 @@ public final class NotifyActivitiesImpl implements NotifyActivities {
         .filter(channel -> channel.takes(event.event(), event.outcome()))
         .map(NotificationChannelConfig::name)
         .toList();
+  }
+
+  @Override
+  public ReportSummary summarizeReport(String date) {
+    try {
+      DailyReportSource.Report report = reports.build(LocalDate.parse(date));
+      return new ReportSummary(date, report.errors(), report.summary());
+    } catch (VigilException e) {
+      throw e.type().failure(e.getMessage());
+    }
   }
 
   @Override
@@ -81,7 +92,7 @@ public final class NotifyActivitiesImpl implements NotifyActivities {
     }
     String report =
         NotificationEvent.REPORT.equals(event.event())
-            ? reports.markdown(LocalDate.parse(event.reportDate()))
+            ? reports.build(LocalDate.parse(event.reportDate())).markdown()
             : null;
     String body =
         NotificationChannelConfig.SLACK.equals(channel.type())

@@ -6,9 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.activities.catalog.BackupRecord;
+import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.starter.BackupClient;
+import dev.vigil.starter.ReportClient;
+import dev.vigil.starter.schedule.JdbcScheduleStore;
+import dev.vigil.starter.schedule.ScheduleDefinition;
+import dev.vigil.starter.schedule.ScheduleKind;
+import dev.vigil.starter.schedule.Scheduler;
+import dev.vigil.starter.schedule.TriggerOutcome;
 import dev.vigil.workflows.backup.PlanResult;
+import dev.vigil.workflows.notify.NotifyResult;
 import dev.vigil.workflows.notify.NotifyWorkflow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
@@ -196,6 +204,79 @@ class NotificationsIT {
                 .getStatus())
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
     assertThat(harness.history(planId)).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void aTriggeredReportScheduleDeliversTheDailyReportOfTheDayBefore() throws Exception {
+    Receiver webhook = receiver(0);
+    Receiver slack = receiver(0);
+    String yaml =
+        harness.config()
+            + channels(
+                """
+                  reports:
+                    type: webhook
+                    url-file: %s
+                    events: [report]
+                  team:
+                    type: slack
+                    url-file: %s
+                    events: [report]
+                  failures:
+                    type: webhook
+                    url-file: %s
+                    on: [failure]
+                """
+                    .formatted(
+                        urlFile("reports", webhook),
+                        urlFile("team", slack),
+                        urlFile("failures", receiver(0))))
+            + "schedules:\n  daily-report: {kind: report, cron: \"0 6 * * *\"}\n";
+    VigilConfig config = harness.load(yaml);
+    assertThat(config.schedules().get("daily-report").kind()).isEqualTo("report");
+    harness.startWorker(config);
+    Scheduler scheduler =
+        new Scheduler(
+            harness.workflowClient(),
+            config.temporal().taskQueue(),
+            new JdbcScheduleStore(harness.services().catalogDataSource()));
+    scheduler.apply(
+        List.of(
+            new ScheduleDefinition(
+                "daily-report",
+                ScheduleKind.REPORT,
+                "0 6 * * *",
+                null,
+                List.of(),
+                Duration.ofHours(1),
+                false)),
+        "test");
+
+    TriggerOutcome triggered = scheduler.trigger("daily-report", "test");
+    NotifyResult result =
+        new ReportClient(harness.workflowClient(), config.temporal().taskQueue())
+            .await(triggered.workflowId());
+
+    assertThat(triggered.workflowId()).startsWith("daily-report-");
+    assertThat(result).isEqualTo(new NotifyResult(2, List.of()));
+    String day = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+    JsonNode body = webhook.await(1).get(0);
+    assertThat(body.get("event").asText()).isEqualTo("report");
+    assertThat(body.get("date").asText()).isEqualTo(day);
+    assertThat(body.get("id").asText()).isEqualTo(day);
+    assertThat(body.get("workflowId").asText()).isEqualTo(triggered.workflowId());
+    assertThat(body.get("outcome").asText()).isEqualTo("success");
+    assertThat(body.get("status").asText()).isEqualTo("OK");
+    assertThat(body.get("error").isNull()).isTrue();
+    assertThat(body.get("text").asText())
+        .isEqualTo("Vigil report " + day + " OK: " + body.get("summary").asText())
+        .contains(" backups of the day (");
+    assertThat(body.get("report").asText())
+        .startsWith("# Vigil daily report: " + day + " (UTC)")
+        .contains("## Sources", "## Storage", "## Validation", "## Errors", "## Warnings");
+    JsonNode slackBody = slack.await(1).get(0);
+    assertThat(slackBody.get("text").asText()).startsWith("Vigil report " + day + " OK");
+    assertThat(slackBody.at("/blocks/1/text/text").asText()).contains("# Vigil daily report");
   }
 
   private double counter(String name) {

@@ -11,6 +11,10 @@ public interface NotifyActivities {
   @ActivityMethod(name = "NotificationChannels")
   List<String> channels(NotificationEvent event);
 
+  /** The gist of the daily report of UTC day {@code date} ({@code 2026-11-22}). */
+  @ActivityMethod(name = "SummarizeDailyReport")
+  ReportSummary summarizeReport(String date);
+
   /**
    * Sends the event to one channel. A channel that does not answer or answers with a server error
    * fails retryably ({@code NOTIFICATION_FAILED}); one that refuses the request (4xx, bad address)

@@ -43,16 +43,21 @@ public final class NotifyWorkflowImpl implements NotifyWorkflow {
           .setScheduleToCloseTimeout(Duration.ofMinutes(10))
           .build();
 
-  private final NotifyActivities routing =
-      Workflow.newActivityStub(NotifyActivities.class, ROUTING);
-  private final NotifyActivities deliveries =
-      Workflow.newActivityStub(NotifyActivities.class, DELIVERY);
-
   @Override
   public NotifyResult deliver(NotifyRequest request) {
+    return deliverAll(request.events());
+  }
+
+  /**
+   * Workflow code: sends each event to each channel that takes it, every delivery retried on its
+   * own; a delivery that gives up is logged and listed, never thrown.
+   */
+  static NotifyResult deliverAll(List<NotificationEvent> events) {
+    NotifyActivities routing = Workflow.newActivityStub(NotifyActivities.class, ROUTING);
+    NotifyActivities deliveries = Workflow.newActivityStub(NotifyActivities.class, DELIVERY);
     List<String> failures = new ArrayList<>();
     Map<String, Promise<Void>> sends = new LinkedHashMap<>();
-    for (NotificationEvent event : request.events()) {
+    for (NotificationEvent event : events) {
       List<String> channels;
       try {
         channels = routing.channels(event);

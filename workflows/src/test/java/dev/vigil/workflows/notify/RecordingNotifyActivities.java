@@ -17,6 +17,11 @@ public final class RecordingNotifyActivities implements NotifyActivities {
   }
 
   @Override
+  public ReportSummary summarizeReport(String date) {
+    return new ReportSummary(date, false, "no backups");
+  }
+
+  @Override
   public void deliver(Delivery delivery) {
     attempts.incrementAndGet();
     if (failing) {
