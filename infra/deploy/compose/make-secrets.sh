@@ -24,6 +24,8 @@ make vigil-encryption-key "$(head -c 32 /dev/urandom | base64)"
 make api-token-operator "$(random 48 40)"
 make api-token-viewer "$(random 48 40)"
 make grafana-admin-password "$(random 48 24)"
+# Not random: replace it with your Slack-compatible incoming webhook URL (see alertmanager.yml).
+make alertmanager-slack-url "http://127.0.0.1:9/replace-with-your-slack-compatible-webhook-url"
 # Compose bind-mounts secret files with their host owner and mode; the containers run as other
 # users (vigil 10001, postgres 999, grafana 472), so the files must be readable by them. The
 # directory stays private to you (0700).

@@ -11,6 +11,9 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
 import dev.vigil.activities.copy.CopyActivitiesImpl;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
+import dev.vigil.activities.notify.DailyReportSource;
+import dev.vigil.activities.notify.NotificationMetrics;
+import dev.vigil.activities.notify.NotifyActivitiesImpl;
 import dev.vigil.activities.repair.OrphanSweeper;
 import dev.vigil.activities.repair.SweepReport;
 import dev.vigil.activities.restore.RestoreActivitiesImpl;
@@ -20,6 +23,8 @@ import dev.vigil.workflows.backup.BackupPlanWorkflowImpl;
 import dev.vigil.workflows.backup.SourceBackupWorkflowImpl;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.drill.DrillWorkflowImpl;
+import dev.vigil.workflows.notify.DailyReportWorkflowImpl;
+import dev.vigil.workflows.notify.NotifyWorkflowImpl;
 import dev.vigil.workflows.restore.RestoreWorkflowImpl;
 import dev.vigil.workflows.retention.RehydrateWorkflowImpl;
 import dev.vigil.workflows.retention.RetentionWorkflowImpl;
@@ -83,6 +88,18 @@ public final class VigilWorker implements AutoCloseable {
    */
   public static VigilWorker start(
       WorkflowClient client, VigilServices services, WorkerTelemetry telemetry) {
+    return start(client, services, telemetry, DailyReportSource.NONE);
+  }
+
+  /**
+   * As {@link #start(WorkflowClient, VigilServices, WorkerTelemetry)}, with {@code reports}
+   * building the daily report that {@code kind: report} schedules send.
+   */
+  public static VigilWorker start(
+      WorkflowClient client,
+      VigilServices services,
+      WorkerTelemetry telemetry,
+      DailyReportSource reports) {
     // On a daemon thread, once per JVM: the first backup need not run its crypto uncompiled.
     SealWarmUp.startOnce();
     Readiness readiness = new Readiness();
@@ -102,7 +119,7 @@ public final class VigilWorker implements AutoCloseable {
       checks.bindTo(telemetry.registry());
     }
     try {
-      VigilWorker worker = startPolling(client, services, readiness, endpoint, checks);
+      VigilWorker worker = startPolling(client, services, readiness, endpoint, checks, reports);
       if (checks != null) {
         // After the schema migration in startPolling: the check reads the catalog.
         checks.start(CheckGauges.DEFAULT_INTERVAL);
@@ -121,7 +138,8 @@ public final class VigilWorker implements AutoCloseable {
       VigilServices services,
       Readiness readiness,
       WorkerEndpoint endpoint,
-      CheckGauges checks) {
+      CheckGauges checks,
+      DailyReportSource reports) {
     String sharedQueue = services.config().temporal().taskQueue();
     String hostQueue = TaskQueues.host(sharedQueue, services.config().worker().hostId());
     readiness.notReady("waiting for the catalog (schema migration)");
@@ -150,7 +168,9 @@ public final class VigilWorker implements AutoCloseable {
         RestoreWorkflowImpl.class,
         DrillWorkflowImpl.class,
         RetentionWorkflowImpl.class,
-        RehydrateWorkflowImpl.class);
+        RehydrateWorkflowImpl.class,
+        NotifyWorkflowImpl.class,
+        DailyReportWorkflowImpl.class);
     // One drill instance on both queues: its host steps tear down the clusters it started.
     DrillActivitiesImpl drills = new DrillActivitiesImpl(services);
     shared.registerActivitiesImplementations(
@@ -158,7 +178,8 @@ public final class VigilWorker implements AutoCloseable {
         new RestoreActivitiesImpl(services),
         drills,
         new RetentionActivitiesImpl(services),
-        new CopyActivitiesImpl(services));
+        new CopyActivitiesImpl(services),
+        new NotifyActivitiesImpl(services, new NotificationMetrics(), reports));
     host.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new RestoreSpoolActivitiesImpl(services), drills);
     factory.start();

@@ -5,6 +5,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.ConfigException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
+import dev.vigil.activities.notify.DailyReportSource;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -12,12 +13,22 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 
 /** Runs a worker against the Temporal server named in vigil.yaml until stopped. */
 public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    run(args, services -> DailyReportSource.NONE);
+  }
+
+  /**
+   * Runs the worker of {@code --config FILE}; {@code reports} builds the daily report from its
+   * services (the CLI hands in the starter's report).
+   */
+  public static void run(String[] args, Function<VigilServices, DailyReportSource> reports)
+      throws InterruptedException {
     Path configFile =
         Path.of(args.length > 1 && args[0].equals("--config") ? args[1] : "vigil.yaml");
     VigilConfig config;
@@ -30,7 +41,9 @@ public final class WorkerMain {
     }
     try (WorkerTelemetry telemetry = WorkerTelemetry.start();
         VigilServices services = new VigilServices(config, System::getenv);
-        VigilWorker worker = VigilWorker.start(client(config, telemetry), services, telemetry)) {
+        VigilWorker worker =
+            VigilWorker.start(
+                client(config, telemetry), services, telemetry, reports.apply(services))) {
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
       stopped.await();

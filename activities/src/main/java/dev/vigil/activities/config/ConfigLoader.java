@@ -88,7 +88,8 @@ public final class ConfigLoader {
         "drills",
         "schedules",
         "metrics",
-        "api");
+        "api",
+        "notifications");
     TemporalConfig temporal = temporal(top.child("temporal"));
     WorkerConfig worker = worker(top.child("worker"));
     CatalogConfig catalog = catalog(top.child("catalog"));
@@ -119,6 +120,8 @@ public final class ConfigLoader {
             !retention.isEmpty() || !rowArchival.isEmpty());
     MetricsConfig metrics = MetricsConfigParser.parse(top.child("metrics"));
     ApiConfig api = ApiConfigParser.parse(top.child("api"));
+    Map<String, NotificationChannelConfig> notifications =
+        NotificationConfigParser.parse(top.child("notifications"));
     if (!problems.lines.isEmpty()) {
       throw new ConfigException(problems.lines);
     }
@@ -137,7 +140,8 @@ public final class ConfigLoader {
         drills,
         schedules,
         metrics,
-        api);
+        api,
+        notifications);
   }
 
   private TemporalConfig temporal(ConfigNode node) {

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A schedule declared in vigil.yaml (or one of the defaults when it declares none).
  *
- * @param kind {@link #BACKUP}, {@link #RESTORE_TEST}, {@link #DRILL} or {@link #RETENTION}
+ * @param kind {@link #BACKUP}, {@link #RESTORE_TEST}, {@link #DRILL}, {@link #RETENTION} or {@link
+ *     #REPORT}
  * @param cron five fields, UTC, validated
  * @param plan the backup plan (backup) or drill plan (restore-test, drill); null for retention
  * @param sources the sources of a backup or retention run; empty for all of them
@@ -25,6 +26,9 @@ public record ScheduleConfig(
   public static final String RESTORE_TEST = "restore-test";
   public static final String DRILL = "drill";
   public static final String RETENTION = "retention";
+
+  /** Sends the daily report of the day before through the notifier. */
+  public static final String REPORT = "report";
 
   /** The catch-up window when a schedule names none. */
   public static final Duration DEFAULT_CATCHUP_WINDOW = Duration.ofHours(1);

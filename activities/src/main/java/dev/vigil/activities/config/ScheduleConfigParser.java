@@ -22,7 +22,8 @@ final class ScheduleConfigParser {
           ScheduleConfig.BACKUP,
           ScheduleConfig.RESTORE_TEST,
           ScheduleConfig.DRILL,
-          ScheduleConfig.RETENTION);
+          ScheduleConfig.RETENTION,
+          ScheduleConfig.REPORT);
 
   static final String NIGHTLY_BACKUP_CRON = "0 2 * * *";
   static final String WEEKLY_RESTORE_TEST_CRON = "0 4 * * 0";
@@ -143,6 +144,12 @@ final class ScheduleConfigParser {
         }
         return null;
       }
+      case ScheduleConfig.REPORT -> {
+        if (plan != null) {
+          entry.problem("plan", "a report schedule has no plan; the report covers every source");
+        }
+        return null;
+      }
       case ScheduleConfig.BACKUP -> {
         if (plan != null && !NAME.matcher(plan).matches()) {
           entry.problem("plan", "plan names are lower-case letters, digits and '-'");
@@ -166,6 +173,10 @@ final class ScheduleConfigParser {
       ConfigNode entry, String kind, Map<String, SourceConfig> sources) {
     JsonNode listed = entry.value.get("sources");
     if (listed == null || listed.isNull()) {
+      return List.of();
+    }
+    if (kind.equals(ScheduleConfig.REPORT)) {
+      entry.problem("sources", "a report schedule has no sources; the report covers every source");
       return List.of();
     }
     if (kind.equals(ScheduleConfig.RESTORE_TEST) || kind.equals(ScheduleConfig.DRILL)) {

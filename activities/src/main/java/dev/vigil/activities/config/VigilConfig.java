@@ -18,6 +18,8 @@ import java.util.Map;
  * @param metrics the worker's metrics and health endpoint
  * @param api the HTTP API's port, bind address and tokens ({@link ApiConfig#NONE} without a
  *     section)
+ * @param notifications per channel name: where run outcomes and daily reports are sent (empty:
+ *     none)
  */
 public record VigilConfig(
     Path file,
@@ -34,7 +36,8 @@ public record VigilConfig(
     Map<String, DrillPlanConfig> drills,
     Map<String, ScheduleConfig> schedules,
     MetricsConfig metrics,
-    ApiConfig api) {
+    ApiConfig api,
+    Map<String, NotificationChannelConfig> notifications) {
 
   /**
    * The names of the sources whose backups are physical copies of a whole cluster (postgres with

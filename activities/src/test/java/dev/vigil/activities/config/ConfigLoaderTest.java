@@ -258,7 +258,7 @@ class ConfigLoaderTest {
             file
                 + ": alerting at line 29: unknown field; expected one of [temporal, worker, catalog,"
                 + " repositories, encryption, sources, drills, schedules,"
-                + " metrics, api]",
+                + " metrics, api, notifications]",
             file + ": encryption: missing");
   }
 

@@ -90,6 +90,31 @@ class ScheduleConfigParserTest {
   }
 
   @Test
+  void aReportScheduleHasNeitherPlanNorSources() throws IOException {
+    VigilConfig config =
+        loader.load(
+            write(BASE + "schedules:\n  daily-report: {kind: report, cron: \"0 6 * * *\"}\n"));
+
+    assertThat(config.schedules().values())
+        .containsExactly(
+            new ScheduleConfig(
+                "daily-report", "report", "0 6 * * *", null, List.of(), HOUR, false));
+
+    Path wrong =
+        write(
+            BASE
+                + "schedules:\n  daily-report: {kind: report, cron: \"0 6 * * *\", plan: x,"
+                + " sources: [appdb]}\n");
+    assertThatThrownBy(() -> loader.load(wrong))
+        .hasMessageContaining(
+            "schedules.daily-report.plan at line 17: a report schedule has no plan; the report"
+                + " covers every source")
+        .hasMessageContaining(
+            "schedules.daily-report.sources at line 17: a report schedule has no sources; the"
+                + " report covers every source");
+  }
+
+  @Test
   void aDeclaredSectionReplacesTheDefaults() throws IOException {
     VigilConfig config =
         loader.load(
@@ -168,7 +193,7 @@ class ScheduleConfigParserTest {
                     .extracting(line -> line.substring(line.indexOf("vigil.yaml: ")))
                     .containsExactlyInAnyOrder(
                         "vigil.yaml: schedules.nightly.kind at line 18: expected one of [backup, drill,"
-                            + " restore-test, retention], got \"backups\"",
+                            + " report, restore-test, retention], got \"backups\"",
                         "vigil.yaml: schedules.nightly.cron at line 19: expected five fields (minute hour"
                             + " day-of-month month day-of-week, UTC), got 4 in \"0 2 * *\"",
                         "vigil.yaml: schedules.late.owner at line 25: unknown field; expected one of [kind,"

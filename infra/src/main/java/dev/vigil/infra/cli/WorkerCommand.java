@@ -14,7 +14,7 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    WorkerMain.main(new String[] {"--config", config.toString()});
+    WorkerMain.run(new String[] {"--config", config.toString()}, CatalogDailyReports::new);
     return 0;
   }
 }

@@ -12,6 +12,7 @@ import dev.vigil.activities.embedded.PostgresCluster;
 import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.activities.store.ObjectAttributes;
 import dev.vigil.infra.api.ApiSettings;
+import dev.vigil.infra.cli.CatalogDailyReports;
 import dev.vigil.infra.demo.DemoData;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
@@ -156,7 +157,8 @@ public final class EmbeddedStack implements AutoCloseable {
       VigilServices services = new VigilServices(config, System::getenv);
       resources.push(services);
       warmUp(services, workDir);
-      VigilWorker worker = VigilWorker.start(client, services, telemetry);
+      VigilWorker worker =
+          VigilWorker.start(client, services, telemetry, new CatalogDailyReports(services));
       resources.push(worker);
       return new EmbeddedStack(
           workDir, resources, postgres, password, s3, config, client, services, worker);

@@ -220,6 +220,44 @@ class DeploymentFilesTest {
         .anySatisfy(mount -> assertThat(mount).startsWith("../../grafana/vigil-dashboard.json:"));
   }
 
+  @Test
+  void composePrometheusSendsAlertsToAlertmanagerWhichReadsItsWebhookFromASecret()
+      throws IOException {
+    Map<String, Object> prometheus =
+        YamlTree.parse(Files.readString(COMPOSE_DIR.resolve("prometheus.yml")));
+    List<String> targets = new ArrayList<>();
+    for (Object manager : list(map(prometheus.get("alerting")).get("alertmanagers"))) {
+      list(map(manager).get("static_configs"))
+          .forEach(group -> list(map(group).get("targets")).forEach(t -> targets.add((String) t)));
+    }
+    assertThat(targets).containsExactly("alertmanager:9093");
+
+    Map<String, Object> service = map(services().get("alertmanager"));
+    assertThat(healthcheck(services(), "alertmanager")).contains("http://127.0.0.1:9093/-/ready");
+    assertThat(list(service.get("command")).stream().map(String::valueOf))
+        .contains("--config.file=/etc/alertmanager/alertmanager.yml");
+    assertThat(list(service.get("volumes")).stream().map(String::valueOf))
+        .contains("./alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro");
+    Map<String, Object> alertmanager =
+        YamlTree.parse(Files.readString(COMPOSE_DIR.resolve("alertmanager.yml")));
+    String receiver = (String) map(alertmanager.get("route")).get("receiver");
+    List<String> secretFiles = new ArrayList<>();
+    for (Object entry : list(alertmanager.get("receivers"))) {
+      if (receiver.equals(map(entry).get("name"))) {
+        list(map(entry).get("slack_configs"))
+            .forEach(slack -> secretFiles.add((String) map(slack).get("api_url_file")));
+      }
+    }
+    assertThat(secretFiles).as("the route's receiver posts to a URL from a secret").isNotEmpty();
+    List<String> mounted =
+        list(service.get("secrets")).stream().map(s -> COMPOSE_SECRETS + reference(s)).toList();
+    assertThat(mounted).containsAll(secretFiles);
+    // The URL is never in a file under version control, and make-secrets.sh makes the file.
+    assertThat(Files.readString(COMPOSE_DIR.resolve("alertmanager.yml"))).doesNotContain("hooks.");
+    assertThat(Files.readString(COMPOSE_DIR.resolve("make-secrets.sh")))
+        .contains("make alertmanager-slack-url ");
+  }
+
   // ---- image ----
 
   @Test

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The deployment files checked by the tools that will read them, without a Docker engine or a
  * cluster: promtool (Prometheus config + rules), docker-compose v1 (schema and interpolation of the
- * compose file; needs no engine for {@code config}) and kubectl's built-in kustomize. .ci/run
- * installs promtool, docker-compose and (when missing) kubectl.
+ * compose file; needs no engine for {@code config}), amtool (the Alertmanager config) and kubectl's
+ * built-in kustomize. ./run-tests installs promtool, amtool, docker-compose and (when missing)
+ * kubectl.
  */
 class DeploymentToolsIT {
   private static final Path COMPOSE_DIR = Path.of("deploy/compose").toAbsolutePath();
@@ -65,7 +66,22 @@ class DeploymentToolsIT {
             "vigil-api",
             "vigil-schedules",
             "prometheus",
+            "alertmanager",
             "grafana");
+  }
+
+  @Test
+  void composeAlertmanagerConfigPassesAmtool() throws Exception {
+    Processes.Result check =
+        run(
+            COMPOSE_DIR,
+            Map.of(),
+            tool("amtool", "prometheus-alertmanager"),
+            "check-config",
+            "alertmanager.yml");
+
+    assertThat(check.exitCode()).as(check.output()).isZero();
+    assertThat(check.output()).contains("SUCCESS").contains(" - 1 receivers");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.testing.AzuriteFixture;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.activities.testing.S3MockFixture;
+import dev.vigil.infra.cli.CatalogDailyReports;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.worker.VigilWorker;
 import dev.vigil.workflows.backup.PlanResult;
@@ -171,7 +172,9 @@ final class PipelineHarness implements AutoCloseable {
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder().setUseTimeskipping(timeSkipping).build());
     services = new VigilServices(config, ENVIRONMENT_WITH_S3);
-    worker = VigilWorker.start(environment.getWorkflowClient(), services);
+    worker =
+        VigilWorker.start(
+            environment.getWorkflowClient(), services, null, new CatalogDailyReports(services));
     return new BackupClient(environment.getWorkflowClient(), config.temporal().taskQueue());
   }
 

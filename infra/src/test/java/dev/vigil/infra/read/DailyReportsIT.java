@@ -7,6 +7,7 @@ import dev.vigil.activities.common.Json;
 import dev.vigil.starter.read.DailyReport;
 import dev.vigil.starter.read.DailyReports;
 import dev.vigil.starter.read.ReportError;
+import dev.vigil.starter.read.ReportWarning;
 import dev.vigil.starter.read.SourceStatus;
 import dev.vigil.starter.read.ValidationEntry;
 import java.time.Clock;
@@ -54,6 +55,18 @@ class DailyReportsIT {
             tuple("restore", "restore-appdb-2", "TARGET_NOT_EMPTY"),
             tuple("drill", "drill-nightly-1", "DRILL_FAILED"));
     assertThat(report.errors().get(0).reason()).contains("/srv/models is missing");
+  }
+
+  @Test
+  void warningsOfTheDayIncludeSizeDeviations() {
+    assertThat(report.warnings())
+        .extracting(ReportWarning::backupId, ReportWarning::source, ReportWarning::warning)
+        .containsExactly(tuple("appdb-2", "appdb", "size deviates 60% from the 7-day average"));
+    assertThat(DailyReports.markdown(report))
+        .contains(
+            "## Warnings\n\n| backup | source | at | warning |\n|---|---|---|---|\n| appdb-2 |"
+                + " appdb |")
+        .endsWith("| size deviates 60% from the 7-day average |\n");
   }
 
   @Test
@@ -124,6 +137,7 @@ class DailyReportsIT {
 
     assertThat(nothing.sources()).isEmpty();
     assertThat(DailyReports.markdown(nothing))
-        .contains("No backups in the catalog yet.", "Nothing stored.", "None.");
+        .contains("No backups in the catalog yet.", "Nothing stored.", "None.")
+        .endsWith("## Warnings\n\nNone.\n");
   }
 }

@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param asOf the instant ages are measured at: the end of the day, or now for today
  * @param storage current storage (the catalog keeps no history of it)
+ * @param warnings what the day's backups warned about (size deviations, ...); last so that code
+ *     reading the fields in order keeps working
  */
 public record DailyReport(
     LocalDate day,
@@ -19,4 +21,5 @@ public record DailyReport(
     List<StorageUsage> storage,
     List<ValidationEntry> validations,
     List<ReportError> errors,
-    ReportTotals totals) {}
+    ReportTotals totals,
+    List<ReportWarning> warnings) {}

@@ -125,8 +125,27 @@ public final class DailyReports {
             drills.size(),
             errors.size(),
             storage.stream().mapToLong(StorageUsage::storedBytes).sum());
+    List<ReportWarning> warnings = new ArrayList<>();
+    for (BackupView backup : ofDay) {
+      for (String warning : backup.warnings() == null ? List.<String>of() : backup.warnings()) {
+        warnings.add(
+            new ReportWarning(
+                backup.backupId(),
+                backup.source(),
+                backup.finishedAt() != null ? backup.finishedAt() : backup.startedAt(),
+                warning));
+      }
+    }
     return new DailyReport(
-        day, now, asOf, sources, storage, List.copyOf(validations), List.copyOf(errors), totals);
+        day,
+        now,
+        asOf,
+        sources,
+        storage,
+        List.copyOf(validations),
+        List.copyOf(errors),
+        totals,
+        List.copyOf(warnings));
   }
 
   private List<SourceStatus> sources(List<BackupView> ofDay, Instant asOf) {
@@ -330,6 +349,17 @@ public final class DailyReports {
                 text(error.at()),
                 error.failureType(),
                 error.reason()));
+      }
+    }
+
+    md.append("\n## Warnings\n\n");
+    if (report.warnings().isEmpty()) {
+      md.append("None.\n");
+    } else {
+      md.append("| backup | source | at | warning |\n");
+      md.append("|---|---|---|---|\n");
+      for (ReportWarning warning : report.warnings()) {
+        md.append(row(warning.backupId(), warning.source(), text(warning.at()), warning.warning()));
       }
     }
     return md.toString();

@@ -5,6 +5,8 @@ import dev.vigil.workflows.backup.PlanRequest;
 import dev.vigil.workflows.common.Cron;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.drill.DrillRequest;
+import dev.vigil.workflows.notify.DailyReportWorkflow;
+import dev.vigil.workflows.notify.ReportRequest;
 import dev.vigil.workflows.retention.RetentionRequest;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +16,7 @@ import java.util.regex.Pattern;
  * A schedule as declared: what runs ({@code kind}, {@code plan}, {@code sources}) and when ({@code
  * cron}, five fields, UTC).
  *
- * @param plan the backup plan or drill plan; null for retention
+ * @param plan the backup plan or drill plan; null for retention and report
  * @param sources the sources of a backup or retention run; empty for all
  * @param catchupWindow how late a missed run may still start (Temporal Schedules only)
  * @param paused declared paused
@@ -36,7 +38,9 @@ public record ScheduleDefinition(
           "schedule name \"" + name + "\": use lower-case letters, digits and '-'");
     }
     cron = Cron.parse(cron).expression();
-    if (kind != ScheduleKind.RETENTION && (plan == null || plan.isBlank())) {
+    if (kind != ScheduleKind.RETENTION
+        && kind != ScheduleKind.REPORT
+        && (plan == null || plan.isBlank())) {
       throw new IllegalArgumentException(
           "schedule " + name + ": a " + kind.label() + " needs a plan");
     }
@@ -76,6 +80,7 @@ public record ScheduleDefinition(
       case BACKUP -> "backup-set-" + plan;
       case RESTORE_TEST, DRILL -> "drill-" + plan;
       case RETENTION -> "retention";
+      case REPORT -> DailyReportWorkflow.ID_PREFIX;
     };
   }
 
@@ -88,6 +93,7 @@ public record ScheduleDefinition(
       case BACKUP -> new PlanRequest(plan, sources, requestedAtMillis, triggeredBy);
       case RESTORE_TEST, DRILL -> new DrillRequest(plan, requestedAtMillis, triggeredBy);
       case RETENTION -> new RetentionRequest(sources, false, requestedAtMillis, triggeredBy);
+      case REPORT -> new ReportRequest(requestedAtMillis, triggeredBy);
     };
   }
 
@@ -107,6 +113,7 @@ public record ScheduleDefinition(
           case BACKUP -> SearchAttributes.KIND_BACKUP_SET;
           case RESTORE_TEST, DRILL -> SearchAttributes.KIND_DRILL;
           case RETENTION -> SearchAttributes.KIND_RETENTION;
+          case REPORT -> SearchAttributes.KIND_REPORT;
         };
     return SearchAttributes.forRun(runKind, RunStarts.onlySource(sources), triggeredBy());
   }

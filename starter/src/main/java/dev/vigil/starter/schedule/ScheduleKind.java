@@ -2,6 +2,7 @@ package dev.vigil.starter.schedule;
 
 import dev.vigil.workflows.backup.BackupPlanWorkflow;
 import dev.vigil.workflows.drill.DrillWorkflow;
+import dev.vigil.workflows.notify.DailyReportWorkflow;
 import dev.vigil.workflows.retention.RetentionWorkflow;
 import java.util.Arrays;
 
@@ -13,7 +14,9 @@ public enum ScheduleKind {
   BACKUP("backup", BackupPlanWorkflow.class),
   RESTORE_TEST("restore-test", DrillWorkflow.class),
   DRILL("drill", DrillWorkflow.class),
-  RETENTION("retention", RetentionWorkflow.class);
+  RETENTION("retention", RetentionWorkflow.class),
+  /** Sends the daily report of the day before through the notifier. */
+  REPORT("report", DailyReportWorkflow.class);
 
   private final String label;
   private final Class<?> workflowType;
@@ -43,6 +46,6 @@ public enum ScheduleKind {
                 new IllegalArgumentException(
                     "unknown schedule kind \""
                         + label
-                        + "\"; expected backup, restore-test, drill or retention"));
+                        + "\"; expected backup, restore-test, drill, retention or report"));
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.starter.schedule;
 import dev.vigil.starter.BackupClient;
 import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.DuplicateRunException;
+import dev.vigil.starter.ReportClient;
 import dev.vigil.starter.RetentionClient;
 import dev.vigil.starter.RunStarts;
 import dev.vigil.workflows.common.Cron;
@@ -417,6 +418,7 @@ public final class Scheduler {
       case RETENTION ->
           new RetentionClient(client, taskQueue)
               .start(false, definition.sources(), nowMillis, triggeredBy);
+      case REPORT -> new ReportClient(client, taskQueue).start(nowMillis, triggeredBy);
     };
   }
 

@@ -5,6 +5,8 @@ import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.copy.CopyReport;
 import dev.vigil.workflows.copy.CopySteps;
+import dev.vigil.workflows.notify.NotificationEvent;
+import dev.vigil.workflows.notify.Notifications;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -87,6 +89,13 @@ public final class BackupPlanWorkflowImpl implements BackupPlanWorkflow {
         plan.copies() && Workflow.getVersion(COPIES, Workflow.DEFAULT_VERSION, 1) >= 1
             ? CopySteps.run(plan.copySources())
             : List.of();
+    // Last: the notifier is a detached child, so no channel can delay or change this outcome.
+    if (Workflow.getVersion(Notifications.NOTIFY_OUTCOMES, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      List<NotificationEvent> events = new ArrayList<>();
+      results.forEach(
+          result -> events.add(Notifications.backup(plan.plan(), result, startedAt, finishedAt)));
+      Notifications.send(events);
+    }
     return new PlanResult(
         setId,
         plan.plan(),

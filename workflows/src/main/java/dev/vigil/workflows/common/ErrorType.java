@@ -87,7 +87,13 @@ public enum ErrorType {
    * A pack object a chunked directory backup needs is gone from its repository (deleted by hand, a
    * lifecycle rule, a lost bucket): the backup cannot be restored as it is.
    */
-  CHUNK_MISSING(false);
+  CHUNK_MISSING(false),
+  /** A drill missed an objective or a validation (notifications of drills carry this code). */
+  DRILL_FAILED(false),
+  /** A notification channel did not answer or answered with a server error; it may come back. */
+  NOTIFICATION_FAILED(true),
+  /** A notification channel refused the message (4xx, bad address): no retry changes that. */
+  NOTIFICATION_REJECTED(false);
 
   private final boolean retryable;
 

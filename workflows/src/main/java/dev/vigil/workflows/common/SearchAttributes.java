@@ -45,6 +45,7 @@ public final class SearchAttributes {
   public static final String KIND_DRILL = "drill";
   public static final String KIND_RETENTION = "retention";
   public static final String KIND_REHYDRATE = "rehydrate";
+  public static final String KIND_REPORT = "report";
 
   public static final String RUNNING = "running";
   public static final String SUCCEEDED = "succeeded";

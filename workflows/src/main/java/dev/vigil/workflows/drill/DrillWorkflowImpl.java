@@ -6,6 +6,7 @@ import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.Failures;
 import dev.vigil.workflows.common.SearchAttributes;
 import dev.vigil.workflows.common.StepTiming;
+import dev.vigil.workflows.notify.Notifications;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
@@ -98,6 +99,11 @@ public final class DrillWorkflowImpl implements DrillWorkflow {
         report(request, drillId, plan, set, startedAt, finishedAt, components, failures);
     // A cancelled drill is recorded too: the report says how far it got and why it stopped.
     Workflow.newDetachedCancellationScope(() -> shared.recordReport(recorded)).run();
+    if (!cancelled
+        && Workflow.getVersion(Notifications.NOTIFY_OUTCOMES, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      // A detached child: no channel can delay or change the drill's outcome.
+      Notifications.send(List.of(Notifications.drill(recorded)));
+    }
     currentStep = "done";
     if (cancelled) {
       throw new CanceledFailure("drill " + drillId + " cancelled; its environment was torn down");

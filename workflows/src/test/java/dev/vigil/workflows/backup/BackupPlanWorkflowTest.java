@@ -13,6 +13,12 @@ import dev.vigil.workflows.copy.CopyActivities;
 import dev.vigil.workflows.copy.CopyReport;
 import dev.vigil.workflows.copy.CopyRetentionRequest;
 import dev.vigil.workflows.copy.CopyTask;
+import dev.vigil.workflows.notify.Delivery;
+import dev.vigil.workflows.notify.NotificationEvent;
+import dev.vigil.workflows.notify.NotifyResult;
+import dev.vigil.workflows.notify.NotifyWorkflow;
+import dev.vigil.workflows.notify.NotifyWorkflowImpl;
+import dev.vigil.workflows.notify.RecordingNotifyActivities;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -57,6 +63,7 @@ class BackupPlanWorkflowTest {
   private final AtomicInteger mostDumpsAtOnce = new AtomicInteger();
   private volatile Set<String> sourcesFailingAuthentication = Set.of();
 
+  private final RecordingNotifyActivities notifier = new RecordingNotifyActivities();
   private TestWorkflowEnvironment testEnv;
   private WorkflowClient client;
 
@@ -66,9 +73,9 @@ class BackupPlanWorkflowTest {
     TestSearchAttributes.register(testEnv);
     Worker sharedWorker = testEnv.newWorker(TaskQueues.DEFAULT);
     sharedWorker.registerWorkflowImplementationTypes(
-        BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class);
+        BackupPlanWorkflowImpl.class, SourceBackupWorkflowImpl.class, NotifyWorkflowImpl.class);
     sharedWorker.registerActivitiesImplementations(
-        new FakeBackupActivities(), new FakeCopyActivities());
+        new FakeBackupActivities(), new FakeCopyActivities(), notifier);
     testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeSpoolActivities());
     testEnv.start();
     client = testEnv.getWorkflowClient();
@@ -102,6 +109,58 @@ class BackupPlanWorkflowTest {
     assertThat(result.status()).isEqualTo("COMPLETE");
     assertThat(result.complete()).isTrue();
     assertThat(result.manifestKey()).isEqualTo("sets/" + SET_ID + ".json");
+  }
+
+  @Test
+  void eachSourceOutcomeGoesToADetachedNotifierAfterThePlanIsRecorded() {
+    sourcesFailingAuthentication = Set.of("clicks-dataset");
+
+    PlanResult result = newPlanWorkflow(planWorkflowId()).run(planRequest());
+    NotifyResult notified =
+        client
+            .newUntypedWorkflowStub(NotifyWorkflow.workflowId(planWorkflowId()))
+            .getResult(NotifyResult.class);
+
+    assertThat(notified).isEqualTo(new NotifyResult(SOURCES.size(), List.of()));
+    assertThat(notifier.delivered)
+        .extracting(delivery -> delivery.event().source())
+        .containsExactlyInAnyOrderElementsOf(SOURCES.stream().map(SourceRef::name).toList());
+    NotificationEvent failed =
+        notifier.delivered.stream()
+            .map(Delivery::event)
+            .filter(event -> event.source().equals("clicks-dataset"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(failed.event()).isEqualTo("backup");
+    assertThat(failed.outcome()).isEqualTo("failure");
+    assertThat(failed.workflowId()).isEqualTo(planWorkflowId());
+    assertThat(failed.plan()).isEqualTo(PLAN);
+    assertThat(failed.errorCode()).isEqualTo("AUTHENTICATION_FAILED");
+    assertThat(failed.message())
+        .isEqualTo(
+            "backup clicks-dataset-"
+                + TIMESTAMP
+                + " failed at dump: permission denied reading /data/clicks");
+    assertThat(result.status()).isEqualTo("PARTIAL");
+  }
+
+  @Test
+  void aChannelThatNeverAnswersLeavesThePlanAsItIsAndTheNotifierSaysSoAfterAnHour() {
+    notifier.failing = true;
+
+    PlanResult result = newPlanWorkflow(planWorkflowId()).run(planRequest());
+    NotifyResult notified =
+        client
+            .newUntypedWorkflowStub(NotifyWorkflow.workflowId(planWorkflowId()))
+            .getResult(NotifyResult.class);
+
+    assertThat(result.status()).isEqualTo("COMPLETE");
+    assertThat(notified.delivered()).isZero();
+    assertThat(notified.failures())
+        .hasSize(SOURCES.size())
+        .allSatisfy(line -> assertThat(line).contains(" → ops: "));
+    // Retried from 2 s, doubling to 5 minutes apart, for the hour: more than a dozen attempts.
+    assertThat(notifier.attempts.get()).isGreaterThan(SOURCES.size() * 12);
   }
 
   @Test

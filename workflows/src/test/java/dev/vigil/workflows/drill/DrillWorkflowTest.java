@@ -9,6 +9,11 @@ import dev.vigil.workflows.common.ErrorType;
 import dev.vigil.workflows.common.StepTiming;
 import dev.vigil.workflows.common.TaskQueues;
 import dev.vigil.workflows.common.TestSearchAttributes;
+import dev.vigil.workflows.notify.NotificationEvent;
+import dev.vigil.workflows.notify.NotifyResult;
+import dev.vigil.workflows.notify.NotifyWorkflow;
+import dev.vigil.workflows.notify.NotifyWorkflowImpl;
+import dev.vigil.workflows.notify.RecordingNotifyActivities;
 import dev.vigil.workflows.restore.RestoreRequest;
 import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -57,6 +62,7 @@ class DrillWorkflowTest {
   private volatile boolean environmentFails;
   private volatile long consistentAtInCatalog;
 
+  private final RecordingNotifyActivities notifier = new RecordingNotifyActivities();
   private TestWorkflowEnvironment testEnv;
   private WorkflowClient client;
   private long now;
@@ -66,9 +72,9 @@ class DrillWorkflowTest {
     testEnv = TestWorkflowEnvironment.newInstance();
     TestSearchAttributes.register(testEnv);
     Worker shared = testEnv.newWorker(TaskQueues.DEFAULT);
-    shared.registerWorkflowImplementationTypes(DrillWorkflowImpl.class);
+    shared.registerWorkflowImplementationTypes(DrillWorkflowImpl.class, NotifyWorkflowImpl.class);
     shared.registerWorkflowImplementationFactory(RestoreWorkflow.class, FakeRestore::new);
-    shared.registerActivitiesImplementations(new FakeDrillActivities());
+    shared.registerActivitiesImplementations(new FakeDrillActivities(), notifier);
     testEnv.newWorker(HOST_QUEUE).registerActivitiesImplementations(new FakeDrillActivities());
     testEnv.start();
     client = testEnv.getWorkflowClient();
@@ -198,6 +204,20 @@ class DrillWorkflowTest {
         .matches("total RTO 20m 0\\ds exceeds the plan's objective 15m 00s");
     assertThat(report.failures().get(1))
         .isEqualTo("worst RPO 5h 00m exceeds the plan's objective 4h 00m");
+
+    // The notifier gets the outcome with RTO and RPO against the objectives.
+    client
+        .newUntypedWorkflowStub(NotifyWorkflow.workflowId(report.drillId()))
+        .getResult(NotifyResult.class);
+    NotificationEvent event = notifier.delivered.get(0).event();
+    assertThat(event.event()).isEqualTo("drill");
+    assertThat(event.outcome()).isEqualTo("failure");
+    assertThat(event.errorCode()).isEqualTo("DRILL_FAILED");
+    assertThat(event.message()).startsWith("total RTO 20m").endsWith("(and 1 more)");
+    assertThat(event.rtoMillis()).isEqualTo(report.totalRtoMillis());
+    assertThat(event.rpoMillis()).isEqualTo(report.worstRpoMillis());
+    assertThat(event.rtoObjectiveMillis()).isEqualTo(15 * MINUTE);
+    assertThat(event.rpoObjectiveMillis()).isEqualTo(4 * HOUR);
   }
 
   @Test
