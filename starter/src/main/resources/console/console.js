@@ -6,7 +6,7 @@ import uPlot from '/console/lib/uplot/1.6.30/dist/uPlot.esm.js';
 
 const WATCHED = 'vigil.console.watched';
 const HOUR = 3600_000;
-/** The daily report calls a source STALE after 24 h without an archived backup. */
+/** A source without an RPO objective: the daily report calls it STALE after 24 h. */
 const DEFAULT_RPO_MILLIS = 24 * HOUR;
 
 const state = { session: null, timer: null, renders: 0 };
@@ -180,7 +180,7 @@ async function overview(params, paint) {
     const lastVerified = archived[archived.length - 1];
     const drill = drills.find((d) => d.components.some((c) => c.source === source.source));
     const component = drill && drill.components.find((c) => c.source === source.source);
-    const rpo = component && component.rpoObjectiveMillis > 0 ? component.rpoObjectiveMillis : DEFAULT_RPO_MILLIS;
+    const rpo = state.session.rpoObjectiveMillis[source.source] || DEFAULT_RPO_MILLIS;
     const age = source.lastSuccessAt ? now - Date.parse(source.lastSuccessAt) : null;
     const overRpo = age === null || age > rpo;
     const overRto = component && component.rtoObjectiveMillis > 0 && component.rtoMillis > component.rtoObjectiveMillis;
@@ -305,35 +305,38 @@ async function backup(id, paint) {
 
 // ------------------------------------------------------------------------------------ drills
 
-function drillChart(plan, drills) {
+/**
+ * One chart per measure (RTO or worst RPO) of a plan's drills, oldest first, one point per drill,
+ * with the plan's objective as a dashed line: separate charts, so an RTO of seconds is not flattened
+ * by an RPO objective of days.
+ */
+function drillChart(plan, drills, measure) {
   const ordered = [...drills].filter((d) => d.finishedAt).sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const [value, objective] = measure === 'RTO' ? ['totalRtoMillis', 'rtoObjectiveMillis'] : ['worstRpoMillis', 'rpoObjectiveMillis'];
+  const described = ordered.map((d) => `${d.drillId}: ${duration(d[value])}`).join(', ');
   const holder = h('figure', {
-    class: 'card', id: `chart-${plan}`, role: 'img',
-    'aria-label': `RTO and worst RPO of plan ${plan} per drill against the objectives`,
-  }, h('figcaption', {}, `Plan ${plan}: RTO and worst RPO per drill against the objectives (log scale)`));
+    class: 'card chart', id: `chart-${plan}-${measure}`, role: 'img',
+    'aria-label': `${measure} of plan ${plan} per drill against the objective: ${described}`,
+  }, h('figcaption', {}, `${measure} per drill against the objective`));
   const seconds = (millis) => (millis > 0 ? millis / 1000 : null);
   const data = [
-    ordered.map((d) => Date.parse(d.finishedAt) / 1000),
-    ordered.map((d) => seconds(d.totalRtoMillis)),
-    ordered.map((d) => seconds(d.worstRpoMillis)),
-    ordered.map((d) => seconds(d.rtoObjectiveMillis)),
-    ordered.map((d) => seconds(d.rpoObjectiveMillis)),
+    ordered.map((_, index) => index),
+    ordered.map((d) => seconds(d[value])),
+    ordered.map((d) => seconds(d[objective])),
   ];
+  const label = (index) => (ordered[index] ? ordered[index].finishedAt.slice(0, 10) : '');
   queueMicrotask(() => new uPlot({
-    width: Math.min(900, main.clientWidth - 40), height: 240,
-    // Log scale: an RTO of seconds and an RPO objective of days fit on one chart.
-    scales: {
-      x: { range: (u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
-      y: { distr: 3 },
-    },
+    width: Math.min(560, (main.clientWidth - 60) / 2), height: 200,
+    scales: { x: { time: false, range: [-0.5, Math.max(ordered.length - 0.5, 0.5)] }, y: { range: (u, min, max) => [0, max * 1.15 || 1] } },
     series: [
-      {},
-      { label: 'RTO', stroke: '#0b5cad', width: 2, points: { show: true, size: 7 } },
-      { label: 'RPO', stroke: '#8250df', width: 2, points: { show: true, size: 7 } },
-      { label: 'RTO objective', stroke: '#c62828', dash: [6, 4], width: 1, points: { show: true, size: 5 } },
-      { label: 'RPO objective', stroke: '#9a6700', dash: [2, 4], width: 1, points: { show: true, size: 5 } },
+      { label: 'drill', value: (u, index) => (index === null ? '' : label(index)) },
+      { label: measure, stroke: '#0b5cad', width: 2, points: { show: true, size: 8 }, value: (u, v) => (v === null ? '' : duration(v * 1000)) },
+      { label: `${measure} objective`, stroke: '#c62828', dash: [6, 4], width: 1.5, points: { show: true, size: 5 }, value: (u, v) => (v === null ? '' : duration(v * 1000)) },
     ],
-    axes: [{}, { size: 80, values: (u, values) => values.map((value) => duration(value * 1000)) }],
+    axes: [
+      { incrs: [1], values: (u, values) => values.map((index) => label(index)) },
+      { size: 70, values: (u, values) => values.map((v) => duration(v * 1000)) },
+    ],
   }, data, holder));
   return holder;
 }
@@ -363,7 +366,7 @@ async function drills(params, paint) {
       const ofPlan = list.filter((d) => d.plan === plan);
       return h('section', { 'aria-labelledby': `plan-${plan}` },
         h('h2', { id: `plan-${plan}` }, `Plan ${plan}`),
-        drillChart(plan, ofPlan),
+        h('div', { class: 'charts', id: `charts-${plan}` }, drillChart(plan, ofPlan, 'RTO'), drillChart(plan, ofPlan, 'RPO')),
         table(['Drill', 'Status', 'Started', 'RTO / objective', 'RPO / objective', 'Backup set', 'By'],
           ofPlan.map((d) => [
             h('tr', { 'data-drill': d.drillId },
@@ -505,13 +508,17 @@ async function actions(params, paint) {
       if (!(await confirmAction(`${verb} schedule ${schedule.name}?`))) return;
       try {
         const answer = await api(`/api/v1/schedules/${encodeURIComponent(schedule.name)}/${verb}`, { method: 'POST', body: {} });
-        outcome.replaceChildren(h('span', { class: 'notice' }, `${verb}: done`));
-        if (answer && answer.runId) watch(answer.runId);
+        if (answer && answer.runId) {
+          watch(answer.runId);
+          location.hash = 'runs';
+        } else {
+          await render();
+        }
       } catch (error) {
         outcome.replaceChildren(failure(error));
       }
     };
-    return h('tr', {},
+    return h('tr', { 'data-schedule': schedule.name },
       h('td', {}, schedule.name), h('td', {}, schedule.kind), h('td', { class: 'mono' }, schedule.cron),
       h('td', {}, statusBadge(schedule.state)), h('td', {}, when(schedule.nextRunAt)),
       h('td', {}, h('button', { type: 'button', onclick: act(schedule.state === 'PAUSED' ? 'unpause' : 'pause') },

@@ -2,11 +2,14 @@ package dev.vigil.infra.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.infra.cli.VigilMain;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.api.ApiServer;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.drill.DrillReport;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -169,7 +172,9 @@ class ConsoleBrowserIT {
   @Order(4)
   void drillsShowTheChartAgainstObjectivesAndEachComponent() throws IOException {
     browser.get(base + "/console/#drills");
-    waitFor(() -> browser.findElements(By.cssSelector("#chart-quarterly canvas")).size() == 1);
+    waitFor(() -> browser.findElements(By.cssSelector("#charts-quarterly canvas")).size() == 2);
+    assertThat(browser.findElement(By.id("chart-quarterly-RTO")).getAttribute("aria-label"))
+        .contains(seededDrillId + ": ");
     String row = text("tr[data-drill='" + seededDrillId + "']");
     assertThat(row).contains("PASSED", "test");
     browser.findElement(By.cssSelector("details summary")).click();
@@ -261,6 +266,48 @@ class ConsoleBrowserIT {
 
   @Test
   @Order(7)
+  void anOperatorRestoresIntoAnAllowedDirectoryAndPausesASchedule() throws IOException {
+    Path target = stack.workDir().resolve(EmbeddedStack.RESTORES).resolve("console-config");
+    browser.get(base + "/console/#actions");
+    waitFor(() -> browser.findElements(By.id("start-restore")).size() == 1);
+    new Select(browser.findElement(By.id("restore-source"))).selectByValue("config");
+    new Select(browser.findElement(By.id("restore-type"))).selectByValue("directory");
+    browser.findElement(By.id("restore-into")).sendKeys(target.toString());
+    browser.findElement(By.cssSelector("#start-restore button[type=submit]")).click();
+    waitFor(() -> browser.findElement(By.id("confirm")).isDisplayed());
+    assertThat(text("#confirm-text")).contains("config", "directory", target.toString());
+    browser.findElement(By.id("confirm-ok")).click();
+    waitFor(() -> browser.getCurrentUrl().endsWith("#runs"));
+    waitFor(() -> textNow("[data-run^='restore-'] .run-state").equals("COMPLETED"));
+    try (var files = Files.walk(target)) {
+      assertThat(files.filter(Files::isRegularFile).count()).isPositive();
+    }
+
+    StringWriter out = new StringWriter();
+    assertThat(
+            VigilMain.commandLine()
+                .setOut(new PrintWriter(out))
+                .execute(
+                    "schedules",
+                    "apply",
+                    "--config",
+                    stack.workDir().resolve("vigil.yaml").toString()))
+        .as(out.toString())
+        .isZero();
+    browser.get(base + "/console/#actions");
+    By nightly = By.cssSelector("tr[data-schedule='nightly-backup']");
+    waitFor(() -> browser.findElements(nightly).size() == 1);
+    assertThat(browser.findElement(nightly).getText()).contains("backup", "0 2 * * *", "ACTIVE");
+    browser.findElement(nightly).findElement(By.xpath(".//button[text()='Pause']")).click();
+    waitFor(() -> browser.findElement(By.id("confirm")).isDisplayed());
+    assertThat(text("#confirm-text")).isEqualTo("pause schedule nightly-backup?");
+    browser.findElement(By.id("confirm-ok")).click();
+    waitFor(() -> text("tr[data-schedule='nightly-backup']").contains("PAUSED"));
+    screenshot("schedule-paused.png");
+  }
+
+  @Test
+  @Order(8)
   void aConsoleSessionChangesNothingWithoutItsCsrfTokenFromThisOrigin() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> login =

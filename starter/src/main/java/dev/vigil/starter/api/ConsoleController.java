@@ -1,5 +1,6 @@
 package dev.vigil.starter.api;
 
+import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
@@ -22,8 +23,10 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,7 @@ final class ConsoleController {
       String csrfToken,
       List<String> sources,
       List<String> drillPlans,
+      Map<String, Long> rpoObjectiveMillis,
       @Nullable String temporalUiUrl,
       String namespace) {}
 
@@ -64,6 +68,7 @@ final class ConsoleController {
   private final KnownNames known;
   private final TemporalProperties temporal;
   private final String temporalUiUrl;
+  private final Map<String, Long> rpoObjectives;
   private final String index;
 
   ConsoleController(
@@ -71,12 +76,14 @@ final class ConsoleController {
       ConsoleSessions sessions,
       KnownNames known,
       TemporalProperties temporal,
-      @Value("${vigil.console.temporal-ui-url:}") String temporalUiUrl) {
+      @Value("${vigil.console.temporal-ui-url:}") String temporalUiUrl,
+      @Nullable @Property(name = "vigil.console.source-rpo") List<String> sourceRpos) {
     this.tokens = tokens;
     this.sessions = sessions;
     this.known = known;
     this.temporal = temporal;
     this.temporalUiUrl = temporalUiUrl.isBlank() ? null : stripSlash(temporalUiUrl.strip());
+    this.rpoObjectives = rpoObjectives(sourceRpos);
     this.index = resource("console-page/index.html");
   }
 
@@ -151,6 +158,7 @@ final class ConsoleController {
                 session.get().csrf(),
                 known.sources() == null ? List.of() : known.sources(),
                 known.drillPlans() == null ? List.of() : known.drillPlans(),
+                rpoObjectives,
                 temporalUiUrl,
                 temporal.namespace()))
         .header(HttpHeaders.CACHE_CONTROL, "no-store");
@@ -242,6 +250,18 @@ final class ConsoleController {
         </html>
         """
         .formatted(message);
+  }
+
+  /** {@code source=millis} entries (from vigil.yaml's objectives) as a map. */
+  private static Map<String, Long> rpoObjectives(@Nullable List<String> entries) {
+    Map<String, Long> objectives = new LinkedHashMap<>();
+    for (String entry : entries == null ? List.<String>of() : entries) {
+      int equals = entry.lastIndexOf('=');
+      if (equals > 0) {
+        objectives.put(entry.substring(0, equals), Long.parseLong(entry.substring(equals + 1)));
+      }
+    }
+    return Map.copyOf(objectives);
   }
 
   private static String escape(String text) {
