@@ -118,7 +118,7 @@ class ConsoleBrowserIT {
     browser.get(base + "/console/");
     waitFor(() -> browser.getCurrentUrl().endsWith("/console/login"));
     logIn("not-a-configured-token-0123456789");
-    assertThat(browser.findElement(By.id("login-error")).getText()).contains("Unknown token");
+    waitFor(() -> text("#login-error").contains("Unknown token"));
 
     logIn(viewerToken);
     waitFor(() -> text("#overview-summary").contains("sources"));
