@@ -15,9 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authenticates everything under {@code /api/}: {@code Authorization: Bearer <token>}. A viewer may
- * read (GET, HEAD, OPTIONS); any other method needs an operator, so every endpoint that starts or
- * changes something (runs today, schedules later) is covered without marking it.
+ * Authenticates everything under {@code /api/}: {@code Authorization: Bearer <token>}, or the web
+ * console's session cookie ({@link ConsoleSessions}) with, for a request that changes something,
+ * its CSRF header and this site's origin. A viewer may read (GET, HEAD, OPTIONS); any other method
+ * needs an operator, so every endpoint that starts or changes something (runs today, schedules
+ * later) is covered without marking it.
  *
  * <p>A filter rather than micronaut-security: one class, JSON bodies for 401/403 in the API's own
  * error format, no security rule chain to configure. The caller (name and role, never the token)
