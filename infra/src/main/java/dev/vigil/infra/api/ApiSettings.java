@@ -38,6 +38,13 @@ public final class ApiSettings {
     // Lets the API refuse unknown names at once (400) instead of starting a run that fails.
     properties.put("vigil.known.sources", List.copyOf(config.sources().keySet()));
     properties.put("vigil.known.drill-plans", List.copyOf(config.drills().keySet()));
+    // The console compares each source's backup age with its RPO objective.
+    properties.put(
+        "vigil.console.source-rpo",
+        config.sources().values().stream()
+            .filter(source -> source.objectives() != null && source.objectives().rpo() != null)
+            .map(source -> source.name() + "=" + source.objectives().rpo().toMillis())
+            .toList());
     for (ApiTokenConfig token : config.api().tokens().values()) {
       String prefix = "vigil.api.tokens." + token.name();
       properties.put(prefix + ".role", token.role());

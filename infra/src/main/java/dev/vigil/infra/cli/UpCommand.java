@@ -55,6 +55,8 @@ final class UpCommand implements Callable<Integer> {
       System.out.println(
           "  api        " + api.url() + "/api/v1 (OpenAPI: " + api.url() + "/openapi/vigil.yml)");
       System.out.println(
+          "  console    " + api.url() + "/console/ (log in with one of the tokens below)");
+      System.out.println(
           "  tokens     operator: "
               + secrets.resolve(EmbeddedStack.OPERATOR_TOKEN_FILE)
               + ", viewer: "

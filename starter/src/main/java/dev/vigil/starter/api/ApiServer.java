@@ -52,6 +52,13 @@ public final class ApiServer implements AutoCloseable {
     // The OpenAPI document is generated at build time into META-INF/swagger.
     all.put("micronaut.router.static-resources.openapi.paths", "classpath:META-INF/swagger");
     all.put("micronaut.router.static-resources.openapi.mapping", "/openapi/**");
+    // The web console's script and styles, and its libraries from WebJars (no CDN at run time).
+    all.put("micronaut.router.static-resources.console.paths", "classpath:console");
+    all.put("micronaut.router.static-resources.console.mapping", "/console/assets/**");
+    all.put(
+        "micronaut.router.static-resources.console-lib.paths",
+        "classpath:META-INF/resources/webjars");
+    all.put("micronaut.router.static-resources.console-lib.mapping", "/console/lib/**");
     // /health for probes (status only to anonymous callers); /metrics is MetricsController.
     all.put("endpoints.all.enabled", false);
     all.put("endpoints.health.enabled", true);
