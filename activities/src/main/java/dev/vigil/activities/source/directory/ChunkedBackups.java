@@ -25,6 +25,7 @@ import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
