@@ -156,12 +156,11 @@ class ConsoleBrowserIT {
     new Select(browser.findElement(By.id("filter-source"))).selectByValue("appdb");
     browser.findElement(By.cssSelector("form.filters button")).click();
     waitFor(() -> browser.findElements(By.cssSelector("tr[data-backup]")).size() == 1);
-    WebElement appdb = browser.findElement(By.cssSelector("tr[data-backup]"));
-    assertThat(appdb.getText()).contains("appdb", "ARCHIVED", "STANDARD");
+    assertThat(text("tr[data-backup]")).contains("appdb", "ARCHIVED", "STANDARD");
     assertThat(browser.getCurrentUrl()).contains("#backups?").contains("source=appdb");
     screenshot("backups.png");
 
-    appdb.findElement(By.tagName("a")).click();
+    browser.findElement(By.cssSelector("tr[data-backup] a")).click();
     waitFor(() -> browser.findElements(By.id("backup-sha256")).size() == 1);
     assertThat(text("#backup-sha256")).matches("[0-9a-f]{64}");
     assertThat(text("main")).contains("appdb (database)", "vigil-demo/vigil/appdb/");
@@ -297,7 +296,8 @@ class ConsoleBrowserIT {
     browser.get(base + "/console/#actions");
     By nightly = By.cssSelector("tr[data-schedule='nightly-backup']");
     waitFor(() -> browser.findElements(nightly).size() == 1);
-    assertThat(browser.findElement(nightly).getText()).contains("backup", "0 2 * * *", "ACTIVE");
+    assertThat(text("tr[data-schedule='nightly-backup']"))
+        .contains("backup", "0 2 * * *", "ACTIVE");
     browser.findElement(nightly).findElement(By.xpath(".//button[text()='Pause']")).click();
     waitFor(() -> browser.findElement(By.id("confirm")).isDisplayed());
     assertThat(text("#confirm-text")).isEqualTo("pause schedule nightly-backup?");
@@ -411,9 +411,21 @@ class ConsoleBrowserIT {
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
+  /**
+   * The visible text of the first match. A page that re-renders (a hash change, a refresh) replaces
+   * its elements between the find and the read: find it again then.
+   */
   private String text(String css) {
-    List<WebElement> found = browser.findElements(By.cssSelector(css));
-    return found.isEmpty() ? "" : found.get(0).getText();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        List<WebElement> found = browser.findElements(By.cssSelector(css));
+        return found.isEmpty() ? "" : found.get(0).getText();
+      } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+        if (attempt == 5) {
+          throw replaced;
+        }
+      }
+    }
   }
 
   private Object script(String code) {

@@ -117,6 +117,14 @@ class DrillIT {
     }
     int port = Json.MAPPER.readTree(description.toFile()).get("port").asInt();
     assertThat(listening(port)).isTrue();
+    // Cancel once the drill has taken in the environment, not in the very workflow task that
+    // completes create-environment: the Temporal test server then rejects the activity's cancel
+    // (ACTIVITY_UNKNOWN) and never hands the workflow a new task (temporalio/sdk-java#2391;
+    // a real server carries on).
+    while (!"restore".equals(drills.stub(drillId).query("currentStep", String.class))
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
 
     drills.stub(drillId).cancel();
 
