@@ -238,15 +238,28 @@ public final class VigilWorker implements AutoCloseable {
 
   /**
    * Checks each repository's bucket once at startup, so a misconfigured one shows in the worker's
-   * log before the first backup needs it (and the client's connections are warm).
+   * log before the first backup needs it (and the client's connections are warm). On daemon
+   * threads, one per repository: a store that accepts connections and never answers holds its check
+   * for the client's whole retry budget (two minutes), and that must delay neither polling nor the
+   * other repositories' checks.
    */
   private static void checkRepositories(VigilServices services) {
     for (String repository : services.config().repositories().keySet()) {
-      try {
-        services.store(repository).checkBucket();
-      } catch (VigilException e) {
-        log.warn("repository '{}' is not usable yet: {}", repository, e.getMessage());
-      }
+      Thread check =
+          new Thread(() -> checkRepository(services, repository), "repository-check-" + repository);
+      check.setDaemon(true);
+      check.start();
+    }
+  }
+
+  private static void checkRepository(VigilServices services, String repository) {
+    try {
+      services.store(repository).checkBucket();
+    } catch (VigilException e) {
+      log.warn("repository '{}' is not usable yet: {}", repository, e.getMessage());
+    } catch (RuntimeException e) {
+      // The worker may have been closed (and its clients with it) while the check waited.
+      log.debug("repository '{}' check did not complete: {}", repository, e.toString());
     }
   }
 
