@@ -16,6 +16,7 @@ import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import dev.vigil.workflows.retention.RowMonth;
 import dev.vigil.workflows.retention.SourceRetentionResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.ByteArrayOutputStream;
@@ -177,10 +178,8 @@ class RowArchivalIT {
   private CrashingRetentionActivities worker(String rows) throws Exception {
     services = harness.services(harness.load(harness.config("", rows)));
     environment =
-        // Time skipping: the retries of the injected crashes (1 s, 2 s, ... apart) are skipped
-        // while the test waits for the run's result; time never skips while a step runs, and the
-        // plan is made from the clock before any retry.
-        TestWorkflowEnvironment.newInstance();
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     Worker worker = environment.newWorker("vigil");
     worker.registerWorkflowImplementationTypes(RetentionWorkflowImpl.class);
     CrashingRetentionActivities crashing =

@@ -16,6 +16,7 @@ import dev.vigil.workflows.retention.RetentionWorkflowImpl;
 import dev.vigil.workflows.retention.SourceRetentionResult;
 import dev.vigil.workflows.retention.WalExpiry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.nio.file.Files;
@@ -249,10 +250,8 @@ class WalRetentionIT {
 
   private void worker() {
     environment =
-        // Time skipping: the retries of the injected crashes (1 s, 2 s, ... apart) are skipped
-        // while the test waits for the run's result; time never skips while a step runs, and the
-        // plan is made from the clock before any retry.
-        TestWorkflowEnvironment.newInstance();
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     Worker worker = environment.newWorker("vigil");
     worker.registerWorkflowImplementationTypes(RetentionWorkflowImpl.class);
     crashing =
