@@ -68,7 +68,9 @@ class DeploymentToolsIT {
     assertThat(services.output().lines())
         .containsExactlyInAnyOrder(
             "postgres",
+            "temporal-schema",
             "temporal",
+            "temporal-namespace",
             "temporal-ui",
             "minio",
             "minio-init",
