@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code worker.slots} from vigil.yaml reaches the worker: real workers built with the options
@@ -53,16 +55,17 @@ class WorkerSlotsTest {
     environment.close();
   }
 
-  @Test
-  void hostQueueRunsAtMostTheConfiguredSpoolStepsAtOnce() throws IOException {
-    WorkerConfig config = load("  slots:\n    host:\n      activities: 3\n");
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3})
+  void hostQueueRunsAtMostTheConfiguredSpoolStepsAtOnce(int slots) throws IOException {
+    WorkerConfig config = load("  slots:\n    host:\n      activities: " + slots + "\n");
     Worker host = environment.newWorker("vigil@h", VigilWorker.hostOptions(config));
     host.registerActivitiesImplementations(new Probe());
 
-    int ran = fanOut("vigil@h");
+    int ran = fanOut(environment.newWorker(FAN_OUT_QUEUE), "vigil@h");
 
     assertThat(ran).isEqualTo(SCHEDULED);
-    assertThat(Probe.mostAtOnce.get()).as("spool steps at once on the host queue").isEqualTo(3);
+    assertThat(Probe.mostAtOnce.get()).as("spool steps at once on the host queue").isEqualTo(slots);
   }
 
   @Test
@@ -71,39 +74,42 @@ class WorkerSlotsTest {
     Worker host = environment.newWorker("vigil@h", VigilWorker.hostOptions(config));
     host.registerActivitiesImplementations(new Probe());
 
-    fanOut("vigil@h");
+    fanOut(environment.newWorker(FAN_OUT_QUEUE), "vigil@h");
 
     assertThat(Probe.mostAtOnce.get()).isEqualTo(2);
   }
 
   @Test
-  void sharedQueueRunsAtMostTheConfiguredActivitiesAndWorkflowTasks() throws IOException {
+  void sharedQueueRunsItsWorkflowsAndAtMostTheConfiguredActivitiesAtOnce() throws IOException {
+    // The fewest workflow-task slots allowed: the workflow still runs on them.
     WorkerConfig config =
-        load("  slots:\n    shared:\n      activities: 4\n      workflow-tasks: 3\n");
+        load("  slots:\n    shared:\n      activities: 4\n      workflow-tasks: 2\n");
     WorkerOptions options = VigilWorker.sharedOptions(config);
     Worker shared = environment.newWorker("vigil", options);
     shared.registerActivitiesImplementations(new Probe());
 
-    fanOut("vigil");
+    int ran = fanOut(shared, "vigil");
 
+    assertThat(ran).isEqualTo(SCHEDULED);
     assertThat(Probe.mostAtOnce.get()).as("activities at once on the shared queue").isEqualTo(4);
-    assertThat(options.getMaxConcurrentWorkflowTaskExecutionSize()).isEqualTo(3);
+    assertThat(options.getMaxConcurrentWorkflowTaskExecutionSize()).isEqualTo(2);
     assertThat(VigilWorker.sharedOptions(load("")).getMaxConcurrentWorkflowTaskExecutionSize())
         .isEqualTo(8);
   }
 
   /**
-   * Schedules {@link #SCHEDULED} probe activities on {@code queue} at once; returns how many ran.
+   * Runs the fan-out workflow on {@code workflows}' queue: it schedules {@link #SCHEDULED} probe
+   * activities on {@code queue} at once; returns how many ran.
    */
-  private int fanOut(String queue) {
-    Worker workflows = environment.newWorker(FAN_OUT_QUEUE);
+  private int fanOut(Worker workflows, String queue) {
     workflows.registerWorkflowImplementationTypes(FanOutImpl.class);
     environment.start();
     FanOut run =
         environment
             .getWorkflowClient()
             .newWorkflowStub(
-                FanOut.class, WorkflowOptions.newBuilder().setTaskQueue(FAN_OUT_QUEUE).build());
+                FanOut.class,
+                WorkflowOptions.newBuilder().setTaskQueue(workflows.getTaskQueue()).build());
     return run.run(queue, SCHEDULED);
   }
 
