@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs once, when the postgres container initialises an empty data volume: one login role and
 # database per tenant, passwords read from compose secrets (never in the environment or here).
-# Temporal's auto-setup creates its own databases (temporal, temporal_visibility): CREATEDB.
+# Compose's temporal-schema job creates Temporal's databases (temporal, temporal_visibility) as this
+# role: CREATEDB.
 set -eu
 secrets="${VIGIL_SECRETS_DIR:-/run/secrets}"
 temporal_password="$(cat "$secrets/temporal-db-password")"

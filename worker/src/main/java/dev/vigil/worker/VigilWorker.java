@@ -9,6 +9,8 @@ import dev.vigil.activities.check.RepositoryChecks;
 import dev.vigil.activities.check.WalGauges;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.MetricsConfig;
+import dev.vigil.activities.config.WorkerConfig;
+import dev.vigil.activities.config.WorkerSlots;
 import dev.vigil.activities.copy.CopyActivitiesImpl;
 import dev.vigil.activities.drill.DrillActivitiesImpl;
 import dev.vigil.activities.notify.DailyReportSource;
@@ -151,17 +153,8 @@ public final class VigilWorker implements AutoCloseable {
     readiness.notReady("sweeping what lost runs left behind");
     sweepOrphans(client, services);
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker shared =
-        factory.newWorker(
-            sharedQueue, workflowOptions(services.config().worker().stickyExecution()));
-    // Spool steps are disk- and CPU-heavy: a few at a time per host keeps the host responsive.
-    Worker host =
-        factory.newWorker(
-            hostQueue,
-            heartbeatingOptions()
-                .setMaxConcurrentActivityExecutionSize(
-                    Math.max(2, services.config().worker().maxParallelSources()))
-                .build());
+    Worker shared = factory.newWorker(sharedQueue, sharedOptions(services.config().worker()));
+    Worker host = factory.newWorker(hostQueue, hostOptions(services.config().worker()));
     shared.registerWorkflowImplementationTypes(
         BackupPlanWorkflowImpl.class,
         SourceBackupWorkflowImpl.class,
@@ -213,15 +206,30 @@ public final class VigilWorker implements AutoCloseable {
   }
 
   /**
-   * The shared queue's options. Without sticky execution the worker asks for no sticky queue (a
-   * zero schedule-to-start timeout sends no sticky attributes), so every workflow task goes to the
-   * shared queue with its full history. That is the only safe choice on Temporal's test server,
-   * which never times out a task on a dead worker's sticky queue.
+   * The shared queue's options: the slots of {@code worker.slots.shared}. Without sticky execution
+   * the worker asks for no sticky queue (a zero schedule-to-start timeout sends no sticky
+   * attributes), so every workflow task goes to the shared queue with its full history. That is the
+   * only safe choice on Temporal's test server, which never times out a task on a dead worker's
+   * sticky queue.
    */
-  static WorkerOptions workflowOptions(boolean stickyExecution) {
+  static WorkerOptions sharedOptions(WorkerConfig worker) {
+    WorkerSlots slots = worker.slots();
     return WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(
-            stickyExecution ? STICKY_SCHEDULE_TO_START : Duration.ZERO)
+            worker.stickyExecution() ? STICKY_SCHEDULE_TO_START : Duration.ZERO)
+        .setMaxConcurrentActivityExecutionSize(slots.sharedActivities())
+        .setMaxConcurrentWorkflowTaskExecutionSize(slots.sharedWorkflowTasks())
+        .build();
+  }
+
+  /**
+   * The host queue's options: at most {@code worker.slots.host.activities} spool steps at once, so
+   * the host never runs more dumps, uploads or restores together than its spool disk and network
+   * take (see README, "Worker slots").
+   */
+  static WorkerOptions hostOptions(WorkerConfig worker) {
+    return heartbeatingOptions()
+        .setMaxConcurrentActivityExecutionSize(worker.slots().hostActivities())
         .build();
   }
 

@@ -153,7 +153,13 @@ public final class ConfigLoader {
   }
 
   private WorkerConfig worker(ConfigNode node) {
-    node.allow("host-id", "spool-dir", "max-parallel-sources", "sticky-execution", "restore-roots");
+    node.allow(
+        "host-id",
+        "spool-dir",
+        "max-parallel-sources",
+        "sticky-execution",
+        "restore-roots",
+        "slots");
     String hostId = node.text("host-id", null);
     if (hostId == null) {
       hostId = localHostName();
@@ -166,7 +172,8 @@ public final class ConfigLoader {
         spool,
         parallel,
         node.bool("sticky-execution", true),
-        node.absolutePaths("restore-roots"));
+        node.absolutePaths("restore-roots"),
+        WorkerSlotsParser.parse(node.child("slots")));
   }
 
   private CatalogConfig catalog(ConfigNode node) {

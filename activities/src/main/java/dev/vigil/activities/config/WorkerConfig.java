@@ -15,13 +15,15 @@ import java.util.List;
  *     for ever
  * @param restoreRoots absolute directories restore targets may lie in, besides the spool's own
  *     scratch areas ({@code <spool-dir>/restores}, {@code <spool-dir>/drills}); empty by default
+ * @param slots how many tasks the worker runs at once on its shared and its host queue
  */
 public record WorkerConfig(
     String hostId,
     Path spoolDir,
     int maxParallelSources,
     boolean stickyExecution,
-    List<Path> restoreRoots) {
+    List<Path> restoreRoots,
+    WorkerSlots slots) {
 
   public WorkerConfig {
     restoreRoots = List.copyOf(restoreRoots);

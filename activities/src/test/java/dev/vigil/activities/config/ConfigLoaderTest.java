@@ -76,6 +76,59 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void workerSlotsDefaultPerQueueAndCanBeSet() throws IOException {
+    WorkerSlots defaults = loader.load(write(VALID)).worker().slots();
+    WorkerSlots set =
+        loader
+            .load(
+                write(
+                    VALID
+                        + """
+                        worker:
+                          slots:
+                            shared: {activities: 12, workflow-tasks: 4}
+                            host: {activities: 1}
+                        """))
+            .worker()
+            .slots();
+
+    assertThat(defaults).isEqualTo(new WorkerSlots(8, 8, 2));
+    assertThat(set).isEqualTo(new WorkerSlots(12, 4, 1));
+  }
+
+  @Test
+  void badWorkerSlotsGiveOneLineNamingTheSetting() throws IOException {
+    Path bad =
+        write(
+            VALID
+                + """
+                worker:
+                  slots:
+                    shared: {activities: 0, workflow-tasks: 1}
+                    host: {activities: many, workflow-tasks: 2}
+                    spool: {activities: 1}
+                """);
+
+    assertThat(catchConfig(bad).problems())
+        .containsExactlyInAnyOrder(
+            bad
+                + ": worker.slots.spool at line 35: unknown field; expected one of [shared,"
+                + " host]",
+            bad
+                + ": worker.slots.shared.activities at line 33: expected a whole number from 1 to"
+                + " 256, got \"0\"",
+            bad
+                + ": worker.slots.shared.workflow-tasks at line 33: expected a whole number from 2"
+                + " to 1000, got \"1\"",
+            bad
+                + ": worker.slots.host.workflow-tasks at line 34: the host queue runs no workflows,"
+                + " only spool steps; set worker.slots.shared.workflow-tasks instead",
+            bad
+                + ": worker.slots.host.activities at line 34: expected a whole number from 1 to"
+                + " 256, got \"many\"");
+  }
+
+  @Test
   void uploadConcurrencyAndVerificationDefaultPerStoreAndCanBeSet() throws IOException {
     S3RepositoryConfig whenRequired =
         (S3RepositoryConfig) loader.load(write(VALID)).repositories().get("main");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.WorkerConfig;
+import dev.vigil.activities.config.WorkerSlots;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ class RestoreRootsTest {
   void theSpoolsScratchAreasAreAlwaysAllowedBesidesTheConfiguredRoots() {
     Path spool = dir.resolve("spool");
     RestoreRoots roots =
-        RestoreRoots.of(new WorkerConfig("h", spool, 2, true, List.of(dir.resolve("srv"))));
+        RestoreRoots.of(
+            new WorkerConfig(
+                "h", spool, 2, true, List.of(dir.resolve("srv")), WorkerSlots.DEFAULT));
 
     assertThat(roots.roots())
         .containsExactly(dir.resolve("srv"), spool.resolve("restores"), spool.resolve("drills"));
@@ -35,7 +38,8 @@ class RestoreRootsTest {
   @Test
   void aRootItselfTheSpoolAndEtcAreRefusedNamingTheRoots() {
     Path spool = dir.resolve("spool");
-    RestoreRoots roots = RestoreRoots.of(new WorkerConfig("h", spool, 2, true, List.of()));
+    RestoreRoots roots =
+        RestoreRoots.of(new WorkerConfig("h", spool, 2, true, List.of(), WorkerSlots.DEFAULT));
 
     for (String target : List.of("/etc", "/", spool.toString(), spool + "/restores")) {
       assertForbidden(

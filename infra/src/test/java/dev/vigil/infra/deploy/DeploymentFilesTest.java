@@ -258,6 +258,72 @@ class DeploymentFilesTest {
         .contains("make alertmanager-slack-url ");
   }
 
+  @Test
+  void composeRunsTemporalFromItsServerImageAfterSchemaAndNamespaceJobsOfTheSameVersion()
+      throws IOException {
+    Map<String, Object> services = services();
+    services.forEach(
+        (name, spec) ->
+            assertThat(String.valueOf(map(spec).get("image")))
+                .as("%s: temporalio/auto-setup is deprecated", name)
+                .doesNotContain("auto-setup"));
+    Map<String, Object> temporal = map(services.get("temporal"));
+    Map<String, Object> schema = map(services.get("temporal-schema"));
+    Map<String, Object> namespace = map(services.get("temporal-namespace"));
+    Matcher server =
+        Pattern.compile("temporalio/server:(\\d+\\.\\d+\\.\\d+)")
+            .matcher((String) temporal.get("image"));
+    assertThat(server.matches()).as((String) temporal.get("image")).isTrue();
+    // The schema files come from the admin tools: they must be the server's version.
+    assertThat(schema.get("image")).isEqualTo("temporalio/admin-tools:" + server.group(1));
+    assertThat(namespace.get("image")).isEqualTo(schema.get("image"));
+
+    // postgres healthy -> schema job done -> server healthy -> namespace job done -> worker.
+    assertThat(condition(schema, "postgres")).isEqualTo("service_healthy");
+    assertThat(condition(temporal, "temporal-schema")).isEqualTo("service_completed_successfully");
+    assertThat(condition(namespace, "temporal")).isEqualTo("service_healthy");
+    assertThat(condition(map(services.get("vigil-worker")), "temporal-namespace"))
+        .isEqualTo("service_completed_successfully");
+
+    // Each job runs its script from the mounted directory.
+    for (var job : Map.of(schema, "setup-schema.sh", namespace, "create-namespace.sh").entrySet()) {
+      assertThat(list(job.getKey().get("volumes"))).contains("./temporal:/vigil:ro");
+      assertThat(list(job.getKey().get("entrypoint"))).contains("/vigil/" + job.getValue());
+      assertThat(COMPOSE_DIR.resolve("temporal").resolve(job.getValue())).isRegularFile();
+    }
+    // The schema job prepares the database the server connects to, with the server's plugin.
+    Map<String, String> serverEnv = YamlTree.stringMap(temporal.get("environment"));
+    Map<String, String> schemaEnv = YamlTree.stringMap(schema.get("environment"));
+    for (String key : List.of("POSTGRES_SEEDS", "DB_PORT", "POSTGRES_USER")) {
+      assertThat(schemaEnv.get(key)).as(key).isEqualTo(serverEnv.get(key));
+    }
+    assertThat(Files.readString(COMPOSE_DIR.resolve("temporal/setup-schema.sh")))
+        .contains("--plugin " + serverEnv.get("DB"));
+    // Both read the database password from the secret; it is never in the compose file.
+    assertThat(serverEnv).doesNotContainKeys("POSTGRES_PWD", "SQL_PASSWORD");
+    assertThat(list(temporal.get("secrets"))).contains("temporal-db-password");
+    assertThat(list(schema.get("secrets"))).contains("temporal-db-password");
+    assertThat(
+            String.join(
+                " ", list(temporal.get("entrypoint")).stream().map(String::valueOf).toList()))
+        .contains("POSTGRES_PWD=\"$$(cat /run/secrets/temporal-db-password)\"")
+        .contains("exec /etc/temporal/entrypoint.sh");
+    // The namespace job creates the namespace the compose vigil.yaml uses, at its target.
+    DeployedConfig config = DeployedConfig.read(COMPOSE_DIR.resolve("vigil.yaml"), COMPOSE_SECRETS);
+    Map<String, String> namespaceEnv = YamlTree.stringMap(namespace.get("environment"));
+    assertThat(namespaceEnv.get("VIGIL_NAMESPACE"))
+        .isEqualTo(config.section("temporal").get("namespace"));
+    assertThat(namespaceEnv.get("TEMPORAL_ADDRESS"))
+        .isEqualTo(config.section("temporal").get("target"));
+    // The server listens beyond its container's loopback, where its healthcheck looks.
+    assertThat(serverEnv.get("BIND_ON_IP")).isEqualTo("0.0.0.0");
+    assertThat(healthcheck(services, "temporal")).isEqualTo("CMD nc -z 127.0.0.1 7233");
+  }
+
+  private static Object condition(Map<String, Object> service, String dependency) {
+    return map(map(service.get("depends_on")).get(dependency)).get("condition");
+  }
+
   // ---- image ----
 
   @Test

@@ -1,5 +1,6 @@
 package dev.vigil.infra.deploy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -15,6 +16,17 @@ final class YamlTree {
 
   static Map<String, Object> parse(String text) {
     return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+  }
+
+  /** Every document of a multi-document stream ({@code ---}), such as kustomize's output. */
+  static List<Map<String, Object>> parseAll(String text) {
+    List<Map<String, Object>> documents = new ArrayList<>();
+    for (Object document : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(text)) {
+      if (document != null) {
+        documents.add(map(document));
+      }
+    }
+    return documents;
   }
 
   /** {@code value} as a mapping; empty when it is absent or not a mapping. */
