@@ -106,6 +106,8 @@ public final class TemporalStubs {
   public static String explain(Throwable failure, TemporalAccess access) {
     String at = "Temporal at " + access.target();
     TemporalTls tls = access.effectiveTls();
+    boolean handshake = false;
+    // The TLS engine (OpenSSL or the JDK's) wraps the reason, so the whole chain is looked at.
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof StatusRuntimeException status
           && status.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
@@ -124,44 +126,57 @@ public final class TemporalStubs {
           || cause instanceof CertPathValidatorException) {
         return untrustedServer(at, tls);
       }
-      if (!(cause instanceof SSLException)) {
-        continue;
-      }
       String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
       if (message.contains("no subject alternative") || message.contains("no name matching")) {
         return "temporal.tls.server-name: the certificate of "
             + at
             + " does not name "
-            + (tls != null && tls.serverName() != null ? tls.serverName() : "that host")
+            + (tls != null && tls.serverName() != null ? tls.serverName() : host(access.target()))
             + "; set temporal.tls.server-name to a name the certificate holds";
-      }
-      if (message.contains("not an ssl/tls record")) {
-        return "temporal.tls: "
-            + at
-            + " does not answer TLS; remove temporal.tls or use its TLS port";
       }
       if (message.contains("pkix") || message.contains("certification path")) {
         return untrustedServer(at, tls);
       }
-      String alert = alert(message);
-      if (alert != null) {
-        return tls != null && tls.clientCert() != null
-            ? "temporal.tls.client-cert: "
-                + at
-                + " refused the client certificate from "
-                + tls.clientCert().describe()
-                + " (TLS alert "
-                + alert
-                + "); use a certificate issued by the CA the server trusts for clients"
-            : "temporal.tls.client-cert: "
-                + at
-                + " requires a client certificate (mutual TLS, TLS alert "
-                + alert
-                + "); set temporal.tls.client-cert and temporal.tls.client-key";
+      if (cause instanceof SSLException) {
+        if (message.contains("not an ssl/tls record")) {
+          return "temporal.tls: "
+              + at
+              + " does not answer TLS; remove temporal.tls or use its TLS port";
+        }
+        String alert = alert(message);
+        if (alert != null) {
+          return refusedClient(at, tls, alert);
+        }
+        handshake = true;
       }
-      return "temporal.tls: the TLS handshake with " + at + " failed (" + cause.getMessage() + ")";
     }
-    return null;
+    return !handshake
+        ? null
+        : "temporal.tls: the TLS handshake with "
+            + at
+            + " failed; check temporal.tls.server-ca, client-cert and client-key against the"
+            + " server's TLS settings";
+  }
+
+  private static String host(String target) {
+    int colon = target.lastIndexOf(':');
+    return colon > 0 ? target.substring(0, colon) : target;
+  }
+
+  private static String refusedClient(String at, TemporalTls tls, String alert) {
+    return tls != null && tls.clientCert() != null
+        ? "temporal.tls.client-cert: "
+            + at
+            + " refused the client certificate from "
+            + tls.clientCert().describe()
+            + " (TLS alert "
+            + alert
+            + "); use a certificate issued by the CA the server trusts for clients"
+        : "temporal.tls.client-cert: "
+            + at
+            + " requires a client certificate (mutual TLS, TLS alert "
+            + alert
+            + "); set temporal.tls.client-cert and temporal.tls.client-key";
   }
 
   private static String untrustedServer(String at, TemporalTls tls) {
