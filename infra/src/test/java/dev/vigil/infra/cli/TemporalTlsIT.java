@@ -151,49 +151,47 @@ class TemporalTlsIT {
   @Test
   void theHttpApiStartsABackupOverTlsWithAnApiKey() throws Exception {
     Path keyFile = Files.writeString(dir.resolve("api-key-for-api"), TlsTemporal.API_KEY);
-    String token = "tls-it-operator-token-0123456789abcdef";
-    Path tokenFile = Files.writeString(dir.resolve("operator-token"), token);
-    String yaml =
-        apiKey(keyFile)
-            + """
-            api:
-              bind: 127.0.0.1
-              port: %d
-              tokens:
-                ops: {role: operator, token-file: %s}
-            """
-                .formatted(FreePorts.find(), tokenFile);
     int authorizedBefore = temporal.authorizedCalls.get();
-    HttpClient http = HttpClient.newHttpClient();
 
-    try (ApiServer api = ApiServer.start(ApiSettings.from(load(yaml, "api")))) {
-      HttpResponse<String> started =
-          http.send(
-              HttpRequest.newBuilder(api.url().resolve("/api/v1/backups"))
-                  .header("Authorization", "Bearer " + token)
-                  .header("Content-Type", "application/json")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"plan\": \"api\", \"sources\": [\"models\"]}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+    try (ApiServer api = ApiServer.start(ApiSettings.from(load(withApi(apiKey(keyFile)), "api")))) {
+      HttpResponse<String> started = api(api, "POST", "/api/v1/backups");
       assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
       String runId = new ObjectMapper().readTree(started.body()).get("runId").asText();
       String state = "";
       for (int i = 0; i < 240 && !state.equals("COMPLETED"); i++) {
         Thread.sleep(250);
-        HttpResponse<String> status =
-            http.send(
-                HttpRequest.newBuilder(api.url().resolve("/api/v1/runs/" + runId))
-                    .header("Authorization", "Bearer " + token)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> status = api(api, "GET", "/api/v1/runs/" + runId);
         assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
         state = new ObjectMapper().readTree(status.body()).get("state").asText();
       }
       assertThat(state).isEqualTo("COMPLETED");
     }
     assertThat(temporal.authorizedCalls.get()).isGreaterThan(authorizedBefore);
+  }
+
+  @Test
+  void theHttpApiAnswersATlsOrKeyFailureWithTheSameLine() throws Exception {
+    Path wrongKey = Files.writeString(dir.resolve("wrong-api-key-for-api"), "vk-wrong-api-9");
+    try (ApiServer api =
+        ApiServer.start(ApiSettings.from(load(withApi(apiKey(wrongKey)), "api-wrong-key")))) {
+      HttpResponse<String> refused = api(api, "POST", "/api/v1/backups");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.body())
+          .contains("\"code\":\"TEMPORAL_UNAVAILABLE\"")
+          .contains("temporal.api-key: Temporal at 127.0.0.1:" + temporal.apiKeyPort)
+          .doesNotContain("vk-wrong-api-9");
+    }
+    try (ApiServer api =
+        ApiServer.start(
+            ApiSettings.from(load(withApi(mutualTls(null, null)), "api-no-client-cert")))) {
+      HttpResponse<String> refused = api(api, "POST", "/api/v1/backups");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.body())
+          .contains(
+              "temporal.tls.client-cert: Temporal at 127.0.0.1:"
+                  + temporal.mutualPort
+                  + " requires a client certificate");
+    }
   }
 
   @Test
@@ -299,6 +297,38 @@ class TemporalTlsIT {
     String keyBody =
         Files.readString(temporal.expiredKey).lines().skip(1).findFirst().orElseThrow();
     assertThat(run.err()).doesNotContain(keyBody.substring(0, 20));
+  }
+
+  private static final String API_TOKEN = "tls-it-operator-token-0123456789abcdef";
+
+  /** {@code yaml} with an {@code api:} section on a free port and an operator token. */
+  private static String withApi(String yaml) throws IOException {
+    Path tokenFile = Files.writeString(dir.resolve("operator-token"), API_TOKEN);
+    return yaml
+        + """
+        api:
+          bind: 127.0.0.1
+          port: %d
+          tokens:
+            ops: {role: operator, token-file: %s}
+        """
+            .formatted(FreePorts.find(), tokenFile);
+  }
+
+  /** A request as the operator; a POST starts a backup of the models. */
+  private static HttpResponse<String> api(ApiServer api, String method, String path)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(api.url().resolve(path))
+            .header("Authorization", "Bearer " + API_TOKEN);
+    if (method.equals("POST")) {
+      request
+          .header("Content-Type", "application/json")
+          .POST(
+              HttpRequest.BodyPublishers.ofString(
+                  "{\"plan\": \"api\", \"sources\": [\"models\"]}"));
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String mutualTls(Path cert, Path key) {
