@@ -138,6 +138,7 @@ class TemporalTlsIT {
     Path keyFile = Files.writeString(dir.resolve("api-key"), TlsTemporal.API_KEY + "\n");
     Path config = write(apiKey(keyFile), "api-key");
     int authorizedBefore = temporal.authorizedCalls.get();
+    int refusedBefore = temporal.refusedCalls.get();
 
     ReadCommandsIT.Run run = vigilBackup(config);
 
@@ -145,6 +146,8 @@ class TemporalTlsIT {
     assertThat(new ObjectMapper().readTree(run.out()).get("status").asText()).isEqualTo("COMPLETE");
     // The listener lets nothing through without "Authorization: Bearer <key>".
     assertThat(temporal.authorizedCalls.get()).isGreaterThan(authorizedBefore);
+    // Every call carried the key, the operator service's (search attributes) too.
+    assertThat(temporal.refusedCalls.get()).isEqualTo(refusedBefore);
     assertThat(run.out() + run.err()).doesNotContain(TlsTemporal.API_KEY);
   }
 

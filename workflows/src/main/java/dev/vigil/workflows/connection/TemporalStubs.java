@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.security.cert.CertPathBuilderException;
@@ -80,6 +82,24 @@ public final class TemporalStubs {
   public static WorkflowServiceStubs open(
       TemporalAccess access, Function<String, String> environment) {
     return open(access, environment, builder -> {});
+  }
+
+  /**
+   * Operator-service stubs over {@code stubs}' channel that send what its calls send (the API key,
+   * headers, interceptors): the raw channel alone carries none of them. Shut them down after use;
+   * the channel stays open.
+   */
+  public static OperatorServiceStubs operator(WorkflowServiceStubs stubs) {
+    WorkflowServiceStubsOptions options = stubs.getOptions();
+    OperatorServiceStubsOptions.Builder builder =
+        OperatorServiceStubsOptions.newBuilder()
+            .setChannel(stubs.getRawChannel())
+            .setGrpcMetadataProviders(options.getGrpcMetadataProviders())
+            .setGrpcClientInterceptors(options.getGrpcClientInterceptors());
+    if (options.getHeaders() != null) {
+      builder.setHeaders(options.getHeaders());
+    }
+    return OperatorServiceStubs.newServiceStubs(builder.validateAndBuildWithDefaults());
   }
 
   /**
