@@ -13,6 +13,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,8 +162,7 @@ public final class ConfigLoader {
             apiKey);
     if (node.problemCount() == before) {
       // Certificates parse, are valid today and the key matches: said now, not at first connect.
-      for (String problem :
-          TemporalStubs.problems(temporal.access(), environment, java.time.Instant.now())) {
+      for (String problem : TemporalStubs.problems(temporal.access(), environment, Instant.now())) {
         int colon = problem.indexOf(": ");
         node.problem(problem.substring("temporal.".length(), colon), problem.substring(colon + 2));
       }
