@@ -1,6 +1,7 @@
 package dev.vigil.activities.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.workflows.connection.TemporalReference;
 import java.io.IOException;
@@ -96,6 +97,31 @@ class TemporalTlsConfigTest {
         .singleElement()
         .asString()
         .contains("temporal.tls.server-ca: file " + notPem + " holds no PEM certificate");
+  }
+
+  @Test
+  void aCertificateFromAnEnvironmentVariableIsReadAsPemText() throws Exception {
+    String pem = Files.readString(openssl("env-ca"));
+    ConfigLoader withPem =
+        new ConfigLoader(
+                Map.of(
+                        "VIGIL_KEY",
+                        Base64.getEncoder().encodeToString(new byte[32]),
+                        "TEMPORAL_CA",
+                        pem,
+                        "NOT_A_CA",
+                        "hello")
+                    ::get)
+            .withoutLocalPathChecks();
+    Path file = dir.resolve("vigil.yaml");
+
+    Files.writeString(file, "temporal:\n  tls:\n    server-ca-env: TEMPORAL_CA\n" + REST);
+    assertThat(withPem.load(file).temporal().tls().serverCa().env()).isEqualTo("TEMPORAL_CA");
+
+    Files.writeString(file, "temporal:\n  tls:\n    server-ca-env: NOT_A_CA\n" + REST);
+    assertThatThrownBy(() -> withPem.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("temporal.tls.server-ca: env NOT_A_CA holds no PEM certificate");
   }
 
   @Test
