@@ -1,5 +1,6 @@
 package dev.vigil.starter;
 
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -10,7 +11,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
 import io.temporal.serviceclient.OperatorServiceStubs;
-import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -88,11 +88,7 @@ public final class RunStarts {
   /** Whether the client's namespace has every attribute of {@code attributes} registered. */
   public static boolean known(WorkflowClient client, SearchAttributes attributes) {
     String namespace = client.getOptions().getNamespace();
-    OperatorServiceStubs operator =
-        OperatorServiceStubs.newServiceStubs(
-            OperatorServiceStubsOptions.newBuilder()
-                .setChannel(client.getWorkflowServiceStubs().getRawChannel())
-                .validateAndBuildWithDefaults());
+    OperatorServiceStubs operator = TemporalStubs.operator(client.getWorkflowServiceStubs());
     try {
       Set<String> registered =
           operator

@@ -1,13 +1,13 @@
 package dev.vigil.worker;
 
 import dev.vigil.workflows.common.SearchAttributes;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.OperatorServiceStubs;
-import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -26,11 +26,7 @@ public final class SearchAttributeRegistration {
 
   /** Registers every attribute; returns false (after one warning) if the server refused. */
   public static boolean register(WorkflowServiceStubs service, String namespace) {
-    OperatorServiceStubs operator =
-        OperatorServiceStubs.newServiceStubs(
-            OperatorServiceStubsOptions.newBuilder()
-                .setChannel(service.getRawChannel())
-                .validateAndBuildWithDefaults());
+    OperatorServiceStubs operator = TemporalStubs.operator(service);
     try {
       for (SearchAttributeKey<String> key : SearchAttributes.ALL) {
         try {

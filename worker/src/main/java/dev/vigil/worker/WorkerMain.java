@@ -6,10 +6,11 @@ import dev.vigil.activities.config.ConfigException;
 import dev.vigil.activities.config.ConfigLoader;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.notify.DailyReportSource;
+import dev.vigil.workflows.connection.TemporalAccessException;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -47,20 +48,29 @@ public final class WorkerMain {
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
       stopped.await();
-    } catch (VigilException | UncheckedIOException e) {
+    } catch (VigilException | UncheckedIOException | TemporalAccessException e) {
       System.err.println("vigil worker: " + e.getMessage());
       System.exit(2);
     }
   }
 
-  /** A client whose service stubs report the SDK's worker metrics to {@code telemetry}. */
+  /**
+   * A client whose service stubs report the SDK's worker metrics to {@code telemetry}. A TLS or API
+   * key problem throws {@link TemporalAccessException} (one line) before any polling starts; a
+   * server that is down is waited for as usual.
+   */
   public static WorkflowClient client(VigilConfig config, WorkerTelemetry telemetry) {
     WorkflowServiceStubs service =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(config.temporal().target())
-                .setMetricsScope(telemetry.temporalScope())
-                .build());
+        TemporalStubs.open(
+            config.temporal().access(),
+            System::getenv,
+            options -> options.setMetricsScope(telemetry.temporalScope()));
+    try {
+      TemporalStubs.check(service, config.temporal().access());
+    } catch (TemporalAccessException e) {
+      service.shutdownNow();
+      throw e;
+    }
     return WorkflowClient.newInstance(
         service,
         WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());

@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDrivers;
 import dev.vigil.activities.source.SourceSpec;
+import dev.vigil.workflows.connection.TemporalReference;
+import dev.vigil.workflows.connection.TemporalStubs;
+import dev.vigil.workflows.connection.TemporalTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,11 +149,50 @@ public final class ConfigLoader {
   }
 
   private TemporalConfig temporal(ConfigNode node) {
-    node.allow("target", "namespace", "task-queue");
-    return new TemporalConfig(
-        node.text("target", "127.0.0.1:7233"),
-        node.text("namespace", "default"),
-        node.text("task-queue", "vigil"));
+    node.allow("target", "namespace", "task-queue", "tls", "api-key-env", "api-key-file");
+    int before = node.problemCount();
+    TemporalTls tls = temporalTls(node.child("tls"));
+    TemporalReference apiKey = temporalReference(node, "api-key", "temporal.api-key");
+    TemporalConfig temporal =
+        new TemporalConfig(
+            node.text("target", "127.0.0.1:7233"),
+            node.text("namespace", "default"),
+            node.text("task-queue", "vigil"),
+            tls,
+            apiKey);
+    if (node.problemCount() == before) {
+      // Certificates parse, are valid today and the key matches: said now, not at first connect.
+      for (String problem : TemporalStubs.problems(temporal.access(), environment, Instant.now())) {
+        int colon = problem.indexOf(": ");
+        node.problem(problem.substring("temporal.".length(), colon), problem.substring(colon + 2));
+      }
+    }
+    return temporal;
+  }
+
+  /** {@code temporal.tls}: present (even empty) turns TLS on. */
+  private static TemporalTls temporalTls(ConfigNode node) {
+    if (node.missing()) {
+      return null;
+    }
+    node.allow(
+        "server-ca-env",
+        "server-ca-file",
+        "client-cert-env",
+        "client-cert-file",
+        "client-key-env",
+        "client-key-file",
+        "server-name");
+    return new TemporalTls(
+        temporalReference(node, "server-ca", "temporal.tls.server-ca"),
+        temporalReference(node, "client-cert", "temporal.tls.client-cert"),
+        temporalReference(node, "client-key", "temporal.tls.client-key"),
+        node.text("server-name", null));
+  }
+
+  private static TemporalReference temporalReference(ConfigNode node, String name, String setting) {
+    SecretRef ref = node.secret(name, false);
+    return ref.isSet() ? new TemporalReference(setting, ref.env(), ref.file()) : null;
   }
 
   private WorkerConfig worker(ConfigNode node) {

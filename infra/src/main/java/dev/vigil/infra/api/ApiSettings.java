@@ -6,6 +6,8 @@ import dev.vigil.activities.config.SecretRef;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.starter.api.ApiConfigurationException;
 import dev.vigil.starter.api.ApiServer;
+import dev.vigil.workflows.connection.TemporalReference;
+import dev.vigil.workflows.connection.TemporalTls;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,17 @@ public final class ApiSettings {
     properties.put("vigil.temporal.target", config.temporal().target());
     properties.put("vigil.temporal.namespace", config.temporal().namespace());
     properties.put("vigil.temporal.task-queue", config.temporal().taskQueue());
+    TemporalTls tls = config.temporal().tls();
+    if (tls != null) {
+      properties.put("vigil.temporal.tls", true);
+      reference(properties, "vigil.temporal.tls-server-ca", tls.serverCa());
+      reference(properties, "vigil.temporal.tls-client-cert", tls.clientCert());
+      reference(properties, "vigil.temporal.tls-client-key", tls.clientKey());
+      if (tls.serverName() != null) {
+        properties.put("vigil.temporal.tls-server-name", tls.serverName());
+      }
+    }
+    reference(properties, "vigil.temporal.api-key", config.temporal().apiKey());
     properties.put("vigil.catalog.jdbc-url", catalog.jdbcUrl());
     properties.put("vigil.catalog.user", catalog.user());
     reference(properties, "vigil.catalog.password", catalog.password());
@@ -51,6 +64,12 @@ public final class ApiSettings {
       reference(properties, prefix + ".token", token.token());
     }
     return properties;
+  }
+
+  private static void reference(Map<String, Object> properties, String key, TemporalReference ref) {
+    if (ref != null) {
+      reference(properties, key, new SecretRef(ref.env(), ref.file()));
+    }
   }
 
   private static void reference(Map<String, Object> properties, String key, SecretRef ref) {

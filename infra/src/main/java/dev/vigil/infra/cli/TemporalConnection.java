@@ -1,10 +1,11 @@
 package dev.vigil.infra.cli;
 
 import dev.vigil.activities.config.TemporalConfig;
+import dev.vigil.workflows.connection.TemporalAccessException;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 
 /** A client of the Temporal server named in vigil.yaml, closed when a command is done. */
 final class TemporalConnection implements AutoCloseable {
@@ -16,10 +17,18 @@ final class TemporalConnection implements AutoCloseable {
     this.client = client;
   }
 
+  /**
+   * Connects to {@code temporal}; a TLS or API key problem throws {@link TemporalAccessException}
+   * with one line naming the setting, before the command does anything.
+   */
   static TemporalConnection open(TemporalConfig temporal) {
-    WorkflowServiceStubs service =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    WorkflowServiceStubs service = TemporalStubs.open(temporal.access(), System::getenv);
+    try {
+      TemporalStubs.check(service, temporal.access());
+    } catch (TemporalAccessException e) {
+      service.shutdownNow();
+      throw e;
+    }
     return new TemporalConnection(
         service,
         WorkflowClient.newInstance(

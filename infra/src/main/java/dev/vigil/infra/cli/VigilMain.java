@@ -6,6 +6,7 @@ import dev.vigil.starter.api.ApiConfigurationException;
 import dev.vigil.starter.read.CatalogReadException;
 import dev.vigil.starter.schedule.ScheduleException;
 import dev.vigil.workflows.common.Failures;
+import dev.vigil.workflows.connection.TemporalAccessException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowFailedException;
@@ -121,6 +122,10 @@ public final class VigilMain implements Runnable {
                 run.getCause() instanceof CanceledFailure
                     ? "vigil: run " + id + " was cancelled"
                     : "vigil: run " + id + " failed: " + Failures.reason(run.getCause()));
+            return FAILED;
+          }
+          if (exception instanceof TemporalAccessException access) {
+            err.println("vigil: " + access.getMessage());
             return FAILED;
           }
           if (exception instanceof StatusRuntimeException temporal

@@ -19,9 +19,9 @@ import dev.vigil.starter.DrillClient;
 import dev.vigil.starter.api.ApiServer;
 import dev.vigil.worker.VigilWorker;
 import dev.vigil.worker.WorkerTelemetry;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -147,11 +147,10 @@ public final class EmbeddedStack implements AutoCloseable {
       WorkerTelemetry telemetry = WorkerTelemetry.start();
       resources.push(telemetry);
       WorkflowServiceStubs stubs =
-          WorkflowServiceStubs.newServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder()
-                  .setTarget(temporal.target())
-                  .setMetricsScope(telemetry.temporalScope())
-                  .build());
+          TemporalStubs.open(
+              config.temporal().access(),
+              System::getenv,
+              options -> options.setMetricsScope(telemetry.temporalScope()));
       resources.push(stubs::shutdown);
       WorkflowClient client = WorkflowClient.newInstance(stubs);
       VigilServices services = new VigilServices(config, System::getenv);

@@ -2,6 +2,7 @@ package dev.vigil.starter.api;
 
 import dev.vigil.starter.DuplicateRunException;
 import dev.vigil.starter.read.CatalogReadException;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micronaut.http.HttpRequest;
@@ -68,7 +69,7 @@ final class ApiExceptionHandlers {
   static final class Unexpected
       implements ExceptionHandler<RuntimeException, HttpResponse<ApiError>> {
     private static final Set<Status.Code> UNREACHABLE =
-        Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
+        Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAUTHENTICATED);
 
     private final TemporalProperties temporal;
 
@@ -86,15 +87,18 @@ final class ApiExceptionHandlers {
               request.getMethod(),
               request.getPath(),
               grpc.getStatus());
+          String tlsOrKey = TemporalStubs.explain(grpc, temporal.access());
           return answer(
               HttpStatus.SERVICE_UNAVAILABLE,
               ApiError.of(
                   "TEMPORAL_UNAVAILABLE",
-                  "Temporal at "
-                      + temporal.target()
-                      + " cannot be reached ("
-                      + grpc.getStatus().getCode()
-                      + "); check temporal.target in vigil.yaml and that the server runs"));
+                  tlsOrKey != null
+                      ? tlsOrKey
+                      : "Temporal at "
+                          + temporal.target()
+                          + " cannot be reached ("
+                          + grpc.getStatus().getCode()
+                          + "); check temporal.target in vigil.yaml and that the server runs"));
         }
         if (cause instanceof SQLException sql
             && (unreachable(sql) || exception instanceof CatalogReadException)) {

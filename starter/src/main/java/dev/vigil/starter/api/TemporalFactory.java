@@ -8,12 +8,13 @@ import dev.vigil.starter.RunCanceller;
 import dev.vigil.starter.schedule.JdbcScheduleStore;
 import dev.vigil.starter.schedule.ScheduleStore;
 import dev.vigil.starter.schedule.Scheduler;
+import dev.vigil.workflows.connection.TemporalAccessException;
+import dev.vigil.workflows.connection.TemporalStubs;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import javax.sql.DataSource;
@@ -21,15 +22,19 @@ import javax.sql.DataSource;
 /**
  * One Temporal connection for the API process and the run clients over it. The stubs connect
  * lazily, so the API starts while Temporal is down and answers TEMPORAL_UNAVAILABLE until it is
- * back.
+ * back; TLS material that cannot work (a missing key, an expired certificate) stops the start with
+ * one line.
  */
 @Factory
 final class TemporalFactory {
   @Singleton
   @Bean(preDestroy = "shutdown")
   WorkflowServiceStubs workflowServiceStubs(TemporalProperties temporal) {
-    return WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    try {
+      return TemporalStubs.open(temporal.access(), System::getenv);
+    } catch (TemporalAccessException e) {
+      throw new ApiConfigurationException(e.getMessage());
+    }
   }
 
   @Singleton
