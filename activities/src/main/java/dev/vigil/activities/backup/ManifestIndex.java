@@ -40,34 +40,8 @@ public final class ManifestIndex {
   public void recordEntries(String backupId, BackupManifest manifest, boolean listsFiles) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
-      try (PreparedStatement delete =
-              connection.prepareStatement("DELETE FROM vigil.backup_entry WHERE backup_id = ?");
-          PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO vigil.backup_entry"
-                      + " (backup_id, name, entry_type, size_bytes, row_count, sha256)"
-                      + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        delete.setString(1, backupId);
-        delete.executeUpdate();
-        Batch batch = new Batch(insert, backupId);
-        if (listsFiles) {
-          try (BackupManifest.FileList files = manifest.files()) {
-            while (files.hasNext()) {
-              FileEntry file = files.next();
-              batch.add(file.path(), file.type(), file.size(), null, file.sha256());
-            }
-          } catch (IOException | UncheckedIOException e) {
-            throw new VigilException(
-                ErrorType.SPOOL_MISSING,
-                "upload: cannot read the file list of backup " + backupId + ": " + e.getMessage(),
-                e);
-          }
-        } else {
-          for (BackupManifest.TableCount table : manifest.tables()) {
-            batch.add(table.name(), "table", null, table.rows(), null);
-          }
-        }
-        batch.flush();
+      try {
+        replaceEntries(connection, backupId, manifest, listsFiles);
         connection.commit();
       } catch (SQLException | RuntimeException e) {
         connection.rollback();
@@ -75,6 +49,44 @@ public final class ManifestIndex {
       }
     } catch (SQLException e) {
       throw SqlErrors.catalogFailure("recording the manifest entries of backup " + backupId, e);
+    }
+  }
+
+  /**
+   * As {@link #recordEntries}, in the caller's transaction on {@code connection} (a catalog rebuild
+   * writes a backup's row and its entries together).
+   */
+  public static void replaceEntries(
+      Connection connection, String backupId, BackupManifest manifest, boolean listsFiles)
+      throws SQLException {
+    try (PreparedStatement delete =
+            connection.prepareStatement("DELETE FROM vigil.backup_entry WHERE backup_id = ?");
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO vigil.backup_entry"
+                    + " (backup_id, name, entry_type, size_bytes, row_count, sha256)"
+                    + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      delete.setString(1, backupId);
+      delete.executeUpdate();
+      Batch batch = new Batch(insert, backupId);
+      if (listsFiles) {
+        try (BackupManifest.FileList files = manifest.files()) {
+          while (files.hasNext()) {
+            FileEntry file = files.next();
+            batch.add(file.path(), file.type(), file.size(), null, file.sha256());
+          }
+        } catch (IOException | UncheckedIOException e) {
+          throw new VigilException(
+              ErrorType.SPOOL_MISSING,
+              "cannot read the file list of backup " + backupId + ": " + e.getMessage(),
+              e);
+        }
+      } else {
+        for (BackupManifest.TableCount table : manifest.tables()) {
+          batch.add(table.name(), "table", null, table.rows(), null);
+        }
+      }
+      batch.flush();
     }
   }
 
