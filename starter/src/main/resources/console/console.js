@@ -274,8 +274,12 @@ async function backups(params, paint) {
         h('td', {}, set.triggeredBy || '')))));
 }
 
+/** Entries of a backup's manifest shown per page: a 20,000-file backup is paged, never drawn whole. */
+const MANIFEST_PAGE = 50;
+
 async function backup(id, paint) {
-  const item = await api(`/api/v1/backups/${encodeURIComponent(id)}`);
+  const path = `/api/v1/backups/${encodeURIComponent(id)}`;
+  const [item, first] = await Promise.all([api(path), api(`${path}/manifest?limit=${MANIFEST_PAGE}`)]);
   const fields = [
     ['Source', `${item.source} (${item.kind})`],
     ['Status', statusBadge(item.status)],
@@ -297,10 +301,74 @@ async function backup(id, paint) {
       ? h('button', { type: 'button', onclick: () => { watch(item.workflowId); location.hash = 'runs'; } }, `Follow ${item.workflowId}`)
       : ''],
   ];
+  const contents = h('section', { id: 'manifest', 'aria-live': 'polite' });
   paint(
     h('h1', {}, `Backup ${item.backupId}`),
     h('p', {}, link('#backups', '← all backups')),
-    h('dl', { class: 'fields' }, fields.map(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '')])));
+    h('dl', { class: 'fields' }, fields.map(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '')])),
+    h('h2', {}, 'Steps'),
+    first.steps.length
+      ? table(['Step', 'Started', 'Took '],
+        first.steps.map((step) => h('tr', { 'data-step': step.step },
+          h('td', {}, step.step),
+          h('td', {}, when(step.startedAt)),
+          h('td', { class: 'num' }, duration(step.durationMillis)))),
+        `${first.steps.length} steps, ${duration(first.steps.reduce((sum, step) => sum + step.durationMillis, 0))} in all (queueing and retries included)`)
+      : h('p', { class: 'muted', id: 'no-steps' }, 'No step timings recorded for this backup (failed, or made before the catalog recorded them).'),
+    contents);
+  manifestPage(path, first, contents, paint);
+}
+
+/** The backup's files or tables, one page at a time, filtered by part of a name. */
+function manifestPage(path, page, into, paint) {
+  const load = async (filter, offset) => {
+    const query = new URLSearchParams({ offset: String(offset), limit: String(MANIFEST_PAGE) });
+    if (filter) query.set('filter', filter);
+    try {
+      const next = await api(`${path}/manifest?${query}`);
+      if (paint.current()) manifestPage(path, next, into, paint);
+    } catch (error) {
+      if (paint.current()) into.replaceChildren(failure(error));
+    }
+  };
+  if (page.contents === 'none') {
+    into.replaceChildren(h('h2', {}, 'Contents'),
+      h('p', { class: 'muted', id: 'manifest-none' },
+        'The catalog lists no files or tables for this backup (a physical or non-SQL dump, or a backup made before it recorded them); its manifest object in the repository has what it holds.'));
+    return;
+  }
+  const tables = page.contents === 'tables';
+  const form = h('form', { class: 'filters', 'aria-label': `Filter ${page.contents}` },
+    h('div', {}, h('label', { for: 'manifest-filter' }, tables ? 'Table name contains' : 'Path contains'),
+      h('input', { id: 'manifest-filter', name: 'filter', value: page.filter || '', size: 30 })),
+    h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    load(new FormData(form).get('filter'), 0);
+  });
+  const last = Math.min(page.offset + page.entries.length, page.matching);
+  const rows = page.entries.map((entry) => h('tr', { 'data-entry': entry.name },
+    h('td', {}, h('code', {}, entry.name)),
+    tables
+      ? h('td', { class: 'num' }, entry.rows === null ? '' : entry.rows.toLocaleString('en'))
+      : [h('td', {}, entry.type),
+        h('td', { class: 'num' }, entry.type === 'file' ? bytes(entry.sizeBytes) : ''),
+        h('td', {}, h('code', {}, entry.sha256 || ''))]));
+  into.replaceChildren(
+    h('h2', {}, tables ? 'Tables' : 'Files'),
+    form,
+    table(tables ? ['Table', 'Rows at backup '] : ['Path', 'Type', 'Size ', 'SHA-256'], rows),
+    h('p', { class: 'pager' },
+      h('button', { type: 'button', id: 'manifest-previous', disabled: page.offset === 0,
+        onclick: () => load(page.filter, Math.max(0, page.offset - page.limit)) }, '← previous'),
+      ' ',
+      h('span', { id: 'manifest-count' },
+        page.matching === 0
+          ? `none of ${page.entryCount} ${page.contents} match`
+          : `${page.offset + 1}–${last} of ${page.matching}${page.filter ? ` matching (${page.entryCount} in all)` : ''} ${page.contents}`),
+      ' ',
+      h('button', { type: 'button', id: 'manifest-next', disabled: last >= page.matching,
+        onclick: () => load(page.filter, page.offset + page.limit) }, 'next →')));
 }
 
 // ------------------------------------------------------------------------------------ drills

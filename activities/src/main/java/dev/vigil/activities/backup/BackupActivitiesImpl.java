@@ -251,6 +251,8 @@ public final class BackupActivitiesImpl implements BackupActivities {
             }
           }
           services.catalog().recordBackupSet(request, status, manifestKey);
+          new ManifestIndex(services.catalogDataSource())
+              .recordSteps(request.setId(), request.results());
           return new BackupSetRecord(request.setId(), status, manifestKey);
         });
   }

@@ -9,6 +9,7 @@ import dev.vigil.activities.config.PostgresSourceConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.activities.crypto.SealingSink;
+import dev.vigil.activities.restore.BackupManifest;
 import dev.vigil.activities.source.DumpStep;
 import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.SourceDump;
@@ -516,6 +517,10 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
                   storageClass);
       store.putFile(
           manifest, manifestKey, new ObjectAttributes(storageClass, tags, mac.metadata()));
+      // Its files or tables in the catalog too, for the API to page through without the object.
+      new ManifestIndex(services.catalogDataSource())
+          .recordEntries(
+              backupId, BackupManifest.trusted(manifest), "directory".equals(source.type()));
     } catch (IOException e) {
       throw SpoolErrors.translate(
           e,

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.activities.backup.ManifestIndex;
 import dev.vigil.activities.backup.ManifestMac;
 import dev.vigil.activities.backup.ManifestWriter;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.VigilException;
+import dev.vigil.activities.restore.BackupManifest;
 import dev.vigil.activities.retention.RetentionActivitiesImpl;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -122,7 +124,7 @@ public final class CatalogRebuild {
           where);
       ObjectNode manifest = readSmallFields(file, where);
       if (backup) {
-        rebuildBackup(store, key, where, manifest, tally, repository);
+        rebuildBackup(store, key, where, manifest, file, tally, repository);
       } else {
         rebuildSet(store, key, where, manifest, tally);
       }
@@ -150,6 +152,7 @@ public final class CatalogRebuild {
       String key,
       String where,
       ObjectNode manifest,
+      Path manifestFile,
       Tally tally,
       String repository) {
     requireFormat(manifest, BACKUP_FORMAT, where);
@@ -237,6 +240,12 @@ public final class CatalogRebuild {
             key,
             storageClass,
             data.get().size());
+        // Its files or tables too, with the row: the API lists them from the catalog.
+        ManifestIndex.replaceEntries(
+            connection,
+            backupId,
+            BackupManifest.trusted(manifestFile),
+            "directory".equals(text(source, "type")));
         connection.commit();
         tally.backupsAdded++;
       } catch (SQLException | RuntimeException e) {

@@ -260,19 +260,27 @@ public final class RetentionCatalog {
     }
   }
 
-  /** PRUNING → PRUNED, after its objects are gone. PRUNED again is fine. */
+  /**
+   * PRUNING → PRUNED, after its objects are gone, and its manifest entries dropped (the files or
+   * tables it no longer holds; the row stays as history). PRUNED again is fine.
+   */
   public void markPruned(String backupId) {
     String sql =
         "UPDATE vigil.backup SET status = 'PRUNED', pruned_at = COALESCE(pruned_at,"
             + " clock_timestamp()) WHERE backup_id = ? AND status IN ('PRUNING', 'PRUNED')";
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement update = connection.prepareStatement(sql)) {
+        PreparedStatement update = connection.prepareStatement(sql);
+        PreparedStatement entries =
+            connection.prepareStatement("DELETE FROM vigil.backup_entry WHERE backup_id = ?")) {
       update.setString(1, backupId);
       if (update.executeUpdate() != 1) {
         throw new VigilException(
             ErrorType.CATALOG_CONFLICT,
             "catalog: backup " + backupId + " is not being pruned; it stays as it is");
       }
+      // After the move: a retry after a crash in between finds it PRUNED and deletes them then.
+      entries.setString(1, backupId);
+      entries.executeUpdate();
     } catch (SQLException e) {
       throw failure("marking " + backupId + " PRUNED", e);
     }

@@ -14,11 +14,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +56,7 @@ class ConsoleBrowserIT {
   private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final String TEMPORAL_UI = "http://127.0.0.1:8233";
   private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final int ROLLOUTS = 60;
 
   private EmbeddedStack stack;
   private ApiServer api;
@@ -70,6 +75,12 @@ class ConsoleBrowserIT {
             .strip();
     viewerToken =
         Files.readString(work.resolve("secrets").resolve(EmbeddedStack.VIEWER_TOKEN_FILE)).strip();
+    // More config files than a page of the backup's manifest holds (50), to page through.
+    for (int i = 0; i < ROLLOUTS; i++) {
+      Path rollout = work.resolve("data/config/rollouts/r%02d.yaml".formatted(i));
+      Files.createDirectories(rollout.getParent());
+      Files.writeString(rollout, "replicas: " + i + "\n");
+    }
     // What vigil demo does: back up every source, then drill that backup.
     PlanResult backups =
         stack
@@ -150,7 +161,7 @@ class ConsoleBrowserIT {
 
   @Test
   @Order(3)
-  void backupsAreFilterableAndABackupShowsItsChecksum() throws IOException {
+  void backupsAreFilterableAndABackupShowsItsChecksumContentsAndSteps() throws IOException {
     browser.get(base + "/console/#backups");
     waitFor(() -> browser.findElements(By.cssSelector("tr[data-backup]")).size() == 4);
     new Select(browser.findElement(By.id("filter-source"))).selectByValue("appdb");
@@ -164,7 +175,39 @@ class ConsoleBrowserIT {
     waitFor(() -> browser.findElements(By.id("backup-sha256")).size() == 1);
     assertThat(text("#backup-sha256")).matches("[0-9a-f]{64}");
     assertThat(text("main")).contains("appdb (database)", "vigil-demo/vigil/appdb/");
+    // A database backup: its tables with their row counts, and the steps its run took.
+    waitFor(() -> browser.findElements(By.cssSelector("tr[data-entry]")).size() == 3);
+    assertThat(text("tr[data-entry='public.conversations']"))
+        .isEqualTo("public.conversations 100,000");
+    assertThat(text("#manifest-count")).isEqualTo("1–3 of 3 tables");
+    assertThat(browser.findElements(By.cssSelector("tr[data-step]"))).hasSize(8);
+    assertThat(text("tr[data-step='dump']")).matches("dump \\d{4}-.* UTC [0-9.]+ (s|min.*)");
     screenshot("backup.png");
+    script("document.getElementById('manifest').scrollIntoView()");
+    screenshot("backup-tables.png");
+
+    // A directory backup: its files with size and SHA-256, a page at a time, filtered by path.
+    browser.get(base + "/console/#backups?source=config");
+    waitFor(() -> browser.findElements(By.cssSelector("tr[data-backup]")).size() == 1);
+    browser.findElement(By.cssSelector("tr[data-backup] a")).click();
+    waitFor(() -> browser.findElements(By.cssSelector("tr[data-entry]")).size() == 50);
+    assertThat(text("#manifest-count")).startsWith("1–50 of ").endsWith(" files");
+    assertThat(text("tr[data-entry='feature-flags.json']"))
+        .matches(
+            "feature-flags\\.json file \\d+ B "
+                + sha256("{\"streaming\": true, \"tools\": [\"orders\", \"refunds\"]}\n"));
+    assertThat(text("tr[data-step='upload']")).startsWith("upload ");
+    browser.findElement(By.id("manifest-next")).click();
+    waitFor(() -> text("#manifest-count").startsWith("51–"));
+    assertThat(browser.findElements(By.cssSelector("tr[data-entry]")).size()).isPositive();
+    assertThat(browser.findElement(By.id("manifest-next")).isEnabled()).isFalse();
+    browser.findElement(By.id("manifest-filter")).sendKeys("ROLLOUTS/R1");
+    browser.findElement(By.cssSelector("#manifest form button")).click();
+    waitFor(() -> text("#manifest-count").startsWith("1–10 of 10 matching ("));
+    assertThat(browser.findElements(By.cssSelector("tr[data-entry]"))).hasSize(10);
+    assertThat(text("tr[data-entry='rollouts/r13.yaml']"))
+        .matches("rollouts/r13\\.yaml file 13 B " + sha256("replicas: 13\n"));
+    screenshot("backup-files.png");
   }
 
   @Test
@@ -441,6 +484,17 @@ class ConsoleBrowserIT {
   private void screenshot(String name) throws IOException {
     Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String sha256(String content) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(content.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void sleep(long millis) {

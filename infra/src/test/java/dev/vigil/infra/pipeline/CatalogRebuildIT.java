@@ -22,6 +22,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +40,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * rows; a row that disagrees with its manifest is reported and left.
  */
 class CatalogRebuildIT {
+  private static final String ENTRIES = "SELECT count(*) FROM vigil.backup_entry";
+
   private static final AtomicLong CLOCK = new AtomicLong(2_000_000_000_000L);
 
   @TempDir Path dir;
@@ -62,6 +66,7 @@ class CatalogRebuildIT {
     assertThat(set.complete()).isTrue();
     assertThat(set.manifestKey()).startsWith("site-a/sets/");
     List<BackupRecord> before = harness.catalog();
+    long entriesBefore = harness.postgres.queryLong(harness.catalogDb, ENTRIES);
     harness.close();
 
     harness.postgres.execute(
@@ -106,6 +111,27 @@ class CatalogRebuildIT {
                 "SELECT count(*) FROM vigil.backup_set WHERE status = 'COMPLETE' AND set_id = '"
                     + set.setId()
                     + "'"))
+        .isEqualTo(1);
+
+    // The files and tables the manifests list are back in the catalog, for the API to page.
+    assertThat(harness.postgres.queryLong(harness.catalogDb, ENTRIES))
+        .isEqualTo(entriesBefore)
+        .isPositive();
+    assertThat(
+            harness.postgres.queryLong(
+                harness.catalogDb,
+                "SELECT count(*) FROM vigil.backup_entry WHERE name = 'checkpoint-1/weights.bin'"
+                    + " AND entry_type = 'file' AND size_bytes = "
+                    + weights.length
+                    + " AND sha256 = '"
+                    + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(weights))
+                    + "'"))
+        .isEqualTo(1);
+    assertThat(
+            harness.postgres.queryLong(
+                harness.catalogDb,
+                "SELECT count(*) FROM vigil.backup_entry WHERE name = 'public.conversations'"
+                    + " AND entry_type = 'table' AND row_count = 5000"))
         .isEqualTo(1);
 
     // Idempotent: a second run finds every row present and changes nothing.

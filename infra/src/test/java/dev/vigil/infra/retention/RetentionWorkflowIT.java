@@ -125,6 +125,7 @@ class RetentionWorkflowIT {
                 harness.catalogDb, "SELECT count(*) FROM vigil.retention_decision", null))
         .isEqualTo("0");
     assertThat(oldCheckpoint).isDirectory();
+    assertThat(manifestEntries(oldest)).isEqualTo(manifestEntries(newest)).isNotEqualTo("0");
 
     RetentionResult run =
         retention.await(
@@ -150,11 +151,13 @@ class RetentionWorkflowIT {
                 "SELECT storage_class FROM vigil.backup_object WHERE backup_id = ? AND role = 'data'",
                 older))
         .isEqualTo("GLACIER");
-    // Pruned: objects gone, row PRUNED.
+    // Pruned: objects gone, row PRUNED, the files it held no longer listed.
     assertThat(harness.catalogText(oldest, "status")).isEqualTo("PRUNED");
     assertThat(harness.keys()).noneMatch(key -> key.contains("/" + oldest + "/"));
+    assertThat(manifestEntries(oldest)).isEqualTo("0");
     // The newest backup is untouched.
     assertThat(harness.catalogText(newest, "status")).isEqualTo("ARCHIVED");
+    assertThat(manifestEntries(newest)).isNotEqualTo("0");
     // S3 leaves the storage class header out for STANDARD.
     assertThat(harness.head(harness.catalogText(newest, "object_key")).storageClassAsString())
         .isNull();
@@ -212,5 +215,10 @@ class RetentionWorkflowIT {
   private static Map<String, RetentionDecision> byBackup(SourceRetentionResult result) {
     return result.plan().decisions().stream()
         .collect(Collectors.toMap(RetentionDecision::backupId, Function.identity()));
+  }
+
+  private String manifestEntries(String backupId) {
+    return harness.queryText(
+        harness.catalogDb, "SELECT count(*) FROM vigil.backup_entry WHERE backup_id = ?", backupId);
   }
 }

@@ -5,6 +5,7 @@ import dev.vigil.starter.read.BackupSetView;
 import dev.vigil.starter.read.BackupView;
 import dev.vigil.starter.read.CatalogReader;
 import dev.vigil.starter.read.DrillView;
+import dev.vigil.starter.read.ManifestPage;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
 final class CatalogController {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 1000;
+  static final int MAX_FILTER = 200;
   private static final Pattern STATUS = Pattern.compile("[A-Z_]{1,32}");
 
   private final CatalogReader catalog;
@@ -58,14 +60,30 @@ final class CatalogController {
   @Get("/backups/{id}")
   @Operation(summary = "One backup by id")
   BackupView backup(@PathVariable String id) {
+    return catalog.backup(id).orElseThrow(() -> noBackup(id));
+  }
+
+  @Get("/backups/{id}/manifest")
+  @Operation(
+      summary =
+          "A page of a backup's manifest (files with size and SHA-256, or tables with row counts,"
+              + " by name; filter: part of a name) and its steps with durations, from the catalog")
+  ManifestPage manifest(
+      @PathVariable String id,
+      @QueryValue @Nullable String filter,
+      @QueryValue @Nullable Integer offset,
+      @QueryValue @Nullable Integer limit) {
+    if (filter != null && filter.length() > MAX_FILTER) {
+      throw ApiException.invalid(
+          "filter", "expected at most " + MAX_FILTER + " characters, got " + filter.length());
+    }
+    int from = offset == null ? 0 : offset;
+    if (from < 0) {
+      throw ApiException.invalid("offset", "expected 0 or more, got " + from);
+    }
     return catalog
-        .backup(id)
-        .orElseThrow(
-            () ->
-                ApiException.notFound(
-                    "no backup "
-                        + Fields.quoted(id)
-                        + " in the catalog; list backups with GET /api/v1/backups"));
+        .manifest(id, filter == null || filter.isEmpty() ? null : filter, from, limit(limit))
+        .orElseThrow(() -> noBackup(id));
   }
 
   @Get("/backup-sets")
@@ -91,6 +109,13 @@ final class CatalogController {
                 ApiException.notFound(
                     (plan == null ? "no drill" : "no drill of plan " + plan)
                         + " in the catalog yet; start one with POST /api/v1/drills"));
+  }
+
+  private static ApiException noBackup(String id) {
+    return ApiException.notFound(
+        "no backup "
+            + Fields.quoted(id)
+            + " in the catalog; list backups with GET /api/v1/backups");
   }
 
   private static int limit(Integer limit) {

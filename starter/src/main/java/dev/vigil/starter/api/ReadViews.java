@@ -2,10 +2,13 @@ package dev.vigil.starter.api;
 
 import dev.vigil.starter.read.ActivityProgress;
 import dev.vigil.starter.read.BackupSetView;
+import dev.vigil.starter.read.BackupStepView;
 import dev.vigil.starter.read.BackupView;
 import dev.vigil.starter.read.DailyReport;
 import dev.vigil.starter.read.DrillComponentView;
 import dev.vigil.starter.read.DrillView;
+import dev.vigil.starter.read.ManifestEntryView;
+import dev.vigil.starter.read.ManifestPage;
 import dev.vigil.starter.read.ReportError;
 import dev.vigil.starter.read.ReportTotals;
 import dev.vigil.starter.read.RestoreView;
@@ -32,6 +35,9 @@ import io.micronaut.serde.annotation.SerdeImport;
 @SerdeImport(ReportError.class)
 @SerdeImport(ReportTotals.class)
 @SerdeImport(RestoreView.class)
+@SerdeImport(ManifestPage.class)
+@SerdeImport(ManifestEntryView.class)
+@SerdeImport(BackupStepView.class)
 final class ReadViews {
   private ReadViews() {}
 }

@@ -83,6 +83,74 @@ public final class CatalogReader {
   }
 
   /**
+   * A page of the manifest of backup {@code backupId} (empty if the catalog has no such backup):
+   * the entries whose name contains {@code filterOrNull} (any case; null: every entry), by name,
+   * {@code limit} from {@code offset}, with the counts and the run's steps.
+   */
+  public Optional<ManifestPage> manifest(
+      String backupId, String filterOrNull, int offset, int limit) {
+    Optional<BackupView> backup = backup(backupId);
+    if (backup.isEmpty()) {
+      return Optional.empty();
+    }
+    String purpose = "reading the manifest of backup " + backupId;
+    List<long[]> counts =
+        list(
+            purpose,
+            "SELECT count(*) AS entries,"
+                + " count(*) FILTER (WHERE strpos(lower(name), lower(?)) > 0) AS matching,"
+                + " count(*) FILTER (WHERE entry_type = 'table') AS tables"
+                + " FROM vigil.backup_entry WHERE backup_id = ?",
+            List.of(filterOrNull == null ? "" : filterOrNull, backupId),
+            row ->
+                new long[] {
+                  row.getLong("entries"), row.getLong("matching"), row.getLong("tables")
+                });
+    long entryCount = counts.get(0)[0];
+    String contents = entryCount == 0 ? "none" : counts.get(0)[2] > 0 ? "tables" : "files";
+    List<ManifestEntryView> entries =
+        list(
+            purpose,
+            "SELECT name, entry_type, size_bytes, row_count, sha256 FROM vigil.backup_entry"
+                + " WHERE backup_id = ? AND strpos(lower(name), lower(?)) > 0"
+                + " ORDER BY name OFFSET ? LIMIT ?",
+            List.of(backupId, filterOrNull == null ? "" : filterOrNull, offset, limit(limit)),
+            row ->
+                new ManifestEntryView(
+                    row.getString("name"),
+                    row.getString("entry_type"),
+                    row.getObject("size_bytes", Long.class),
+                    row.getObject("row_count", Long.class),
+                    row.getString("sha256")));
+    List<BackupStepView> steps =
+        list(
+            purpose,
+            "SELECT step ->> 'step' AS step, (step ->> 'startedAtMillis')::bigint AS started,"
+                + " (step ->> 'durationMillis')::bigint AS duration"
+                + " FROM vigil.backup, jsonb_array_elements(COALESCE(steps, '[]'::jsonb))"
+                + " WITH ORDINALITY AS s(step, position)"
+                + " WHERE backup_id = ? ORDER BY position",
+            List.of(backupId),
+            row ->
+                new BackupStepView(
+                    row.getString("step"),
+                    Instant.ofEpochMilli(row.getLong("started")),
+                    row.getLong("duration")));
+    return Optional.of(
+        new ManifestPage(
+            backupId,
+            backup.get().source(),
+            contents,
+            filterOrNull,
+            offset,
+            limit(limit),
+            entryCount,
+            counts.get(0)[1],
+            entries,
+            steps));
+  }
+
+  /**
    * Backups started in {@code [from, to)} or that ended in it, newest first: what happened on a
    * day.
    */

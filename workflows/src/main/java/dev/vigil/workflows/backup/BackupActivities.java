@@ -27,6 +27,9 @@ public interface BackupActivities {
   /** Marks the backup FAILED with its reason; never overwrites ARCHIVED. Idempotent. */
   void markFailed(FailRequest request);
 
-  /** Writes the backup-set manifest beside the backups and records the set in the catalog. */
+  /**
+   * Writes the backup-set manifest beside the backups and records the set in the catalog, with the
+   * step timings of the backups it ran.
+   */
   BackupSetRecord recordBackupSet(BackupSetRequest request);
 }

@@ -18,7 +18,10 @@ public interface SpoolActivities {
   /** Compresses and encrypts the dump, hashing the stored bytes; removes the raw dump. */
   SealResult seal(SealRequest request);
 
-  /** Uploads the sealed file (multipart, resumable) and the per-backup manifest. */
+  /**
+   * Uploads the sealed file (multipart, resumable) and the per-backup manifest, and records the
+   * files or tables the manifest lists in the catalog (replacing them on a retry).
+   */
   UploadResult upload(UploadRequest request);
 
   /** Removes the backup's spool directory. Safe when it is already gone. */
