@@ -30,8 +30,10 @@ public final class ProcessSignals {
   }
 
   /**
-   * Pauses {@code process} and lets it run 20 ms at a time until {@code reached} holds; it is left
-   * paused. Fails if it ends first or after {@code seconds}.
+   * Pauses {@code process} and lets it run 5 ms at a time until {@code reached} holds; it is left
+   * paused. Fails if it ends first or after {@code seconds}. The slices are short because a process
+   * that writes to a file (pg_dump -f) is not held back by its reader: on a loaded machine 20 ms
+   * slices let a 50 MB dump finish before the test saw what it waits for.
    */
   public static void stepUntil(ProcessHandle process, BooleanSupplier reached, int seconds)
       throws InterruptedException {
@@ -42,7 +44,7 @@ public final class ProcessSignals {
         throw new AssertionError("not reached within " + seconds + " s");
       }
       signal("CONT", process);
-      Thread.sleep(20);
+      Thread.sleep(5);
       signal("STOP", process);
     }
   }

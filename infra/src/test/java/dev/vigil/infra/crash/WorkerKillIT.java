@@ -180,7 +180,7 @@ class WorkerKillIT {
       String backupId = "appdb-" + planId.substring("backup-set-crash-".length());
 
       // Kill while the dump streams and has sent parts of its sealed stream: pg_dump runs in
-      // 20 ms slices until the stream's first part is ready, then stays paused until that part is
+      // 5 ms slices until the stream's first part is ready, then stays paused until that part is
       // in the store.
       Process first = workers.get(0);
       String dataKey = "vigil/appdb/" + backupId + "/" + Spool.SEALED;

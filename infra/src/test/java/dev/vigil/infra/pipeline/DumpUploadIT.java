@@ -96,12 +96,20 @@ class DumpUploadIT {
 
   @Test
   void aDumpWhosePgDumpDiesAfterSomePartsLeavesNoObjectAndNoOpenUpload() throws Exception {
-    start(true, 250_000);
+    // Enough rows that pg_dump is still writing when the first part is sealed: multi-threaded zstd
+    // takes in a whole job (many MiB) before it writes anything, so a dump of a few jobs can end
+    // before the first part exists.
+    start(true, 600_000);
     String key = dataKey("appdb-killed");
+    // pg_dump waits for its ACCESS SHARE lock behind this transaction until the test has found and
+    // paused it: a fast dump must not finish between being started and being caught.
+    java.sql.Connection blocker = harness.postgres.connect(harness.sourceDb);
+    blocker.setAutoCommit(false);
+    blocker.createStatement().execute("LOCK TABLE chat IN ACCESS EXCLUSIVE MODE");
     CompletableFuture<DumpResult> dump =
         CompletableFuture.supplyAsync(() -> spool.dump(new DumpRequest("appdb-killed", source)));
 
-    // pg_dump runs in 20 ms slices until the sealed stream's first part is ready (the upload
+    // pg_dump runs in 5 ms slices until the sealed stream's first part is ready (the upload
     // exists), then stays paused until that part is in the store, and is killed: a dump that
     // fails after some parts were sent.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -116,6 +124,9 @@ class DumpUploadIT {
     }
     assertThat(pgDumps).as("the running pg_dump").hasSize(1);
     ProcessHandle pgDump = pgDumps.get(0);
+    ProcessSignals.signal("STOP", pgDump);
+    blocker.commit();
+    blocker.close();
     ProcessSignals.stepUntil(pgDump, () -> !openUploads().isEmpty(), 60);
     String uploadId = onlyOpenUpload(key).uploadId();
     while (partsOf(key, uploadId) == 0 && System.nanoTime() < deadline) {
