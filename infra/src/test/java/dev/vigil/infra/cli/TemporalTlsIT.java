@@ -125,7 +125,7 @@ class TemporalTlsIT {
   void cliBacksUpThroughMutualTlsWithTheWorkerOnMutualTls() throws IOException {
     Path config = write(mutualTls(temporal.clientCert, temporal.clientKey), "mtls");
 
-    ReadCommandsIT.Run run = vigilBackup(config);
+    ReadCommandsIT.Run run = vigilBackup(config, "mtls");
 
     assertThat(run.exit()).as(run.err()).isZero();
     JsonNode result = new ObjectMapper().readTree(run.out());
@@ -140,7 +140,7 @@ class TemporalTlsIT {
     int authorizedBefore = temporal.authorizedCalls.get();
     int refusedBefore = temporal.refusedCalls.get();
 
-    ReadCommandsIT.Run run = vigilBackup(config);
+    ReadCommandsIT.Run run = vigilBackup(config, "api-key");
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(new ObjectMapper().readTree(run.out()).get("status").asText()).isEqualTo("COMPLETE");
@@ -373,9 +373,26 @@ class TemporalTlsIT {
     return new ConfigLoader().load(write(yaml, name));
   }
 
+  /** A backup the connection refuses before any run starts. */
   private static ReadCommandsIT.Run vigilBackup(Path config) {
+    return vigilBackup(config, "refused");
+  }
+
+  /**
+   * A backup of plan {@code plan}: run ids are per plan and second, and each test's run must be its
+   * own even when two tests start one in the same second.
+   */
+  private static ReadCommandsIT.Run vigilBackup(Path config, String plan) {
     return ReadCommandsIT.vigil(
-        "backup", "--config", config.toString(), "--source", "models", "--json", "--quiet");
+        "backup",
+        "--config",
+        config.toString(),
+        "--plan",
+        plan,
+        "--source",
+        "models",
+        "--json",
+        "--quiet");
   }
 
   /** The command failed with exactly one line of its own that starts with {@code start}. */
