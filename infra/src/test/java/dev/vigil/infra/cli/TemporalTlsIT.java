@@ -127,7 +127,7 @@ class TemporalTlsIT {
 
     ReadCommandsIT.Run run = vigilBackup(config, "mtls");
 
-    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.exit()).as(run.err() + run.out()).isZero();
     JsonNode result = new ObjectMapper().readTree(run.out());
     assertThat(result.get("status").asText()).isEqualTo("COMPLETE");
     assertThat(Files.walk(repository).filter(Files::isRegularFile).count()).isPositive();
@@ -157,7 +157,9 @@ class TemporalTlsIT {
     int authorizedBefore = temporal.authorizedCalls.get();
 
     try (ApiServer api = ApiServer.start(ApiSettings.from(load(withApi(apiKey(keyFile)), "api")))) {
+      inANewSecond();
       HttpResponse<String> started = api(api, "POST", "/api/v1/backups");
+      startedBy(System.currentTimeMillis());
       assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
       String runId = new ObjectMapper().readTree(started.body()).get("runId").asText();
       String state = "";
@@ -373,6 +375,31 @@ class TemporalTlsIT {
     return new ConfigLoader().load(write(yaml, name));
   }
 
+  private static long lastStartSecond;
+
+  /**
+   * Waits for a second no earlier backup of this class started in: a backup's id is its source and
+   * second, and a second backup of {@code models} in the same second is (rightly) refused as the
+   * same backup (DUPLICATE_RUN), whatever its plan.
+   */
+  private static void inANewSecond() {
+    long second = System.currentTimeMillis() / 1000;
+    while (second <= lastStartSecond) {
+      try {
+        Thread.sleep(1000 - System.currentTimeMillis() % 1000 + 5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      second = System.currentTimeMillis() / 1000;
+    }
+  }
+
+  /** A backup started before {@code millis}: its second may be as late as that one's. */
+  private static void startedBy(long millis) {
+    lastStartSecond = Math.max(lastStartSecond, millis / 1000);
+  }
+
   /** A backup the connection refuses before any run starts. */
   private static ReadCommandsIT.Run vigilBackup(Path config) {
     return vigilBackup(config, "refused");
@@ -383,16 +410,21 @@ class TemporalTlsIT {
    * own even when two tests start one in the same second.
    */
   private static ReadCommandsIT.Run vigilBackup(Path config, String plan) {
-    return ReadCommandsIT.vigil(
-        "backup",
-        "--config",
-        config.toString(),
-        "--plan",
-        plan,
-        "--source",
-        "models",
-        "--json",
-        "--quiet");
+    inANewSecond();
+    try {
+      return ReadCommandsIT.vigil(
+          "backup",
+          "--config",
+          config.toString(),
+          "--plan",
+          plan,
+          "--source",
+          "models",
+          "--json",
+          "--quiet");
+    } finally {
+      startedBy(System.currentTimeMillis());
+    }
   }
 
   /** The command failed with exactly one line of its own that starts with {@code start}. */
