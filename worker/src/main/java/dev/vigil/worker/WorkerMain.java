@@ -61,16 +61,10 @@ public final class WorkerMain {
    */
   public static WorkflowClient client(VigilConfig config, WorkerTelemetry telemetry) {
     WorkflowServiceStubs service =
-        TemporalStubs.open(
+        TemporalStubs.connect(
             config.temporal().access(),
             System::getenv,
             options -> options.setMetricsScope(telemetry.temporalScope()));
-    try {
-      TemporalStubs.check(service, config.temporal().access());
-    } catch (TemporalAccessException e) {
-      service.shutdownNow();
-      throw e;
-    }
     return WorkflowClient.newInstance(
         service,
         WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());

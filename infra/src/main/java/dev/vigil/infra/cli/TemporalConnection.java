@@ -22,13 +22,8 @@ final class TemporalConnection implements AutoCloseable {
    * with one line naming the setting, before the command does anything.
    */
   static TemporalConnection open(TemporalConfig temporal) {
-    WorkflowServiceStubs service = TemporalStubs.open(temporal.access(), System::getenv);
-    try {
-      TemporalStubs.check(service, temporal.access());
-    } catch (TemporalAccessException e) {
-      service.shutdownNow();
-      throw e;
-    }
+    WorkflowServiceStubs service =
+        TemporalStubs.connect(temporal.access(), System::getenv, options -> {});
     return new TemporalConnection(
         service,
         WorkflowClient.newInstance(

@@ -85,6 +85,25 @@ public final class TemporalStubs {
   }
 
   /**
+   * {@link #open}, then {@link #check}: stubs whose TLS and API key the server accepted (a server
+   * that is down is left to the caller). Throws {@link TemporalAccessException} with the line of
+   * either, the stubs shut down.
+   */
+  public static WorkflowServiceStubs connect(
+      TemporalAccess access,
+      Function<String, String> environment,
+      Consumer<WorkflowServiceStubsOptions.Builder> options) {
+    WorkflowServiceStubs stubs = open(access, environment, options);
+    try {
+      check(stubs, access);
+    } catch (TemporalAccessException e) {
+      stubs.shutdownNow();
+      throw e;
+    }
+    return stubs;
+  }
+
+  /**
    * Operator-service stubs over {@code stubs}' channel that send what its calls send (the API key,
    * headers, interceptors): the raw channel alone carries none of them. Shut them down after use;
    * the channel stays open.
