@@ -61,6 +61,24 @@ public final class S3MockServer implements AutoCloseable {
    *     holds the end of its log
    */
   public static S3MockServer start(Path jar, Path storeRoot, List<String> initialBuckets) {
+    return start(jar, storeRoot, initialBuckets, Jit.QUICK_START);
+  }
+
+  /**
+   * How S3Mock's JVM compiles: what it costs at start against what it costs per byte stored. S3Mock
+   * takes the MD5 (ETag) and CRC64NVME of every byte it receives and again when it joins a
+   * multipart upload's parts; under C1 alone that is 4-5 s of CPU for 280 MB, on the same cores as
+   * the worker.
+   */
+  public enum Jit {
+    /** C1 only: about 2 s quicker to start on 2 cores; for tests and short demos. */
+    QUICK_START,
+    /** C1 then C2: the JDK's MD5 and SHA intrinsics; for a stack that moves real data. */
+    FULL
+  }
+
+  /** As {@link #start(Path, Path, List)}, with the JIT set to {@code jit}. */
+  public static S3MockServer start(Path jar, Path storeRoot, List<String> initialBuckets, Jit jit) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("S3Mock jar " + jar + " does not exist");
     }
@@ -69,9 +87,11 @@ public final class S3MockServer implements AutoCloseable {
     int port = FreePorts.find();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // S3Mock is small; a capped heap and C1 only keep it near 250 MB and make it start faster.
+    // S3Mock is small; a capped heap keeps it near 250 MB, and C1 only makes it start faster.
     command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
+    if (jit == Jit.QUICK_START) {
+      command.add("-XX:TieredStopAtLevel=1");
+    }
     command.add("-jar");
     command.add(jar.toAbsolutePath().toString());
     // Port 0 moves the HTTPS connector, which Vigil does not use, out of the way.

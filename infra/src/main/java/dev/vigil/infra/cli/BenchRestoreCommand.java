@@ -3,6 +3,7 @@ package dev.vigil.infra.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.activities.common.FileTrees;
 import dev.vigil.activities.common.Json;
+import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.RestoreClient;
@@ -47,7 +48,8 @@ final class BenchRestoreCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Path work =
         workDir != null ? workDir.toAbsolutePath() : Files.createTempDirectory("vigil-bench-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err, sources)) {
+    try (EmbeddedStack stack =
+        EmbeddedStack.start(work, System.err, sources, S3MockServer.Jit.FULL)) {
       String runId =
           stack.backups().start("bench", List.of(), System.currentTimeMillis(), "bench-restore");
       PlanResult backup = stack.backups().await(runId);

@@ -1,5 +1,6 @@
 package dev.vigil.infra.cli;
 
+import dev.vigil.activities.embedded.S3MockServer;
 import dev.vigil.infra.embedded.EmbeddedStack;
 import dev.vigil.starter.api.ApiServer;
 import java.io.IOException;
@@ -32,7 +33,8 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     Path work = WorkDir.claim(workDir);
-    try (EmbeddedStack stack = EmbeddedStack.start(work, System.err, sources)) {
+    try (EmbeddedStack stack =
+        EmbeddedStack.start(work, System.err, sources, S3MockServer.Jit.FULL)) {
       System.err.println("starting the HTTP API ...");
       ApiServer api = stack.startApi();
       Path secrets = work.resolve("secrets");

@@ -98,6 +98,15 @@ public final class EmbeddedStack implements AutoCloseable {
    * catalog and Temporal settings are replaced by the embedded ones).
    */
   public static EmbeddedStack start(Path workDir, PrintStream progress, Path sourcesFrom) {
+    return start(workDir, progress, sourcesFrom, S3MockServer.Jit.QUICK_START);
+  }
+
+  /**
+   * As {@link #start(Path, PrintStream, Path)}, with S3Mock's JIT set to {@code s3Jit}: {@code
+   * vigil up}, a stack that may move gigabytes, takes the fully compiling one.
+   */
+  public static EmbeddedStack start(
+      Path workDir, PrintStream progress, Path sourcesFrom, S3MockServer.Jit s3Jit) {
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
       Files.createDirectories(workDir);
@@ -122,7 +131,8 @@ public final class EmbeddedStack implements AutoCloseable {
 
       progress.println("starting S3Mock ...");
       S3MockServer s3 =
-          S3MockServer.start(S3MockServer.locateJar(), workDir.resolve("s3"), List.of(BUCKET));
+          S3MockServer.start(
+              S3MockServer.locateJar(), workDir.resolve("s3"), List.of(BUCKET), s3Jit);
       resources.push(s3);
 
       progress.println("starting the Temporal test server ...");
