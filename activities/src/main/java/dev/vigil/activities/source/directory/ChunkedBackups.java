@@ -28,10 +28,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -106,32 +112,85 @@ final class ChunkedBackups {
     Map<String, String> crcs = catalog.checksumsOf(step.backupId());
     Set<String> needed = new LinkedHashSet<>();
     snapshot.chunks().values().stream().map(ChunkRef::pack).forEach(needed::add);
-    long checked = 0;
+    List<ChunkCatalog.Pack> packs = new ArrayList<>();
     for (String key : needed) {
       ChunkCatalog.Pack pack = recorded.get(key);
       if (pack == null || !"LIVE".equals(pack.state())) {
         throw invalid(step, "pack " + key + " is not recorded as stored for this backup");
       }
-      ObjectStore store = step.services().store(pack.repository());
-      Optional<StoredObject> stored = store.head(key);
-      if (stored.isEmpty() || stored.get().size() != pack.size()) {
-        throw new VigilException(
-            ErrorType.UPLOAD_MISMATCH,
-            "backup "
-                + step.backupId()
-                + ": pack "
-                + key
-                + (stored.isEmpty()
-                    ? " is missing from the store"
-                    : " holds " + stored.get().size() + " bytes, not " + pack.size()));
+      packs.add(pack);
+    }
+    // Two requests a pack (its size, then its checksum or bytes), the packs side by side as many
+    // at a time as the repository uploads: a hundred packs one after another took seconds.
+    int threads =
+        Math.max(
+            1,
+            packs.stream()
+                .mapToInt(pack -> step.services().store(pack.repository()).concurrency())
+                .max()
+                .orElse(1));
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(threads, Math.max(1, packs.size())),
+            task -> {
+              Thread thread = new Thread(task, "vigil-pack-verify");
+              thread.setDaemon(true);
+              return thread;
+            });
+    try {
+      List<Future<?>> checks = new ArrayList<>();
+      for (ChunkCatalog.Pack pack : packs) {
+        checks.add(pool.submit(() -> verifyPack(step, pack, crcs.get(pack.key()))));
       }
-      if (step.backupId().equals(pack.createdBy())) {
-        PackVerifier.verify(
-            store, byChecksum(step, pack.repository()), step.backupId(), pack, crcs.get(key));
+      long checked = 0;
+      for (Future<?> check : checks) {
+        await(check);
+        step.heartbeat().accept(++checked);
       }
-      step.heartbeat().accept(++checked);
+    } finally {
+      pool.shutdownNow();
     }
     return snapshot.files().size();
+  }
+
+  /** The pack is in the store at its recorded size and, if this backup wrote it, intact. */
+  private static void verifyPack(DumpStep step, ChunkCatalog.Pack pack, String crc) {
+    String key = pack.key();
+    ObjectStore store = step.services().store(pack.repository());
+    Optional<StoredObject> stored = store.head(key);
+    if (stored.isEmpty() || stored.get().size() != pack.size()) {
+      throw new VigilException(
+          ErrorType.UPLOAD_MISMATCH,
+          "backup "
+              + step.backupId()
+              + ": pack "
+              + key
+              + (stored.isEmpty()
+                  ? " is missing from the store"
+                  : " holds " + stored.get().size() + " bytes, not " + pack.size()));
+    }
+    if (step.backupId().equals(pack.createdBy())) {
+      PackVerifier.verify(store, byChecksum(step, pack.repository()), step.backupId(), pack, crc);
+    }
+  }
+
+  /** Waits for one pack's check; its failure is thrown as it was raised. */
+  private static void await(Future<?> check) {
+    try {
+      check.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VigilException(
+          ErrorType.REPOSITORY_UNAVAILABLE, "the check of the packs was interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   /**
