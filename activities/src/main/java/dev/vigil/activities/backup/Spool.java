@@ -31,6 +31,12 @@ public final class Spool {
   /** The sealed (compressed, encrypted) file, as stored. */
   public static final String SEALED = "data.vgl";
 
+  /**
+   * The CRC64NVME of every MiB of {@link #SEALED} and its SHA-256, taken while a streamed dump
+   * wrote it ({@code WrittenChecksums}), so the upload step need not read it again for them.
+   */
+  public static final String SEALED_SUMS = "data.vgl.sums";
+
   /** The seal step's result, so a retried seal after success does not redo it. */
   public static final String SEAL_META = "sealed.json";
 

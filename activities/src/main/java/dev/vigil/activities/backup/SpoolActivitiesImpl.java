@@ -6,6 +6,7 @@ import dev.vigil.activities.common.Json;
 import dev.vigil.activities.common.SpoolErrors;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.config.PostgresSourceConfig;
+import dev.vigil.activities.config.S3RepositoryConfig;
 import dev.vigil.activities.config.SourceConfig;
 import dev.vigil.activities.crypto.SealOutcome;
 import dev.vigil.activities.crypto.SealingSink;
@@ -20,6 +21,7 @@ import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.OpenUpload;
 import dev.vigil.activities.store.StoredObject;
 import dev.vigil.activities.store.UploadOutcome;
+import dev.vigil.activities.store.WrittenChecksums;
 import dev.vigil.workflows.backup.DumpRequest;
 import dev.vigil.workflows.backup.DumpResult;
 import dev.vigil.workflows.backup.SealRequest;
@@ -142,12 +144,19 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     StreamedDump streamed;
     SealOutcome outcome;
     AtomicReference<SealingSink> sealing = new AtomicReference<>();
+    // The CRCs of the sealed bytes as they are written, for a store that checks uploads by CRC:
+    // neither the parts sent while dumping nor the upload step read the file back to take them.
+    WrittenChecksums.Recorder crcs =
+        services.config().repositories().get(ref.repository()) instanceof S3RepositoryConfig s3
+                && s3.verifiesByChecksum()
+            ? WrittenChecksums.Recorder.crcOnly()
+            : null;
     GrowingUpload early =
-        startEarlyUpload(source, ref, step.backupId(), partial, sealing).orElse(null);
+        startEarlyUpload(source, ref, step.backupId(), partial, sealing, crcs).orElse(null);
     try {
       try (OutputStream file =
               new BufferedOutputStream(
-                  new WrittenBytes(Files.newOutputStream(partial), early), 1 << 20);
+                  new WrittenBytes(Files.newOutputStream(partial), early, crcs), 1 << 20);
           SealingSink sink =
               services
                   .sealer()
@@ -180,6 +189,18 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
       throw new VigilException(
           ErrorType.SPOOL_MISSING, "dump: cannot complete " + partial + ": " + e, e);
     }
+    if (crcs != null) {
+      try {
+        crcs.finish(outcome.sha256()).writeTo(dir.resolve(Spool.SEALED_SUMS));
+      } catch (IOException e) {
+        throw SpoolErrors.translate(
+            e,
+            services.spool().root(),
+            "dump",
+            new VigilException(
+                ErrorType.SPOOL_MISSING, "dump: cannot write " + Spool.SEALED_SUMS + ": " + e, e));
+      }
+    }
     writeJson(dir.resolve(Spool.SEAL_META), sealResult(step.backupId(), outcome), "dump");
     writeJson(dir.resolve(Spool.STREAM_CHECK), new StreamCheck(streamed.verifiedEntries()), "dump");
     log.info(
@@ -203,7 +224,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
       SourceRef ref,
       String backupId,
       Path partial,
-      AtomicReference<SealingSink> sealing) {
+      AtomicReference<SealingSink> sealing,
+      WrittenChecksums.Recorder crcs) {
     if (!(source instanceof PostgresSourceConfig)) {
       return Optional.empty();
     }
@@ -223,7 +245,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
           }
           return new ObjectAttributes(storageClass, objectTags(ref, backupId), metadata);
         },
-        started -> writeJson(record, EarlyUpload.of(ref.repository(), started), "dump"));
+        started -> writeJson(record, EarlyUpload.of(ref.repository(), started), "dump"),
+        crcs);
   }
 
   /** Sends the parts the dump did not, and records the upload for the upload step. */
@@ -308,27 +331,31 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
   }
 
   /**
-   * The file under the sealer's buffer: tells the early upload how many bytes reached the file, as
-   * only those are final.
+   * The file under the sealer's buffer: takes the CRCs of what reaches the file and tells the early
+   * upload how many bytes did, as only those are final.
    */
   private static final class WrittenBytes extends FilterOutputStream {
     private final GrowingUpload early;
+    private final WrittenChecksums.Recorder crcs;
     private long written;
 
-    WrittenBytes(OutputStream file, GrowingUpload early) {
+    WrittenBytes(OutputStream file, GrowingUpload early, WrittenChecksums.Recorder crcs) {
       super(file);
       this.early = early;
+      this.crcs = crcs;
     }
 
     @Override
     public void write(int b) throws IOException {
-      out.write(b);
-      advance(1);
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
       out.write(bytes, offset, length);
+      if (crcs != null) {
+        crcs.update(bytes, offset, length);
+      }
       advance(length);
     }
 
@@ -487,6 +514,14 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
             resume.partsDone(),
             resume.uploadId());
       }
+      // The CRCs the dump took while it sealed: the file is then not read again for them, and the
+      // store refuses any part whose bytes on disk changed since.
+      WrittenChecksums written =
+          WrittenChecksums.readFrom(
+                  services.spool().dir(backupId).resolve(Spool.SEALED_SUMS),
+                  sealed.storedBytes(),
+                  sealed.sha256())
+              .orElse(null);
       outcome =
           store.uploadFile(
               sealedFile,
@@ -495,7 +530,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
               new ObjectAttributes(storageClass, tags, metadata, sealed.sha256()),
               resume,
               context::heartbeat,
-              context::heartbeat);
+              context::heartbeat,
+              written);
     }
     // The object is complete: the spool's cleanup must not abort its upload any more.
     deleteEarlyUploadRecord(backupId);

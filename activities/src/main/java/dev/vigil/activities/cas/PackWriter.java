@@ -143,7 +143,8 @@ public final class PackWriter implements AutoCloseable {
     Path packFile = file;
     long packSize = size;
     Map<String, ChunkRef> packChunks = chunks;
-    Future<WrittenChecksums> checksummed = checksummer.submit(checksums::finish);
+    WrittenChecksums.Recorder recorder = checksums;
+    Future<WrittenChecksums> checksummed = checksummer.submit(() -> recorder.finish());
     while (inFlight.size() >= uploads) {
       awaitUpload();
     }

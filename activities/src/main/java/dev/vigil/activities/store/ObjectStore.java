@@ -80,18 +80,39 @@ public interface ObjectStore extends AutoCloseable {
   }
 
   /**
+   * As {@link #uploadFile(Path, String, ObjectAttributes, UploadProgress, Consumer, Consumer)},
+   * with the checksums taken while the file was written ({@code written}, null if none were): a
+   * store that verifies uploads by checksum compares the parts it already holds with these and
+   * sends the rest with them, so the file is not read a second time; bytes that changed on disk
+   * since they were written are refused by the store. This default ignores {@code written}.
+   */
+  default UploadOutcome uploadFile(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart,
+      Consumer<UploadProgress> whilePart,
+      WrittenChecksums written) {
+    return uploadFile(file, key, attributes, resumeFrom, onPart, whilePart);
+  }
+
+  /**
    * Starts uploading {@code file} while it is still written (see {@link GrowingUpload}), to {@code
    * key} with the attributes {@code attributes} gives once the first part is ready (a sealed file's
    * compression is known only after its header). {@code onStarted} hears the upload id and part
    * size as soon as the store made the upload (and before any part is sent), so a crash leaves a
-   * record of what to abort. Empty when this store, or its repository's configuration, uploads only
-   * finished files; this default: empty.
+   * record of what to abort. {@code written}, when not null, takes the CRCs of the bytes as the
+   * caller writes them (updated before it reports them written): the parts are sent with those, so
+   * none is read back to checksum it. Empty when this store, or its repository's configuration,
+   * uploads only finished files; this default: empty.
    */
   default Optional<GrowingUpload> uploadWhileWriting(
       Path file,
       String key,
       Supplier<ObjectAttributes> attributes,
-      Consumer<UploadProgress> onStarted) {
+      Consumer<UploadProgress> onStarted,
+      WrittenChecksums.Recorder written) {
     return Optional.empty();
   }
 

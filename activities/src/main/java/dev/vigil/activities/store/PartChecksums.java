@@ -31,6 +31,7 @@ final class PartChecksums implements AutoCloseable {
   private final String key;
   private final CompletableFuture<Long>[] parts;
   private final CompletableFuture<Long> whole = new CompletableFuture<>();
+  private boolean written;
   private final Thread reader;
   private volatile boolean closed;
 
@@ -74,7 +75,16 @@ final class PartChecksums implements AutoCloseable {
           written.crc(offset, Math.min(partSize, written.size() - offset)));
     }
     checksums.whole.complete(written.whole());
+    checksums.written = true;
     return checksums;
+  }
+
+  /**
+   * Whether these CRCs were taken while the file was written, not read from it now: a part the
+   * store refuses may then have changed on disk since.
+   */
+  boolean fromWrites() {
+    return written;
   }
 
   /** The CRC64NVME of part {@code number} (from 1), waiting until the read has passed it. */

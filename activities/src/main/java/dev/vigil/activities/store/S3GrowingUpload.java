@@ -40,6 +40,7 @@ final class S3GrowingUpload implements GrowingUpload {
   private final Consumer<UploadProgress> onStarted;
   private final long partSize;
   private final boolean checksums;
+  private final WrittenChecksums.Recorder written;
   private final ExecutorService pool;
 
   /** Part n is {@code parts.get(n - 1)}; touched by the writing thread only. */
@@ -60,7 +61,8 @@ final class S3GrowingUpload implements GrowingUpload {
       Consumer<UploadProgress> onStarted,
       long partSize,
       int concurrency,
-      boolean checksums) {
+      boolean checksums,
+      WrittenChecksums.Recorder written) {
     this.store = store;
     this.file = file;
     this.key = key;
@@ -68,6 +70,7 @@ final class S3GrowingUpload implements GrowingUpload {
     this.onStarted = onStarted;
     this.partSize = partSize;
     this.checksums = checksums;
+    this.written = written;
     this.pool = Executors.newFixedThreadPool(concurrency, S3GrowingUpload::thread);
   }
 
@@ -155,7 +158,10 @@ final class S3GrowingUpload implements GrowingUpload {
   }
 
   private void submit(int number, long length) {
-    parts.add(pool.submit(() -> send(number, length)));
+    // The CRC of the bytes as they were written, taken on the writing thread; without them, the
+    // part's thread reads its range back to take it.
+    Long crc = checksums && written != null ? written.crc((number - 1) * partSize, length) : null;
+    parts.add(pool.submit(() -> send(number, length, crc)));
   }
 
   private void awaitPart(Future<Void> part, Runnable whileWaiting)
@@ -170,10 +176,11 @@ final class S3GrowingUpload implements GrowingUpload {
     }
   }
 
-  private Void send(int number, long length) {
+  private Void send(int number, long length, Long written) {
     String id = started();
     long offset = (number - 1) * partSize;
-    String crc = checksums ? Crc64Nvme.base64(crc(offset, length)) : null;
+    String crc =
+        !checksums ? null : Crc64Nvme.base64(written != null ? written : crc(offset, length));
     store.uploadRegion(file, key, id, number, offset, length, crc);
     return null;
   }

@@ -190,6 +190,18 @@ public final class S3ObjectStore implements ObjectStore {
     return upload(file, key, attributes, null, resumeFrom, onPart, whilePart);
   }
 
+  @Override
+  public UploadOutcome uploadFile(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      UploadProgress resumeFrom,
+      Consumer<UploadProgress> onPart,
+      Consumer<UploadProgress> whilePart,
+      WrittenChecksums written) {
+    return upload(file, key, attributes, written, resumeFrom, onPart, whilePart);
+  }
+
   /** Sends the CRCs taken while the file was written: the file is read once, to send it. */
   @Override
   public UploadOutcome uploadFile(
@@ -217,10 +229,9 @@ public final class S3ObjectStore implements ObjectStore {
     String uploadId = null;
     long partSize = 0;
     Map<Integer, CompletedPart> uploaded = Map.of();
-    if (resumeFrom != null
-        && resumeFrom.uploadId() != null
-        && key.equals(resumeFrom.objectKey())
-        && resumeFrom.partSize() >= MIN_PART_SIZE) {
+    boolean resuming =
+        resumeFrom != null && resumeFrom.uploadId() != null && key.equals(resumeFrom.objectKey());
+    if (resuming && resumeFrom.partSize() >= MIN_PART_SIZE) {
       Optional<Map<Integer, CompletedPart>> listed =
           listUploadedParts(key, resumeFrom.uploadId(), resumeFrom.partSize(), size, checksums);
       if (listed.isPresent()) {
@@ -228,6 +239,9 @@ public final class S3ObjectStore implements ObjectStore {
         partSize = resumeFrom.partSize();
         uploaded = listed.get();
       }
+    }
+    if (uploadId == null && !resuming && size <= singlePutMax()) {
+      return putWhole(file, key, attributes, written, checksums, onPart);
     }
     if (uploadId == null) {
       abortOpenUploads(key);
@@ -289,6 +303,74 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   /**
+   * The largest file sent in one PUT rather than a multipart upload: two parts. A multipart upload
+   * of a small file costs three requests where a PUT costs one, and the store reads the object once
+   * more to join its parts and check their CRC64NVME (S3Mock: twice the CPU of a PUT, on the cores
+   * the worker shares with it in the embedded stack). A pack of a chunked backup (a little over 16
+   * MiB) goes in one PUT; a file larger than this is sent in parts, in parallel and resumable.
+   */
+  long singlePutMax() {
+    return 2 * partSizeFor(0);
+  }
+
+  /**
+   * Sends a file in one PUT, with its CRC64NVME when the repository verifies uploads by checksum:
+   * the store checks the body against it and keeps it as the object's full-object checksum.
+   */
+  private UploadOutcome putWhole(
+      Path file,
+      String key,
+      ObjectAttributes attributes,
+      WrittenChecksums written,
+      boolean checksums,
+      Consumer<UploadProgress> onPart) {
+    long size = SpoolFiles.sizeOf(file);
+    String crc = null;
+    if (checksums) {
+      if (written != null && written.size() == size) {
+        crc = Crc64Nvme.base64(written.whole());
+      } else {
+        try (PartChecksums sums =
+            PartChecksums.start(
+                file, size, size, attributes == null ? null : attributes.sha256(), key)) {
+          crc = Crc64Nvme.base64(sums.whole());
+        }
+      }
+    }
+    String checksum = crc;
+    try {
+      s3.putObject(
+          request -> {
+            request
+                .bucket(config.bucket())
+                .key(key)
+                .contentType(CONTENT_TYPE)
+                .storageClass(storageClass(attributes))
+                .tagging(tagging(attributes))
+                .metadata(metadata(attributes));
+            if (checksum != null) {
+              request.checksumCRC64NVME(checksum);
+            }
+          },
+          RequestBody.fromContentProvider(region(file, 0, size), size, CONTENT_TYPE));
+    } catch (SdkException e) {
+      if (SpoolFiles.spoolChanged(file, size)) {
+        throw SpoolFiles.spoolChangedFailure(file, key);
+      }
+      if (checksumRejected(e)) {
+        if (written != null && written.size() == size) {
+          // Damaged on disk since it was sealed (no retry helps), or on the way (a retry does).
+          SpoolFiles.requireWrittenCrc(file, 0, size, written.whole(), key);
+        }
+        throw checksumFailure(key, e);
+      }
+      throw failure("upload", key, e);
+    }
+    onPart.accept(new UploadProgress(key, null, size, 1, size, size));
+    return new UploadOutcome(1, 0, size, checksum);
+  }
+
+  /**
    * Uploads parts of a sealed file while the dump still writes it, when the repository says {@code
    * upload-while-dumping} (the default): the part size is the configured one, as the file's final
    * size is not known yet; a file that outgrows {@link #MAX_PARTS} of them is given up and uploaded
@@ -299,7 +381,8 @@ public final class S3ObjectStore implements ObjectStore {
       Path file,
       String key,
       Supplier<ObjectAttributes> attributes,
-      Consumer<UploadProgress> onStarted) {
+      Consumer<UploadProgress> onStarted,
+      WrittenChecksums.Recorder written) {
     if (!config.uploadWhileDumping()) {
       return Optional.empty();
     }
@@ -312,7 +395,8 @@ public final class S3ObjectStore implements ObjectStore {
             onStarted,
             partSizeFor(0),
             config.concurrency(),
-            config.verifiesByChecksum()));
+            config.verifiesByChecksum(),
+            written));
   }
 
   /**
@@ -496,16 +580,25 @@ public final class S3ObjectStore implements ObjectStore {
       }
       SpoolFiles.requireUnchanged(file, size, key);
       int index = number - 1;
-      UploadPartResponse response =
-          sendPart(
-              file,
-              key,
-              uploadId,
-              number,
-              offset,
-              length,
-              crc,
-              bytes -> sent.accumulateAndGet(index, bytes, Math::max));
+      UploadPartResponse response;
+      try {
+        response =
+            sendPart(
+                file,
+                key,
+                uploadId,
+                number,
+                offset,
+                length,
+                crc,
+                bytes -> sent.accumulateAndGet(index, bytes, Math::max));
+      } catch (SdkException e) {
+        if (sums != null && sums.fromWrites() && checksumRejected(e)) {
+          // Damaged on disk since it was sealed (no retry helps), or on the way (a retry does).
+          SpoolFiles.requireWrittenCrc(file, offset, length, sums.part(number), key);
+        }
+        throw e;
+      }
       return new PartDone(number, completed(number, response), length, false);
     }
 

@@ -38,6 +38,51 @@ final class SpoolFiles {
     }
   }
 
+  /**
+   * After the store refused the CRC64NVME taken while {@code file} was written for its range {@code
+   * offset}+{@code length}: fails with SPOOL_MISSING (no retry can fix it) if the bytes on disk no
+   * longer have that CRC; returns if they do (the bytes were damaged on the way, which a retry
+   * fixes).
+   */
+  static void requireWrittenCrc(Path file, long offset, long length, long crc, String key) {
+    long onDisk;
+    try (java.nio.channels.FileChannel channel =
+        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+      dev.vigil.activities.common.Crc64Nvme read = new dev.vigil.activities.common.Crc64Nvme();
+      byte[] buffer = new byte[(int) Math.min(1 << 20, Math.max(1, length))];
+      long position = offset;
+      long end = offset + length;
+      while (position < end) {
+        int got =
+            channel.read(
+                java.nio.ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, end - position)),
+                position);
+        if (got < 0) {
+          throw spoolChangedFailure(file, key);
+        }
+        read.update(buffer, 0, got);
+        position += got;
+      }
+      onDisk = read.value();
+    } catch (IOException e) {
+      throw spoolChangedFailure(file, key);
+    }
+    if (onDisk != crc) {
+      throw new VigilException(
+          ErrorType.SPOOL_MISSING,
+          "spool file "
+              + file
+              + " changed on disk after it was sealed (bytes "
+              + offset
+              + "-"
+              + (offset + length - 1)
+              + " no longer have the CRC64NVME taken while sealing, and the store refused them"
+              + " for '"
+              + key
+              + "'); the backup must be dumped again");
+    }
+  }
+
   static VigilException spoolChangedFailure(Path file, String key) {
     return new VigilException(
         ErrorType.SPOOL_MISSING,

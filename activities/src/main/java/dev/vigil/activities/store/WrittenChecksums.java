@@ -2,8 +2,18 @@ package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.activities.common.Digests;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The checksums of a file taken from the bytes as they were written to it, so its upload need not
@@ -56,6 +66,14 @@ public final class WrittenChecksums {
 
   /** The CRC64NVME of {@code length} bytes from {@code offset}, both on block boundaries. */
   long crc(long offset, long length) {
+    return combineBlocks(blocks, size, offset, length);
+  }
+
+  /**
+   * The CRC of a range of a file of {@code size} bytes whose blocks' CRCs are {@code blocks}: the
+   * range starts on a block boundary and ends on one or at {@code size}.
+   */
+  private static long combineBlocks(long[] blocks, long size, long offset, long length) {
     if (offset % BLOCK != 0 || (length % BLOCK != 0 && offset + length != size)) {
       throw new IllegalArgumentException(
           "range " + offset + "+" + length + " does not fall on " + BLOCK + "-byte blocks");
@@ -89,18 +107,94 @@ public final class WrittenChecksums {
     return crc(0, size);
   }
 
+  private static final byte[] MAGIC = "VGLSUMS1".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Keeps these checksums beside the file they describe ({@code sums}, written whole or not at
+   * all), so a later step, even in another worker process, can upload the file without reading it
+   * twice.
+   */
+  public void writeTo(Path sums) throws IOException {
+    Path partial = sums.resolveSibling(sums.getFileName() + ".partial");
+    try (OutputStream file = Files.newOutputStream(partial);
+        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(file))) {
+      out.write(MAGIC);
+      out.writeLong(size);
+      out.write(sha256.getBytes(StandardCharsets.US_ASCII));
+      out.writeInt(blocks.length);
+      for (long block : blocks) {
+        out.writeLong(block);
+      }
+    }
+    Files.move(
+        partial,
+        sums,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The checksums {@link #writeTo} kept in {@code sums}, if that file exists and describes a file
+   * of {@code size} bytes with SHA-256 {@code sha256}; empty otherwise (absent, written by an older
+   * worker, cut short, or of another file), and the caller reads the file to checksum it.
+   */
+  public static Optional<WrittenChecksums> readFrom(Path sums, long size, String sha256) {
+    try (InputStream file = Files.newInputStream(sums);
+        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file))) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC) || in.readLong() != size) {
+        return Optional.empty();
+      }
+      String hex = new String(in.readNBytes(64), StandardCharsets.US_ASCII);
+      int count = in.readInt();
+      if (!hex.equals(sha256) || count != (size + BLOCK - 1) / BLOCK) {
+        return Optional.empty();
+      }
+      long[] blocks = new long[count];
+      for (int index = 0; index < count; index++) {
+        blocks[index] = in.readLong();
+      }
+      return in.read() == -1
+          ? Optional.of(new WrittenChecksums(size, blocks, hex))
+          : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Takes the checksums of bytes in the order they are written. Not thread-safe. */
   public static final class Recorder {
-    private final MessageDigest sha256 = Digests.sha256();
+    private final MessageDigest sha256;
     private long[] blocks = new long[32];
     private int count;
     private Crc64Nvme block = new Crc64Nvme();
     private int blockFill;
     private long size;
 
+    /** Takes the CRCs and the SHA-256. */
+    public Recorder() {
+      this(true);
+    }
+
+    private Recorder(boolean sha256) {
+      this.sha256 = sha256 ? Digests.sha256() : null;
+    }
+
+    /**
+     * Takes the CRCs only, for bytes whose SHA-256 is taken elsewhere (a sealed stream's); finish
+     * it with {@link #finish(String)}.
+     */
+    public static Recorder crcOnly() {
+      return new Recorder(false);
+    }
+
     /** Adds {@code length} bytes of {@code bytes} from {@code offset}. */
     public void update(byte[] bytes, int offset, int length) {
-      sha256.update(bytes, offset, length);
+      if (sha256 != null) {
+        sha256.update(bytes, offset, length);
+      }
       size += length;
       int position = offset;
       int end = offset + length;
@@ -117,10 +211,44 @@ public final class WrittenChecksums {
 
     /** The checksums of everything added; the recorder is not used after this. */
     public WrittenChecksums finish() {
+      if (sha256 == null) {
+        throw new IllegalStateException("a CRC-only recorder is finished with the SHA-256");
+      }
+      return finish(Digests.hex(sha256));
+    }
+
+    /** As {@link #finish()}, with the SHA-256 of the bytes taken elsewhere. */
+    public WrittenChecksums finish(String sha256Hex) {
       if (blockFill > 0) {
         endBlock();
       }
-      return new WrittenChecksums(size, Arrays.copyOf(blocks, count), Digests.hex(sha256));
+      return new WrittenChecksums(size, Arrays.copyOf(blocks, count), sha256Hex);
+    }
+
+    /** Bytes added so far. */
+    public long size() {
+      return size;
+    }
+
+    /**
+     * The CRC64NVME of {@code length} bytes from {@code offset} of what was added so far: both on
+     * block boundaries and the blocks complete (the end may also be where the bytes end, once all
+     * are added). For the parts of a file sent while it is still written.
+     */
+    public long crc(long offset, long length) {
+      if (offset + length > size) {
+        throw new IllegalArgumentException(
+            "range " + offset + "+" + length + " is past the " + size + " bytes added");
+      }
+      long end = offset + length;
+      if (end == size && blockFill > 0) {
+        // The block being filled ends the range: its CRC so far, after the complete ones.
+        long complete = end - blockFill;
+        long head =
+            complete > offset ? combineBlocks(blocks, complete, offset, complete - offset) : 0;
+        return Crc64Nvme.combine(head, block.value(), blockFill);
+      }
+      return combineBlocks(blocks, size, offset, length);
     }
 
     private void endBlock() {

@@ -127,7 +127,8 @@ abstract class ObjectStoreContract {
 
   @Test
   void anAbortedUploadLeavesNothingBehind() throws IOException {
-    Path file = file("data.vgl", (int) (PART_SIZE + 5), 4);
+    // More than two parts: S3 sends a file of up to two parts in one PUT, which leaves no upload.
+    Path file = file("data.vgl", (int) (2 * PART_SIZE + 5), 4);
     String prefix = prefix();
     String key = prefix + "data.vgl";
     assertThatThrownBy(

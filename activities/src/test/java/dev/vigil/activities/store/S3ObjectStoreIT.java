@@ -126,7 +126,8 @@ class S3ObjectStoreIT {
   @Test
   void aFreshUploadAbortsTheUploadsAnEarlierAttemptLeftOfItsKey() throws IOException {
     // An attempt killed before its first heartbeat reached Temporal: its upload id is lost.
-    Path file = randomFile("stale.bin", 6_000_000L, 4);
+    // More than two parts (a smaller file goes in one PUT, and one attempt's PUT leaves nothing).
+    Path file = randomFile("stale.bin", 12_000_000L, 4);
     String key = store.key("orders-db/stale-1.dump");
     String stale =
         s3mock.client().createMultipartUpload(r -> r.bucket(config.bucket()).key(key)).uploadId();
@@ -298,14 +299,14 @@ class S3ObjectStoreIT {
 
   @Test
   void uploadIgnoresHeartbeatOfAnotherKey() throws IOException {
-    Path file = randomFile("other.bin", 6_000_000L, 5);
+    Path file = randomFile("other.bin", 12_000_000L, 5);
     String key = store.key("orders-db/other.dump");
     UploadProgress otherKey =
         new UploadProgress(store.key("elsewhere"), "some-upload", S3MockFixture.PART_SIZE, 1, 0, 0);
 
     UploadOutcome outcome = store.uploadFile(file, key, ATTRIBUTES, otherKey, progress -> {});
 
-    assertThat(outcome).isEqualTo(new UploadOutcome(2, 0, 6_000_000L));
+    assertThat(outcome).isEqualTo(new UploadOutcome(3, 0, 12_000_000L));
     assertThat(sha256(store.open(key))).isEqualTo(sha256(file));
   }
 

@@ -125,10 +125,34 @@ class S3WrittenChecksumsIT {
         .hasMessageContaining("the store computed another CRC64NVME for")
         .hasMessageContaining("packs/b");
     assertThat(store.head("packs/b")).isEmpty();
+    // Two parts at most go in one PUT, its body unsigned like a part's: the CRC is what is checked.
     assertThat(SENT)
-        .filteredOn(sent -> sent.operation().equals(UploadPartRequest.class.getSimpleName()))
+        .filteredOn(sent -> sent.operation().equals(PutObjectRequest.class.getSimpleName()))
         .extracting(Sent::contentSha256)
-        .containsOnly("UNSIGNED-PAYLOAD");
+        .containsExactly("UNSIGNED-PAYLOAD");
+  }
+
+  @Test
+  void aPackOfUpToTwoPartsGoesInOnePutWhoseCrcTheStoreChecksAndKeeps() throws IOException {
+    // A pack of a chunked backup is a little over one part: one request, not create + 2 parts +
+    // complete, and the store reads it once, not a second time to join parts.
+    byte[] bytes = random(2 * MIB * 5, 4);
+    Path file = temp.resolve("pack-d");
+    WrittenChecksums written = write(file, bytes);
+
+    UploadOutcome outcome = store.uploadFile(file, "packs/d", withSha256(written), written);
+
+    String crc = Crc64Nvme.base64(Crc64Nvme.of(bytes));
+    assertThat(outcome).isEqualTo(new UploadOutcome(1, 0, bytes.length, crc));
+    assertThat(SENT)
+        .extracting(Sent::operation)
+        .containsExactly(PutObjectRequest.class.getSimpleName());
+    assertThat(SENT.get(0).crc()).isEqualTo(crc);
+    // What verify-upload compares: the store's own full-object CRC64NVME of what it received.
+    assertThat(store.fullObjectChecksum("packs/d")).contains(new StoredChecksum(bytes.length, crc));
+    try (InputStream in = store.open("packs/d")) {
+      assertThat(in.readAllBytes()).isEqualTo(bytes);
+    }
   }
 
   @Test

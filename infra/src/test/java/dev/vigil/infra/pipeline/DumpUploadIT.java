@@ -21,11 +21,17 @@ import dev.vigil.workflows.backup.UploadVerification;
 import dev.vigil.workflows.backup.VerifyDumpRequest;
 import dev.vigil.workflows.backup.VerifyDumpResult;
 import dev.vigil.workflows.backup.VerifyUploadRequest;
+import dev.vigil.workflows.common.ErrorType;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -186,6 +192,62 @@ class DumpUploadIT {
     UploadResult upload = spool.upload(new UploadRequest("set-1", source, dump, sealed, check));
     assertThat(upload.resumedParts()).isZero();
     assertThat(sha256(dataKey("appdb-off"))).isEqualTo(sealed.sha256());
+  }
+
+  @Test
+  void aSealedFileDamagedOnDiskBeforeTheUploadIsRefusedAndNothingIsStored() throws Exception {
+    // Nothing sent while dumping: the upload step sends every part, with the CRCs the dump took
+    // while sealing, and does not read the file again to take them.
+    start(false, 200_000);
+    DumpResult dump = spool.dump(new DumpRequest("appdb-rot", source));
+    Path sealedFile = services.spool().dir("appdb-rot").resolve(Spool.SEALED);
+    assertThat(services.spool().dir("appdb-rot").resolve(Spool.SEALED_SUMS)).exists();
+    long size = Files.size(sealedFile);
+    assertThat(size).as("a file of several 5 MiB parts").isGreaterThan(3L * (5 << 20));
+    // One flipped bit in the third part, size unchanged: the bit rot a disk can cause.
+    long at = 2L * (5 << 20) + 12_345;
+    try (FileChannel channel =
+        FileChannel.open(sealedFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, at);
+      channel.write(ByteBuffer.wrap(new byte[] {(byte) (one.get(0) ^ 0x10)}), at);
+    }
+    VerifyDumpResult check = spool.verifyDump(new VerifyDumpRequest(source, dump));
+    SealResult sealed = spool.seal(new SealRequest(source, dump));
+
+    assertThatThrownBy(() -> spool.upload(new UploadRequest("set-1", source, dump, sealed, check)))
+        .isInstanceOf(ActivityFailure.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo(ErrorType.SPOOL_MISSING.name());
+              assertThat(failure.isNonRetryable()).isTrue();
+            })
+        .hasMessageContaining("changed on disk after it was sealed")
+        .hasMessageContaining("bytes 10485760-15728639");
+    assertThat(openUploads()).as("incomplete multipart uploads").isEmpty();
+    assertNoObject(dataKey("appdb-rot"));
+  }
+
+  @Test
+  void partsSentWhileDumpingNeedNoSecondReadOfTheSealedFile() throws Exception {
+    start(true, 100_000);
+    DumpResult dump = spool.dump(new DumpRequest("appdb-sent", source));
+    Path sealedFile = services.spool().dir("appdb-sent").resolve(Spool.SEALED);
+    // The store already holds every part; the upload step only completes the upload with the CRCs
+    // taken while sealing, so even a spool file that rotted since cannot spoil it.
+    try (FileChannel channel = FileChannel.open(sealedFile, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 1000);
+    }
+    VerifyDumpResult check = spool.verifyDump(new VerifyDumpRequest(source, dump));
+    SealResult sealed = spool.seal(new SealRequest(source, dump));
+    UploadResult upload = spool.upload(new UploadRequest("set-1", source, dump, sealed, check));
+
+    assertThat(upload.resumedParts()).isEqualTo(upload.parts());
+    assertThat(sha256(dataKey("appdb-sent"))).isEqualTo(sealed.sha256());
+    assertThat(shared.verifyUpload(new VerifyUploadRequest("main", upload, sealed)).sha256())
+        .isEqualTo(sealed.sha256());
   }
 
   private void start(boolean uploadWhileDumping, int rows) throws Exception {

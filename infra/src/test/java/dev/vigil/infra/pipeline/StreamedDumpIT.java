@@ -7,6 +7,7 @@ import dev.vigil.activities.backup.BackupActivitiesImpl;
 import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.source.PgTools;
+import dev.vigil.activities.store.WrittenChecksums;
 import dev.vigil.workflows.backup.DumpRequest;
 import dev.vigil.workflows.backup.DumpResult;
 import dev.vigil.workflows.backup.PlanResult;
@@ -83,6 +84,7 @@ class StreamedDumpIT {
           .as("the spool right after the dump step")
           .containsExactlyInAnyOrder(
               Spool.SEALED,
+              Spool.SEALED_SUMS,
               Spool.SEAL_META,
               Spool.STREAM_CHECK,
               Spool.DUMP_META,
@@ -99,6 +101,11 @@ class StreamedDumpIT {
     assertThat(sealed.compression()).isEqualTo("zstd");
     assertThat(sealed.storedBytes()).isEqualTo(Files.size(backupDir.resolve(Spool.SEALED)));
     assertThat(sha256(backupDir.resolve(Spool.SEALED))).isEqualTo(sealed.sha256());
+    // The CRCs taken while sealing describe the sealed file, so the upload step need not read it.
+    assertThat(
+            WrittenChecksums.readFrom(
+                backupDir.resolve(Spool.SEALED_SUMS), sealed.storedBytes(), sealed.sha256()))
+        .isPresent();
 
     // The sealed stream is a whole pg_dump archive: unsealed, it restores with parallel jobs.
     Path plain = dir.resolve("restore.pgc");
@@ -128,7 +135,12 @@ class StreamedDumpIT {
       assertThat(files.map(f -> f.getFileName().toString()))
           .as("the spool right after the dump step")
           .containsExactlyInAnyOrder(
-              Spool.SEALED, Spool.SEAL_META, Spool.STREAM_CHECK, Spool.DUMP_META, "files.jsonl");
+              Spool.SEALED,
+              Spool.SEALED_SUMS,
+              Spool.SEAL_META,
+              Spool.STREAM_CHECK,
+              Spool.DUMP_META,
+              "files.jsonl");
     }
     // models/, models/checkpoint-1/, weights.bin
     assertThat(spool.verifyDump(new VerifyDumpRequest(source, dump)).listedEntries()).isEqualTo(2);
