@@ -337,22 +337,8 @@ public final class S3ObjectStore implements ObjectStore {
         }
       }
     }
-    String checksum = crc;
     try {
-      s3.putObject(
-          request -> {
-            request
-                .bucket(config.bucket())
-                .key(key)
-                .contentType(CONTENT_TYPE)
-                .storageClass(storageClass(attributes))
-                .tagging(tagging(attributes))
-                .metadata(metadata(attributes));
-            if (checksum != null) {
-              request.checksumCRC64NVME(checksum);
-            }
-          },
-          RequestBody.fromContentProvider(region(file, 0, size), size, CONTENT_TYPE));
+      sendObject(key, attributes, region(file, 0, size), size, crc);
     } catch (SdkException e) {
       if (SpoolFiles.spoolChanged(file, size)) {
         throw SpoolFiles.spoolChangedFailure(file, key);
@@ -367,7 +353,7 @@ public final class S3ObjectStore implements ObjectStore {
       throw failure("upload", key, e);
     }
     onPart.accept(new UploadProgress(key, null, size, 1, size, size));
-    return new UploadOutcome(1, 0, size, checksum);
+    return new UploadOutcome(1, 0, size, crc);
   }
 
   /**
@@ -704,19 +690,29 @@ public final class S3ObjectStore implements ObjectStore {
   private void putObject(
       String key, ObjectAttributes attributes, ContentStreamProvider body, long size, String verb) {
     try {
-      s3.putObject(
-          request ->
-              request
-                  .bucket(config.bucket())
-                  .key(key)
-                  .contentType(CONTENT_TYPE)
-                  .storageClass(storageClass(attributes))
-                  .tagging(tagging(attributes))
-                  .metadata(metadata(attributes)),
-          RequestBody.fromContentProvider(body, size, CONTENT_TYPE));
+      sendObject(key, attributes, body, size, null);
     } catch (SdkException e) {
       throw failure(verb, key, e);
     }
+  }
+
+  /** The PUT itself, with the body's CRC64NVME if {@code crc} is set (the store checks it). */
+  private void sendObject(
+      String key, ObjectAttributes attributes, ContentStreamProvider body, long size, String crc) {
+    s3.putObject(
+        request -> {
+          request
+              .bucket(config.bucket())
+              .key(key)
+              .contentType(CONTENT_TYPE)
+              .storageClass(storageClass(attributes))
+              .tagging(tagging(attributes))
+              .metadata(metadata(attributes));
+          if (crc != null) {
+            request.checksumCRC64NVME(crc);
+          }
+        },
+        RequestBody.fromContentProvider(body, size, CONTENT_TYPE));
   }
 
   /**
