@@ -359,6 +359,19 @@ log "starting the Vigil worker (VIGIL_JAVA_OPTS=$VIGIL_WORKER_JAVA_OPTS; not tim
 WORKER_PID=$!
 wait_for_line "$LOGS/vigil-worker.log" "worker polling" "$WORKER_PID" "the Vigil worker"
 
+# CPU seconds (user + system, with reaped children such as pg_dump) of the worker JVM and of the
+# stack's S3Mock (a child of the `vigil up` JVM), read from /proc before and after every Vigil
+# operation and recorded as KEY.cpu.worker and KEY.cpu.s3mock: on 2 cores the store's own work
+# competes with the worker's, and these show who used the CPU (medians in results.json).
+S3MOCK_PID="$(pgrep -P "$UP_PID" -f -i s3mock | head -n 1 || true)"
+cpu_of() { awk '{ printf "%.2f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_now() { echo "$(cpu_of "$WORKER_PID") $(cpu_of "${S3MOCK_PID:-0}")"; }
+record_cpu() { # ROUND KEY BEFORE: the CPU the worker and S3Mock used since BEFORE (cpu_now)
+  local before=($3) after=($(cpu_now))
+  record "$1" "$2.cpu.worker" "$(calc "${after[0]} - ${before[0]}")"
+  record "$1" "$2.cpu.s3mock" "$(calc "${after[1]} - ${before[1]}")"
+}
+
 # Peak RSS of the worker JVM: reset the high-water mark before an operation (clear_refs 5), read
 # VmHWM after it.
 rss_reset() { echo 5 >"/proc/$WORKER_PID/clear_refs" 2>/dev/null || true; }
@@ -398,10 +411,13 @@ vigil_backup() {
   while [[ "$(date +%s)" == "$VIGIL_ID_SECOND" ]]; do sleep 0.1; done
   VIGIL_ID_SECOND="$(date +%s)"
   rss_reset
+  local cpu
+  cpu="$(cpu_now)"
   (cd "$ROOT" && ./vigil backup --config "$VCONF" --source "$source" --json --quiet) >"$out" 2>"$LOGS/vigil-$key-r$round.log" \
     || { tail -n 20 "$LOGS/vigil-$key-r$round.log" >&2; die "vigil backup of $source failed (log: $LOGS/vigil-$key-r$round.log, $out)"; }
   [[ "$(jq -r '.sources[0].status + "/" + (.sources[0].verified | tostring)' "$out")" == "ARCHIVED/true" ]] \
     || die "vigil backup of $source ended $(jq -r '.sources[0].status' "$out"): $(jq -r '.sources[0].failure // "?"' "$out")"
+  record_cpu "$round" "$key" "$cpu"
   record "$round" "$key.seconds" "$(jq -r '.durationMillis / 1000' "$out")"
   record "$round" "$key.stored" "$(jq -r '.sources[0].storedBytes' "$out")"
   record "$round" "$key.rss" "$(rss_peak)"
@@ -411,9 +427,12 @@ vigil_restore() {
   local round="$1" key="$2" source="$3" out="$LOGS/vigil-$2-r$1.json"
   shift 3
   rss_reset
+  local cpu
+  cpu="$(cpu_now)"
   (cd "$ROOT" && ./vigil restore --config "$VCONF" --source "$source" "$@" --json --quiet) >"$out" 2>"$LOGS/vigil-$key-r$round.log" \
     || { tail -n 20 "$LOGS/vigil-$key-r$round.log" >&2; die "vigil restore of $source failed (log: $LOGS/vigil-$key-r$round.log, $out)"; }
   [[ "$(jq -r '.[0].status' "$out")" == RESTORED ]] || die "vigil restore of $source ended $(jq -r '.[0].status' "$out") ($out)"
+  record_cpu "$round" "$key" "$cpu"
   record "$round" "$key.seconds" "$(jq -r '(.[0].finishedAtMillis - .[0].startedAtMillis) / 1000' "$out")"
   record "$round" "$key.rss" "$(rss_peak)"
 }
