@@ -4,10 +4,7 @@ import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.workflows.backup.UploadProgress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -202,23 +199,8 @@ final class S3GrowingUpload implements GrowingUpload {
   }
 
   private long crc(long offset, long length) {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      Crc64Nvme crc = new Crc64Nvme();
-      byte[] buffer = new byte[(int) Math.min(BUFFER, length)];
-      long position = offset;
-      long end = offset + length;
-      while (position < end) {
-        int read =
-            channel.read(
-                ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, end - position)),
-                position);
-        if (read < 0) {
-          throw new IOException("shorter than the " + end + " bytes written");
-        }
-        crc.update(buffer, 0, read);
-        position += read;
-      }
-      return crc.value();
+    try {
+      return SpoolFiles.crcOf(file, offset, length);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read spool file " + file + ": " + e.getMessage(), e);
     }

@@ -325,10 +325,11 @@ public final class S3ObjectStore implements ObjectStore {
       boolean checksums,
       Consumer<UploadProgress> onPart) {
     long size = SpoolFiles.sizeOf(file);
+    WrittenChecksums taken = written != null && written.size() == size ? written : null;
     String crc = null;
     if (checksums) {
-      if (written != null && written.size() == size) {
-        crc = Crc64Nvme.base64(written.whole());
+      if (taken != null) {
+        crc = Crc64Nvme.base64(taken.whole());
       } else {
         try (PartChecksums sums =
             PartChecksums.start(
@@ -344,9 +345,9 @@ public final class S3ObjectStore implements ObjectStore {
         throw SpoolFiles.spoolChangedFailure(file, key);
       }
       if (checksumRejected(e)) {
-        if (written != null && written.size() == size) {
+        if (taken != null) {
           // Damaged on disk since it was sealed (no retry helps), or on the way (a retry does).
-          SpoolFiles.requireWrittenCrc(file, 0, size, written.whole(), key);
+          SpoolFiles.requireWrittenCrc(file, 0, size, taken.whole(), key);
         }
         throw checksumFailure(key, e);
       }

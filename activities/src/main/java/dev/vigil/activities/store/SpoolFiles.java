@@ -1,12 +1,17 @@
 package dev.vigil.activities.store;
 
+import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.workflows.common.ErrorType;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /** The spool file an upload reads: every store fails alike when it is gone or changes. */
 final class SpoolFiles {
@@ -46,24 +51,8 @@ final class SpoolFiles {
    */
   static void requireWrittenCrc(Path file, long offset, long length, long crc, String key) {
     long onDisk;
-    try (java.nio.channels.FileChannel channel =
-        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-      dev.vigil.activities.common.Crc64Nvme read = new dev.vigil.activities.common.Crc64Nvme();
-      byte[] buffer = new byte[(int) Math.min(1 << 20, Math.max(1, length))];
-      long position = offset;
-      long end = offset + length;
-      while (position < end) {
-        int got =
-            channel.read(
-                java.nio.ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, end - position)),
-                position);
-        if (got < 0) {
-          throw spoolChangedFailure(file, key);
-        }
-        read.update(buffer, 0, got);
-        position += got;
-      }
-      onDisk = read.value();
+    try {
+      onDisk = crcOf(file, offset, length);
     } catch (IOException e) {
       throw spoolChangedFailure(file, key);
     }
@@ -80,6 +69,31 @@ final class SpoolFiles {
               + " for '"
               + key
               + "'); the backup must be dumped again");
+    }
+  }
+
+  /**
+   * The CRC64NVME of {@code length} bytes of {@code file} from {@code offset}, read through one
+   * buffer of at most 1 MiB; EOFException if the file ends before them.
+   */
+  static long crcOf(Path file, long offset, long length) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      Crc64Nvme crc = new Crc64Nvme();
+      byte[] buffer = new byte[(int) Math.min(1 << 20, Math.max(1, length))];
+      long position = offset;
+      long end = offset + length;
+      while (position < end) {
+        int read =
+            channel.read(
+                ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, end - position)),
+                position);
+        if (read < 0) {
+          throw new EOFException("shorter than the " + end + " bytes written");
+        }
+        crc.update(buffer, 0, read);
+        position += read;
+      }
+      return crc.value();
     }
   }
 

@@ -2,6 +2,8 @@ package dev.vigil.activities.store;
 
 import dev.vigil.activities.common.Crc64Nvme;
 import dev.vigil.activities.common.Digests;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -9,8 +11,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Optional;
@@ -117,7 +119,7 @@ public final class WrittenChecksums {
   public void writeTo(Path sums) throws IOException {
     Path partial = sums.resolveSibling(sums.getFileName() + ".partial");
     try (OutputStream file = Files.newOutputStream(partial);
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(file))) {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(file))) {
       out.write(MAGIC);
       out.writeLong(size);
       out.write(sha256.getBytes(StandardCharsets.US_ASCII));
@@ -126,11 +128,7 @@ public final class WrittenChecksums {
         out.writeLong(block);
       }
     }
-    Files.move(
-        partial,
-        sums,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(partial, sums, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /**
@@ -140,7 +138,7 @@ public final class WrittenChecksums {
    */
   public static Optional<WrittenChecksums> readFrom(Path sums, long size, String sha256) {
     try (InputStream file = Files.newInputStream(sums);
-        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file))) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(file))) {
       byte[] magic = in.readNBytes(MAGIC.length);
       if (!Arrays.equals(magic, MAGIC) || in.readLong() != size) {
         return Optional.empty();
@@ -157,9 +155,8 @@ public final class WrittenChecksums {
       return in.read() == -1
           ? Optional.of(new WrittenChecksums(size, blocks, hex))
           : Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
     } catch (IOException e) {
+      // Absent (NoSuchFileException) or unreadable: the caller reads the file instead.
       return Optional.empty();
     }
   }
