@@ -60,6 +60,16 @@ final class EarlyUnseal implements AutoCloseable {
    */
   static EarlyUnseal start(Sealer sealer, Path sealedFile, Path plain, String aead)
       throws IOException {
+    return start(sealer, sealedFile, plain, aead, null);
+  }
+
+  /**
+   * As {@link #start(Sealer, Path, Path, String)}, and every authenticated byte also goes, in
+   * order, to {@code alsoTo} (if not null), which is closed when the decryption ends or stops.
+   */
+  static EarlyUnseal start(
+      Sealer sealer, Path sealedFile, Path plain, String aead, OutputStream alsoTo)
+      throws IOException {
     Path early = earlyFile(plain);
     Path done = doneFile(plain);
     Files.deleteIfExists(done);
@@ -71,8 +81,9 @@ final class EarlyUnseal implements AutoCloseable {
             () -> {
               long raw;
               try (InputStream in = growing;
-                  OutputStream out =
-                      new BufferedOutputStream(Files.newOutputStream(early), BUFFER)) {
+                  OutputStream file =
+                      new BufferedOutputStream(Files.newOutputStream(early), BUFFER);
+                  OutputStream out = alsoTo == null ? file : new Tee(file, alsoTo)) {
                 raw = new ParallelUnsealer(sealer).unseal(in, out, aead);
               } catch (Throwable e) {
                 unsealed.completeExceptionally(e);
@@ -94,29 +105,29 @@ final class EarlyUnseal implements AutoCloseable {
 
   /**
    * The download finished with {@code sha256}: waits for the decryption to reach the end (calling
-   * {@code waiting} every few seconds, a heartbeat) and marks the early file complete. A decryption
-   * that failed is only logged: the decrypt step then decrypts the sealed file and reports the
-   * failure as it always has.
+   * {@code waiting} every few seconds, a heartbeat) and marks the early file complete; returns
+   * whether it did (the whole stream authenticated). A decryption that failed is only logged: the
+   * decrypt step then decrypts the sealed file and reports the failure as it always has.
    */
-  void finish(String sha256, Runnable waiting) throws IOException {
+  boolean finish(String sha256, Runnable waiting) throws IOException {
     sealed.complete();
     while (true) {
       try {
         long raw = unsealed.get(5, TimeUnit.SECONDS);
         Files.writeString(done, sha256 + " " + raw + "\n");
-        return;
+        return true;
       } catch (TimeoutException e) {
         waiting.run();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       } catch (ExecutionException e) {
         log.info(
             "decrypting {} during its download stopped ({}); the decrypt step does it",
             early,
             e.getCause().getMessage());
         Files.deleteIfExists(early);
-        return;
+        return false;
       }
     }
   }
@@ -161,6 +172,36 @@ final class EarlyUnseal implements AutoCloseable {
   }
 
   /** A file being written front to back: reads wait for bytes the writer has not yet written. */
+  /** Writes to the file, then to the second stream; closes both. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream first;
+    private final OutputStream second;
+
+    Tee(OutputStream first, OutputStream second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      first.write(b);
+      second.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      first.write(b, off, len);
+      second.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      try (second) {
+        first.close();
+      }
+    }
+  }
+
   private static final class GrowingFile extends InputStream {
     private final FileChannel channel;
     private long position;

@@ -91,6 +91,51 @@ public final class PostgresRestorer {
     return exists(target, true) && holdsTables(target, force || claimed);
   }
 
+  /**
+   * Creates the database if no database of that name exists; returns whether this call created it
+   * (false if it existed, or another session created it first).
+   */
+  public boolean createIfAbsent(Database target) {
+    if (exists(target, false)) {
+      return false;
+    }
+    try (Connection connection = connect(target, "postgres");
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + quote(target.database()));
+      return true;
+    } catch (SQLException e) {
+      if ("42P04".equals(e.getSQLState())) {
+        return false; // duplicate_database: not ours
+      }
+      throw failure(e, target, "creating");
+    }
+  }
+
+  /**
+   * Drops the database and ends the sessions still connected to it ({@code WITH (FORCE)} from
+   * PostgreSQL 13, {@code pg_terminate_backend} before); an absent database is fine. Only for a
+   * database this restore created.
+   */
+  public void dropDatabase(Database target) {
+    try (Connection connection = connect(target, "postgres");
+        Statement statement = connection.createStatement()) {
+      String drop = "DROP DATABASE IF EXISTS " + quote(target.database());
+      if (connection.getMetaData().getDatabaseMajorVersion() >= 13) {
+        statement.execute(drop + " WITH (FORCE)");
+        return;
+      }
+      try (PreparedStatement terminate =
+          connection.prepareStatement(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?")) {
+        terminate.setString(1, target.database());
+        terminate.execute();
+      }
+      statement.execute(drop);
+    } catch (SQLException e) {
+      throw failure(e, target, "dropping");
+    }
+  }
+
   /** Whether the database exists; with {@code create}, an absent one is created (then false). */
   private boolean exists(Database target, boolean create) {
     try (Connection connection = connect(target, "postgres");
@@ -223,17 +268,98 @@ public final class PostgresRestorer {
     return sql.toString();
   }
 
+  /** Which of the archive's sections a pg_restore run restores. */
+  public enum Sections {
+    /** Everything. */
+    ALL(List.of()),
+    /** Tables and other definitions, then the rows, sequence values and large objects. */
+    PRE_DATA_AND_DATA(List.of("--section=pre-data", "--section=data")),
+    /** Indexes, constraints other than validated CHECKs, triggers, rules, matview refreshes. */
+    POST_DATA(List.of("--section=post-data"));
+
+    private final List<String> options;
+
+    Sections(List<String> options) {
+      this.options = options;
+    }
+  }
+
   /**
    * Runs {@code pg_restore -j jobs} of {@code dumpFile} into the target. Objects are owned by the
    * restoring user ({@code --no-owner}); the first error stops the restore.
    *
-   * @param clean drop the backup's objects first ({@code --clean --if-exists})
+   * @param clean drop the backup's objects (of these sections) first ({@code --clean --if-exists})
    * @param heartbeat runs every 2 s while pg_restore works; if it throws, pg_restore is stopped
    */
-  public void restore(Database target, Path dumpFile, int jobs, boolean clean, Runnable heartbeat) {
+  public void restore(
+      Database target,
+      Path dumpFile,
+      int jobs,
+      boolean clean,
+      Sections sections,
+      Runnable heartbeat) {
+    List<String> command =
+        command(target, sections, List.of("-j", Integer.toString(jobs)), clean, dumpFile);
+    PgTools.ProcessOutcome outcome;
+    try {
+      outcome = tools.run(command, environment(target), null, HEARTBEAT_EVERY, heartbeat);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("pg_restore into " + target.describe() + " was stopped");
+    } catch (UncheckedIOException e) {
+      throw cannotRun(e);
+    }
+    requireSuccess(outcome, target);
+  }
+
+  /**
+   * Starts {@code pg_restore} of the pre-data and data sections of an archive the caller writes to
+   * the returned process's standard input, in one session: the tables are created and filled as the
+   * archive arrives. {@link #restore} with {@link Sections#POST_DATA} finishes it from the whole
+   * file.
+   */
+  public PgTools.Piped startLoad(Database target) {
+    try {
+      return tools.startPiped(
+          command(target, Sections.PRE_DATA_AND_DATA, List.of(), false, null), environment(target));
+    } catch (UncheckedIOException e) {
+      throw cannotRun(e);
+    }
+  }
+
+  /** RESTORE_FAILED (or a more precise type) naming the target if pg_restore did not exit 0. */
+  public void requireSuccess(PgTools.ProcessOutcome outcome, Database target) {
+    if (outcome.exitCode() == 0) {
+      return;
+    }
+    String stderr = outcome.stderrTail();
+    String reason = redact(SqlErrors.condense(stderr), target.password());
+    ErrorType type;
+    if (SqlErrors.permissionDenied(stderr)) {
+      type = ErrorType.DATABASE_PERMISSION_DENIED;
+    } else if (stderr.contains("could not connect") || stderr.contains("Connection refused")) {
+      type = ErrorType.SOURCE_UNREACHABLE;
+    } else {
+      type = ErrorType.RESTORE_FAILED;
+    }
+    throw new VigilException(
+        type,
+        "pg_restore into "
+            + target.describe()
+            + " failed (exit "
+            + outcome.exitCode()
+            + "): "
+            + reason);
+  }
+
+  /** pg_restore's command line; {@code dumpFile} null reads standard input. */
+  private List<String> command(
+      Database target, Sections sections, List<String> jobs, boolean clean, Path dumpFile) {
     List<String> command = new ArrayList<>();
     command.add(tools.pgRestore());
-    command.addAll(List.of("--no-owner", "--exit-on-error", "-j", Integer.toString(jobs)));
+    command.addAll(List.of("--no-owner", "--exit-on-error"));
+    command.addAll(jobs);
+    command.addAll(sections.options);
     if (clean) {
       command.addAll(List.of("--clean", "--if-exists"));
     }
@@ -246,46 +372,28 @@ public final class PostgresRestorer {
             "-U",
             target.user(),
             "-d",
-            target.database(),
-            dumpFile.toString()));
+            target.database()));
+    if (dumpFile != null) {
+      command.add(dumpFile.toString());
+    }
+    return command;
+  }
+
+  private static Map<String, String> environment(Database target) {
     Map<String, String> environment = new HashMap<>();
     environment.put("PGPASSWORD", target.password());
     environment.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     environment.put("PGAPPNAME", "vigil-restore");
-    PgTools.ProcessOutcome outcome;
-    try {
-      outcome = tools.run(command, environment, null, HEARTBEAT_EVERY, heartbeat);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CancellationException("pg_restore into " + target.describe() + " was stopped");
-    } catch (UncheckedIOException e) {
-      throw new VigilException(
-          ErrorType.RESTORE_FAILED,
-          "cannot run pg_restore ("
-              + e.getMessage()
-              + "); install PostgreSQL's client tools on the worker host",
-          e);
-    }
-    if (outcome.exitCode() != 0) {
-      String stderr = outcome.stderrTail();
-      String reason = redact(SqlErrors.condense(stderr), target.password());
-      ErrorType type;
-      if (SqlErrors.permissionDenied(stderr)) {
-        type = ErrorType.DATABASE_PERMISSION_DENIED;
-      } else if (stderr.contains("could not connect") || stderr.contains("Connection refused")) {
-        type = ErrorType.SOURCE_UNREACHABLE;
-      } else {
-        type = ErrorType.RESTORE_FAILED;
-      }
-      throw new VigilException(
-          type,
-          "pg_restore into "
-              + target.describe()
-              + " failed (exit "
-              + outcome.exitCode()
-              + "): "
-              + reason);
-    }
+    return environment;
+  }
+
+  private static VigilException cannotRun(UncheckedIOException e) {
+    return new VigilException(
+        ErrorType.RESTORE_FAILED,
+        "cannot run pg_restore ("
+            + e.getMessage()
+            + "); install PostgreSQL's client tools on the worker host",
+        e);
   }
 
   /**

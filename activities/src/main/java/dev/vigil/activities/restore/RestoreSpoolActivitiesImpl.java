@@ -10,6 +10,7 @@ import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.crypto.ParallelUnsealer;
 import dev.vigil.activities.crypto.UnsealedStream;
 import dev.vigil.activities.source.PgTools;
+import dev.vigil.activities.source.SourceDriver;
 import dev.vigil.activities.source.postgres.PostgresDriver;
 import dev.vigil.activities.store.ObjectStore;
 import dev.vigil.activities.store.StoredObject;
@@ -129,26 +130,44 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
       if (!Files.exists(file)) {
         Files.createFile(file);
       }
-      try (EarlyUnseal early =
-          EarlyUnseal.start(
-              services.sealer(),
-              file,
-              plain,
-              SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()))) {
-        DownloadResult result =
-            downloader.download(
-                store,
-                backup.objectKey(),
-                file,
-                backup.storedBytes(),
-                resume,
-                context::heartbeat,
-                early::written);
-        early.finish(
-            result.sha256(),
+      EarlyLoad load = earlyLoad(request, plain, context);
+      try (load;
+          EarlyUnseal early =
+              EarlyUnseal.start(
+                  services.sealer(),
+                  file,
+                  plain,
+                  SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()),
+                  load == null ? null : load.sink())) {
+        DownloadResult result;
+        try {
+          result =
+              downloader.download(
+                  store,
+                  backup.objectKey(),
+                  file,
+                  backup.storedBytes(),
+                  resume,
+                  context::heartbeat,
+                  early::written);
+        } catch (RuntimeException e) {
+          if (load != null) {
+            load.close(); // first: the decryption may be waiting on the loader
+          }
+          throw e;
+        }
+        Runnable waiting =
             () ->
                 context.heartbeat(
-                    new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes())));
+                    new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes()));
+        boolean whole = early.finish(result.sha256(), waiting);
+        if (load != null) {
+          boolean verified =
+              whole
+                  && result.bytes() == backup.storedBytes()
+                  && result.sha256().equals(backup.sha256());
+          load.finish(verified ? result.sha256() : null, waiting);
+        }
         return result;
       }
     } catch (IOException e) {
@@ -184,38 +203,68 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
           if (backup.keyId() != null) {
             services.keys().require(backup.keyId(), "backup '" + backup.backupId() + "'");
           }
-          ObjectStore store = store(backup);
-          StoredObject head =
-              store
-                  .head(backup.manifestKey())
-                  .orElseThrow(
-                      () ->
-                          new VigilException(
-                              ErrorType.MANIFEST_INVALID,
-                              "manifest '"
-                                  + backup.manifestKey()
-                                  + "' of backup '"
-                                  + backup.backupId()
-                                  + "' is missing from bucket '"
-                                  + store.bucket()
-                                  + "'; the backup cannot be trusted"));
-          Path manifest = services.spool().dir(request.restoreId()).resolve(Spool.MANIFEST);
-          try (InputStream in = store.open(backup.manifestKey())) {
-            Files.copy(in, manifest, StandardCopyOption.REPLACE_EXISTING);
-          } catch (IOException e) {
-            throw new VigilException(
-                ErrorType.REPOSITORY_UNAVAILABLE,
-                "cannot download manifest '" + backup.manifestKey() + "': " + e.getMessage(),
-                e);
-          }
-          return BackupManifest.verify(
-                  manifest,
-                  head.metadata().get(ManifestMac.HMAC_METADATA),
-                  head.metadata().get(ManifestMac.KEY_ID_METADATA),
-                  services.manifests(),
-                  backup)
-              .summary();
+          return fetchManifest(request.restoreId(), backup).summary();
         });
+  }
+
+  /**
+   * Downloads the backup's manifest into the restore's spool and verifies it: its HMAC under the
+   * configured key, and that it describes this backup.
+   */
+  private BackupManifest fetchManifest(String restoreId, SelectedBackup backup) {
+    ObjectStore store = store(backup);
+    StoredObject head =
+        store
+            .head(backup.manifestKey())
+            .orElseThrow(
+                () ->
+                    new VigilException(
+                        ErrorType.MANIFEST_INVALID,
+                        "manifest '"
+                            + backup.manifestKey()
+                            + "' of backup '"
+                            + backup.backupId()
+                            + "' is missing from bucket '"
+                            + store.bucket()
+                            + "'; the backup cannot be trusted"));
+    Path manifest = services.spool().dir(restoreId).resolve(Spool.MANIFEST);
+    try (InputStream in = store.open(backup.manifestKey())) {
+      Files.copy(in, manifest, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new VigilException(
+          ErrorType.REPOSITORY_UNAVAILABLE,
+          "cannot download manifest '" + backup.manifestKey() + "': " + e.getMessage(),
+          e);
+    }
+    return BackupManifest.verify(
+        manifest,
+        head.metadata().get(ManifestMac.HMAC_METADATA),
+        head.metadata().get(ManifestMac.KEY_ID_METADATA),
+        services.manifests(),
+        backup);
+  }
+
+  /**
+   * The driver's load into the restore target during this download, if the request allows one and
+   * the driver starts one; the manifest it needs (roles) is fetched and verified first. Any trouble
+   * starting it only means the restore step restores as before.
+   */
+  private EarlyLoad earlyLoad(
+      DownloadRequest request, Path plain, ActivityExecutionContext context) {
+    if (request.into() == null || request.backup().keyId() == null) {
+      return null; // only authenticated plaintext is loaded before the verify step
+    }
+    SourceDriver driver = services.drivers().forBackup(request.backup());
+    try {
+      fetchManifest(request.restoreId(), request.backup());
+      return driver.loadWhileDownloading(step(request.into(), plain, context));
+    } catch (VigilException e) {
+      log.info(
+          "restore {}: no load during the download ({}); the restore step restores",
+          request.restoreId(),
+          e.getMessage());
+      return null;
+    }
   }
 
   @Override

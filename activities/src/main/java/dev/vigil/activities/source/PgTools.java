@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -156,6 +157,60 @@ public final class PgTools {
             ? null
             : startDaemon(
                 () -> readLines(process.getInputStream(), stdoutLines), command.get(0) + "-stdout");
+    return await(process, stderr, stderrReader, stdoutReader, progressEvery, progress);
+  }
+
+  /**
+   * Starts {@code command} with its standard input a pipe the caller writes (and closes for EOF),
+   * its standard output discarded and its standard error kept as {@link #run} keeps it.
+   *
+   * @throws UncheckedIOException if the process cannot be started (tool not installed)
+   */
+  public Piped startPiped(List<String> command, Map<String, String> environment) {
+    ProcessBuilder builder = builder(command, environment);
+    builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process process = start(builder);
+    StderrTail stderr = new StderrTail(process.getErrorStream());
+    return new Piped(process, stderr, startDaemon(stderr::drain, command.get(0) + "-stderr"));
+  }
+
+  /** A process started by {@link #startPiped}. */
+  public static final class Piped {
+    private final Process process;
+    private final StderrTail stderr;
+    private final Thread stderrReader;
+
+    private Piped(Process process, StderrTail stderr, Thread stderrReader) {
+      this.process = process;
+      this.stderr = stderr;
+      this.stderrReader = stderrReader;
+    }
+
+    /** Its standard input; closing it is the end of input. */
+    public OutputStream stdin() {
+      return process.getOutputStream();
+    }
+
+    /** Waits for it to exit as {@link #run} does (destroyed if interrupted or progress throws). */
+    public ProcessOutcome await(Duration progressEvery, Runnable progress)
+        throws InterruptedException {
+      return PgTools.await(process, stderr, stderrReader, null, progressEvery, progress);
+    }
+
+    /** Stops it (SIGTERM, then SIGKILL after a grace period) if it still runs. */
+    public void destroy() {
+      PgTools.destroy(process);
+    }
+  }
+
+  private static ProcessOutcome await(
+      Process process,
+      StderrTail stderr,
+      Thread stderrReader,
+      Thread stdoutReader,
+      Duration progressEvery,
+      Runnable progress)
+      throws InterruptedException {
     boolean finished = false;
     try {
       while (!process.waitFor(progressEvery.toMillis(), TimeUnit.MILLISECONDS)) {

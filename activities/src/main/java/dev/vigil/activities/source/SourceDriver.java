@@ -3,6 +3,7 @@ package dev.vigil.activities.source;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vigil.activities.backup.DumpMeta;
 import dev.vigil.activities.config.SourceConfig;
+import dev.vigil.activities.restore.EarlyLoad;
 import dev.vigil.activities.restore.RestoreStep;
 import dev.vigil.workflows.drill.DrillSource;
 import dev.vigil.workflows.restore.RestoreTarget;
@@ -69,6 +70,18 @@ public interface SourceDriver {
    */
   default boolean restoresWhileDecrypting() {
     return false;
+  }
+
+  /**
+   * Starts loading the backup into {@code step.target()} while the download step fetches it (the
+   * plaintext is handed on as each segment authenticates), or returns null to leave the whole
+   * restore to {@link #restore}. A driver that loads early creates the target for it and undoes the
+   * load if the download does not verify; its {@link #restore} then finds {@link EarlyLoad#loaded}
+   * and finishes the rest. {@code step.plain()} is where the plaintext will be; the manifest is
+   * verified.
+   */
+  default EarlyLoad loadWhileDownloading(RestoreStep step) {
+    return null;
   }
 
   /**

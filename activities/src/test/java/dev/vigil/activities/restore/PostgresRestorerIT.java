@@ -10,6 +10,8 @@ import dev.vigil.activities.source.PgRoles.Role;
 import dev.vigil.activities.source.PgTools;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.workflows.common.ErrorType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -165,6 +167,7 @@ final class PostgresRestorerIT {
                     dump,
                     1,
                     false,
+                    PostgresRestorer.Sections.ALL,
                     () -> {}))
         .isInstanceOfSatisfying(
             VigilException.class,
@@ -180,6 +183,123 @@ final class PostgresRestorerIT {
                   .doesNotContain("\n")
                   .doesNotContain(password);
             });
+  }
+
+  /**
+   * What a restore that loads during the download does: pre-data and data read from a pipe in one
+   * session, then post-data with {@code -j 2} from the whole file. The result must be exactly what
+   * one {@code pg_restore -j 2} of the file gives: same schema (indexes, constraints, triggers,
+   * views, grants, comments) and same data (rows, sequence values, large objects, a materialized
+   * view's rows).
+   */
+  @Test
+  void preDataAndDataFromAPipeThenPostDataEqualsOneWholeRestore(@TempDir Path dir)
+      throws Exception {
+    String source = postgres.createDatabase();
+    String reader = "split_reader_" + ProcessHandle.current().pid();
+    postgres.execute(
+        source,
+        "CREATE ROLE " + reader + " NOLOGIN",
+        "CREATE TABLE customers (id serial PRIMARY KEY, email text UNIQUE NOT NULL,"
+            + " CHECK (email LIKE '%@%'))",
+        "CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL"
+            + " REFERENCES customers DEFERRABLE INITIALLY DEFERRED, total numeric(10,2),"
+            + " placed timestamptz NOT NULL DEFAULT now())",
+        "CREATE INDEX orders_by_customer ON orders (customer, placed DESC)",
+        "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total >= 0) NOT VALID",
+        "CREATE TABLE events (at date NOT NULL, what text) PARTITION BY RANGE (at)",
+        "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO"
+            + " ('2027-01-01')",
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$BEGIN NEW.total := coalesce(NEW.total, 0); RETURN NEW; END$$",
+        "CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION"
+            + " touch()",
+        "INSERT INTO customers (email) SELECT 'c' || g || '@example.com' FROM"
+            + " generate_series(1, 2000) g",
+        "INSERT INTO orders (customer, total, placed) SELECT 1 + g % 2000, g / 7.0,"
+            + " '2026-06-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 20000)"
+            + " g",
+        "INSERT INTO events SELECT '2026-03-01'::date + g % 200, 'e' || g FROM"
+            + " generate_series(1, 5000) g",
+        "SELECT setval('orders_id_seq', 90000)",
+        "CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 1000",
+        "CREATE MATERIALIZED VIEW per_customer AS SELECT customer, count(*) AS n, sum(total)"
+            + " AS total FROM orders GROUP BY customer",
+        "CREATE UNIQUE INDEX per_customer_key ON per_customer (customer)",
+        "COMMENT ON TABLE orders IS 'one row per order'",
+        "COMMENT ON COLUMN customers.email IS 'login'",
+        "GRANT SELECT ON orders, big_orders TO " + reader,
+        "SELECT lo_from_bytea(0, convert_to('a large object', 'UTF8'))");
+    // As Vigil dumps: to a pipe, so the archive has no data offsets.
+    Path dump = dir.resolve("split.pgc");
+    shell("\"$PG_DUMP\" -Fc -Z0 -d \"$SOURCE\" | cat > \"$OUT\"", source, dump);
+    String whole = postgres.createDatabase();
+    String split = postgres.createDatabase();
+
+    restorer.restore(target(whole), dump, 2, false, PostgresRestorer.Sections.ALL, () -> {});
+    PgTools.Piped load = restorer.startLoad(target(split));
+    try (var out = load.stdin()) {
+      Files.copy(dump, out);
+    }
+    restorer.requireSuccess(load.await(Duration.ofSeconds(1), () -> {}), target(split));
+    long indexesAfterLoad =
+        postgres.queryLong(split, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'");
+    long rowsAfterLoad = postgres.queryLong(split, "SELECT count(*) FROM orders");
+    restorer.restore(target(split), dump, 2, false, PostgresRestorer.Sections.POST_DATA, () -> {});
+
+    assertThat(indexesAfterLoad).as("the pipe loads tables and rows, not indexes").isZero();
+    assertThat(rowsAfterLoad).isEqualTo(20000);
+    String wholeSchema = dumpText(whole, dir, "--schema-only");
+    assertThat(wholeSchema)
+        .contains(
+            "CREATE INDEX orders_by_customer",
+            "CREATE TRIGGER orders_touch",
+            "GRANT SELECT ON TABLE public.orders TO " + reader,
+            "COMMENT ON TABLE public.orders",
+            "FOREIGN KEY (customer)",
+            "NOT VALID");
+    assertThat(dumpText(split, dir, "--schema-only")).isEqualTo(wholeSchema);
+    String wholeData = dumpText(whole, dir, "--data-only");
+    assertThat(wholeData).contains("SELECT pg_catalog.setval('public.orders_id_seq', 90000");
+    assertThat(dumpText(split, dir, "--data-only")).isEqualTo(wholeData);
+    assertThat(postgres.queryLong(split, "SELECT count(*) FROM per_customer")).isEqualTo(2000);
+    assertThat(postgres.queryLong(split, "SELECT count(*) FROM pg_largeobject_metadata"))
+        .isEqualTo(1);
+  }
+
+  private PostgresRestorer.Database target(String database) {
+    return new PostgresRestorer.Database(
+        postgres.cluster().host(),
+        postgres.cluster().port(),
+        database,
+        postgres.superuser(),
+        postgres.password());
+  }
+
+  /** Runs a bash {@code script} with $PG_DUMP, $SOURCE (a database name) and $OUT set. */
+  private void shell(String script, String database, Path out) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("bash", "-c", "set -o pipefail; " + script);
+    builder.environment().put("PG_DUMP", PgTools.locate().pgDump());
+    builder.environment().put("SOURCE", database);
+    builder.environment().put("OUT", out.toString());
+    builder.environment().put("PGHOST", postgres.cluster().host());
+    builder.environment().put("PGPORT", Integer.toString(postgres.cluster().port()));
+    builder.environment().put("PGUSER", postgres.superuser());
+    builder.environment().put("PGPASSWORD", postgres.password());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(output).isZero();
+  }
+
+  /** pg_dump's plain text of {@code database} with {@code option}, without the database's name. */
+  private String dumpText(String database, Path dir, String option) throws Exception {
+    Path out = dir.resolve(database + option + ".sql");
+    shell("\"$PG_DUMP\" " + option + " -d \"$SOURCE\" -f \"$OUT\"", database, out);
+    // pg_dump's \restrict line carries a random key per run.
+    return Files.readString(out)
+        .replace(database, "<db>")
+        .replaceAll("(?m)^\\\\(un)?restrict .*$", "\\\\restrict <key>");
   }
 
   private long count(String database, String condition) {

@@ -110,19 +110,16 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
               RestoreSpoolActivities.class, ActivityProfiles.cleanupOnHost(reserved.taskQueue()));
       RestoreSpoolActivities transfer = spoolStub(reserved, Duration.ofHours(6), SPOOL_RETRY);
       RestoreSpoolActivities target = spoolStub(reserved, Duration.ofHours(12), TARGET_RETRY);
+      RestoreDataRequest data =
+          new RestoreDataRequest(
+              restoreId, selected, request.target(), request.force(), request.parallelJobs());
       if (Workflow.getVersion(CHECK_TARGET_FIRST, Workflow.DEFAULT_VERSION, 1) >= 1) {
         // A target the restore could not use fails the run before a byte is downloaded.
         RestoreSpoolActivities checker = spoolStub(reserved, Duration.ofMinutes(5), TARGET_RETRY);
         step(
             "check-target",
             () -> {
-              checker.checkTarget(
-                  new RestoreDataRequest(
-                      restoreId,
-                      selected,
-                      request.target(),
-                      request.force(),
-                      request.parallelJobs()));
+              checker.checkTarget(data);
               return null;
             });
       }
@@ -133,8 +130,13 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
                   "fetch-wal",
                   () -> transfer.fetchWal(new WalFetchRequest(restoreId, selected, recovery)))
               : null;
+      // A database restore may load the rows while downloading (the activity decides).
       DownloadResult download =
-          step("download", () -> transfer.downloadBackup(new DownloadRequest(restoreId, selected)));
+          step(
+              "download",
+              () ->
+                  transfer.downloadBackup(
+                      new DownloadRequest(restoreId, selected, replaysWal ? null : data)));
       step("verify", () -> transfer.verifyBackup(new VerifyRequest(restoreId, selected, download)));
       step("decrypt", () -> transfer.unsealBackup(new UnsealRequest(restoreId, selected)));
       RecoveredPoint recovered =
@@ -149,16 +151,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
       restored =
           recovered != null
               ? recovered.target()
-              : step(
-                  "restore",
-                  () ->
-                      target.restoreBackup(
-                          new RestoreDataRequest(
-                              restoreId,
-                              selected,
-                              request.target(),
-                              request.force(),
-                              request.parallelJobs())));
+              : step("restore", () -> target.restoreBackup(data));
       RestoreTarget into = restored;
       ValidationResult validated =
           step(

@@ -16,6 +16,7 @@ import dev.vigil.activities.config.ValidationConfig;
 import dev.vigil.activities.config.ValidationConfigParser;
 import dev.vigil.activities.restore.BackupManifest;
 import dev.vigil.activities.restore.DataDirectories;
+import dev.vigil.activities.restore.EarlyLoad;
 import dev.vigil.activities.restore.FreshClusters;
 import dev.vigil.activities.restore.PostgresRestorer;
 import dev.vigil.activities.restore.RestoreRoots;
@@ -42,6 +43,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -242,6 +244,81 @@ public final class PostgresDriver implements SourceDriver {
     }
   }
 
+  /**
+   * A dump restored into a database that does not exist yet: the database is created and {@code
+   * pg_restore --section=pre-data --section=data} reads the plaintext from standard input as the
+   * download decrypts it, in one session, so tables and rows are in when the download ends; the
+   * restore step then runs the post-data section with {@code -j}. Not into a database that exists
+   * (even empty: undoing means dropping it), a fresh cluster, or a physical backup.
+   */
+  @Override
+  public EarlyLoad loadWhileDownloading(RestoreStep step) {
+    SelectedBackup backup = step.backup();
+    RestoreTarget target = step.target();
+    if (!LOGICAL_FORMAT.equals(backup.format())
+        || !DATABASE.equals(target.type())
+        || step.claimedBefore()) {
+      return null;
+    }
+    PostgresRestorer.Database database = database(step, target);
+    undoEarlierLoad(step, database);
+    if (EarlyLoad.loaded(step.dir(), backup.sha256())) {
+      return null; // an earlier attempt loaded it; the download only completes the spool file
+    }
+    if (!postgres.createIfAbsent(database)) {
+      return null;
+    }
+    // Created by this restore: from here on, undoing the load is dropping it.
+    EarlyLoad.markStarted(step.dir());
+    PgTools.Piped load;
+    try {
+      postgres.createRoles(database, step.manifest().roles(), false);
+      load = postgres.startLoad(database);
+    } catch (RuntimeException e) {
+      postgres.dropDatabase(database);
+      EarlyLoad.forget(step.dir());
+      throw e;
+    }
+    log.info(
+        "restore {}: loading {} while the download runs", step.restoreId(), database.describe());
+    return EarlyLoad.of(
+        step.dir(),
+        database.describe(),
+        new EarlyLoad.Loader() {
+          @Override
+          public OutputStream input() {
+            return load.stdin();
+          }
+
+          @Override
+          public void await(Runnable heartbeat) throws InterruptedException {
+            postgres.requireSuccess(load.await(Duration.ofSeconds(2), heartbeat), database);
+          }
+
+          @Override
+          public void stop() {
+            load.destroy();
+          }
+
+          @Override
+          public void undo() {
+            postgres.dropDatabase(database);
+          }
+        });
+  }
+
+  /** A load an earlier attempt began and did not finish: its database goes first. */
+  private void undoEarlierLoad(RestoreStep step, PostgresRestorer.Database database) {
+    if (EarlyLoad.startedBefore(step.dir())) {
+      log.info(
+          "restore {}: dropping {}, created by an earlier attempt whose load did not finish",
+          step.restoreId(),
+          database.describe());
+      postgres.dropDatabase(database);
+      EarlyLoad.forget(step.dir());
+    }
+  }
+
   @Override
   public RestoreTarget restore(RestoreStep step) {
     SelectedBackup backup = step.backup();
@@ -258,6 +335,24 @@ public final class PostgresDriver implements SourceDriver {
         step.parallelJobs() > 0
             ? step.parallelJobs()
             : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    if (DATABASE.equals(target.type())) {
+      PostgresRestorer.Database database = database(step, target);
+      undoEarlierLoad(step, database);
+      if (EarlyLoad.loaded(step.dir(), backup.sha256())) {
+        // Tables, rows, sequences and large objects came in during the download, which verify
+        // has since matched with the catalog: the indexes, constraints and triggers remain. A
+        // retry drops what an earlier attempt of them built first.
+        step.claim();
+        postgres.restore(
+            database,
+            step.plain(),
+            jobs,
+            claimedBefore,
+            PostgresRestorer.Sections.POST_DATA,
+            () -> step.heartbeat().accept(null));
+        return databaseTarget(database, target);
+      }
+    }
     RestoreTarget restored;
     PostgresRestorer.Database database;
     boolean clean;
@@ -299,22 +394,32 @@ public final class PostgresDriver implements SourceDriver {
       database = database(step, target);
       clean = postgres.prepare(database, step.force(), claimedBefore);
       step.claim();
-      restored =
-          new RestoreTarget(
-              DATABASE,
-              database.host(),
-              database.port(),
-              database.database(),
-              database.user(),
-              target.passwordFile(),
-              null);
+      restored = databaseTarget(database, target);
     } else {
       throw notADumpTarget(backup, target);
     }
     // GRANTs in the dump name the source's roles: create those the target lacks first.
     postgres.createRoles(database, step.manifest().roles(), FRESH_CLUSTER.equals(target.type()));
-    postgres.restore(database, step.plain(), jobs, clean, () -> step.heartbeat().accept(null));
+    postgres.restore(
+        database,
+        step.plain(),
+        jobs,
+        clean,
+        PostgresRestorer.Sections.ALL,
+        () -> step.heartbeat().accept(null));
     return restored;
+  }
+
+  private static RestoreTarget databaseTarget(
+      PostgresRestorer.Database database, RestoreTarget target) {
+    return new RestoreTarget(
+        DATABASE,
+        database.host(),
+        database.port(),
+        database.database(),
+        database.user(),
+        target.passwordFile(),
+        null);
   }
 
   @Override
