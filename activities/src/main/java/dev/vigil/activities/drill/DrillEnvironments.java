@@ -117,9 +117,8 @@ public final class DrillEnvironments {
         cluster = PostgresCluster.start(clusterDir, SUPERUSER, password);
         clusters.put(drillId, cluster);
         describe(scratch, cluster, clusterDir);
-        for (String database : databaseNames(logical).values()) {
-          cluster.createDatabase(database);
-        }
+        // The databases are left to the restores, which create them: a restore into a database
+        // it created loads the rows during its download, as a restore into a new database does.
       }
       Path files = Files.createDirectories(scratch.resolve("files"));
       Map<String, String> databases = databaseNames(sources);

@@ -65,7 +65,10 @@ final class EarlyUnseal implements AutoCloseable {
 
   /**
    * As {@link #start(Sealer, Path, Path, String)}, and every authenticated byte also goes, in
-   * order, to {@code alsoTo} (if not null), which is closed when the decryption ends or stops.
+   * order, to {@code alsoTo} (if not null), which is closed when the decryption ends or stops. A
+   * thread of its own reads it back from the early file behind the decryption (the page cache, in
+   * practice), so a slow reader of {@code alsoTo} never holds the decryption back and the
+   * decryption never waits on it: the two run side by side, with flat memory.
    */
   static EarlyUnseal start(
       Sealer sealer, Path sealedFile, Path plain, String aead, OutputStream alsoTo)
@@ -74,20 +77,28 @@ final class EarlyUnseal implements AutoCloseable {
     Path done = doneFile(plain);
     Files.deleteIfExists(done);
     Files.deleteIfExists(early);
+    Files.createFile(early);
     GrowingFile growing = new GrowingFile(FileChannel.open(sealedFile));
+    GrowingFile written = alsoTo == null ? null : new GrowingFile(FileChannel.open(early));
     CompletableFuture<Long> unsealed = new CompletableFuture<>();
     Thread thread =
         new Thread(
             () -> {
               long raw;
               try (InputStream in = growing;
-                  OutputStream file =
-                      new BufferedOutputStream(Files.newOutputStream(early), BUFFER);
-                  OutputStream out = alsoTo == null ? file : new Tee(file, alsoTo)) {
+                  OutputStream out =
+                      new BufferedOutputStream(
+                          new Counting(Files.newOutputStream(early), written), BUFFER)) {
                 raw = new ParallelUnsealer(sealer).unseal(in, out, aead);
               } catch (Throwable e) {
+                if (written != null) {
+                  written.abort();
+                }
                 unsealed.completeExceptionally(e);
                 return;
+              }
+              if (written != null) {
+                written.complete();
               }
               // Only once the file is flushed and closed: its size is then the plaintext's.
               unsealed.complete(raw);
@@ -95,7 +106,26 @@ final class EarlyUnseal implements AutoCloseable {
             "vigil-early-unseal");
     thread.setDaemon(true);
     thread.start();
+    if (written != null) {
+      Thread feeder = new Thread(() -> feed(written, alsoTo), "vigil-early-unseal-feed");
+      feeder.setDaemon(true);
+      feeder.start();
+    }
     return new EarlyUnseal(early, done, growing, unsealed);
+  }
+
+  /** Copies the early file, as it grows, to {@code out}, and closes both. */
+  private static void feed(GrowingFile written, OutputStream out) {
+    byte[] buffer = new byte[BUFFER];
+    try (InputStream in = written;
+        out) {
+      int read;
+      while ((read = in.read(buffer)) >= 0) {
+        out.write(buffer, 0, read);
+      }
+    } catch (IOException e) {
+      // The decryption stopped (its caller reports why); out is closed, its reader ends.
+    }
   }
 
   /** The downloader wrote and hashed the file's first {@code bytes}. */
@@ -172,33 +202,34 @@ final class EarlyUnseal implements AutoCloseable {
   }
 
   /** A file being written front to back: reads wait for bytes the writer has not yet written. */
-  /** Writes to the file, then to the second stream; closes both. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream first;
-    private final OutputStream second;
+  /** Tells {@code written} (if not null) how many bytes reached the file after each write. */
+  private static final class Counting extends OutputStream {
+    private final OutputStream out;
+    private final GrowingFile written;
+    private long count;
 
-    Tee(OutputStream first, OutputStream second) {
-      this.first = first;
-      this.second = second;
+    Counting(OutputStream out, GrowingFile written) {
+      this.out = out;
+      this.written = written;
     }
 
     @Override
     public void write(int b) throws IOException {
-      first.write(b);
-      second.write(b);
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      first.write(b, off, len);
-      second.write(b, off, len);
+      out.write(b, off, len);
+      count += len;
+      if (written != null) {
+        written.grew(count);
+      }
     }
 
     @Override
     public void close() throws IOException {
-      try (second) {
-        first.close();
-      }
+      out.close();
     }
   }
 

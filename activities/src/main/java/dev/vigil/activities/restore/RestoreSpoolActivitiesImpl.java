@@ -139,9 +139,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                   plain,
                   SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()),
                   load == null ? null : load.sink())) {
-        DownloadResult result;
         try {
-          result =
+          DownloadResult result =
               downloader.download(
                   store,
                   backup.objectKey(),
@@ -150,25 +149,26 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                   resume,
                   context::heartbeat,
                   early::written);
-        } catch (RuntimeException e) {
+          Runnable waiting =
+              () ->
+                  context.heartbeat(
+                      new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes()));
+          boolean whole = early.finish(result.sha256(), waiting);
           if (load != null) {
-            load.close(); // first: the decryption may be waiting on the loader
+            boolean verified =
+                whole
+                    && result.bytes() == backup.storedBytes()
+                    && result.sha256().equals(backup.sha256());
+            load.finish(verified ? result.sha256() : null, waiting);
+          }
+          return result;
+        } catch (IOException | RuntimeException e) {
+          if (load != null) {
+            // Before the decryption is closed: it may be waiting on the loader's pipe.
+            load.close();
           }
           throw e;
         }
-        Runnable waiting =
-            () ->
-                context.heartbeat(
-                    new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes()));
-        boolean whole = early.finish(result.sha256(), waiting);
-        if (load != null) {
-          boolean verified =
-              whole
-                  && result.bytes() == backup.storedBytes()
-                  && result.sha256().equals(backup.sha256());
-          load.finish(verified ? result.sha256() : null, waiting);
-        }
-        return result;
       }
     } catch (IOException e) {
       throw new VigilException(
@@ -251,8 +251,8 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
    */
   private EarlyLoad earlyLoad(
       DownloadRequest request, Path plain, ActivityExecutionContext context) {
-    if (request.into() == null || request.backup().keyId() == null) {
-      return null; // only authenticated plaintext is loaded before the verify step
+    if (request.into() == null) {
+      return null;
     }
     SourceDriver driver = services.drivers().forBackup(request.backup());
     try {

@@ -13,9 +13,14 @@ import dev.vigil.activities.testing.ProcessSignals;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.infra.embedded.EmbeddedTemporal;
 import dev.vigil.starter.BackupClient;
+import dev.vigil.starter.RestoreClient;
 import dev.vigil.worker.SearchAttributeRegistration;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.backup.SourceBackupResult;
+import dev.vigil.workflows.restore.RestoreRequest;
+import dev.vigil.workflows.restore.RestoreResult;
+import dev.vigil.workflows.restore.RestoreSelector;
+import dev.vigil.workflows.restore.RestoreTarget;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -184,7 +189,8 @@ class WorkerKillIT {
       // in the store.
       Process first = workers.get(0);
       String dataKey = "vigil/appdb/" + backupId + "/" + Spool.SEALED;
-      ProcessHandle pgDump = awaitPgDump(first);
+      // The dump itself, not a `pg_dump --version`.
+      ProcessHandle pgDump = awaitChild(first, "/pg_dump", "--snapshot=");
       ProcessSignals.stepUntil(pgDump, () -> hasUpload(s3.client(), bucket, dataKey), 90);
       String staleUpload = onlyOpenUpload(s3.client(), bucket, dataKey);
       awaitStoredPart(s3.client(), bucket, dataKey, staleUpload);
@@ -241,23 +247,125 @@ class WorkerKillIT {
     }
   }
 
-  /** The worker's pg_dump, once it runs. */
-  private static ProcessHandle awaitPgDump(Process worker) throws Exception {
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aWorkerKilledWhileItLoadsARestoreDuringTheDownloadLeavesNothingTheRetryDoesNotReplace()
+      throws Exception {
+    PostgresFixture postgres = PostgresFixture.get();
+    S3MockFixture s3 = S3MockFixture.get();
+    String catalogDb = postgres.createDatabase();
+    String sourceDb = postgres.createDatabase();
+    postgres.execute(
+        sourceDb,
+        "CREATE TABLE messages (id bigint PRIMARY KEY, body text)",
+        "INSERT INTO messages SELECT g, md5(random()::text) || md5(random()::text) ||"
+            + " md5(random()::text) FROM generate_series(1, 200000) g");
+    String bucket = s3.newBucket("crash");
+    Path spool = Files.createDirectories(dir.resolve("spool"));
+    String appdb =
+        """
+          appdb:
+            type: postgres
+            host: 127.0.0.1
+            port: %d
+            database: %s
+            user: %s
+            password-file: %s
+        """
+            .formatted(
+                postgres.cluster().port(), sourceDb, postgres.superuser(), postgres.passwordFile());
+    String target = "killed_load_" + ProcessHandle.current().pid();
+
+    List<Process> workers = new ArrayList<>();
+    EmbeddedTemporal temporal = EmbeddedTemporal.start();
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    try {
+      Path config = dir.resolve("vigil.yaml");
+      Files.writeString(
+          config, config(temporal.target(), postgres, catalogDb, s3, bucket, spool, appdb));
+      workers.add(startWorker(config, 1));
+      SearchAttributeRegistration.register(stubs, "default");
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      String planId =
+          new BackupClient(client, TASK_QUEUE)
+              .start("crash", List.of("appdb"), System.currentTimeMillis(), "test");
+      PlanResult backup =
+          client.newUntypedWorkflowStub(planId).getResult(120, TimeUnit.SECONDS, PlanResult.class);
+      assertThat(backup.results().get(0).status()).isEqualTo("ARCHIVED");
+
+      RestoreClient restores = new RestoreClient(client, TASK_QUEUE);
+      String restoreId =
+          restores.start(
+              new RestoreRequest(
+                  RestoreSelector.latest("appdb"), RestoreTarget.database(target), false, 2, "it"),
+              System.currentTimeMillis());
+      // Catch the load with rows on their way into the new database, then kill the worker.
+      Process first = workers.get(0);
+      ProcessHandle load = awaitChild(first, "/pg_restore", "--section=data");
+      ProcessSignals.stepUntil(
+          load,
+          () ->
+              postgres.queryLong(
+                      "postgres",
+                      "SELECT count(*) FROM pg_stat_progress_copy WHERE datname = '"
+                          + target
+                          + "' AND tuples_processed > 0")
+                  > 0,
+          90);
+      first.destroyForcibly();
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.exitValue()).as("killed by SIGKILL (128 + 9)").isEqualTo(137);
+      // pg_restore, orphaned, reads the end of its pipe and gives up: no row is committed.
+      ProcessSignals.signal("CONT", load);
+      assertThat(load.onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
+      assertThat(postgres.queryLong(target, "SELECT count(*) FROM messages")).isZero();
+      assertThat(spool.resolve(restoreId).resolve("load.started"))
+          .as("the mark the next attempt finds")
+          .exists();
+
+      workers.add(startWorker(config, 2));
+      RestoreResult result = restores.await(restoreId);
+
+      assertThat(result.status()).as(result.failure()).isEqualTo("RESTORED");
+      assertThat(result.validation().checks())
+          .contains("row counts: all 1 tables, 200000 rows, as recorded");
+      assertThat(postgres.queryLong(target, "SELECT count(*) FROM messages")).isEqualTo(200000);
+      assertThat(
+              postgres.queryLong(
+                  target, "SELECT count(*) FROM pg_indexes WHERE indexname = 'messages_pkey'"))
+          .isEqualTo(1);
+      assertThat(postgres.queryLong(sourceDb, "SELECT sum(hashtext(body)::bigint) FROM messages"))
+          .isEqualTo(
+              postgres.queryLong(target, "SELECT sum(hashtext(body)::bigint) FROM messages"));
+    } finally {
+      for (Process worker : workers) {
+        worker.destroyForcibly();
+        worker.waitFor(10, TimeUnit.SECONDS);
+      }
+      stubs.shutdownNow();
+      temporal.close();
+    }
+  }
+
+  /** The worker's child process whose command ends with {@code command} and names {@code arg}. */
+  private static ProcessHandle awaitChild(Process worker, String command, String arg)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
-      List<ProcessHandle> pgDumps =
+      List<ProcessHandle> found =
           worker
               .descendants()
-              .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
-              // The dump itself, not a `pg_dump --version`.
-              .filter(p -> p.info().commandLine().orElse("").contains("--snapshot="))
+              .filter(p -> p.info().command().orElse("").endsWith(command))
+              .filter(p -> p.info().commandLine().orElse("").contains(arg))
               .toList();
-      if (!pgDumps.isEmpty()) {
-        return pgDumps.get(0);
+      if (!found.isEmpty()) {
+        return found.get(0);
       }
       Thread.sleep(2);
     }
-    throw new AssertionError("pg_dump never ran");
+    throw new AssertionError(command + " " + arg + " never ran");
   }
 
   private static boolean hasUpload(S3Client client, String bucket, String key) {
