@@ -154,18 +154,7 @@ class WorkerKillIT {
             + " md5(random()::text) FROM generate_series(1, 300000) g");
     String bucket = s3.newBucket("crash");
     Path spool = Files.createDirectories(dir.resolve("spool"));
-    String appdb =
-        """
-          appdb:
-            type: postgres
-            host: 127.0.0.1
-            port: %d
-            database: %s
-            user: %s
-            password-file: %s
-        """
-            .formatted(
-                postgres.cluster().port(), sourceDb, postgres.superuser(), postgres.passwordFile());
+    String appdb = appdbSource(postgres, sourceDb);
 
     List<Process> workers = new ArrayList<>();
     EmbeddedTemporal temporal = EmbeddedTemporal.start();
@@ -262,18 +251,7 @@ class WorkerKillIT {
             + " md5(random()::text) FROM generate_series(1, 200000) g");
     String bucket = s3.newBucket("crash");
     Path spool = Files.createDirectories(dir.resolve("spool"));
-    String appdb =
-        """
-          appdb:
-            type: postgres
-            host: 127.0.0.1
-            port: %d
-            database: %s
-            user: %s
-            password-file: %s
-        """
-            .formatted(
-                postgres.cluster().port(), sourceDb, postgres.superuser(), postgres.passwordFile());
+    String appdb = appdbSource(postgres, sourceDb);
     String target = "killed_load_" + ProcessHandle.current().pid();
 
     List<Process> workers = new ArrayList<>();
@@ -499,6 +477,21 @@ class WorkerKillIT {
                 bucket,
                 KEY_ENV)
         + sources;
+  }
+
+  /** The {@code appdb} source: {@code database} in the test cluster, as its superuser. */
+  private static String appdbSource(PostgresFixture postgres, String database) {
+    return """
+          appdb:
+            type: postgres
+            host: 127.0.0.1
+            port: %d
+            database: %s
+            user: %s
+            password-file: %s
+        """
+        .formatted(
+            postgres.cluster().port(), database, postgres.superuser(), postgres.passwordFile());
   }
 
   private static final String MODELS =
