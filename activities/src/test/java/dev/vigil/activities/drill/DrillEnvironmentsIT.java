@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Properties;
@@ -45,7 +46,9 @@ class DrillEnvironmentsIT {
     assertThat(appdb.type()).isEqualTo("database");
     assertThat(appdb.database()).isEqualTo("app");
     assertThat(appdb.port()).isEqualTo(environment.port()).isPositive();
-    assertThat(tablesIn(appdb)).as("the database is there, empty").isZero();
+    assertThat(databasesNamed(appdb))
+        .as("the cluster answers with the password file; the restore creates the database")
+        .isZero();
     assertThat(Files.getPosixFilePermissions(Path.of(appdb.passwordFile())))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     RestoreTarget models = environment.targets().get("models");
@@ -111,21 +114,20 @@ class DrillEnvironmentsIT {
         .hasMessageContaining("is not a drill id");
   }
 
-  private static long tablesIn(RestoreTarget target) throws Exception {
+  /** How many databases named as {@code target}'s exist in its cluster. */
+  private static long databasesNamed(RestoreTarget target) throws Exception {
     Properties properties = new Properties();
     properties.setProperty("user", target.user());
     properties.setProperty("password", Files.readString(Path.of(target.passwordFile())));
-    String url =
-        "jdbc:postgresql://" + target.host() + ":" + target.port() + "/" + target.database();
+    String url = "jdbc:postgresql://" + target.host() + ":" + target.port() + "/postgres";
     try (Connection connection = DriverManager.getConnection(url, properties);
-        ResultSet row =
-            connection
-                .createStatement()
-                .executeQuery(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema ="
-                        + " 'public'")) {
-      row.next();
-      return row.getLong(1);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT count(*) FROM pg_database WHERE datname = ?")) {
+      query.setString(1, target.database());
+      try (ResultSet row = query.executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
     }
   }
 
