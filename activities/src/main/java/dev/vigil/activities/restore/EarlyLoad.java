@@ -51,19 +51,17 @@ public final class EarlyLoad implements AutoCloseable {
   private final Path dir;
   private final String target;
   private final Loader loader;
-  private final Sink sink;
   private boolean ended;
 
   private EarlyLoad(Path dir, String target, Loader loader) {
     this.dir = dir;
     this.target = target;
     this.loader = loader;
-    this.sink = new Sink(loader.input());
   }
 
   /**
-   * Records in {@code dir} (the restore's spool directory) that the load into {@code target} (for
-   * messages) begins; call it right after creating the target, before writing to it.
+   * Records in {@code dir} (the restore's spool directory) that a load begins; call it right after
+   * creating the target, before writing to it.
    */
   public static void markStarted(Path dir) {
     try {
@@ -99,9 +97,12 @@ public final class EarlyLoad implements AutoCloseable {
     }
   }
 
-  /** Where the decrypted plaintext goes; a loader that stopped reading is detached, not fatal. */
+  /**
+   * Where the decrypted plaintext goes ({@link EarlyUnseal}'s feeder thread writes it; a loader
+   * that stopped reading ends only that thread).
+   */
   OutputStream sink() {
-    return sink;
+    return loader.input();
   }
 
   /**
@@ -143,7 +144,11 @@ public final class EarlyLoad implements AutoCloseable {
     }
     ended = true;
     loader.stop();
-    sink.closeQuietly();
+    try {
+      loader.input().close();
+    } catch (IOException e) {
+      // Stopped: nothing reads it any more.
+    }
     try {
       loader.undo();
       forget(dir);
@@ -159,46 +164,6 @@ public final class EarlyLoad implements AutoCloseable {
       Files.deleteIfExists(file);
     } catch (IOException e) {
       log.warn("cannot delete {}: {}", file, e.toString());
-    }
-  }
-
-  /** Forwards writes until the loader stops reading (its error is the loader's to report). */
-  private static final class Sink extends OutputStream {
-    private final OutputStream out;
-    private volatile boolean broken;
-
-    Sink(OutputStream out) {
-      this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (broken) {
-        return;
-      }
-      try {
-        out.write(b, off, len);
-      } catch (IOException e) {
-        broken = true;
-      }
-    }
-
-    @Override
-    public void close() {
-      closeQuietly();
-    }
-
-    void closeQuietly() {
-      try {
-        out.close();
-      } catch (IOException e) {
-        broken = true;
-      }
     }
   }
 }

@@ -201,7 +201,6 @@ final class EarlyUnseal implements AutoCloseable {
     }
   }
 
-  /** A file being written front to back: reads wait for bytes the writer has not yet written. */
   /** Tells {@code written} (if not null) how many bytes reached the file after each write. */
   private static final class Counting extends OutputStream {
     private final OutputStream out;
@@ -233,6 +232,7 @@ final class EarlyUnseal implements AutoCloseable {
     }
   }
 
+  /** A file being written front to back: reads wait for bytes the writer has not yet written. */
   private static final class GrowingFile extends InputStream {
     private final FileChannel channel;
     private long position;

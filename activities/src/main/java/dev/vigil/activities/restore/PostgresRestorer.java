@@ -91,24 +91,9 @@ public final class PostgresRestorer {
     return exists(target, true) && holdsTables(target, force || claimed);
   }
 
-  /**
-   * Creates the database if no database of that name exists; returns whether this call created it
-   * (false if it existed, or another session created it first).
-   */
+  /** Creates the database if no database of that name exists; returns whether this call did. */
   public boolean createIfAbsent(Database target) {
-    if (exists(target, false)) {
-      return false;
-    }
-    try (Connection connection = connect(target, "postgres");
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + quote(target.database()));
-      return true;
-    } catch (SQLException e) {
-      if ("42P04".equals(e.getSQLState())) {
-        return false; // duplicate_database: not ours
-      }
-      throw failure(e, target, "creating");
-    }
+    return !exists(target, true);
   }
 
   /**

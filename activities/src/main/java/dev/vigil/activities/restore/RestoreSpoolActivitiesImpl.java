@@ -131,6 +131,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
         Files.createFile(file);
       }
       EarlyLoad load = earlyLoad(request, plain, context);
+      // Anything thrown closes the decryption first, then undoes a load that did not finish.
       try (load;
           EarlyUnseal early =
               EarlyUnseal.start(
@@ -139,36 +140,28 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                   plain,
                   SpoolActivitiesImpl.aeadContext(backup.backupId(), backup.source()),
                   load == null ? null : load.sink())) {
-        try {
-          DownloadResult result =
-              downloader.download(
-                  store,
-                  backup.objectKey(),
-                  file,
-                  backup.storedBytes(),
-                  resume,
-                  context::heartbeat,
-                  early::written);
-          Runnable waiting =
-              () ->
-                  context.heartbeat(
-                      new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes()));
-          boolean whole = early.finish(result.sha256(), waiting);
-          if (load != null) {
-            boolean verified =
-                whole
-                    && result.bytes() == backup.storedBytes()
-                    && result.sha256().equals(backup.sha256());
-            load.finish(verified ? result.sha256() : null, waiting);
-          }
-          return result;
-        } catch (IOException | RuntimeException e) {
-          if (load != null) {
-            // Before the decryption is closed: it may be waiting on the loader's pipe.
-            load.close();
-          }
-          throw e;
+        DownloadResult result =
+            downloader.download(
+                store,
+                backup.objectKey(),
+                file,
+                backup.storedBytes(),
+                resume,
+                context::heartbeat,
+                early::written);
+        Runnable waiting =
+            () ->
+                context.heartbeat(
+                    new DownloadProgress(backup.objectKey(), result.bytes(), result.bytes()));
+        boolean whole = early.finish(result.sha256(), waiting);
+        if (load != null) {
+          boolean verified =
+              whole
+                  && result.bytes() == backup.storedBytes()
+                  && result.sha256().equals(backup.sha256());
+          load.finish(verified ? result.sha256() : null, waiting);
         }
+        return result;
       }
     } catch (IOException e) {
       throw new VigilException(
