@@ -177,7 +177,7 @@ public final class BackupDownloader {
     }
     if (expectedBytes >= 0 && done < expectedBytes && storeSize < 0) {
       // A store that names no size ended the body: this is all it holds.
-      throw sizeMismatch(store, key, expectedBytes, done, "nothing was decrypted");
+      throw sizeMismatch(store, key, expectedBytes, done, "nothing of it was restored");
     }
     if (expectedBytes >= 0 && done < expectedBytes) {
       // The store ended the body cleanly before the size it reported: it did not serve it all.
@@ -300,7 +300,7 @@ public final class BackupDownloader {
         }
         if (read < 0) {
           if (storeSize < 0) {
-            throw sizeMismatch(store, key, expectedBytes, position, "nothing was decrypted");
+            throw sizeMismatch(store, key, expectedBytes, position, "nothing of it was restored");
           }
           throw brokeOff(
               store, key, "ended after " + position + " of " + expectedBytes + " bytes", null);

@@ -82,6 +82,20 @@ public final class EarlyLoad implements AutoCloseable {
     return Files.exists(dir.resolve(STARTED));
   }
 
+  /**
+   * Whether the target was created for a load, begun or complete, that no restore step has yet
+   * taken over: until then, the target is this restore's to remove.
+   */
+  public static boolean createdTarget(Path dir) {
+    return startedBefore(dir) || Files.exists(dir.resolve(LOADED));
+  }
+
+  /** Forgets a load, begun or complete, once its target was removed. */
+  public static void forgetAll(Path dir) {
+    deleteQuietly(dir.resolve(STARTED));
+    deleteQuietly(dir.resolve(LOADED));
+  }
+
   /** Forgets an earlier attempt's load once its target was removed. */
   public static void forget(Path dir) {
     deleteQuietly(dir.resolve(STARTED));

@@ -191,7 +191,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
                     + backup.storedBytes()
                     + " bytes with SHA-256 "
                     + backup.sha256()
-                    + " (bit rot or tampering); nothing was decrypted, restore another backup");
+                    + " (bit rot or tampering); nothing of it was restored, restore another backup");
           }
           if (backup.keyId() != null) {
             services.keys().require(backup.keyId(), "backup '" + backup.backupId() + "'");
@@ -528,6 +528,17 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
     String name = staging.getFileName().toString();
     String suffix = ".vigil-staging-" + restoreId;
     return staging.resolveSibling(name.substring(1, name.length() - suffix.length()));
+  }
+
+  @Override
+  public void discardEarlyLoad(RestoreDataRequest request) {
+    Activities.run(
+        () -> {
+          if (services.spool().dir(request.restoreId()).toFile().isDirectory()) {
+            RestoreStep step = step(request, null, Activity.getExecutionContext());
+            services.drivers().forBackup(request.backup()).discardEarlyLoad(step);
+          }
+        });
   }
 
   @Override

@@ -85,6 +85,12 @@ public interface SourceDriver {
   }
 
   /**
+   * The restore failed or was cancelled before its restore step completed: removes the target
+   * {@link #loadWhileDownloading} created (whatever was loaded into it), if it did. Safe to repeat.
+   */
+  default void discardEarlyLoad(RestoreStep step) {}
+
+  /**
    * Refuses, before anything is downloaded, a target this kind cannot restore into or one that
    * holds data a restore must not replace (unless forced).
    */

@@ -18,20 +18,26 @@ import dev.vigil.workflows.restore.RestoreResult;
 import dev.vigil.workflows.restore.RestoreSelector;
 import dev.vigil.workflows.restore.RestoreSpoolActivities;
 import dev.vigil.workflows.restore.RestoreTarget;
+import dev.vigil.workflows.restore.RestoreWorkflow;
 import dev.vigil.workflows.restore.SelectedBackup;
 import dev.vigil.workflows.restore.UnsealRequest;
 import dev.vigil.workflows.restore.ValidateRequest;
 import dev.vigil.workflows.restore.ValidationResult;
 import dev.vigil.workflows.restore.VerifyRequest;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -164,25 +170,17 @@ class EarlyLoadIT {
   }
 
   @Test
-  void aRestoreRunIntoANewDatabaseValidatesAndAnExistingEmptyOneIsRestoredWhole() {
-    harness.startWorker(load());
-    RestoreClient client =
-        new RestoreClient(
-            harness.workflowClient(), harness.services().config().temporal().taskQueue());
+  void aRestoreRunIntoANewDatabaseValidatesAndAnExistingEmptyOneIsRestoredWhole()
+      throws InterruptedException {
+    RestoreClient client = startWorker();
     String created = "early_run_" + System.nanoTime();
     // Exists and is empty: not the restore's to drop, so it is restored in the restore step.
     String existing = harness.postgres.createDatabase();
 
     for (String database : List.of(created, existing)) {
-      String id =
-          client.start(
-              new RestoreRequest(
-                  RestoreSelector.latest("appdb"),
-                  RestoreTarget.database(database),
-                  false,
-                  2,
-                  "early-load-it"),
-              System.currentTimeMillis());
+      // A restore's id is its source and the second it was asked for: one second each.
+      Thread.sleep(1000 - System.currentTimeMillis() % 1000);
+      String id = startRestore(client, database);
       RestoreResult result = client.await(id);
 
       assertThat(result.status()).as(result.failure()).isEqualTo("RESTORED");
@@ -190,6 +188,84 @@ class EarlyLoadIT {
           .contains("row counts: all 2 tables, 65000 rows, as recorded");
       assertThat(count(database, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"))
           .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aRestoreCancelledInItsRestoreStepDropsTheDatabaseItsDownloadCreatedAndLoaded()
+      throws Exception {
+    RestoreClient client = startWorker();
+    String database = "early_cancel_" + System.nanoTime();
+    String id = startRestore(client, database);
+    RestoreWorkflow run = harness.workflowClient().newWorkflowStub(RestoreWorkflow.class, id);
+
+    // Once the download has loaded the rows, hold the table: the restore step's primary key
+    // (ACCESS EXCLUSIVE) then waits behind this lock, and the run is cancelled right there.
+    awaitTrue("the download loaded the rows", () -> rows(database, "transcripts") == 60000);
+    try (Connection holder = harness.postgres.connect(database);
+        Statement statement = holder.createStatement()) {
+      holder.setAutoCommit(false);
+      statement.execute("LOCK TABLE transcripts IN ACCESS SHARE MODE");
+      awaitTrue(
+          "the restore step waits behind the lock",
+          () ->
+              count(
+                      "postgres",
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = '"
+                          + database
+                          + "' AND wait_event_type = 'Lock'")
+                  > 0);
+      assertThat(run.currentStep()).isEqualTo("restore");
+
+      WorkflowStub.fromTyped(run).cancel();
+
+      assertThatThrownBy(() -> client.await(id))
+          .isInstanceOf(WorkflowFailedException.class)
+          .hasCauseInstanceOf(CanceledFailure.class);
+    }
+    assertThat(
+            count(
+                "postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + database + "'"))
+        .as("rows without their indexes and constraints are no restore: the database goes")
+        .isZero();
+  }
+
+  /** A worker on the test server; a client for its restores. */
+  private static RestoreClient startWorker() {
+    harness.startWorker(load());
+    return new RestoreClient(
+        harness.workflowClient(), harness.services().config().temporal().taskQueue());
+  }
+
+  /** Starts the latest backup of appdb restoring into {@code database}, with two jobs. */
+  private static String startRestore(RestoreClient client, String database) {
+    return client.start(
+        new RestoreRequest(
+            RestoreSelector.latest("appdb"),
+            RestoreTarget.database(database),
+            false,
+            2,
+            "early-load-it"),
+        System.currentTimeMillis());
+  }
+
+  /** Rows in {@code table} of {@code database}, or -1 while either does not exist yet. */
+  private static long rows(String database, String table) {
+    try {
+      return count(database, "SELECT count(*) FROM " + table);
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(100);
     }
   }
 

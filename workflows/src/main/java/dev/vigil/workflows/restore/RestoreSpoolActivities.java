@@ -58,6 +58,14 @@ public interface RestoreSpoolActivities {
   /** Row counts, validation queries, or the directory tree against the manifest. */
   ValidationResult validateRestore(ValidateRequest request);
 
+  /**
+   * After a restore failed or was cancelled before its restore step completed: drops the database
+   * this restore created to load the rows during the download (an earlier step's load, complete or
+   * not, is worth nothing without the restore step), so a new restore into the same name starts
+   * from nothing. Nothing for a target this restore did not create; safe to repeat.
+   */
+  void discardEarlyLoad(RestoreDataRequest request);
+
   /** Removes the restore's spool directory. Safe when it is already gone. */
   void cleanRestoreSpool(String restoreId);
 

@@ -38,6 +38,12 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
    */
   static final String POINT_IN_TIME = "point-in-time-recovery";
 
+  /**
+   * Version change: a restore that fails or is cancelled before its restore step completed drops
+   * the database its download created to load the rows into ({@code discardEarlyLoad}).
+   */
+  static final String DISCARD_EARLY_LOAD = "discard-early-load";
+
   /** The target type of a restore into a new cluster Vigil starts. */
   public static final String FRESH_CLUSTER = "fresh-cluster";
 
@@ -91,6 +97,8 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
     HostQueue host = null;
     RestoreSpoolActivities cleaner = null;
     RestoreTarget restored = request.target();
+    // Set from the download until the restore step completes: what a failure must take back.
+    RestoreDataRequest loadedInto = null;
     try {
       SelectedBackup selected = step("select", () -> catalog.selectBackup(request.selector()));
       backup = selected;
@@ -131,6 +139,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
                   () -> transfer.fetchWal(new WalFetchRequest(restoreId, selected, recovery)))
               : null;
       // A database restore may load the rows while downloading (the activity decides).
+      loadedInto = replaysWal ? null : data;
       DownloadResult download =
           step(
               "download",
@@ -152,6 +161,7 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
           recovered != null
               ? recovered.target()
               : step("restore", () -> target.restoreBackup(data));
+      loadedInto = null;
       RestoreTarget into = restored;
       ValidationResult validated =
           step(
@@ -223,9 +233,17 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
       SelectedBackup selected = backup;
       RestoreSpoolActivities hostCleaner = cleaner;
       RestoreTarget attempted = restored;
+      RestoreDataRequest discard = loadedInto;
       // Runs even when the workflow was cancelled: a cancelled restore is recorded, not forgotten.
       Workflow.newDetachedCancellationScope(
               () -> {
+                if (hostCleaner != null
+                    && discard != null
+                    && Workflow.getVersion(DISCARD_EARLY_LOAD, Workflow.DEFAULT_VERSION, 1) >= 1) {
+                  // Rows loaded during the download, without the restore step's indexes and
+                  // constraints, are no restore: the database this restore created goes.
+                  discardEarlyLoad(hostCleaner, discard);
+                }
                 if (hostCleaner != null
                     && (FRESH_CLUSTER.equals(request.target().type())
                         || (attempted != null && DATA_DIRECTORY.equals(attempted.type())))) {
@@ -301,6 +319,17 @@ public final class RestoreWorkflowImpl implements RestoreWorkflow {
       cleaner.stopFreshCluster(restoreId);
     } catch (ActivityFailure failure) {
       log.warn("fresh cluster of {} not stopped: {}", restoreId, Failures.reason(failure));
+    }
+  }
+
+  private static void discardEarlyLoad(RestoreSpoolActivities cleaner, RestoreDataRequest data) {
+    try {
+      cleaner.discardEarlyLoad(data);
+    } catch (ActivityFailure failure) {
+      log.warn(
+          "database loaded during the download of {} not dropped: {}",
+          data.restoreId(),
+          Failures.reason(failure));
     }
   }
 

@@ -195,6 +195,7 @@ class RestoreWorkflowTest {
             "checkTarget",
             "downloadBackup",
             "verifyBackup",
+            "discardEarlyLoad",
             "stopFreshCluster",
             "recordRestore",
             "cleanRestoreSpool");
@@ -258,6 +259,9 @@ class RestoreWorkflowTest {
         .isEqualTo("validate: public.orders: 9 rows, the backup recorded 10");
     assertThat(recorded.get(0).failureType()).isEqualTo("VALIDATION_FAILED");
     assertThat(calls).endsWith("recordRestore", "cleanRestoreSpool");
+    assertThat(calls)
+        .as("a completed restore step keeps what it restored, validated or not")
+        .doesNotContain("discardEarlyLoad");
   }
 
   @Test
@@ -278,6 +282,7 @@ class RestoreWorkflowTest {
         .endsWith(
             "restoreBackup",
             "restore-ended",
+            "discardEarlyLoad",
             "stopFreshCluster",
             "recordRestore",
             "cleanRestoreSpool");
@@ -568,6 +573,11 @@ class RestoreWorkflowTest {
           ? new ValidationResult(true, List.of("public.orders: 10 rows as recorded"), List.of())
           : new ValidationResult(
               false, List.of(), List.of("public.orders: 9 rows, the backup recorded 10"));
+    }
+
+    @Override
+    public void discardEarlyLoad(RestoreDataRequest request) {
+      calls.add("discardEarlyLoad");
     }
 
     @Override

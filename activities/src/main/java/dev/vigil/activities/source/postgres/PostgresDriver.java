@@ -307,6 +307,21 @@ public final class PostgresDriver implements SourceDriver {
         });
   }
 
+  @Override
+  public void discardEarlyLoad(RestoreStep step) {
+    if (!DATABASE.equals(step.target().type()) || !EarlyLoad.createdTarget(step.dir())) {
+      return;
+    }
+    PostgresRestorer.Database database = database(step, step.target());
+    log.info(
+        "restore {}: dropping {}, created to load during the download, as the restore did not"
+            + " complete",
+        step.restoreId(),
+        database.describe());
+    postgres.dropDatabase(database);
+    EarlyLoad.forgetAll(step.dir());
+  }
+
   /** A load an earlier attempt began and did not finish: its database goes first. */
   private void undoEarlierLoad(RestoreStep step, PostgresRestorer.Database database) {
     if (EarlyLoad.startedBefore(step.dir())) {
