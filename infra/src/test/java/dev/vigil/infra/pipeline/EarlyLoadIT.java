@@ -36,6 +36,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -199,9 +200,10 @@ class EarlyLoadIT {
     String id = startRestore(client, database);
     RestoreWorkflow run = harness.workflowClient().newWorkflowStub(RestoreWorkflow.class, id);
 
-    // Once the download has loaded the rows, hold the table: the restore step's primary key
-    // (ACCESS EXCLUSIVE) then waits behind this lock, and the run is cancelled right there.
-    awaitTrue("the download loaded the rows", () -> rows(database, "transcripts") == 60000);
+    // As soon as the download's load has created the table, hold it: the COPY into it (ROW
+    // EXCLUSIVE) goes on, and the restore step's primary key (ACCESS EXCLUSIVE) waits behind this
+    // lock, so the run is cancelled right there however fast the steps between are.
+    awaitTrue("the download created the table", () -> rows(database, "transcripts") >= 0);
     try (Connection holder = harness.postgres.connect(database);
         Statement statement = holder.createStatement()) {
       holder.setAutoCommit(false);
@@ -216,6 +218,10 @@ class EarlyLoadIT {
                           + "' AND wait_event_type = 'Lock'")
                   > 0);
       assertThat(run.currentStep()).isEqualTo("restore");
+      try (ResultSet loaded = statement.executeQuery("SELECT count(*) FROM transcripts")) {
+        loaded.next();
+        assertThat(loaded.getLong(1)).as("rows loaded during the download").isEqualTo(60000);
+      }
 
       WorkflowStub.fromTyped(run).cancel();
 
