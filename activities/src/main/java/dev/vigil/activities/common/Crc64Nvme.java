@@ -1,19 +1,41 @@
 package dev.vigil.activities.common;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Base64;
+import java.util.Objects;
 
 /**
  * CRC-64/NVME, the checksum S3 computes over a whole object ({@code x-amz-checksum-crc64nvme}, type
  * FULL_OBJECT): reflected polynomial {@code 0x9a6c9329ac4bc9b5}, initial value and final xor all
  * ones. The AWS SDK's own implementation needs the native aws-crt library, so Vigil carries this
- * pure-Java one (slicing by eight, about a byte per cycle). Not thread-safe; one per stream.
+ * pure-Java one. Not thread-safe; one per stream.
+ *
+ * <p>Slicing by eight (eight bytes per step, read as one little-endian long, through one flat table
+ * the JIT can index without bounds checks), over three interleaved lanes: a step's eight table
+ * reads wait for the step before, so one lane leaves the CPU idle most of the time, and three
+ * independent lanes of {@link #LANE} bytes each keep it busy; the lanes are then joined with a
+ * precomputed "advance by {@link #LANE} zero bytes" operator. About three times one lane's speed
+ * ({@code bench/crc-bench.sh} runs both side by side), on every byte a backup seals and uploads.
  *
  * <p>{@link #combine(long, long, long)} joins the CRCs of two adjacent ranges into the CRC of both
  * without reading them again, which is how S3 derives an object's CRC from its parts.
  */
 public final class Crc64Nvme {
   private static final long POLY = 0x9a6c9329ac4bc9b5L;
-  private static final long[][] TABLE = new long[8][256];
+
+  /** Bytes per lane; an update of at least three lanes takes the interleaved path. */
+  static final int LANE = 2048;
+
+  /** Slicing-by-8 tables, table k at {@code 256 * k}: the CRC of byte b followed by k zeros. */
+  private static final long[] TABLE = new long[8 * 256];
+
+  /** The linear operator "advance the register over {@link #LANE} zero bytes", bytewise. */
+  private static final long[] ADVANCE_LANE = new long[8 * 256];
+
+  private static final VarHandle LITTLE_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   static {
     for (int n = 0; n < 256; n++) {
@@ -21,13 +43,28 @@ public final class Crc64Nvme {
       for (int k = 0; k < 8; k++) {
         crc = (crc & 1) != 0 ? (crc >>> 1) ^ POLY : crc >>> 1;
       }
-      TABLE[0][n] = crc;
+      TABLE[n] = crc;
     }
     for (int n = 0; n < 256; n++) {
-      long crc = TABLE[0][n];
+      long crc = TABLE[n];
       for (int k = 1; k < 8; k++) {
-        crc = TABLE[0][(int) (crc & 0xff)] ^ (crc >>> 8);
-        TABLE[k][n] = crc;
+        crc = TABLE[(int) (crc & 0xff)] ^ (crc >>> 8);
+        TABLE[256 * k + n] = crc;
+      }
+    }
+    long[] basis = new long[64];
+    for (int bit = 0; bit < 64; bit++) {
+      basis[bit] = combine(1L << bit, 0, LANE);
+    }
+    for (int k = 0; k < 8; k++) {
+      for (int b = 0; b < 256; b++) {
+        long sum = 0;
+        for (int j = 0; j < 8; j++) {
+          if ((b >>> j & 1) != 0) {
+            sum ^= basis[8 * k + j];
+          }
+        }
+        ADVANCE_LANE[256 * k + b] = sum;
       }
     }
   }
@@ -37,43 +74,56 @@ public final class Crc64Nvme {
 
   /** Adds {@code length} bytes of {@code bytes} from {@code offset}. */
   public void update(byte[] bytes, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, bytes.length);
     long value = crc;
     int index = offset;
     int end = offset + length;
-    long[] t0 = TABLE[0];
-    long[] t1 = TABLE[1];
-    long[] t2 = TABLE[2];
-    long[] t3 = TABLE[3];
-    long[] t4 = TABLE[4];
-    long[] t5 = TABLE[5];
-    long[] t6 = TABLE[6];
-    long[] t7 = TABLE[7];
+    while (end - index >= 3 * LANE) {
+      // Lane one carries the register; lanes two and three start from zero (the CRC is linear).
+      long first = value;
+      long second = 0;
+      long third = 0;
+      for (int at = index, stop = index + LANE; at < stop; at += 8) {
+        first = eightBytes(first ^ (long) LITTLE_ENDIAN_LONG.get(bytes, at));
+        second = eightBytes(second ^ (long) LITTLE_ENDIAN_LONG.get(bytes, at + LANE));
+        third = eightBytes(third ^ (long) LITTLE_ENDIAN_LONG.get(bytes, at + 2 * LANE));
+      }
+      value = advanceLane(advanceLane(first) ^ second) ^ third;
+      index += 3 * LANE;
+    }
     while (end - index >= 8) {
-      value ^=
-          (bytes[index] & 0xffL)
-              | (bytes[index + 1] & 0xffL) << 8
-              | (bytes[index + 2] & 0xffL) << 16
-              | (bytes[index + 3] & 0xffL) << 24
-              | (bytes[index + 4] & 0xffL) << 32
-              | (bytes[index + 5] & 0xffL) << 40
-              | (bytes[index + 6] & 0xffL) << 48
-              | (bytes[index + 7] & 0xffL) << 56;
-      value =
-          t7[(int) (value & 0xff)]
-              ^ t6[(int) ((value >>> 8) & 0xff)]
-              ^ t5[(int) ((value >>> 16) & 0xff)]
-              ^ t4[(int) ((value >>> 24) & 0xff)]
-              ^ t3[(int) ((value >>> 32) & 0xff)]
-              ^ t2[(int) ((value >>> 40) & 0xff)]
-              ^ t1[(int) ((value >>> 48) & 0xff)]
-              ^ t0[(int) (value >>> 56)];
+      value = eightBytes(value ^ (long) LITTLE_ENDIAN_LONG.get(bytes, index));
       index += 8;
     }
     while (index < end) {
-      value = t0[(int) ((value ^ bytes[index]) & 0xff)] ^ (value >>> 8);
+      value = TABLE[(int) ((value ^ bytes[index]) & 0xff)] ^ (value >>> 8);
       index++;
     }
     crc = value;
+  }
+
+  /** The register after eight more bytes, already xored into it. */
+  private static long eightBytes(long value) {
+    return TABLE[7 * 256 + (int) (value & 0xff)]
+        ^ TABLE[6 * 256 + (int) ((value >>> 8) & 0xff)]
+        ^ TABLE[5 * 256 + (int) ((value >>> 16) & 0xff)]
+        ^ TABLE[4 * 256 + (int) ((value >>> 24) & 0xff)]
+        ^ TABLE[3 * 256 + (int) ((value >>> 32) & 0xff)]
+        ^ TABLE[2 * 256 + (int) ((value >>> 40) & 0xff)]
+        ^ TABLE[256 + (int) ((value >>> 48) & 0xff)]
+        ^ TABLE[(int) (value >>> 56)];
+  }
+
+  /** The register advanced over {@link #LANE} zero bytes. */
+  private static long advanceLane(long value) {
+    return ADVANCE_LANE[(int) (value & 0xff)]
+        ^ ADVANCE_LANE[256 + (int) ((value >>> 8) & 0xff)]
+        ^ ADVANCE_LANE[2 * 256 + (int) ((value >>> 16) & 0xff)]
+        ^ ADVANCE_LANE[3 * 256 + (int) ((value >>> 24) & 0xff)]
+        ^ ADVANCE_LANE[4 * 256 + (int) ((value >>> 32) & 0xff)]
+        ^ ADVANCE_LANE[5 * 256 + (int) ((value >>> 40) & 0xff)]
+        ^ ADVANCE_LANE[6 * 256 + (int) ((value >>> 48) & 0xff)]
+        ^ ADVANCE_LANE[7 * 256 + (int) (value >>> 56)];
   }
 
   /** The CRC of everything added so far. */

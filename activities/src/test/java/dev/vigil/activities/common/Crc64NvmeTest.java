@@ -1,6 +1,7 @@
 package dev.vigil.activities.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -33,6 +34,54 @@ class Crc64NvmeTest {
     }
     pieces.update(bytes, offset, bytes.length - offset);
     assertThat(pieces.value()).isEqualTo(whole);
+  }
+
+  @Test
+  void theInterleavedLanesGiveTheBitwiseDefinitionsValueForAnyOffsetAndLength() {
+    byte[] bytes = new byte[5 * 3 * Crc64Nvme.LANE + 101];
+    Random random = new Random(13);
+    random.nextBytes(bytes);
+    int lanes = 3 * Crc64Nvme.LANE;
+    // Around every multiple of three lanes (where the interleaved path starts and ends), and
+    // random.
+    for (int length : new int[] {0, 7, lanes - 1, lanes, lanes + 1, lanes + 8, 2 * lanes + 9}) {
+      for (int offset : new int[] {0, 1, 5, 8, 13}) {
+        assertThat(crcOf(bytes, offset, length))
+            .as("offset %d, length %d", offset, length)
+            .isEqualTo(bitwise(bytes, offset, length));
+      }
+    }
+    for (int n = 0; n < 200; n++) {
+      int offset = random.nextInt(64);
+      int length = random.nextInt(bytes.length - offset + 1);
+      assertThat(crcOf(bytes, offset, length))
+          .as("offset %d, length %d", offset, length)
+          .isEqualTo(bitwise(bytes, offset, length));
+    }
+  }
+
+  @Test
+  void aRangeOutsideTheArrayIsRefused() {
+    assertThatThrownBy(() -> new Crc64Nvme().update(new byte[10], 4, 7))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  private static long crcOf(byte[] bytes, int offset, int length) {
+    Crc64Nvme crc = new Crc64Nvme();
+    crc.update(bytes, offset, length);
+    return crc.value();
+  }
+
+  /** The CRC from its definition, one bit at a time: nothing shared with the tables. */
+  private static long bitwise(byte[] bytes, int offset, int length) {
+    long crc = -1L;
+    for (int i = offset; i < offset + length; i++) {
+      crc ^= bytes[i] & 0xffL;
+      for (int bit = 0; bit < 8; bit++) {
+        crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0x9a6c9329ac4bc9b5L : crc >>> 1;
+      }
+    }
+    return ~crc;
   }
 
   @Test
