@@ -29,9 +29,12 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -196,11 +199,14 @@ class StreamedDumpIT {
 
   private PlanResult runKilling(AtomicInteger killed, int times) throws Exception {
     AtomicBoolean done = new AtomicBoolean();
+    // A backend signalled a moment ago may still show its COPY while it exits: count it once.
+    Set<Integer> terminated = new HashSet<>();
     Thread killer =
         new Thread(
             () -> {
               while (!done.get() && killed.get() < times) {
-                killed.addAndGet(terminateCopies());
+                terminated.addAll(terminateCopies());
+                killed.set(terminated.size());
                 sleep(5);
               }
             });
@@ -215,16 +221,20 @@ class StreamedDumpIT {
   }
 
   /** Ends pg_dump's server connection while it copies rows, as a restart would. */
-  private int terminateCopies() {
+  /** Terminates every backend running a COPY in the source database; their pids. */
+  private List<Integer> terminateCopies() {
     try (Connection connection = harness.postgres.connect(harness.sourceDb);
         Statement statement = connection.createStatement();
         ResultSet ended =
             statement.executeQuery(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    + " WHERE datname = current_database() AND query LIKE 'COPY %'"
-                    + " AND pid <> pg_backend_pid()")) {
-      ended.next();
-      return ended.getInt(1);
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND query LIKE 'COPY %' AND pid <> pg_backend_pid()"
+                    + " AND pg_terminate_backend(pid)")) {
+      List<Integer> pids = new ArrayList<>();
+      while (ended.next()) {
+        pids.add(ended.getInt(1));
+      }
+      return pids;
     } catch (java.sql.SQLException e) {
       throw new AssertionError(e);
     }
