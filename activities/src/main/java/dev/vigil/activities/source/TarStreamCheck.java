@@ -119,7 +119,9 @@ final class TarStreamCheck implements AutoCloseable {
       }
     } catch (CompletionException e) {
       if (e.getCause() instanceof VigilException invalid) {
-        throw invalid;
+        // A new exception each time: the writer's close() can meet the difference again, and
+        // try-with-resources refuses to add an exception to itself as suppressed.
+        throw new VigilException(invalid.type(), invalid.getMessage(), invalid);
       }
     }
   }

@@ -90,6 +90,44 @@ class TarStreamCheckTest {
   }
 
   @Test
+  void aWriterClosedAfterTheReaderStoppedFailsWithTheDifferenceItself() throws Exception {
+    TarStreamCheck check = new TarStreamCheck("source 'models': the tar of /data/models");
+    OutputStream tee = check.tee(OutputStream.nullOutputStream());
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(tee);
+    check.expect("weights.bin", "file", 5);
+    write(tar, "weights.bin.tmp", "123456");
+    tar.flush();
+    // Until the reader has read the header and stopped, the pipe still takes bytes.
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    VigilException stopped = null;
+    while (stopped == null && System.nanoTime() < deadline) {
+      try {
+        tee.write(new byte[512]);
+      } catch (VigilException e) {
+        stopped = e;
+      }
+    }
+    assertThat(stopped).as("the reader stopped the writer").isNotNull();
+
+    // As try-with-resources would: the write failed, then close() meets the same difference.
+    VigilException first = stopped;
+    assertThatThrownBy(
+            () -> {
+              try {
+                throw first;
+              } finally {
+                try {
+                  tar.close();
+                } catch (VigilException again) {
+                  first.addSuppressed(again);
+                }
+              }
+            })
+        .isSameAs(first)
+        .hasMessageContaining("reads back as weights.bin.tmp");
+  }
+
+  @Test
   void anAnnouncedEntryMissingFromTheStreamIsInvalid() throws Exception {
     TarStreamCheck check = new TarStreamCheck("source 'models': the tar of /data/models");
     try (TarArchiveOutputStream tar =
