@@ -534,7 +534,7 @@ public final class RestoreSpoolActivitiesImpl implements RestoreSpoolActivities 
   public void discardEarlyLoad(RestoreDataRequest request) {
     Activities.run(
         () -> {
-          if (services.spool().dir(request.restoreId()).toFile().isDirectory()) {
+          if (Files.isDirectory(services.spool().dir(request.restoreId()))) {
             RestoreStep step = step(request, null, Activity.getExecutionContext());
             services.drivers().forBackup(request.backup()).discardEarlyLoad(step);
           }

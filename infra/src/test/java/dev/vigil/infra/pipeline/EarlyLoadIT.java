@@ -7,6 +7,7 @@ import dev.vigil.activities.VigilServices;
 import dev.vigil.activities.config.VigilConfig;
 import dev.vigil.activities.restore.RestoreCatalog;
 import dev.vigil.activities.restore.RestoreSpoolActivitiesImpl;
+import dev.vigil.activities.testing.Await;
 import dev.vigil.starter.RestoreClient;
 import dev.vigil.workflows.backup.PlanResult;
 import dev.vigil.workflows.common.Failures;
@@ -203,20 +204,24 @@ class EarlyLoadIT {
     // As soon as the download's load has created the table, hold it: the COPY into it (ROW
     // EXCLUSIVE) goes on, and the restore step's primary key (ACCESS EXCLUSIVE) waits behind this
     // lock, so the run is cancelled right there however fast the steps between are.
-    awaitTrue("the download created the table", () -> rows(database, "transcripts") >= 0);
+    Await.until(
+        Duration.ofSeconds(90),
+        () -> rows(database, "transcripts") >= 0,
+        "the download created the table");
     try (Connection holder = harness.postgres.connect(database);
         Statement statement = holder.createStatement()) {
       holder.setAutoCommit(false);
       statement.execute("LOCK TABLE transcripts IN ACCESS SHARE MODE");
-      awaitTrue(
-          "the restore step waits behind the lock",
+      Await.until(
+          Duration.ofSeconds(90),
           () ->
               count(
                       "postgres",
                       "SELECT count(*) FROM pg_stat_activity WHERE datname = '"
                           + database
                           + "' AND wait_event_type = 'Lock'")
-                  > 0);
+                  > 0,
+          "the restore step waits behind the lock");
       assertThat(run.currentStep()).isEqualTo("restore");
       try (ResultSet loaded = statement.executeQuery("SELECT count(*) FROM transcripts")) {
         loaded.next();
@@ -261,17 +266,6 @@ class EarlyLoadIT {
       return count(database, "SELECT count(*) FROM " + table);
     } catch (RuntimeException e) {
       return -1;
-    }
-  }
-
-  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(100);
     }
   }
 

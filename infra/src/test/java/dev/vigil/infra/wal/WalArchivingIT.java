@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.embedded.FreePorts;
 import dev.vigil.activities.embedded.PostgresCluster;
+import dev.vigil.activities.testing.Await;
 import dev.vigil.activities.testing.S3MockFixture;
 import dev.vigil.activities.wal.WalArchive;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,7 +117,8 @@ class WalArchivingIT {
       segments.add(switchSegment());
     }
     String last = segments.get(segments.size() - 1);
-    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
+    Await.until(
+        Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
 
     for (String segment : segments) {
       Path inPgWal = cluster.dataDir().resolve("pg_wal").resolve(segment);
@@ -344,7 +344,7 @@ class WalArchivingIT {
     String segment;
     try {
       segment = switchSegment();
-      waitFor(
+      Await.until(
           Duration.ofMinutes(3),
           () -> archiverCount("failed_count") > failedBefore,
           "pg_stat_archiver counts a failed archive_command");
@@ -362,7 +362,8 @@ class WalArchivingIT {
     }
     // A new switch wakes the archiver, which retries the waiting segment first.
     String next = switchSegment();
-    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
+    Await.until(
+        Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
     assertThat(head(key(segment)).metadata()).containsKey(WalArchive.PLAIN_SHA256);
   }
 
@@ -385,7 +386,8 @@ class WalArchivingIT {
       Files.writeString(asyncCalls, "");
       setArchiveCommand(asyncPush + " %p");
       String last = segments.get(segments.size() - 1);
-      waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
+      Await.until(
+          Duration.ofMinutes(3), () -> archivedUpTo(last), "pg_stat_archiver reaches " + last);
     } finally {
       resetArchiveCommand();
     }
@@ -422,7 +424,7 @@ class WalArchivingIT {
       for (int i = 0; i < 3; i++) {
         String segment = switchSegment();
         segments.add(segment);
-        waitFor(
+        Await.until(
             Duration.ofMinutes(3),
             () -> archivedUpTo(segment),
             "pg_stat_archiver reaches " + segment);
@@ -471,7 +473,8 @@ class WalArchivingIT {
       resetArchiveCommand();
     }
     String next = switchSegment();
-    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
+    Await.until(
+        Duration.ofMinutes(3), () -> archivedUpTo(next), "the archiver catches up to " + next);
   }
 
   @Test
@@ -505,12 +508,13 @@ class WalArchivingIT {
       resetArchiveCommand();
     }
     String last = segments.get(segments.size() - 1);
-    waitFor(Duration.ofMinutes(3), () -> archivedUpTo(last), "the archiver catches up to " + last);
+    Await.until(
+        Duration.ofMinutes(3), () -> archivedUpTo(last), "the archiver catches up to " + last);
   }
 
   /** Waits until no pusher of an earlier async call lingers (it would push this test's files). */
   private static void awaitNoPusher() throws InterruptedException {
-    waitFor(
+    Await.until(
         Duration.ofSeconds(30),
         () -> !Files.exists(spool.resolve(SOURCE).resolve(".pusher.pid")),
         "the lingering pusher exits and withdraws its pid file");
@@ -559,7 +563,7 @@ class WalArchivingIT {
   /** Switches to a new segment and waits until the archiver has archived the one it closed. */
   private static String archivedSegment() throws SQLException, InterruptedException {
     String segment = switchSegment();
-    waitFor(
+    Await.until(
         Duration.ofMinutes(3), () -> archivedUpTo(segment), "pg_stat_archiver reaches " + segment);
     return segment;
   }
@@ -632,17 +636,6 @@ class WalArchivingIT {
     var digest = Digests.sha256();
     digest.update(Files.readAllBytes(file));
     return HexFormat.of().formatHex(digest.digest());
-  }
-
-  private static void waitFor(Duration timeout, BooleanSupplier condition, String what)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
-      }
-      Thread.sleep(250);
-    }
   }
 
   private static String config(String endpoint, Path keyFile) {
