@@ -216,8 +216,8 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
 
   /**
    * A PostgreSQL logical dump's sealed parts go to the backup's object key while pg_dump still
-   * runs, when the repository does that ({@code upload-while-dumping}, S3 only). Other sources keep
-   * uploading in the upload step alone.
+   * runs, when the repository does that (S3 with {@code upload-while-dumping}, the default; a
+   * filesystem repository always). Other sources keep uploading in the upload step alone.
    */
   private Optional<GrowingUpload> startEarlyUpload(
       SourceConfig source,
@@ -258,7 +258,7 @@ public final class SpoolActivitiesImpl implements SpoolActivities {
     if (sent.isPresent()) {
       writeJson(record, EarlyUpload.of(repository, sent.get()), "dump");
       log.info(
-          "dump {}: all {} parts of {} sent while dumping ({})",
+          "dump {}: {} parts of {} stored while dumping ({})",
           step.backupId(),
           sent.get().partsDone(),
           sent.get().objectKey(),

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -453,9 +454,10 @@ public final class FilesystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Copies {@code length} bytes from {@code offset} of {@code in} to the same place of {@code out}.
+   * Copies {@code length} bytes from {@code offset} of {@code in} to the same place of {@code out},
+   * hashing them into {@code sha256} unless it is null.
    */
-  private static void copyRegion(
+  static void copyRegion(
       FileChannel in,
       FileChannel out,
       long offset,
@@ -472,7 +474,9 @@ public final class FilesystemObjectStore implements ObjectStore {
         throw new IOException("the spool file ended early; it changed while it was written");
       }
       buffer.flip();
-      sha256.update(buffer.duplicate());
+      if (sha256 != null) {
+        sha256.update(buffer.duplicate());
+      }
       while (buffer.hasRemaining()) {
         out.write(buffer, offset + done + buffer.position());
       }
@@ -500,6 +504,31 @@ public final class FilesystemObjectStore implements ObjectStore {
         left -= read;
       }
     }
+  }
+
+  /**
+   * The partial file of a new upload {@code uploadId} of {@code key}, its directories made and what
+   * earlier attempts left of the key removed (for {@link FilesystemGrowingUpload}).
+   */
+  Path startPartial(String key, String uploadId) throws IOException {
+    Path target = pathOf(key);
+    createParents(target, key);
+    abortOpenUploads(key);
+    return partialOf(target, uploadId);
+  }
+
+  /**
+   * Copies the parts of a sealed file into the upload's partial file while the dump still writes it
+   * (see {@link FilesystemGrowingUpload}); the upload step resumes that upload.
+   */
+  @Override
+  public Optional<GrowingUpload> uploadWhileWriting(
+      Path file,
+      String key,
+      Supplier<ObjectAttributes> attributes,
+      Consumer<UploadProgress> onStarted,
+      WrittenChecksums.Recorder written) {
+    return Optional.of(new FilesystemGrowingUpload(this, file, key, onStarted, partSize));
   }
 
   /** Removes what earlier attempts left of {@code key}: a fresh upload starts clean. */

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -99,9 +98,7 @@ final class S3GrowingUpload implements GrowingUpload {
       submit(parts.size() + 1, Math.min(partSize, size - offset));
     }
     try {
-      for (Future<Void> part : parts) {
-        awaitPart(part, whileWaiting);
-      }
+      PartFutures.awaitAll(parts, whileWaiting);
     } catch (ExecutionException e) {
       giveUp("a part failed: " + e.getCause().getMessage());
       return Optional.empty();
@@ -159,18 +156,6 @@ final class S3GrowingUpload implements GrowingUpload {
     // part's thread reads its range back to take it.
     Long crc = checksums && written != null ? written.crc((number - 1) * partSize, length) : null;
     parts.add(pool.submit(() -> send(number, length, crc)));
-  }
-
-  private void awaitPart(Future<Void> part, Runnable whileWaiting)
-      throws ExecutionException, InterruptedException {
-    while (true) {
-      try {
-        part.get(1, TimeUnit.SECONDS);
-        return;
-      } catch (TimeoutException stillSending) {
-        whileWaiting.run();
-      }
-    }
   }
 
   private Void send(int number, long length, Long written) {

@@ -138,6 +138,24 @@ public final class PostgresFixture {
     }
   }
 
+  /**
+   * Creates {@code table (id bigint PRIMARY KEY, body text)} in {@code database} with {@code rows}
+   * rows whose body is 192 random hex digits: about 200 bytes a row in a dump, which zstd
+   * compresses about 2:1.
+   */
+  public void createRandomHexTable(String database, String table, int rows) {
+    execute(
+        database,
+        "CREATE TABLE " + table + " (id bigint PRIMARY KEY, body text)",
+        "INSERT INTO "
+            + table
+            + " SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) ||"
+            + " md5(random()::text) || md5(random()::text) || md5(random()::text)"
+            + " FROM generate_series(1, "
+            + rows
+            + ") g");
+  }
+
   /** The single number {@code query} returns in {@code database}. */
   public long queryLong(String database, String query) {
     try (Connection connection = connect(database);

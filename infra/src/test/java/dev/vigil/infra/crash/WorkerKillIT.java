@@ -6,8 +6,10 @@ import dev.vigil.activities.backup.Spool;
 import dev.vigil.activities.backup.SpoolActivitiesImpl;
 import dev.vigil.activities.catalog.BackupRecord;
 import dev.vigil.activities.catalog.PostgresCatalog;
+import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.crypto.EncryptionKey;
 import dev.vigil.activities.crypto.Sealer;
+import dev.vigil.activities.testing.Await;
 import dev.vigil.activities.testing.PostgresFixture;
 import dev.vigil.activities.testing.ProcessSignals;
 import dev.vigil.activities.testing.S3MockFixture;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -146,12 +149,7 @@ class WorkerKillIT {
     String catalogDb = postgres.createDatabase();
     String sourceDb = postgres.createDatabase();
     // About 60 MB of random hex (2:1 compressible): a sealed stream of several 5 MiB parts.
-    postgres.execute(
-        sourceDb,
-        "CREATE TABLE messages (id bigint PRIMARY KEY, body text)",
-        "INSERT INTO messages SELECT g, md5(random()::text) || md5(random()::text) ||"
-            + " md5(random()::text) || md5(random()::text) || md5(random()::text) ||"
-            + " md5(random()::text) FROM generate_series(1, 300000) g");
+    postgres.createRandomHexTable(sourceDb, "messages", 300_000);
     String bucket = s3.newBucket("crash");
     Path spool = Files.createDirectories(dir.resolve("spool"));
     String appdb = appdbSource(postgres, sourceDb);
@@ -213,19 +211,9 @@ class WorkerKillIT {
       assertThat(s3.client().listMultipartUploads(r -> r.bucket(bucket)).uploads())
           .as("incomplete multipart uploads")
           .isEmpty();
-      Path restored = dir.resolve("restored.pgc");
-      try (InputStream in = s3.client().getObject(r -> r.bucket(bucket).key(row.objectKey()));
-          OutputStream out = Files.newOutputStream(restored)) {
-        new Sealer(EncryptionKey.of(key(), null))
-            .unseal(in, out, SpoolActivitiesImpl.aeadContext(backupId, "appdb"));
+      try (InputStream in = s3.client().getObject(r -> r.bucket(bucket).key(row.objectKey()))) {
+        assertDecryptsToTheMessagesDump(in, backupId);
       }
-      Process list =
-          new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_restore", "--list", restored.toString())
-              .redirectErrorStream(true)
-              .start();
-      String toc = new String(list.getInputStream().readAllBytes());
-      assertThat(list.waitFor()).as(toc).isZero();
-      assertThat(toc).contains("TABLE DATA public messages");
     } finally {
       for (Process worker : workers) {
         worker.destroyForcibly();
@@ -233,6 +221,139 @@ class WorkerKillIT {
       }
       stubs.shutdownNow();
       temporal.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aWorkerKilledMidStreamedDumpIntoAFilesystemRepositoryLeavesNoVisibleObject()
+      throws Exception {
+    PostgresFixture postgres = PostgresFixture.get();
+    S3MockFixture s3 = S3MockFixture.get();
+    String catalogDb = postgres.createDatabase();
+    String sourceDb = postgres.createDatabase();
+    // About 200 MB of random hex (2:1 compressible): a sealed stream of several 16 MiB parts, so
+    // pg_dump is still writing (held back by the pipe) when the sealed file holds more than one,
+    // however much the multi-threaded compressor holds back.
+    postgres.createRandomHexTable(sourceDb, "messages", 1_000_000);
+    Path repository = Files.createDirectories(dir.resolve("backup-disk"));
+    Path spool = Files.createDirectories(dir.resolve("spool"));
+    String appdb = appdbSource(postgres, sourceDb);
+
+    List<Process> workers = new ArrayList<>();
+    EmbeddedTemporal temporal = EmbeddedTemporal.start();
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    try {
+      String yaml = config(temporal.target(), postgres, catalogDb, s3, "unused", spool, appdb);
+      Path config = dir.resolve("vigil.yaml");
+      Files.writeString(
+          config,
+          yaml.substring(0, yaml.indexOf("  main:\n"))
+              + "  main:\n    type: filesystem\n    path: "
+              + repository
+              + "\n"
+              + yaml.substring(yaml.indexOf("encryption:")));
+      workers.add(startWorker(config, 1));
+      SearchAttributeRegistration.register(stubs, "default");
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      String planId =
+          new BackupClient(client, TASK_QUEUE)
+              .start("crash", List.of("appdb"), System.currentTimeMillis(), "test");
+      String backupId = "appdb-" + planId.substring("backup-set-crash-".length());
+      Path object = repository.resolve("appdb").resolve(backupId).resolve(Spool.SEALED);
+
+      // Kill while the dump streams and has copied a whole 16 MiB part into the hidden partial
+      // file: pg_dump runs in 5 ms slices until the sealed spool file holds more than a part, then
+      // stays paused while the copier copies it.
+      Process first = workers.get(0);
+      ProcessHandle pgDump = awaitChild(first, "/pg_dump", "--snapshot=");
+      Path sealing = spool.resolve(backupId).resolve(Spool.SEALED + ".partial");
+      try {
+        ProcessSignals.stepUntil(pgDump, () -> sealing.toFile().length() > 17L << 20, 90);
+        Await.until(
+            Duration.ofSeconds(60),
+            () -> partialBytes(object) >= 16L << 20,
+            "a whole part copied into the repository");
+      } catch (AssertionError e) {
+        throw new AssertionError(
+            e.getMessage() + "; worker log:\n" + Files.readString(dir.resolve("worker-1.log")), e);
+      }
+      first.destroyForcibly();
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      ProcessSignals.signal("KILL", pgDump);
+      assertThat(object).as("the object, before any upload step ran").doesNotExist();
+      assertThat(partials(repository)).as("the killed dump's partial file").hasSize(1);
+      PostgresCatalog catalog =
+          PostgresCatalog.create(postgres.catalogConfig(catalogDb), postgres.password());
+      assertThat(catalog.list("appdb"))
+          .extracting(BackupRecord::status)
+          .as("nothing archived by the killed worker")
+          .containsExactly("RUNNING");
+
+      workers.add(startWorker(config, 2));
+      PlanResult result =
+          client.newUntypedWorkflowStub(planId).getResult(200, TimeUnit.SECONDS, PlanResult.class);
+
+      assertThat(result.results().get(0).status()).isEqualTo("ARCHIVED");
+      BackupRecord row = catalog.list("appdb").get(0);
+      assertThat(row.status()).isEqualTo("ARCHIVED");
+      assertThat(repository.resolve(row.objectKey())).isEqualTo(object);
+      try (InputStream in = Files.newInputStream(object)) {
+        assertThat(Digests.sha256Hex(in)).isEqualTo(row.sha256());
+      }
+      assertThat(partials(repository)).as("partial files after the run").isEmpty();
+      try (InputStream in = Files.newInputStream(object)) {
+        assertDecryptsToTheMessagesDump(in, backupId);
+      }
+    } finally {
+      for (Process worker : workers) {
+        worker.destroyForcibly();
+        worker.waitFor(10, TimeUnit.SECONDS);
+      }
+      stubs.shutdownNow();
+      temporal.close();
+    }
+  }
+
+  /**
+   * Decrypts a stored dump of {@code appdb} whole (every AEAD segment is bound to one stream) into
+   * an archive whose table of contents pg_restore reads, with the messages table's data.
+   */
+  private void assertDecryptsToTheMessagesDump(InputStream stored, String backupId)
+      throws Exception {
+    Path restored = dir.resolve("restored.pgc");
+    try (OutputStream out = Files.newOutputStream(restored)) {
+      new Sealer(EncryptionKey.of(key(), null))
+          .unseal(stored, out, SpoolActivitiesImpl.aeadContext(backupId, "appdb"));
+    }
+    Process list =
+        new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_restore", "--list", restored.toString())
+            .redirectErrorStream(true)
+            .start();
+    String toc = new String(list.getInputStream().readAllBytes());
+    assertThat(list.waitFor()).as(toc).isZero();
+    assertThat(toc).contains("TABLE DATA public messages");
+  }
+
+  /** The partial files (uploads in progress) of a filesystem repository. */
+  private static List<Path> partials(Path repository) throws IOException {
+    try (Stream<Path> files = Files.walk(repository)) {
+      return files.filter(p -> p.getFileName().toString().contains(".vigil-partial-")).toList();
+    }
+  }
+
+  /** Bytes in the partial files of {@code object}'s upload (0 while there is none). */
+  private static long partialBytes(Path object) {
+    try (Stream<Path> files = Files.list(object.getParent())) {
+      return files
+          .filter(
+              p -> p.getFileName().toString().startsWith(object.getFileName() + ".vigil-partial-"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
+    } catch (IOException e) {
+      return 0; // its directory does not exist yet
     }
   }
 

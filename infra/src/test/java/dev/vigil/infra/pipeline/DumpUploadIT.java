@@ -119,17 +119,7 @@ class DumpUploadIT {
     // exists), then stays paused until that part is in the store, and is killed: a dump that
     // fails after some parts were sent.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    List<ProcessHandle> pgDumps = List.of();
-    while (pgDumps.isEmpty() && System.nanoTime() < deadline && !dump.isDone()) {
-      pgDumps =
-          ProcessHandle.allProcesses()
-              .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
-              .filter(p -> p.info().commandLine().orElse("").contains(harness.sourceDb))
-              .toList();
-      Thread.sleep(2);
-    }
-    assertThat(pgDumps).as("the running pg_dump").hasSize(1);
-    ProcessHandle pgDump = pgDumps.get(0);
+    ProcessHandle pgDump = harness.awaitPgDump(dump);
     ProcessSignals.signal("STOP", pgDump);
     blocker.commit();
     blocker.close();
@@ -253,14 +243,7 @@ class DumpUploadIT {
   private void start(boolean uploadWhileDumping, int rows) throws Exception {
     harness = new PipelineHarness(dir);
     // Random hex: compresses about 2:1, so the sealed stream spans several 5 MiB parts.
-    harness.postgres.execute(
-        harness.sourceDb,
-        "CREATE TABLE chat (id bigint PRIMARY KEY, body text)",
-        "INSERT INTO chat SELECT g, md5(random()::text) || md5(random()::text) ||"
-            + " md5(random()::text) || md5(random()::text) || md5(random()::text) ||"
-            + " md5(random()::text) FROM generate_series(1, "
-            + rows
-            + ") g");
+    harness.postgres.createRandomHexTable(harness.sourceDb, "chat", rows);
     services =
         harness.services(
             harness.load(

@@ -20,6 +20,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -228,6 +230,26 @@ final class PipelineHarness implements AutoCloseable {
       }
     }
     return attempts;
+  }
+
+  /**
+   * The pg_dump of the source database, once it runs (at most 60 s, or until {@code dump}, the
+   * activity running it, is done); fails if there is none.
+   */
+  ProcessHandle awaitPgDump(Future<?> dump) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && !dump.isDone()) {
+      List<ProcessHandle> pgDumps =
+          ProcessHandle.allProcesses()
+              .filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
+              .filter(p -> p.info().commandLine().orElse("").contains(sourceDb))
+              .toList();
+      if (pgDumps.size() == 1) {
+        return pgDumps.get(0);
+      }
+      Thread.sleep(2);
+    }
+    throw new AssertionError("no pg_dump of " + sourceDb + " was found running");
   }
 
   List<BackupRecord> catalog() {
