@@ -12,8 +12,10 @@
 #   tree:    first backup (Vigil, restic, tar | zstd -T2), the 1 % change, second backup (Vigil,
 #            restic: time and bytes added to the S3 bucket), restore into an empty directory
 #            (Vigil, restic, zstd -d | tar -x)
-#   chat DB: backup (Vigil, pg_dump -Fc -Z0 | zstd -T2, pgbackrest --type=full zst), restore
-#            (Vigil --jobs 2 into a new database, pg_restore -j2 from a local pg_dump -Fc -Z0 file)
+#   chat DB: backup (Vigil into the S3 repository and into a filesystem repository on the local
+#            disk, pg_dump -Fc -Z0 | zstd -T2 to a file, pgbackrest --type=full zst into a posix
+#            repository and into the same S3Mock), restore (Vigil --jobs 2 into a new database from
+#            each repository, pg_restore -j2 from a local pg_dump -Fc -Z0 file)
 #   pgbench: the same, for context
 #   tiny:    a Vigil backup of a 1 KiB directory (the fixed cost)
 # and once per run the Vigil worker's peak RSS backing up ~0.5 GiB and ~2 GiB directories.
@@ -24,7 +26,7 @@
 # Environment: BENCH_DIR (/tmp/vigil-speed-bench), ROUNDS (3), SMALL=1 (tiny sizes), WEIGHTS (10),
 # WEIGHT_MIB (140), TEXT_FILES (20000), CHAT_ROWS (3000000), PGBENCH_SCALE (50), RSS_TOLERANCE
 # (1.25), VIGIL_WORKER_JAVA_OPTS (-Xmx512m), VIGIL_REPO_EXTRA / VIGIL_DIR_SOURCE_EXTRA /
-# VIGIL_DB_SOURCE_EXTRA (YAML lines appended to every bench repository / directory source /
+# VIGIL_DB_SOURCE_EXTRA (YAML lines appended to every bench S3 repository / directory source /
 # database source, e.g. VIGIL_REPO_EXTRA='part-size: 32MiB'), PGBIN, VIGIL_HOME, KEEP_WORK=1.
 # Exit 0 whether targets pass or miss; non-zero only when the harness itself fails.
 set -euo pipefail
@@ -63,7 +65,7 @@ for v in ROUNDS WEIGHTS WEIGHT_MIB TEXT_FILES CHAT_ROWS PGBENCH_SCALE RSS_SMALL_
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v='${!v}' is not a positive integer"
 done
 (( TEXT_FILES >= 100 )) || die "TEXT_FILES must be at least 100 (the 1 % change rewrites TEXT_FILES/100 files)"
-for tool in jq java python3 zstd tar curl; do
+for tool in jq java python3 zstd tar curl ss; do
   command -v "$tool" >/dev/null || die "$tool is needed (apt-get install -y $tool)"
 done
 find_pgbin
@@ -109,7 +111,7 @@ cleanup() {
   pg_cluster_stop "$TEXT_PG"
   pg_cluster_stop "$PGB_PG"
   if [[ "$KEEP_WORK" != 1 ]]; then
-    rm -rf "$RUN/up" "$RUN/trees" "$RUN/restores" "$RUN/files" "$RUN/pgbr-repo" "$RUN/spool"
+    rm -rf "$RUN/up" "$RUN/trees" "$RUN/restores" "$RUN/files" "$RUN/pgbr-repo" "$RUN/fsrepo" "$RUN/spool"
   fi
   exit "$rc"
 }
@@ -121,7 +123,7 @@ trap 'exit 143' TERM
 pg_cluster_stop "$TEXT_PG"
 pg_cluster_stop "$PGB_PG"
 rm -rf "$RUN"
-mkdir -p "$LOGS" "$RUN/files" "$RUN/restores" "$RUN/trees"
+mkdir -p "$LOGS" "$RUN/files" "$RUN/restores" "$RUN/trees" "$RUN/fsrepo"
 : >"$MEASURE"
 
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$MEASURE"; } # round key value
@@ -211,14 +213,63 @@ RSS_SMALL_BYTES="$(du -sbL "$DATA/rss-small" | cut -f1)"
 RSS_LARGE_BYTES="$(du -sbL "$DATA/rss-large" | cut -f1)"
 # Every round works on its own hard-linked copy of the tree; the 1 % change replaces files (a
 # new inode), so the cached tree is never modified.
-for r in $(seq 1 "$ROUNDS"); do cp -al "$DATA/tree" "$RUN/trees/tree-r$r"; done
+for r in $(seq 1 "$ROUNDS"); do cp -al "$DATA/tree" "$RUN/trees/tree-r$r"; mkdir -p "$RUN/fsrepo/r$r"; done
 
-# --- pgBackRest: a local posix repository, one stanza per cluster -----------------------------
+# --- the Vigil stack: `vigil up` (Temporal test server, S3Mock, catalog) + our own worker ---------
+log "building ./vigil if needed"
+(cd "$ROOT" && ./vigil --help >"$LOGS/vigil-build.log" 2>&1) || { tail -n 30 "$LOGS/vigil-build.log" >&2; die "./vigil --help failed (log: $LOGS/vigil-build.log)"; }
+UP="$RUN/up"
+cat >"$RUN/up-sources.yaml" <<EOF
+sources:
+  up-placeholder:
+    type: directory
+    kind: config
+    path: $DATA/tiny
+EOF
+wait_for_line() { # LOG PATTERN PID WHAT: until LOG has PATTERN (3 minutes at most, or PID exits)
+  local _
+  for _ in $(seq 1 360); do
+    grep -q "$2" "$1" && return 0
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.5
+  done
+  grep -q "$2" "$1" || { tail -n 30 "$1" >&2; die "$4 did not start (log: $1)"; }
+}
+log "starting the embedded stack (vigil up; not timed)"
+(cd "$ROOT" && exec ./vigil up --work-dir "$UP" --sources "$RUN/up-sources.yaml") >"$LOGS/vigil-up.log" 2>&1 &
+UP_PID=$!
+wait_for_line "$LOGS/vigil-up.log" "embedded stack is up" "$UP_PID" "vigil up"
+yaml_value() { grep -m1 "^ *$1:" "$UP/vigil.yaml" | sed 's/^[^:]*: *//; s/^"//; s/"$//'; }
+TEMPORAL_TARGET="$(yaml_value target)"
+CATALOG_URL="$(yaml_value jdbc-url)"
+S3_ENDPOINT="$(yaml_value endpoint)"
+S3_BUCKET="$(yaml_value bucket)"
+[[ -n "$TEMPORAL_TARGET" && -n "$CATALOG_URL" && -n "$S3_ENDPOINT" && -n "$S3_BUCKET" ]] || die "cannot read the stack's endpoints from $UP/vigil.yaml"
+
+# --- pgBackRest: repo1 a local posix repository, repo2 the stack's S3Mock; one stanza per cluster --
+# pgBackRest speaks S3 over TLS only: repo2 is S3Mock's HTTPS port (self-signed, not verified), the
+# same server Vigil and restic write to, so each database backup is timed into both kinds of store.
+S3MOCK_PID="$(pgrep -P "$UP_PID" -f -i s3mock | head -n 1 || true)"
+S3_HTTP_PORT="${S3_ENDPOINT##*:}"
+S3_TLS_PORT="$(ss -Hltnp 2>/dev/null | grep "pid=${S3MOCK_PID:-none}," | awk '{ sub(/.*:/, "", $4); print $4 }' | grep -vx "$S3_HTTP_PORT" | head -n 1 || true)"
+[[ -n "$S3_TLS_PORT" ]] || die "cannot find S3Mock's HTTPS port (pid ${S3MOCK_PID:-?}; needs ss from iproute2)"
+curl -fsS -X PUT "$S3_ENDPOINT/pgbackrest" >/dev/null || die "cannot create the pgbackrest bucket on $S3_ENDPOINT"
 mkdir -p "$RUN/pgbr-repo" "$RUN/pgbr-log" "$RUN/pgbr-lock" "$RUN/pgbr-spool"
 cat >"$PGBR_CONF" <<EOF
 [global]
 repo1-path=$RUN/pgbr-repo
 repo1-retention-full=100
+repo2-type=s3
+repo2-s3-endpoint=127.0.0.1
+repo2-storage-port=$S3_TLS_PORT
+repo2-storage-verify-tls=n
+repo2-s3-uri-style=path
+repo2-s3-bucket=pgbackrest
+repo2-s3-region=us-east-1
+repo2-s3-key=speed-bench
+repo2-s3-key-secret=speed-bench
+repo2-path=/
+repo2-retention-full=100
 compress-type=zst
 process-max=2
 start-fast=y
@@ -255,36 +306,6 @@ for spec in "$TEXT_PORT:chat" "$PGB_PORT:pgbench"; do
     || { cat "$LOGS/pgbr-stanza-${spec#*:}.log" >&2; die "pgbackrest stanza-create failed for ${spec#*:}"; }
 done
 
-# --- the Vigil stack: `vigil up` (Temporal test server, S3Mock, catalog) + our own worker ---------
-log "building ./vigil if needed"
-(cd "$ROOT" && ./vigil --help >"$LOGS/vigil-build.log" 2>&1) || { tail -n 30 "$LOGS/vigil-build.log" >&2; die "./vigil --help failed (log: $LOGS/vigil-build.log)"; }
-UP="$RUN/up"
-cat >"$RUN/up-sources.yaml" <<EOF
-sources:
-  up-placeholder:
-    type: directory
-    kind: config
-    path: $DATA/tiny
-EOF
-wait_for_line() { # LOG PATTERN PID WHAT: until LOG has PATTERN (3 minutes at most, or PID exits)
-  local _
-  for _ in $(seq 1 360); do
-    grep -q "$2" "$1" && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.5
-  done
-  grep -q "$2" "$1" || { tail -n 30 "$1" >&2; die "$4 did not start (log: $1)"; }
-}
-log "starting the embedded stack (vigil up; not timed)"
-(cd "$ROOT" && exec ./vigil up --work-dir "$UP" --sources "$RUN/up-sources.yaml") >"$LOGS/vigil-up.log" 2>&1 &
-UP_PID=$!
-wait_for_line "$LOGS/vigil-up.log" "embedded stack is up" "$UP_PID" "vigil up"
-yaml_value() { grep -m1 "^ *$1:" "$UP/vigil.yaml" | sed 's/^[^:]*: *//; s/^"//; s/"$//'; }
-TEMPORAL_TARGET="$(yaml_value target)"
-CATALOG_URL="$(yaml_value jdbc-url)"
-S3_ENDPOINT="$(yaml_value endpoint)"
-S3_BUCKET="$(yaml_value bucket)"
-[[ -n "$TEMPORAL_TARGET" && -n "$CATALOG_URL" && -n "$S3_ENDPOINT" && -n "$S3_BUCKET" ]] || die "cannot read the stack's endpoints from $UP/vigil.yaml"
 
 indent() { [[ -z "$2" ]] || printf '%s\n' "$2" | sed "s/^/$1/"; } # PREFIX LINES
 # The ONE place the bench's Vigil configuration is written. Every round has its own repository
@@ -316,6 +337,10 @@ encryption:
   key-file: $UP/secrets/vigil.key
 repositories:
 EOF
+  for r in $(seq 1 "$ROUNDS"); do
+    # Like pg_dump's file and pgBackRest's posix repository: a directory on the same disk.
+    printf '  bench-fs-r%s:\n    type: filesystem\n    path: %s\n' "$r" "$RUN/fsrepo/r$r"
+  done
   for r in $(seq 1 "$ROUNDS" | sed 's/^/r/') rss; do
     cat <<EOF
   bench-$r:
@@ -343,6 +368,8 @@ EOF
     dir_source "tree-r$r" "$RUN/trees/tree-r$r" "bench-r$r"
     db_source "chat-r$r" "$TEXT_PORT" chat "bench-r$r"
     db_source "pgbench-r$r" "$PGB_PORT" pgbench "bench-r$r"
+    db_source "chat-fs-r$r" "$TEXT_PORT" chat "bench-fs-r$r"
+    db_source "pgbench-fs-r$r" "$PGB_PORT" pgbench "bench-fs-r$r"
     dir_source "tiny-r$r" "$DATA/tiny" "bench-r$r"
   done
   dir_source warm-up "$DATA/tiny" bench-rss
@@ -363,7 +390,6 @@ wait_for_line "$LOGS/vigil-worker.log" "worker polling" "$WORKER_PID" "the Vigil
 # stack's S3Mock (a child of the `vigil up` JVM), read from /proc before and after every Vigil
 # operation and recorded as KEY.cpu.worker and KEY.cpu.s3mock: on 2 cores the store's own work
 # competes with the worker's, and these show who used the CPU (medians in results.json).
-S3MOCK_PID="$(pgrep -P "$UP_PID" -f -i s3mock | head -n 1 || true)"
 cpu_of() { awk '{ printf "%.2f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_now() { echo "$(cpu_of "$WORKER_PID") $(cpu_of "${S3MOCK_PID:-0}")"; }
 record_cpu() { # ROUND KEY BEFORE: the CPU the worker and S3Mock used since BEFORE (cpu_now)
@@ -454,9 +480,10 @@ pgdump_zstd() { "$PGBIN/pg_dump" -h 127.0.0.1 -p "$1" -U "$DB_USER" -Fc -Z0 -d "
 pg_restore_j2() { # PORT DATABASE DUMP
   psql_at "$1" postgres -c "CREATE DATABASE \"$2\"" && "$PGBIN/pg_restore" -h 127.0.0.1 -p "$1" -U "$DB_USER" -j2 -d "$2" "$3"
 }
-pgbackrest_full() { as_server pgbackrest "--config=$PGBR_CONF" "--stanza=$1" backup --type=full; }
-pgbackrest_last_size() { # STANZA: bytes the newest backup stored in the repository (WAL not included)
-  as_server pgbackrest "--config=$PGBR_CONF" "--stanza=$1" info --output=json | jq '.[0].backup[-1].info.repository.delta'
+pgbackrest_full() { as_server pgbackrest "--config=$PGBR_CONF" "--stanza=$1" "--repo=$2" backup --type=full; } # STANZA REPO
+pgbackrest_last_size() { # STANZA REPO: bytes its newest backup stored in that repository (WAL not included)
+  as_server pgbackrest "--config=$PGBR_CONF" "--stanza=$1" info --output=json \
+    | jq --argjson repo "$2" '[.[0].backup[] | select(.database["repo-key"] == $repo)][-1].info.repository.delta'
 }
 drop_db() { psql_at "$1" postgres -c "DROP DATABASE IF EXISTS \"$2\"" >/dev/null; }
 # run_in_order ROUND FUNCTION...: the functions in an order that rotates from round to round
@@ -520,16 +547,25 @@ db_steps() { # PREFIX PORT DATABASE: defines step_PREFIX_* for one database
     record \"\$1\" $p.backup.pgdump_zstd.stored \"\$(stat -c %s \"\$RUN/files/$db-r\$1.pgc.zst\")\"
     rm -f \"\$RUN/files/$db-r\$1.pgc.zst\"
   }"
-  eval "step_${p}_pgbackrest_backup() {
-    archive_to $port \"pgbackrest --config=\$PGBR_CONF --stanza=$db archive-push %p\"
-    sleep 1
-    timed \"\$1\" $p.backup.pgbackrest pgbackrest_full $db
-    archive_to $port /bin/true
-    record \"\$1\" $p.backup.pgbackrest.stored \"\$(pgbackrest_last_size $db)\"
-  }"
+  eval "step_${p}_vigil_fs_backup() { vigil_backup \"\$1\" $p.backup.vigil_fs \"$db-fs-r\$1\"; }"
+  local repo key
+  for repo in 1 2; do
+    key="$p.backup.pgbackrest$([[ $repo == 2 ]] && echo _s3)"
+    eval "step_${p}_pgbackrest${repo}_backup() {
+      archive_to $port \"pgbackrest --config=\$PGBR_CONF --stanza=$db archive-push %p\"
+      sleep 1
+      timed \"\$1\" $key pgbackrest_full $db $repo
+      archive_to $port /bin/true
+      record \"\$1\" $key.stored \"\$(pgbackrest_last_size $db $repo)\"
+    }"
+  done
   eval "step_${p}_vigil_restore() {
     vigil_restore \"\$1\" $p.restore.vigil \"$db-r\$1\" --target-db \"${db}_r\$1_vigil\" --jobs 2
     drop_db $port \"${db}_r\$1_vigil\"
+  }"
+  eval "step_${p}_vigil_fs_restore() {
+    vigil_restore \"\$1\" $p.restore.vigil_fs \"$db-fs-r\$1\" --target-db \"${db}_r\$1_vigil_fs\" --jobs 2
+    drop_db $port \"${db}_r\$1_vigil_fs\"
   }"
   eval "step_${p}_pg_restore() {
     timed \"\$1\" $p.restore.pg_restore pg_restore_j2 $port \"${db}_r\$1_pg_restore\" \"\$RUN/files/$db.pgc\"
@@ -555,11 +591,13 @@ for r in $(seq 1 "$ROUNDS"); do
   run_in_order "$r" step_dir_vigil_restore step_dir_restic_restore step_dir_tar_restore
   rm -rf "$RUN/restores/"*-tree-r"$r" "$RUN/files/tree-r$r.tar.zst"
   log "round $r/$ROUNDS: chat database"
-  run_in_order "$r" step_text_vigil_backup step_text_pgdump_backup step_text_pgbackrest_backup
-  run_in_order "$r" step_text_vigil_restore step_text_pg_restore
+  run_in_order "$r" step_text_vigil_backup step_text_vigil_fs_backup step_text_pgdump_backup \
+    step_text_pgbackrest1_backup step_text_pgbackrest2_backup
+  run_in_order "$r" step_text_vigil_restore step_text_vigil_fs_restore step_text_pg_restore
   log "round $r/$ROUNDS: pgbench database"
-  run_in_order "$r" step_pgbench_vigil_backup step_pgbench_pgdump_backup step_pgbench_pgbackrest_backup
-  run_in_order "$r" step_pgbench_vigil_restore step_pgbench_pg_restore
+  run_in_order "$r" step_pgbench_vigil_backup step_pgbench_vigil_fs_backup step_pgbench_pgdump_backup \
+    step_pgbench_pgbackrest1_backup step_pgbench_pgbackrest2_backup
+  run_in_order "$r" step_pgbench_vigil_restore step_pgbench_vigil_fs_restore step_pgbench_pg_restore
   log "round $r/$ROUNDS: 1 KiB source"
   vigil_backup "$r" tiny.vigil "tiny-r$r"
 done
