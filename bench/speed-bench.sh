@@ -550,7 +550,8 @@ db_steps() { # PREFIX PORT DATABASE: defines step_PREFIX_* for one database
   eval "step_${p}_vigil_fs_backup() { vigil_backup \"\$1\" $p.backup.vigil_fs \"$db-fs-r\$1\"; }"
   local repo key
   for repo in 1 2; do
-    key="$p.backup.pgbackrest$([[ $repo == 2 ]] && echo _s3)"
+    key="$p.backup.pgbackrest"
+    if [[ $repo == 2 ]]; then key="${key}_s3"; fi
     eval "step_${p}_pgbackrest${repo}_backup() {
       archive_to $port \"pgbackrest --config=\$PGBR_CONF --stanza=$db archive-push %p\"
       sleep 1
