@@ -6,15 +6,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Gets the backup write path's hot methods (HMAC-SHA256 chunk ids, AES-GCM sealing, SHA-256 and
- * CRC64NVME of packs) compiled by C2 once per JVM, on a daemon thread, right after a worker starts.
+ * CRC64NVME of packs) and the restore read path's (AES-GCM opening of chunks and of the streaming
+ * AEAD's segments) compiled by C2 once per JVM, on a daemon thread, right after a worker starts.
  * The CPU's AES, carry-less multiply and SHA instructions are used only from C2-compiled callers,
- * and a backup calls these methods once per 1 MiB chunk: a fresh worker's first backup of a few GiB
- * otherwise runs them as plain Java for most of its length. Many tiny operations reach the compile
- * thresholds in well under a second of one core; a backup that starts meanwhile just runs slower.
+ * and a backup or a restore calls these methods once per 1 MiB chunk or segment: a fresh worker's
+ * first backup or restore of a few GiB otherwise runs them as plain Java for most of its length
+ * (JDK 17 opened 1 MiB at about 75 MB/s for the first ~600 MiB, then at 1-3 GB/s). Many small
+ * operations reach the compile thresholds in about 1.5 s of one core; a backup or restore that
+ * starts meanwhile just runs slower. {@code bench/warmup-bench.sh} measures it.
  */
 public final class SealWarmUp {
   /** Enough calls for C2 to compile the callers of the intrinsics (its threshold is 10,000). */
   static final int OPERATIONS = 20_000;
+
+  /**
+   * Openings of {@link #OPEN_BYTES}: a decryption this large takes JDK 17's AES-GCM intrinsic only
+   * in a caller C2 compiled with that branch taken, which 1 KiB openings never take; 2,000 of 64
+   * KiB do (measured: 16 KiB ones did not, 1 MiB ones need hundreds of slow calls).
+   */
+  static final int OPENINGS = 2_000;
+
+  static final int OPEN_BYTES = 64 * 1024;
 
   private static final AtomicBoolean STARTED = new AtomicBoolean();
 
@@ -31,8 +43,12 @@ public final class SealWarmUp {
     thread.start();
   }
 
-  /** Seals, names and checksums {@link #OPERATIONS} small chunks under a throwaway key. */
-  static long run() {
+  /**
+   * Seals, names and checksums {@link #OPERATIONS} small chunks, then opens a 64 KiB one {@link
+   * #OPENINGS} times, under a throwaway key, on the calling thread (public for {@code
+   * bench/WarmUpSpeed.java}).
+   */
+  public static long run() {
     byte[] material = new byte[32];
     ChunkCrypto crypto = new ChunkCrypto(EncryptionKey.of(material, "warm-up"));
     // Big enough to take the paths a 1 MiB chunk takes (whole 16-byte blocks, several of them).
@@ -46,6 +62,16 @@ public final class SealWarmUp {
       WrittenChecksums.Recorder checksums = new WrittenChecksums.Recorder();
       checksums.update(sealed, 0, sealed.length);
       sink += checksums.finish().sha256().charAt(0);
+    }
+    byte[] block = new byte[OPEN_BYTES];
+    String blockId = crypto.id(block, block.length);
+    byte[] sealedBlock = crypto.seal(blockId, block, block.length, false);
+    for (int i = 0; i < OPENINGS; i++) {
+      byte[] opened = crypto.open(blockId, sealedBlock);
+      if (opened == null) {
+        throw new IllegalStateException("the warm-up's own chunk does not open");
+      }
+      sink += opened[i % opened.length];
     }
     return sink;
   }
