@@ -167,17 +167,7 @@ class FilesystemDumpUploadIT {
     repository = Files.createDirectories(dir.resolve("backup-disk"));
     // Random hex: compresses about 2:1, so the sealed stream spans several 16 MiB parts.
     harness.postgres.createRandomHexTable(harness.sourceDb, "chat", rows);
-    String yaml = harness.config();
-    int from = yaml.indexOf("  main:\n");
-    int to = yaml.indexOf("encryption:");
-    services =
-        harness.services(
-            harness.load(
-                yaml.substring(0, from)
-                    + "  main:\n    type: filesystem\n    path: "
-                    + repository
-                    + "\n"
-                    + yaml.substring(to)));
+    services = harness.services(harness.load(harness.filesystemConfig(repository)));
     environment = TestActivityEnvironment.newInstance();
     environment.registerActivitiesImplementations(
         new SpoolActivitiesImpl(services), new BackupActivitiesImpl(services));

@@ -55,14 +55,7 @@ class FilesystemRepositoryIT {
 
   /** The harness's config with its S3 repository replaced by a directory. */
   private static String filesystemConfig() {
-    String yaml = harness.config();
-    int start = yaml.indexOf("  main:\n");
-    int end = yaml.indexOf("encryption:");
-    return yaml.substring(0, start)
-        + "  main:\n    type: filesystem\n    path: "
-        + repository
-        + "\n"
-        + yaml.substring(end);
+    return harness.filesystemConfig(repository);
   }
 
   @Test

@@ -83,6 +83,18 @@ final class PipelineHarness implements AutoCloseable {
         bucket, postgres.cluster().port(), postgres.passwordFile().toString(), "models", spool);
   }
 
+  /**
+   * The default config with its S3 repository {@code main} replaced by the directory {@code path}.
+   */
+  String filesystemConfig(Path path) {
+    String yaml = config();
+    return yaml.substring(0, yaml.indexOf("  main:\n"))
+        + "  main:\n    type: filesystem\n    path: "
+        + path
+        + "\n"
+        + yaml.substring(yaml.indexOf("encryption:"));
+  }
+
   String config(String bucketName, int port, String passwordFile, String modelsDir, Path spoolDir) {
     return """
         catalog:
