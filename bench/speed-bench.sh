@@ -25,7 +25,8 @@
 #
 # Environment: BENCH_DIR (/tmp/vigil-speed-bench), ROUNDS (3), SMALL=1 (tiny sizes), WEIGHTS (10),
 # WEIGHT_MIB (140), TEXT_FILES (20000), CHAT_ROWS (3000000), PGBENCH_SCALE (50), RSS_TOLERANCE
-# (1.25), VIGIL_WORKER_JAVA_OPTS (-Xmx512m), VIGIL_REPO_EXTRA / VIGIL_DIR_SOURCE_EXTRA /
+# (1.25), VIGIL_WORKER_JAVA_OPTS (-Xmx512m), DIR_ONLY=1 (only the directory tree's steps: the
+# databases, the 1 KiB source and the RSS probes are skipped and report n/a), VIGIL_REPO_EXTRA / VIGIL_DIR_SOURCE_EXTRA /
 # VIGIL_DB_SOURCE_EXTRA (YAML lines appended to every bench S3 repository / directory source /
 # database source, e.g. VIGIL_REPO_EXTRA='part-size: 32MiB'), PGBIN, VIGIL_HOME, KEEP_WORK=1.
 # Exit 0 whether targets pass or miss; non-zero only when the harness itself fails.
@@ -55,6 +56,7 @@ RSS_SMALL_FILES="${RSS_SMALL_FILES:-4}"
 RSS_LARGE_FILES="${RSS_LARGE_FILES:-15}"
 RSS_TOLERANCE="${RSS_TOLERANCE:-1.25}"
 VIGIL_WORKER_JAVA_OPTS="${VIGIL_WORKER_JAVA_OPTS:--Xmx512m}"
+DIR_ONLY="${DIR_ONLY:-0}"
 VIGIL_REPO_EXTRA="${VIGIL_REPO_EXTRA:-}"
 VIGIL_DIR_SOURCE_EXTRA="${VIGIL_DIR_SOURCE_EXTRA:-}"
 VIGIL_DB_SOURCE_EXTRA="${VIGIL_DB_SOURCE_EXTRA:-}"
@@ -591,6 +593,7 @@ for r in $(seq 1 "$ROUNDS"); do
   log "round $r/$ROUNDS: directory, restores"
   run_in_order "$r" step_dir_vigil_restore step_dir_restic_restore step_dir_tar_restore
   rm -rf "$RUN/restores/"*-tree-r"$r" "$RUN/files/tree-r$r.tar.zst"
+  [[ "$DIR_ONLY" == 1 ]] && continue
   log "round $r/$ROUNDS: chat database"
   run_in_order "$r" step_text_vigil_backup step_text_vigil_fs_backup step_text_pgdump_backup \
     step_text_pgbackrest1_backup step_text_pgbackrest2_backup
@@ -602,9 +605,11 @@ for r in $(seq 1 "$ROUNDS"); do
   log "round $r/$ROUNDS: 1 KiB source"
   vigil_backup "$r" tiny.vigil "tiny-r$r"
 done
-log "worker peak RSS: ~$(mib "$RSS_SMALL_BYTES") and ~$(mib "$RSS_LARGE_BYTES") directories"
-vigil_backup 1 rss.small rss-small
-vigil_backup 1 rss.large rss-large
+if [[ "$DIR_ONLY" != 1 ]]; then
+  log "worker peak RSS: ~$(mib "$RSS_SMALL_BYTES") and ~$(mib "$RSS_LARGE_BYTES") directories"
+  vigil_backup 1 rss.small rss-small
+  vigil_backup 1 rss.large rss-large
+fi
 LOAD_AFTER="$(cut -d' ' -f1 /proc/loadavg)"
 record 1 dir.restic.stored.total "$(s3_bytes restic "")"
 

@@ -134,7 +134,15 @@ public final class ChunkCrypto {
    * hashes to {@code id}; null if either fails (tampered, truncated, another key or chunk).
    */
   public byte[] open(String id, byte[] stored) {
-    if (stored.length < NONCE + TAG_BITS / 8 + 5) {
+    return open(id, stored, 0, stored.length);
+  }
+
+  /**
+   * As {@link #open(String, byte[])}, for the stored form at {@code stored[offset, offset +
+   * storedLength)} (a chunk inside a downloaded pack, opened where it lies).
+   */
+  public byte[] open(String id, byte[] stored, int offset, int storedLength) {
+    if (storedLength < NONCE + TAG_BITS / 8 + 5) {
       return null;
     }
     byte[] plain;
@@ -143,9 +151,9 @@ public final class ChunkCrypto {
       cipher.init(
           Cipher.DECRYPT_MODE,
           encryptionKey,
-          new GCMParameterSpec(TAG_BITS, Arrays.copyOfRange(stored, 0, NONCE)));
+          new GCMParameterSpec(TAG_BITS, stored, offset, NONCE));
       cipher.updateAAD(HexFormat.of().parseHex(id));
-      plain = cipher.doFinal(stored, NONCE, stored.length - NONCE);
+      plain = cipher.doFinal(stored, offset + NONCE, storedLength - NONCE);
     } catch (GeneralSecurityException e) {
       return null;
     }
@@ -156,7 +164,14 @@ public final class ChunkCrypto {
     if (flag == 0) {
       data = Arrays.copyOfRange(plain, 5, plain.length);
     } else {
-      data = Zstd.decompress(Arrays.copyOfRange(plain, 5, plain.length), length);
+      if (length < 0) {
+        return null;
+      }
+      data = new byte[length];
+      long size = Zstd.decompressByteArray(data, 0, length, plain, 5, plain.length - 5);
+      if (Zstd.isError(size) || size != length) {
+        return null;
+      }
     }
     if (data.length != length
         || !MessageDigest.isEqual(

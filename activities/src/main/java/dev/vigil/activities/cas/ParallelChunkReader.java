@@ -3,6 +3,7 @@ package dev.vigil.activities.cas;
 import dev.vigil.activities.common.Digests;
 import dev.vigil.activities.common.VigilException;
 import dev.vigil.activities.store.ObjectStore;
+import dev.vigil.activities.store.StoredObject;
 import dev.vigil.workflows.common.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,17 +32,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands out a snapshot's chunks in the order its files name them, as {@link ChunkReader} does, but
  * with packs downloaded on several threads ahead of need and chunks decrypted and verified on
- * several threads. Memory and disk stay bounded: at most {@code window} chunks are being opened or
- * waiting to be taken (each at most one chunk's stored and plain bytes), and read-ahead keeps at
- * most {@code packsAhead} packs in the scratch directory beyond those a chunk being opened needs; a
- * pack is deleted as soon as no later chunk needs it. Every chunk must authenticate and hash to its
- * id, else OBJECT_CORRUPT naming the chunk, file and pack; a pack gone from the store is
- * CHUNK_MISSING naming the first chunk and file that need it. Failures surface in file order, at
- * the chunk they concern.
+ * several threads. A pack is held in memory while its chunks are opened, as long as the reader's
+ * memory budget ({@link #memoryBudget}) allows, else in a file in the scratch directory: writing
+ * every pack to disk and reading it back cost as much kernel time as writing the restored files.
+ * Memory and disk stay bounded: at most {@code window} chunks are being opened or waiting to be
+ * taken (each at most one chunk's stored and plain bytes), and read-ahead keeps at most {@code
+ * packsAhead} packs beyond those a chunk being opened needs; a pack is dropped as soon as no later
+ * chunk needs it. Every chunk must authenticate and hash to its id, else OBJECT_CORRUPT naming the
+ * chunk, file and pack; a pack gone from the store is CHUNK_MISSING naming the first chunk and file
+ * that need it. Failures surface in file order, at the chunk they concern.
  */
 public final class ParallelChunkReader implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -57,12 +62,15 @@ public final class ParallelChunkReader implements AutoCloseable {
   private final Iterator<Wanted> upcoming;
   private final Deque<Future<Opened>> inFlight = new ArrayDeque<>();
   private final AtomicInteger downloads = new AtomicInteger();
+  private final AtomicInteger scratchFiles = new AtomicInteger();
+  private final long budget;
+  private final AtomicLong memoryLeft;
 
   // Guarded by this: packs by first use, their remaining uses and their downloads.
   private final List<String> packOrder = new ArrayList<>();
   private final Map<String, Wanted> firstUse = new HashMap<>();
   private final Map<String, Integer> usesLeft = new HashMap<>();
-  private final Map<String, CompletableFuture<Path>> packs = new LinkedHashMap<>();
+  private final Map<String, CompletableFuture<Fetched>> packs = new LinkedHashMap<>();
   private int nextReadAhead;
   private int live;
 
@@ -70,6 +78,11 @@ public final class ParallelChunkReader implements AutoCloseable {
   public record Opened(byte[] data, String fileSha256) {}
 
   private record Wanted(String id, String file, boolean wholeFile) {}
+
+  /** A downloaded pack: its bytes in memory, or the scratch file holding them. */
+  private record Fetched(byte[] bytes, Path file) {}
+
+  private static final Fetched RELEASED = new Fetched(null, null);
 
   /**
    * Reads {@code snapshot}'s chunks from {@code store}: {@code threads} threads open chunks, {@code
@@ -82,6 +95,21 @@ public final class ParallelChunkReader implements AutoCloseable {
       Path scratch,
       String what,
       int threads) {
+    this(store, crypto, snapshot, scratch, what, threads, -1);
+  }
+
+  /**
+   * As the public constructor, with packs kept in memory within {@code memoryBudget} bytes (0:
+   * every pack in a scratch file; negative: {@link #memoryBudget}).
+   */
+  ParallelChunkReader(
+      ObjectStore store,
+      ChunkCrypto crypto,
+      Snapshot snapshot,
+      Path scratch,
+      String what,
+      int threads,
+      long memoryBudget) {
     this.store = store;
     this.crypto = crypto;
     this.snapshot = snapshot;
@@ -90,6 +118,8 @@ public final class ParallelChunkReader implements AutoCloseable {
     int fetching = Math.max(1, store.concurrency());
     this.window = 4 * Math.max(1, threads);
     this.packsAhead = fetching + 1;
+    this.budget = memoryBudget >= 0 ? memoryBudget : memoryBudget(packsAhead);
+    this.memoryLeft = new AtomicLong(budget);
     List<Wanted> wanted = new ArrayList<>();
     for (Snapshot.Node node : snapshot.files()) {
       for (String id : node.chunks()) {
@@ -134,7 +164,7 @@ public final class ParallelChunkReader implements AutoCloseable {
         inFlight.add(CompletableFuture.failedFuture(unknown));
         continue;
       }
-      CompletableFuture<Path> pack = pack(ref.pack());
+      CompletableFuture<Fetched> pack = pack(ref.pack());
       inFlight.add(openers.submit(() -> open(chunk, ref, pack)));
     }
     Future<Opened> head = inFlight.poll();
@@ -156,13 +186,60 @@ public final class ParallelChunkReader implements AutoCloseable {
     return downloads.get();
   }
 
-  private Opened open(Wanted chunk, ChunkRef ref, CompletableFuture<Path> pack) throws IOException {
-    Path local;
+  /** Packs of those that went to a scratch file, not memory. */
+  int scratchFiles() {
+    return scratchFiles.get();
+  }
+
+  /** Bytes of packs held in memory now. */
+  long memoryHeld() {
+    return budget - memoryLeft.get();
+  }
+
+  /**
+   * The bytes a reader keeps packs in memory within: enough for {@code packsAhead} packs and as
+   * many being opened, at most an eighth of the heap (the rest of the packs go to scratch files).
+   */
+  static long memoryBudget(int packsAhead) {
+    return Math.min(
+        Runtime.getRuntime().maxMemory() / 8,
+        2L * packsAhead * (PackWriter.PACK_TARGET + (1 << 20)));
+  }
+
+  private Opened open(Wanted chunk, ChunkRef ref, CompletableFuture<Fetched> pack)
+      throws IOException {
+    Fetched local;
     try {
       local = pack.join();
     } catch (CompletionException e) {
       throw rethrown(e.getCause());
     }
+    byte[] plain;
+    if (local.bytes() != null) {
+      byte[] bytes = local.bytes();
+      if (ref.offset() < 0 || ref.offset() + ref.length() > bytes.length) {
+        throw corrupt(chunk, ref, "the pack ends before it");
+      }
+      plain = crypto.open(chunk.id(), bytes, (int) ref.offset(), ref.length());
+      release(ref.pack());
+    } else {
+      byte[] stored = readStored(local.file(), chunk, ref);
+      release(ref.pack());
+      plain = crypto.open(chunk.id(), stored);
+    }
+    if (plain == null) {
+      throw corrupt(chunk, ref, "it does not authenticate or does not match its id");
+    }
+    String sha256 = null;
+    if (chunk.wholeFile()) {
+      MessageDigest digest = Digests.sha256();
+      digest.update(plain);
+      sha256 = Digests.hex(digest);
+    }
+    return new Opened(plain, sha256);
+  }
+
+  private byte[] readStored(Path local, Wanted chunk, ChunkRef ref) throws IOException {
     byte[] stored = new byte[ref.length()];
     try (FileChannel channel = FileChannel.open(local)) {
       ByteBuffer into = ByteBuffer.wrap(stored);
@@ -178,22 +255,11 @@ public final class ParallelChunkReader implements AutoCloseable {
         throw corrupt(chunk, ref, "the pack ends before it");
       }
     }
-    release(ref.pack());
-    byte[] plain = crypto.open(chunk.id(), stored);
-    if (plain == null) {
-      throw corrupt(chunk, ref, "it does not authenticate or does not match its id");
-    }
-    String sha256 = null;
-    if (chunk.wholeFile()) {
-      MessageDigest digest = Digests.sha256();
-      digest.update(plain);
-      sha256 = Digests.hex(digest);
-    }
-    return new Opened(plain, sha256);
+    return stored;
   }
 
-  private synchronized CompletableFuture<Path> pack(String key) {
-    CompletableFuture<Path> download = packs.get(key);
+  private synchronized CompletableFuture<Fetched> pack(String key) {
+    CompletableFuture<Fetched> download = packs.get(key);
     return download != null ? download : start(key);
   }
 
@@ -207,10 +273,10 @@ public final class ParallelChunkReader implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<Path> start(String key) {
+  private CompletableFuture<Fetched> start(String key) {
     live++;
     Wanted first = firstUse.get(key);
-    CompletableFuture<Path> download =
+    CompletableFuture<Fetched> download =
         CompletableFuture.supplyAsync(
             () -> {
               try {
@@ -224,24 +290,63 @@ public final class ParallelChunkReader implements AutoCloseable {
     return download;
   }
 
-  /** One use of {@code key} done: the last one deletes the pack and lets read-ahead go on. */
+  /**
+   * One use of {@code key} done: the last one drops the pack (its memory back to the budget, or its
+   * file deleted) and lets read-ahead go on.
+   */
   private synchronized void release(String key) throws IOException {
     if (usesLeft.merge(key, -1, Integer::sum) > 0) {
       return;
     }
-    CompletableFuture<Path> done = packs.get(key);
+    CompletableFuture<Fetched> done = packs.get(key);
     if (done != null && done.isDone() && !done.isCompletedExceptionally()) {
-      Files.deleteIfExists(done.join());
+      Fetched fetched = done.join();
+      if (fetched.bytes() != null) {
+        memoryLeft.addAndGet(fetched.bytes().length);
+      } else if (fetched.file() != null) {
+        Files.deleteIfExists(fetched.file());
+      }
+      packs.put(key, CompletableFuture.completedFuture(RELEASED));
     }
     live--;
     readAhead();
   }
 
-  private Path download(String key, Wanted first) throws IOException {
-    if (store.head(key).isEmpty()) {
+  private Fetched download(String key, Wanted first) throws IOException {
+    Optional<StoredObject> head = store.head(key);
+    if (head.isEmpty()) {
       throw ChunkReader.missing(what, store, key, first.id(), first.file());
     }
-    int number = downloads.getAndIncrement();
+    downloads.incrementAndGet();
+    long size = head.get().size();
+    if (size >= 0 && size <= Integer.MAX_VALUE - 8 && reserve(size)) {
+      byte[] bytes;
+      try (InputStream in = store.open(key)) {
+        bytes = in.readNBytes((int) size);
+      } catch (IOException | RuntimeException e) {
+        memoryLeft.addAndGet(size);
+        throw e;
+      }
+      // A pack shorter than its listing keeps its length: chunks past its end are damaged.
+      memoryLeft.addAndGet(size - bytes.length);
+      return new Fetched(bytes, null);
+    }
+    return new Fetched(null, downloadToScratch(key));
+  }
+
+  private boolean reserve(long size) {
+    long left = memoryLeft.get();
+    while (left >= size) {
+      if (memoryLeft.compareAndSet(left, left - size)) {
+        return true;
+      }
+      left = memoryLeft.get();
+    }
+    return false;
+  }
+
+  private Path downloadToScratch(String key) throws IOException {
+    int number = scratchFiles.getAndIncrement();
     Path local = scratch.resolve("pack-" + number);
     Path partial = scratch.resolve("pack-" + number + ".download");
     try (InputStream in = store.open(key)) {
@@ -271,11 +376,17 @@ public final class ParallelChunkReader implements AutoCloseable {
     throw new IllegalStateException("reading chunks failed", cause);
   }
 
-  /** Stops the threads and deletes every pack still in the scratch directory. */
+  /** Stops the threads and deletes every pack file still in the scratch directory. */
   @Override
   public void close() throws IOException {
-    openers.shutdownNow();
     fetchers.shutdownNow();
+    openers.shutdownNow();
+    // A download dropped from the queue never completes its future, and an opener waiting in
+    // join() is not interrupted: fail what is left so those openers end now, not after a timeout.
+    synchronized (this) {
+      CancellationException closed = new CancellationException("the chunk reader was closed");
+      packs.values().forEach(download -> download.completeExceptionally(closed));
+    }
     inFlight.forEach(chunk -> chunk.cancel(true));
     inFlight.clear();
     try {

@@ -23,14 +23,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Chunks sealed by {@link ChunkCrypto}, packed into a store and restored as a restore does (files
  * written from chunks read by {@link ParallelChunkReader}) or as a rehydration does (through {@link
  * SnapshotTar}), both through the safe extractor's checks: a clean snapshot restores byte for byte;
- * a flipped byte, a chunk under another id, and paths or links that leave the target are all
- * refused.
+ * a flipped byte, a cut pack, a chunk under another id, and paths or links that leave the target
+ * are all refused. The parallel reader's cases run with its packs in memory (its default budget),
+ * all in scratch files (budget 0), and a budget of about two packs (some of each).
  */
 class SnapshotRestoreTest {
   @TempDir Path dir;
@@ -63,9 +67,11 @@ class SnapshotRestoreTest {
     assertThat(crypto.seal(id, text, text.length, true).length).isLessThan(text.length / 10);
   }
 
-  @Test
-  void aSnapshotRestoresByteForByteAcrossPacks() throws IOException {
+  @ParameterizedTest(name = "pack memory budget {0}")
+  @ValueSource(longs = {-1, 0, 25_000})
+  void aSnapshotRestoresByteForByteAcrossPacks(long memoryBudget) throws IOException {
     Fixture fixture = new Fixture();
+    fixture.memoryBudget = memoryBudget;
     byte[] big = new byte[300_000];
     new Random(7).nextBytes(big);
     fixture.dir("weights", 0755);
@@ -91,13 +97,27 @@ class SnapshotRestoreTest {
         .isEqualTo("rwx------");
     assertThat(fixture.reader.downloads()).isEqualTo(fixture.packs.size());
     assertThat(fixture.parallelReader.downloads()).isEqualTo(fixture.packs.size());
+    if (memoryBudget == 0) {
+      assertThat(fixture.parallelReader.scratchFiles()).isEqualTo(fixture.packs.size());
+    } else if (memoryBudget > 0) {
+      // notes.txt's pack fits the budget, a.bin's 100 kB packs do not.
+      assertThat(fixture.parallelReader.scratchFiles()).isEqualTo(fixture.packs.size() - 1);
+    } else {
+      assertThat(fixture.parallelReader.scratchFiles()).isZero();
+    }
+    assertThat(fixture.parallelReader.memoryHeld()).isZero();
     assertThat(fixture.scratch).isEmptyDirectory();
   }
 
-  @Test
-  void aDamagedChunkAmongManyPacksReadInParallelFailsNamingItAndLeavesAReplacedTargetAsItWas()
-      throws IOException {
+  // A failed restore closes the reader at once: openers waiting for a download the close dropped
+  // once hung 30 s each (the reader's termination timeout).
+  @Timeout(20)
+  @ParameterizedTest(name = "pack memory budget {0}")
+  @ValueSource(longs = {-1, 0, 25_000})
+  void aDamagedChunkAmongManyPacksReadInParallelFailsNamingItAndLeavesAReplacedTargetAsItWas(
+      long memoryBudget) throws IOException {
     Fixture fixture = new Fixture();
+    fixture.memoryBudget = memoryBudget;
     List<byte[]> contents = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       byte[] content = new byte[40_000 - i];
@@ -113,6 +133,15 @@ class SnapshotRestoreTest {
       assertThat(target.resolve(String.format("f%02d.bin", i))).hasBinaryContent(contents.get(i));
     }
     assertThat(fixture.parallelReader.downloads()).isEqualTo(48);
+    if (memoryBudget == 0) {
+      assertThat(fixture.parallelReader.scratchFiles()).isEqualTo(48);
+    } else if (memoryBudget > 0) {
+      // About two 10 kB packs fit the budget: the reader keeps some in memory, the rest in files.
+      assertThat(fixture.parallelReader.scratchFiles()).isBetween(1, 47);
+    } else {
+      assertThat(fixture.parallelReader.scratchFiles()).isZero();
+    }
+    assertThat(fixture.parallelReader.memoryHeld()).isZero();
     assertThat(fixture.scratch).isEmptyDirectory();
 
     String damaged = fixture.packs.get(37);
@@ -184,6 +213,30 @@ class SnapshotRestoreTest {
     assertThat(target).doesNotExist();
   }
 
+  @ParameterizedTest(name = "pack memory budget {0}")
+  @ValueSource(longs = {-1, 0})
+  void aPackCutShortInTheStoreFailsTheRestoreNamingTheChunkItCutOff(long memoryBudget)
+      throws IOException {
+    Fixture fixture = new Fixture();
+    fixture.memoryBudget = memoryBudget;
+    byte[] big = new byte[50_000];
+    new Random(9).nextBytes(big);
+    fixture.file("a.bin", big, 20_000);
+    fixture.seal();
+    Path pack = fixture.storeRoot.resolve(fixture.packs.get(2));
+    byte[] bytes = Files.readAllBytes(pack);
+    Files.write(pack, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    Path target = dir.resolve("restored");
+
+    assertThatThrownBy(() -> fixture.restore(target))
+        .isInstanceOfSatisfying(
+            VigilException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.OBJECT_CORRUPT))
+        .hasMessageContaining("of a.bin in pack " + fixture.packs.get(2) + " at offset 0")
+        .hasMessageContaining("is damaged (the pack ends before it)");
+    assertThat(target).doesNotExist();
+    assertThat(fixture.scratch).isEmptyDirectory();
+  }
+
   @Test
   void aMissingPackFailsTheRestoreWithChunkMissing() throws IOException {
     Fixture fixture = new Fixture();
@@ -253,6 +306,7 @@ class SnapshotRestoreTest {
     ChunkReader reader;
     ParallelChunkReader parallelReader;
     Path scratch;
+    long memoryBudget = -1;
     boolean sealed;
 
     Fixture() throws IOException {
@@ -323,7 +377,8 @@ class SnapshotRestoreTest {
       Snapshot snapshot = new Snapshot(1, crypto.keyId(), 1 << 20, chunks, nodes);
       scratch = Files.createTempDirectory(dir, "scratch");
       try (ParallelChunkReader parallel =
-          new ParallelChunkReader(store, crypto, snapshot, scratch, "backup 'models-1'", 2)) {
+          new ParallelChunkReader(
+              store, crypto, snapshot, scratch, "backup 'models-1'", 2, memoryBudget)) {
         parallelReader = parallel;
         restorer.restoreSnapshot(
             snapshot, parallel, target, "r1", force, manifest.iterator(), bytes -> {});
