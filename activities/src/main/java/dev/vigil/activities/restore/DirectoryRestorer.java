@@ -155,44 +155,18 @@ public final class DirectoryRestorer {
     ManifestCheck check = new ManifestCheck(expected);
     long bytes = 0;
     long reported = 0;
-    for (Snapshot.Node node : snapshot.files()) {
-      TarArchiveEntry entry = SnapshotTar.entry(node);
-      String name = SafeTarExtractor.name(entry.getName());
-      Path destination = extractor.add(entry, name, check);
-      if (!"file".equals(node.type())) {
-        continue;
-      }
-      MessageDigest sha256 = Digests.sha256();
-      String whole = null;
-      long written = 0;
-      try (FileChannel out = SafeTarExtractor.createFile(destination)) {
-        for (String id : node.chunks()) {
-          ParallelChunkReader.Opened chunk = chunks.next(id, node.path());
-          byte[] data = chunk.data();
-          if (written + data.length > node.size()) {
-            throw SnapshotTar.sizeMismatch(node);
-          }
-          ByteBuffer buffer = ByteBuffer.wrap(data);
-          while (buffer.hasRemaining()) {
-            out.write(buffer);
-          }
-          if (chunk.fileSha256() != null) {
-            whole = chunk.fileSha256();
-          } else {
-            sha256.update(data);
-          }
-          written += data.length;
+    try (EntriesAhead entries = new EntriesAhead(snapshot.files(), extractor, check::next)) {
+      for (int i = 0; i < snapshot.files().size(); i++) {
+        EntriesAhead.Made made = entries.next();
+        if (made.file() == null) {
+          continue;
         }
-      }
-      if (written != node.size()) {
-        throw SnapshotTar.sizeMismatch(node);
-      }
-      extractor.written(destination, entry);
-      check.written(name, whole != null ? whole : Digests.hex(sha256));
-      bytes += written;
-      if (bytes - reported >= 64L << 20) {
-        progress.accept(bytes);
-        reported = bytes;
+        bytes += writeFile(made, chunks);
+        extractor.written(made.destination(), made.entry());
+        if (bytes - reported >= 64L << 20) {
+          progress.accept(bytes);
+          reported = bytes;
+        }
       }
     }
     extractor.finish();
@@ -203,6 +177,43 @@ public final class DirectoryRestorer {
     }
     progress.accept(bytes);
     return bytes;
+  }
+
+  /**
+   * Writes a regular file {@link EntriesAhead} made from its chunks, closes it and checks its size
+   * and SHA-256 against the snapshot and the manifest. Returns its size.
+   */
+  private static long writeFile(EntriesAhead.Made made, ParallelChunkReader chunks)
+      throws IOException {
+    Snapshot.Node node = made.node();
+    MessageDigest sha256 = Digests.sha256();
+    String whole = null;
+    long written = 0;
+    try (FileChannel out = made.file()) {
+      for (String id : node.chunks()) {
+        ParallelChunkReader.Opened chunk = chunks.next(id, node.path());
+        byte[] data = chunk.data();
+        if (written + data.length > node.size()) {
+          throw SnapshotTar.sizeMismatch(node);
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(data);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+        if (chunk.fileSha256() != null) {
+          whole = chunk.fileSha256();
+        } else {
+          sha256.update(data);
+        }
+        written += data.length;
+      }
+    }
+    if (written != node.size()) {
+      throw SnapshotTar.sizeMismatch(node);
+    }
+    ManifestCheck.matches(
+        made.recorded(), made.name(), whole != null ? whole : Digests.hex(sha256));
+    return written;
   }
 
   /**
@@ -410,12 +421,23 @@ public final class DirectoryRestorer {
 
     @Override
     public void entry(TarArchiveEntry entry, String name) {
-      recorded = expected.hasNext() ? expected.next() : null;
-      checkAgainstManifest(entry, name, recorded);
+      recorded = next(entry, name);
+    }
+
+    /** The manifest's next entry, which must be {@code entry}. */
+    FileEntry next(TarArchiveEntry entry, String name) {
+      FileEntry next = expected.hasNext() ? expected.next() : null;
+      checkAgainstManifest(entry, name, next);
+      return next;
     }
 
     @Override
     public void written(String name, String sha256) {
+      matches(recorded, name, sha256);
+    }
+
+    /** A file written as {@code name} with {@code sha256} must have the manifest's SHA-256. */
+    static void matches(FileEntry recorded, String name, String sha256) {
       if (recorded.sha256() != null && !sha256.equals(recorded.sha256())) {
         throw new VigilException(
             ErrorType.VALIDATION_FAILED,

@@ -79,6 +79,23 @@ class DirectoryRestorerTest {
   }
 
   @Test
+  void aDirectoryCheckedForEarlierFilesIsWalkedAgainBelowALinkMadeInItAndCannotBecomeALink()
+      throws IOException {
+    // The extractor remembers directories it checked; a link made inside one is a new parent.
+    assertUnsafe(
+        List.of(
+            dirEntry("d"),
+            file("d/a.txt", "a"),
+            file("d/b.txt", "b"),
+            symlink("d/up", ".."),
+            file("d/up/x.txt", "x")),
+        "archive entry 'd/up/x.txt' would be written through the symlink d/up");
+    assertUnsafe(
+        List.of(file("d/a.txt", "a"), symlink("d", "elsewhere"), file("d/b.txt", "b")),
+        "archive entry 'd' appears twice in the archive");
+  }
+
+  @Test
   void aHardLinkPointingOutIsRefused() throws IOException {
     TarArchiveEntry link = new TarArchiveEntry("passwd", TarArchiveEntry.LF_LINK);
     link.setLinkName("../../etc/passwd");
