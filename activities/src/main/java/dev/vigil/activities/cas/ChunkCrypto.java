@@ -139,13 +139,34 @@ public final class ChunkCrypto {
 
   /**
    * As {@link #open(String, byte[])}, for the stored form at {@code stored[offset, offset +
-   * storedLength)} (a chunk inside a downloaded pack, opened where it lies).
+   * storedLength)}; {@code stored} is left as it is.
    */
   public byte[] open(String id, byte[] stored, int offset, int storedLength) {
+    Plain plain =
+        openInPlace(id, Arrays.copyOfRange(stored, offset, offset + storedLength), 0, storedLength);
+    if (plain == null) {
+      return null;
+    }
+    return plain.offset() == 0 && plain.length() == plain.array().length
+        ? plain.array()
+        : Arrays.copyOfRange(plain.array(), plain.offset(), plain.offset() + plain.length());
+  }
+
+  /** A chunk's plaintext: {@code array[offset, offset + length)}. */
+  public record Plain(byte[] array, int offset, int length) {}
+
+  /**
+   * The plaintext of chunk {@code id} stored at {@code stored[offset, offset + storedLength)},
+   * decrypted where it lies: an uncompressed chunk's plaintext is a slice of {@code stored} itself
+   * (its range overwritten), a compressed one's a new array: no copy of a chunk read from a pack.
+   * Null if it does not authenticate or does not hash to {@code id}; that range of {@code stored}
+   * then holds nothing usable.
+   */
+  public Plain openInPlace(String id, byte[] stored, int offset, int storedLength) {
     if (storedLength < NONCE + TAG_BITS / 8 + 5) {
       return null;
     }
-    byte[] plain;
+    int plainLength;
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(
@@ -153,31 +174,42 @@ public final class ChunkCrypto {
           encryptionKey,
           new GCMParameterSpec(TAG_BITS, stored, offset, NONCE));
       cipher.updateAAD(HexFormat.of().parseHex(id));
-      plain = cipher.doFinal(stored, offset + NONCE, storedLength - NONCE);
+      plainLength =
+          cipher.doFinal(stored, offset + NONCE, storedLength - NONCE, stored, offset + NONCE);
     } catch (GeneralSecurityException e) {
       return null;
     }
-    ByteBuffer in = ByteBuffer.wrap(plain);
-    byte flag = in.get();
-    int length = in.getInt();
-    byte[] data;
+    int start = offset + NONCE;
+    byte flag = stored[start];
+    int length = ByteBuffer.wrap(stored, start + 1, 4).getInt();
+    Plain plain;
     if (flag == 0) {
-      data = Arrays.copyOfRange(plain, 5, plain.length);
+      plain = new Plain(stored, start + 5, plainLength - 5);
     } else {
       if (length < 0) {
         return null;
       }
-      data = new byte[length];
-      long size = Zstd.decompressByteArray(data, 0, length, plain, 5, plain.length - 5);
+      byte[] data = new byte[length];
+      long size = Zstd.decompressByteArray(data, 0, length, stored, start + 5, plainLength - 5);
       if (Zstd.isError(size) || size != length) {
         return null;
       }
+      plain = new Plain(data, 0, length);
     }
-    if (data.length != length
-        || !MessageDigest.isEqual(
-            HexFormat.of().parseHex(id(data, data.length)), HexFormat.of().parseHex(id))) {
+    if (plain.length() != length || !hasId(id, plain)) {
       return null;
     }
-    return data;
+    return plain;
+  }
+
+  private boolean hasId(String id, Plain plain) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(idKey);
+      mac.update(plain.array(), plain.offset(), plain.length());
+      return MessageDigest.isEqual(mac.doFinal(), HexFormat.of().parseHex(id));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
   }
 }

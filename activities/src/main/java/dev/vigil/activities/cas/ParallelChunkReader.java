@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -32,20 +33,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands out a snapshot's chunks in the order its files name them, as {@link ChunkReader} does, but
  * with packs downloaded on several threads ahead of need and chunks decrypted and verified on
- * several threads. A pack is held in memory while its chunks are opened, as long as the reader's
- * memory budget ({@link #memoryBudget}) allows, else in a file in the scratch directory: writing
- * every pack to disk and reading it back cost as much kernel time as writing the restored files.
- * Memory and disk stay bounded: at most {@code window} chunks are being opened or waiting to be
- * taken (each at most one chunk's stored and plain bytes), and read-ahead keeps at most {@code
- * packsAhead} packs beyond those a chunk being opened needs; a pack is dropped as soon as no later
- * chunk needs it. Every chunk must authenticate and hash to its id, else OBJECT_CORRUPT naming the
- * chunk, file and pack; a pack gone from the store is CHUNK_MISSING naming the first chunk and file
- * that need it. Failures surface in file order, at the chunk they concern.
+ * several threads. A pack is held in memory while its chunks are opened and written, in a buffer
+ * the reader reuses, as long as the reader's memory budget ({@link #memoryBudget}) allows, else in
+ * a file in the scratch directory: writing every pack to disk and reading it back cost as much
+ * kernel time as writing the restored files. A chunk in a pack in memory is decrypted where it
+ * lies, and the caller writes it from there ({@link Opened#done}), so a restore allocates no array
+ * per pack or per stored chunk. Memory and disk stay bounded: at most {@code window} chunks are
+ * being opened or waiting to be taken (each at most one chunk's stored and plain bytes), and
+ * read-ahead keeps at most {@code packsAhead} packs beyond those a chunk being opened needs; a pack
+ * is dropped as soon as no later chunk needs it. Every chunk must authenticate and hash to its id,
+ * else OBJECT_CORRUPT naming the chunk, file and pack; a pack gone from the store is CHUNK_MISSING
+ * naming the first chunk and file that need it. Failures surface in file order, at the chunk they
+ * concern.
  */
 public final class ParallelChunkReader implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -63,8 +66,8 @@ public final class ParallelChunkReader implements AutoCloseable {
   private final Deque<Future<Opened>> inFlight = new ArrayDeque<>();
   private final AtomicInteger downloads = new AtomicInteger();
   private final AtomicInteger scratchFiles = new AtomicInteger();
-  private final long budget;
-  private final AtomicLong memoryLeft;
+  private final PackBuffers buffers;
+  private final Map<String, Integer> chunkUses = new HashMap<>();
 
   // Guarded by this: packs by first use, their remaining uses and their downloads.
   private final List<String> packOrder = new ArrayList<>();
@@ -74,15 +77,28 @@ public final class ParallelChunkReader implements AutoCloseable {
   private int nextReadAhead;
   private int live;
 
-  /** A chunk, verified, and (for a file of one chunk) the file's SHA-256 computed on the way. */
-  public record Opened(byte[] data, String fileSha256) {}
+  /**
+   * A chunk, verified: its plaintext {@code data[offset, offset + length)}, and (for a file of one
+   * chunk) the file's SHA-256 computed on the way. The caller calls {@link #done} once it has
+   * written the bytes: they may lie in a pack buffer the reader reuses after that.
+   */
+  public record Opened(byte[] data, int offset, int length, String fileSha256, Runnable release) {
+    /** The plaintext has been used; its buffer may be reused. */
+    public void done() {
+      release.run();
+    }
+  }
+
+  private static final Runnable NOTHING = () -> {};
 
   private record Wanted(String id, String file, boolean wholeFile) {}
 
-  /** A downloaded pack: its bytes in memory, or the scratch file holding them. */
-  private record Fetched(byte[] bytes, Path file) {}
+  /**
+   * A downloaded pack: its bytes in memory ({@code bytes[0, length)}), or the file holding them.
+   */
+  private record Fetched(byte[] bytes, int length, Path file) {}
 
-  private static final Fetched RELEASED = new Fetched(null, null);
+  private static final Fetched RELEASED = new Fetched(null, 0, null);
 
   /**
    * Reads {@code snapshot}'s chunks from {@code store}: {@code threads} threads open chunks, {@code
@@ -118,13 +134,13 @@ public final class ParallelChunkReader implements AutoCloseable {
     int fetching = Math.max(1, store.concurrency());
     this.window = 4 * Math.max(1, threads);
     this.packsAhead = fetching + 1;
-    this.budget = memoryBudget >= 0 ? memoryBudget : memoryBudget(packsAhead);
-    this.memoryLeft = new AtomicLong(budget);
+    this.buffers = new PackBuffers(memoryBudget >= 0 ? memoryBudget : memoryBudget(packsAhead));
     List<Wanted> wanted = new ArrayList<>();
     for (Snapshot.Node node : snapshot.files()) {
       for (String id : node.chunks()) {
         Wanted chunk = new Wanted(id, node.path(), node.chunks().size() == 1);
         wanted.add(chunk);
+        chunkUses.merge(id, 1, Integer::sum);
         ChunkRef ref = snapshot.chunks().get(id);
         if (ref != null) {
           if (usesLeft.merge(ref.pack(), 1, Integer::sum) == 1) {
@@ -191,18 +207,19 @@ public final class ParallelChunkReader implements AutoCloseable {
     return scratchFiles.get();
   }
 
-  /** Bytes of packs held in memory now. */
+  /** Bytes of pack buffers in use now (not counting those kept for reuse). */
   long memoryHeld() {
-    return budget - memoryLeft.get();
+    return buffers.inUse();
   }
 
   /**
    * The bytes a reader keeps packs in memory within: enough for {@code packsAhead} packs and as
-   * many being opened, at most an eighth of the heap (the rest of the packs go to scratch files).
+   * many being opened and written, at most a quarter of the heap (the rest of the packs go to
+   * scratch files).
    */
   static long memoryBudget(int packsAhead) {
     return Math.min(
-        Runtime.getRuntime().maxMemory() / 8,
+        Runtime.getRuntime().maxMemory() / 4,
         2L * packsAhead * (PackWriter.PACK_TARGET + (1 << 20)));
   }
 
@@ -214,29 +231,43 @@ public final class ParallelChunkReader implements AutoCloseable {
     } catch (CompletionException e) {
       throw rethrown(e.getCause());
     }
-    byte[] plain;
+    ChunkCrypto.Plain plain;
+    Runnable done = NOTHING;
     if (local.bytes() != null) {
-      byte[] bytes = local.bytes();
-      if (ref.offset() < 0 || ref.offset() + ref.length() > bytes.length) {
+      if (ref.offset() < 0 || ref.offset() + ref.length() > local.length()) {
         throw corrupt(chunk, ref, "the pack ends before it");
       }
-      plain = crypto.open(chunk.id(), bytes, (int) ref.offset(), ref.length());
-      release(ref.pack());
+      if (chunkUses.get(chunk.id()) == 1) {
+        // Its only use: decrypted where it lies, the pack kept until the caller has written it.
+        plain = crypto.openInPlace(chunk.id(), local.bytes(), (int) ref.offset(), ref.length());
+        done = () -> release(ref.pack());
+      } else {
+        // Used again later: opened from a copy, the pack's bytes left for the next use.
+        int from = (int) ref.offset();
+        byte[] copy = Arrays.copyOfRange(local.bytes(), from, from + ref.length());
+        plain = crypto.openInPlace(chunk.id(), copy, 0, copy.length);
+        release(ref.pack());
+      }
     } else {
       byte[] stored = readStored(local.file(), chunk, ref);
       release(ref.pack());
-      plain = crypto.open(chunk.id(), stored);
+      plain = crypto.openInPlace(chunk.id(), stored, 0, stored.length);
     }
     if (plain == null) {
       throw corrupt(chunk, ref, "it does not authenticate or does not match its id");
     }
+    if (plain.array() != local.bytes() && done != NOTHING) {
+      // A compressed chunk was decompressed into an array of its own: the pack is free now.
+      done.run();
+      done = NOTHING;
+    }
     String sha256 = null;
     if (chunk.wholeFile()) {
       MessageDigest digest = Digests.sha256();
-      digest.update(plain);
+      digest.update(plain.array(), plain.offset(), plain.length());
       sha256 = Digests.hex(digest);
     }
-    return new Opened(plain, sha256);
+    return new Opened(plain.array(), plain.offset(), plain.length(), sha256, done);
   }
 
   private byte[] readStored(Path local, Wanted chunk, ChunkRef ref) throws IOException {
@@ -291,10 +322,10 @@ public final class ParallelChunkReader implements AutoCloseable {
   }
 
   /**
-   * One use of {@code key} done: the last one drops the pack (its memory back to the budget, or its
-   * file deleted) and lets read-ahead go on.
+   * One use of {@code key} done: the last one drops the pack (its buffer back for reuse, or its
+   * file deleted; one that cannot be is left to {@link #close}) and lets read-ahead go on.
    */
-  private synchronized void release(String key) throws IOException {
+  private synchronized void release(String key) {
     if (usesLeft.merge(key, -1, Integer::sum) > 0) {
       return;
     }
@@ -302,9 +333,13 @@ public final class ParallelChunkReader implements AutoCloseable {
     if (done != null && done.isDone() && !done.isCompletedExceptionally()) {
       Fetched fetched = done.join();
       if (fetched.bytes() != null) {
-        memoryLeft.addAndGet(fetched.bytes().length);
+        buffers.give(fetched.bytes());
       } else if (fetched.file() != null) {
-        Files.deleteIfExists(fetched.file());
+        try {
+          Files.deleteIfExists(fetched.file());
+        } catch (IOException e) {
+          // close() deletes every pack file left in the scratch directory.
+        }
       }
       packs.put(key, CompletableFuture.completedFuture(RELEASED));
     }
@@ -319,30 +354,19 @@ public final class ParallelChunkReader implements AutoCloseable {
     }
     downloads.incrementAndGet();
     long size = head.get().size();
-    if (size >= 0 && size <= Integer.MAX_VALUE - 8 && reserve(size)) {
-      byte[] bytes;
+    byte[] buffer = size >= 0 && size <= Integer.MAX_VALUE - (2 << 20) ? buffers.take(size) : null;
+    if (buffer != null) {
+      int length;
       try (InputStream in = store.open(key)) {
-        bytes = in.readNBytes((int) size);
+        // A pack shorter than its listing keeps its length: chunks past its end are damaged.
+        length = in.readNBytes(buffer, 0, (int) size);
       } catch (IOException | RuntimeException e) {
-        memoryLeft.addAndGet(size);
+        buffers.give(buffer);
         throw e;
       }
-      // A pack shorter than its listing keeps its length: chunks past its end are damaged.
-      memoryLeft.addAndGet(size - bytes.length);
-      return new Fetched(bytes, null);
+      return new Fetched(buffer, length, null);
     }
-    return new Fetched(null, downloadToScratch(key));
-  }
-
-  private boolean reserve(long size) {
-    long left = memoryLeft.get();
-    while (left >= size) {
-      if (memoryLeft.compareAndSet(left, left - size)) {
-        return true;
-      }
-      left = memoryLeft.get();
-    }
-    return false;
+    return new Fetched(null, 0, downloadToScratch(key));
   }
 
   private Path downloadToScratch(String key) throws IOException {
@@ -400,6 +424,57 @@ public final class ParallelChunkReader implements AutoCloseable {
       for (Path file : left.filter(p -> p.getFileName().toString().startsWith("pack-")).toList()) {
         Files.deleteIfExists(file);
       }
+    }
+  }
+
+  /**
+   * Pack buffers, reused: a buffer is taken for a download and given back when the pack's last
+   * chunk is written. New ones are made (in whole MiB) while the budget allows, dropping unused
+   * smaller ones to make room; beyond it, take() says no and the pack goes to a scratch file.
+   */
+  private static final class PackBuffers {
+    private static final int ROUND = 1 << 20;
+    private final long budget;
+    private final List<byte[]> free = new ArrayList<>();
+    private long allocated;
+
+    PackBuffers(long budget) {
+      this.budget = budget;
+    }
+
+    synchronized byte[] take(long size) {
+      byte[] best = null;
+      for (byte[] buffer : free) {
+        if (buffer.length >= size && (best == null || buffer.length < best.length)) {
+          best = buffer;
+        }
+      }
+      if (best != null) {
+        free.remove(best);
+        return best;
+      }
+      long capacity = (size + ROUND - 1) / ROUND * ROUND;
+      free.sort((a, b) -> Integer.compare(b.length, a.length));
+      while (allocated + capacity > budget && !free.isEmpty()) {
+        allocated -= free.remove(free.size() - 1).length;
+      }
+      if (allocated + capacity > budget) {
+        return null;
+      }
+      allocated += capacity;
+      return new byte[(int) capacity];
+    }
+
+    synchronized void give(byte[] buffer) {
+      free.add(buffer);
+    }
+
+    synchronized long inUse() {
+      long kept = 0;
+      for (byte[] buffer : free) {
+        kept += buffer.length;
+      }
+      return allocated - kept;
     }
   }
 

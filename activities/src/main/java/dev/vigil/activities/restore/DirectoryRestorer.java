@@ -18,7 +18,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -155,19 +154,21 @@ public final class DirectoryRestorer {
     ManifestCheck check = new ManifestCheck(expected);
     long bytes = 0;
     long reported = 0;
-    try (EntriesAhead entries = new EntriesAhead(snapshot.files(), extractor, check::next)) {
+    try (EntriesAhead entries = new EntriesAhead(snapshot.files(), extractor, check::next);
+        FileHashes hashes = new FileHashes()) {
       for (int i = 0; i < snapshot.files().size(); i++) {
         EntriesAhead.Made made = entries.next();
         if (made.file() == null) {
           continue;
         }
-        bytes += writeFile(made, chunks);
+        bytes += writeFile(made, chunks, hashes);
         extractor.written(made.destination(), made.entry());
         if (bytes - reported >= 64L << 20) {
           progress.accept(bytes);
           reported = bytes;
         }
       }
+      hashes.checkAll();
     }
     extractor.finish();
     if (expected.hasNext()) {
@@ -181,38 +182,43 @@ public final class DirectoryRestorer {
 
   /**
    * Writes a regular file {@link EntriesAhead} made from its chunks, closes it and checks its size
-   * and SHA-256 against the snapshot and the manifest. Returns its size.
+   * against the snapshot; its SHA-256 is computed by {@code hashes} and checked against the
+   * manifest's in turn. Returns its size.
    */
-  private static long writeFile(EntriesAhead.Made made, ParallelChunkReader chunks)
-      throws IOException {
+  private static long writeFile(
+      EntriesAhead.Made made, ParallelChunkReader chunks, FileHashes hashes) throws IOException {
     Snapshot.Node node = made.node();
-    MessageDigest sha256 = Digests.sha256();
+    FileHashes.File hash = node.chunks().size() == 1 ? null : hashes.start();
     String whole = null;
     long written = 0;
     try (FileChannel out = made.file()) {
       for (String id : node.chunks()) {
         ParallelChunkReader.Opened chunk = chunks.next(id, node.path());
-        byte[] data = chunk.data();
-        if (written + data.length > node.size()) {
+        if (written + chunk.length() > node.size()) {
           throw SnapshotTar.sizeMismatch(node);
         }
-        ByteBuffer buffer = ByteBuffer.wrap(data);
+        ByteBuffer buffer = ByteBuffer.wrap(chunk.data(), chunk.offset(), chunk.length());
         while (buffer.hasRemaining()) {
           out.write(buffer);
         }
-        if (chunk.fileSha256() != null) {
+        written += chunk.length();
+        if (hash == null) {
           whole = chunk.fileSha256();
+          chunk.done();
         } else {
-          sha256.update(data);
+          hash.add(chunk.data(), chunk.offset(), chunk.length(), chunk::done);
         }
-        written += data.length;
       }
     }
     if (written != node.size()) {
       throw SnapshotTar.sizeMismatch(node);
     }
-    ManifestCheck.matches(
-        made.recorded(), made.name(), whole != null ? whole : Digests.hex(sha256));
+    FileHashes.Check check = sha256 -> ManifestCheck.matches(made.recorded(), made.name(), sha256);
+    if (hash == null) {
+      hashes.known(whole != null ? whole : Digests.hex(Digests.sha256()), check);
+    } else {
+      hash.end(check);
+    }
     return written;
   }
 
