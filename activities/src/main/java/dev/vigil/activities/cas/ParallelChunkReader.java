@@ -38,9 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Hands out a snapshot's chunks in the order its files name them, as {@link ChunkReader} does, but
  * with packs downloaded on several threads ahead of need and chunks decrypted and verified on
  * several threads. A pack is held in memory while its chunks are opened and written, in a buffer
- * the reader reuses, as long as the reader's memory budget ({@link #memoryBudget}) allows, else in
- * a file in the scratch directory: writing every pack to disk and reading it back cost as much
- * kernel time as writing the restored files. A chunk in a pack in memory is decrypted where it
+ * the reader reuses, as long as its budget ({@link #memoryBudget}) and the worker's pool allow,
+ * else in a file in the scratch directory: writing every pack to disk and reading it back cost as
+ * much kernel time as writing the restored files. A chunk in a pack in memory is decrypted where it
  * lies, and the caller writes it from there ({@link Opened#done}), so a restore allocates no array
  * per pack or per stored chunk. Memory and disk stay bounded: at most {@code window} chunks are
  * being opened or waiting to be taken (each at most one chunk's stored and plain bytes), and
@@ -134,7 +134,9 @@ public final class ParallelChunkReader implements AutoCloseable {
     int fetching = Math.max(1, store.concurrency());
     this.window = 4 * Math.max(1, threads);
     this.packsAhead = fetching + 1;
-    this.buffers = new PackBuffers(memoryBudget >= 0 ? memoryBudget : memoryBudget(packsAhead));
+    this.buffers =
+        new PackBuffers(
+            memoryBudget >= 0 ? memoryBudget : memoryBudget(packsAhead), PackBuffers.WORKER);
     List<Wanted> wanted = new ArrayList<>();
     for (Snapshot.Node node : snapshot.files()) {
       for (String id : node.chunks()) {
@@ -214,13 +216,11 @@ public final class ParallelChunkReader implements AutoCloseable {
 
   /**
    * The bytes a reader keeps packs in memory within: enough for {@code packsAhead} packs and as
-   * many being opened and written, at most a quarter of the heap (the rest of the packs go to
-   * scratch files).
+   * many being opened and written. All readers of the worker together stay within {@link
+   * PackBuffers#WORKER}, a quarter of the heap; the packs beyond go to scratch files.
    */
   static long memoryBudget(int packsAhead) {
-    return Math.min(
-        Runtime.getRuntime().maxMemory() / 4,
-        2L * packsAhead * (PackWriter.PACK_TARGET + (1 << 20)));
+    return 2L * packsAhead * (PackWriter.PACK_TARGET + (1 << 20));
   }
 
   private Opened open(Wanted chunk, ChunkRef ref, CompletableFuture<Fetched> pack)
@@ -420,61 +420,11 @@ public final class ParallelChunkReader implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    buffers.close();
     try (var left = Files.list(scratch)) {
       for (Path file : left.filter(p -> p.getFileName().toString().startsWith("pack-")).toList()) {
         Files.deleteIfExists(file);
       }
-    }
-  }
-
-  /**
-   * Pack buffers, reused: a buffer is taken for a download and given back when the pack's last
-   * chunk is written. New ones are made (in whole MiB) while the budget allows, dropping unused
-   * smaller ones to make room; beyond it, take() says no and the pack goes to a scratch file.
-   */
-  private static final class PackBuffers {
-    private static final int ROUND = 1 << 20;
-    private final long budget;
-    private final List<byte[]> free = new ArrayList<>();
-    private long allocated;
-
-    PackBuffers(long budget) {
-      this.budget = budget;
-    }
-
-    synchronized byte[] take(long size) {
-      byte[] best = null;
-      for (byte[] buffer : free) {
-        if (buffer.length >= size && (best == null || buffer.length < best.length)) {
-          best = buffer;
-        }
-      }
-      if (best != null) {
-        free.remove(best);
-        return best;
-      }
-      long capacity = (size + ROUND - 1) / ROUND * ROUND;
-      free.sort((a, b) -> Integer.compare(b.length, a.length));
-      while (allocated + capacity > budget && !free.isEmpty()) {
-        allocated -= free.remove(free.size() - 1).length;
-      }
-      if (allocated + capacity > budget) {
-        return null;
-      }
-      allocated += capacity;
-      return new byte[(int) capacity];
-    }
-
-    synchronized void give(byte[] buffer) {
-      free.add(buffer);
-    }
-
-    synchronized long inUse() {
-      long kept = 0;
-      for (byte[] buffer : free) {
-        kept += buffer.length;
-      }
-      return allocated - kept;
     }
   }
 

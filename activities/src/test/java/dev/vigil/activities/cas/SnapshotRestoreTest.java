@@ -59,8 +59,7 @@ class SnapshotRestoreTest {
   @Test
   void compressionIsChosenOnlyForDataThatShrinks() {
     byte[] text = "line of text\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
-    byte[] random = new byte[13_000];
-    new Random(5).nextBytes(random);
+    byte[] random = random(13_000, 5);
     assertThat(ChunkCrypto.compresses(text, text.length)).isTrue();
     assertThat(ChunkCrypto.compresses(random, random.length)).isFalse();
     String id = crypto.id(text, text.length);
@@ -70,12 +69,9 @@ class SnapshotRestoreTest {
   @ParameterizedTest(name = "pack memory budget {0}")
   @ValueSource(longs = {-1, 0, 1 << 20})
   void aSnapshotRestoresByteForByteAcrossPacks(long memoryBudget) throws IOException {
-    Fixture fixture = new Fixture();
-    fixture.memoryBudget = memoryBudget;
-    byte[] big = new byte[300_000];
-    new Random(7).nextBytes(big);
-    byte[] bigger = new byte[1_500_000];
-    new Random(17).nextBytes(bigger);
+    Fixture fixture = new Fixture(memoryBudget);
+    byte[] big = random(300_000, 7);
+    byte[] bigger = random(1_500_000, 17);
     fixture.dir("weights", 0755);
     fixture.file("weights/a.bin", big, 100_000);
     fixture.file("weights/b.bin", bigger, 2 << 20);
@@ -109,7 +105,7 @@ class SnapshotRestoreTest {
     } else {
       assertThat(fixture.parallelReader.scratchFiles()).isZero();
     }
-    assertThat(fixture.parallelReader.memoryHeld()).isZero();
+    assertThat(fixture.heldWhenDone).isZero();
     assertThat(fixture.scratch).isEmptyDirectory();
   }
 
@@ -117,10 +113,8 @@ class SnapshotRestoreTest {
   @ValueSource(longs = {-1, 0})
   void aChunkUsedSeveralTimesRestoresEveryTimeThoughChunksAreDecryptedInPlace(long memoryBudget)
       throws IOException {
-    Fixture fixture = new Fixture();
-    fixture.memoryBudget = memoryBudget;
-    byte[] piece = new byte[70_000];
-    new Random(11).nextBytes(piece);
+    Fixture fixture = new Fixture(memoryBudget);
+    byte[] piece = random(70_000, 11);
     byte[] twice = new byte[2 * piece.length];
     System.arraycopy(piece, 0, twice, 0, piece.length);
     System.arraycopy(piece, 0, twice, piece.length, piece.length);
@@ -135,7 +129,7 @@ class SnapshotRestoreTest {
     assertThat(target.resolve("copy-1.bin")).hasBinaryContent(piece);
     assertThat(target.resolve("copy-2.bin")).hasBinaryContent(piece);
     assertThat(target.resolve("twice.bin")).hasBinaryContent(twice);
-    assertThat(fixture.parallelReader.memoryHeld()).isZero();
+    assertThat(fixture.heldWhenDone).isZero();
   }
 
   // A failed restore closes the reader at once: openers waiting for a download the close dropped
@@ -145,8 +139,7 @@ class SnapshotRestoreTest {
   @ValueSource(longs = {-1, 0, 1 << 20})
   void aDamagedChunkAmongManyPacksReadInParallelFailsNamingItAndLeavesAReplacedTargetAsItWas(
       long memoryBudget) throws IOException {
-    Fixture fixture = new Fixture();
-    fixture.memoryBudget = memoryBudget;
+    Fixture fixture = new Fixture(memoryBudget);
     List<byte[]> contents = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       byte[] content = new byte[40_000 - i];
@@ -170,7 +163,7 @@ class SnapshotRestoreTest {
     } else {
       assertThat(fixture.parallelReader.scratchFiles()).isZero();
     }
-    assertThat(fixture.parallelReader.memoryHeld()).isZero();
+    assertThat(fixture.heldWhenDone).isZero();
     assertThat(fixture.scratch).isEmptyDirectory();
 
     String damaged = fixture.packs.get(37);
@@ -196,8 +189,7 @@ class SnapshotRestoreTest {
   @Test
   void aFileWhoseChunksDoNotMatchTheManifestFailsTheRestore() throws IOException {
     Fixture fixture = new Fixture();
-    byte[] content = new byte[30_000];
-    new Random(3).nextBytes(content);
+    byte[] content = random(30_000, 3);
     fixture.file("a.bin", content, 10_000);
     // The manifest records other bytes of the same size for a.bin.
     FileEntry recorded = fixture.manifest.remove(0);
@@ -224,8 +216,7 @@ class SnapshotRestoreTest {
   @Test
   void aFlippedByteInAPackFailsTheRestoreNamingTheChunkAndLeavesNoTarget() throws IOException {
     Fixture fixture = new Fixture();
-    byte[] big = new byte[50_000];
-    new Random(8).nextBytes(big);
+    byte[] big = random(50_000, 8);
     fixture.file("a.bin", big, 1 << 20);
     fixture.seal();
     Path pack = fixture.storeRoot.resolve(fixture.packs.get(0));
@@ -246,10 +237,8 @@ class SnapshotRestoreTest {
   @ValueSource(longs = {-1, 0})
   void aPackCutShortInTheStoreFailsTheRestoreNamingTheChunkItCutOff(long memoryBudget)
       throws IOException {
-    Fixture fixture = new Fixture();
-    fixture.memoryBudget = memoryBudget;
-    byte[] big = new byte[50_000];
-    new Random(9).nextBytes(big);
+    Fixture fixture = new Fixture(memoryBudget);
+    byte[] big = random(50_000, 9);
     fixture.file("a.bin", big, 20_000);
     fixture.seal();
     Path pack = fixture.storeRoot.resolve(fixture.packs.get(2));
@@ -323,6 +312,12 @@ class SnapshotRestoreTest {
     assertThat(target).doesNotExist();
   }
 
+  private static byte[] random(int size, long seed) {
+    byte[] bytes = new byte[size];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
   /** Builds a snapshot with chunks packed into a filesystem store, and its manifest list. */
   private final class Fixture {
     final Path storeRoot;
@@ -335,10 +330,17 @@ class SnapshotRestoreTest {
     ChunkReader reader;
     ParallelChunkReader parallelReader;
     Path scratch;
-    long memoryBudget = -1;
+    final long memoryBudget;
+    long heldWhenDone = -1;
     boolean sealed;
 
     Fixture() throws IOException {
+      this(-1);
+    }
+
+    /** Packs kept in memory within {@code memoryBudget} bytes (see the reader's constructor). */
+    Fixture(long memoryBudget) throws IOException {
+      this.memoryBudget = memoryBudget;
       storeRoot = Files.createTempDirectory(dir, "store");
       store = new FilesystemObjectStore(new FilesystemRepositoryConfig("main", storeRoot));
     }
@@ -409,8 +411,13 @@ class SnapshotRestoreTest {
           new ParallelChunkReader(
               store, crypto, snapshot, scratch, "backup 'models-1'", 2, memoryBudget)) {
         parallelReader = parallel;
-        restorer.restoreSnapshot(
-            snapshot, parallel, target, "r1", force, manifest.iterator(), bytes -> {});
+        try {
+          restorer.restoreSnapshot(
+              snapshot, parallel, target, "r1", force, manifest.iterator(), bytes -> {});
+        } finally {
+          // Closing gives every byte back; what is still held must be measured before it.
+          heldWhenDone = parallel.memoryHeld();
+        }
       }
     }
 
