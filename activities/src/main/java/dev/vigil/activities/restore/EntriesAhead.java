@@ -134,7 +134,9 @@ final class EntriesAhead implements AutoCloseable {
     closed = true;
     thread.interrupt();
     try {
-      thread.join();
+      // Bounded like the reader's threads: a creation stuck in the kernel must not hang the
+      // restore.
+      thread.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
