@@ -134,16 +134,8 @@ public final class ChunkCrypto {
    * hashes to {@code id}; null if either fails (tampered, truncated, another key or chunk).
    */
   public byte[] open(String id, byte[] stored) {
-    return open(id, stored, 0, stored.length);
-  }
-
-  /**
-   * As {@link #open(String, byte[])}, for the stored form at {@code stored[offset, offset +
-   * storedLength)}; {@code stored} is left as it is.
-   */
-  public byte[] open(String id, byte[] stored, int offset, int storedLength) {
-    Plain plain =
-        openInPlace(id, Arrays.copyOfRange(stored, offset, offset + storedLength), 0, storedLength);
+    // On a copy: the caller's stored form is left as it is.
+    Plain plain = openInPlace(id, stored.clone(), 0, stored.length);
     if (plain == null) {
       return null;
     }

@@ -231,35 +231,31 @@ public final class ParallelChunkReader implements AutoCloseable {
     } catch (CompletionException e) {
       throw rethrown(e.getCause());
     }
-    ChunkCrypto.Plain plain;
-    Runnable done = NOTHING;
-    if (local.bytes() != null) {
-      if (ref.offset() < 0 || ref.offset() + ref.length() > local.length()) {
-        throw corrupt(chunk, ref, "the pack ends before it");
-      }
-      if (chunkUses.get(chunk.id()) == 1) {
-        // Its only use: decrypted where it lies, the pack kept until the caller has written it.
-        plain = crypto.openInPlace(chunk.id(), local.bytes(), (int) ref.offset(), ref.length());
-        done = () -> release(ref.pack());
-      } else {
-        // Used again later: opened from a copy, the pack's bytes left for the next use.
-        int from = (int) ref.offset();
-        byte[] copy = Arrays.copyOfRange(local.bytes(), from, from + ref.length());
-        plain = crypto.openInPlace(chunk.id(), copy, 0, copy.length);
-        release(ref.pack());
-      }
+    byte[] stored;
+    int at = 0;
+    if (local.bytes() == null) {
+      stored = readStored(local.file(), chunk, ref);
+    } else if (ref.offset() < 0 || ref.offset() + ref.length() > local.length()) {
+      throw corrupt(chunk, ref, "the pack ends before it");
+    } else if (chunkUses.get(chunk.id()) == 1) {
+      // Its only use: decrypted where it lies in the pack.
+      stored = local.bytes();
+      at = (int) ref.offset();
     } else {
-      byte[] stored = readStored(local.file(), chunk, ref);
+      // Used again later: opened from a copy, the pack's bytes left for the next use.
+      stored =
+          Arrays.copyOfRange(local.bytes(), (int) ref.offset(), (int) ref.offset() + ref.length());
+    }
+    ChunkCrypto.Plain plain = crypto.openInPlace(chunk.id(), stored, at, ref.length());
+    Runnable done = NOTHING;
+    if (plain != null && plain.array() == local.bytes()) {
+      // The plaintext lies in the pack buffer: the pack is kept until the caller has written it.
+      done = () -> release(ref.pack());
+    } else {
       release(ref.pack());
-      plain = crypto.openInPlace(chunk.id(), stored, 0, stored.length);
     }
     if (plain == null) {
       throw corrupt(chunk, ref, "it does not authenticate or does not match its id");
-    }
-    if (plain.array() != local.bytes() && done != NOTHING) {
-      // A compressed chunk was decompressed into an array of its own: the pack is free now.
-      done.run();
-      done = NOTHING;
     }
     String sha256 = null;
     if (chunk.wholeFile()) {

@@ -215,7 +215,7 @@ public final class DirectoryRestorer {
     }
     FileHashes.Check check = sha256 -> ManifestCheck.matches(made.recorded(), made.name(), sha256);
     if (hash == null) {
-      hashes.known(whole != null ? whole : Digests.hex(Digests.sha256()), check);
+      hashes.known(whole, check);
     } else {
       hash.end(check);
     }

@@ -60,7 +60,7 @@ final class EntriesAhead implements AutoCloseable {
     this(nodes, extractor, check, SafeTarExtractor::createFile);
   }
 
-  /** As above, opening regular files with {@code create} (a test slows it down). */
+  /** As above, opening regular files with {@code create} (a test records what it opens). */
   EntriesAhead(List<Snapshot.Node> nodes, SafeTarExtractor extractor, Check check, Opener create) {
     Iterator<Snapshot.Node> upcoming = nodes.iterator();
     this.thread =
